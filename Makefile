@@ -1,0 +1,45 @@
+# qbd-gateway — the two commands are `make run` and `make test`; everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED ?= $(abspath ../shared)
+export QBDGW_SCHEMA_DIR ?= $(SHARED)/reference/qbxml
+export QBDGW_SHARED_DIR ?= $(SHARED)
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test unit lint bench install clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+## Start the embedded AWS emulator, the gateway on http://127.0.0.1:8000 and the demo (Ctrl-C stops all).
+run: $(VENV)/.installed
+	$(PY) -m infra.localstack $(ARGS)
+
+## Install everything and run the whole test suite (unit, functional, end-to-end, races on dynalite).
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The pure layers only: fast, no network.
+unit: $(VENV)/.installed
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

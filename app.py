@@ -1,0 +1,136 @@
+"""qbd-gateway's Chalice app: wiring only. Each handler is parse → service → render.
+
+Routes: the Web Connector's SOAP endpoint (``/qbwc``), the AppSupport page, the SaaS REST API
+(``/v1/...``), liveness (``/health``); an SQS ingress handler; a scheduled re-publisher of results
+whose first publish failed. Services are built on first use by :mod:`chalicelib.wiring`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chalice import Chalice, Rate, Response
+
+from chalicelib.api.bodies import CreateEndUser, EnqueueJob
+from chalicelib.api.http import base_url, endpoint, json_response, parse_body
+from chalicelib.api.ingress import DeadLetters, IngressRecord, handle_batch
+from chalicelib.api.pages import support_page
+from chalicelib.api.soap import handle_soap, wsdl_response
+from chalicelib.errors import error
+from chalicelib.jobs.results import iso, job_view
+from chalicelib.wiring import services
+
+app = Chalice(app_name="qbd-gateway")
+INGRESS_QUEUE = os.environ.get("QBDGW_INGRESS_QUEUE_NAME", "qbd-gateway-jobs-in-dev")
+SOAP_TYPES = ["text/xml", "application/xml", "application/soap+xml", "text/plain"]
+
+
+def rest(func: Any) -> Any:
+    return endpoint(func, lambda: app.current_request)
+
+
+def _authorize() -> None:
+    services().auth.authenticate(app.current_request.headers.get("authorization"))
+
+
+# Web Connector ------------------------------------------------------------------------------------------
+@app.route("/qbwc", methods=["POST"], content_types=SOAP_TYPES)
+def qbwc_soap() -> Response:
+    request = app.current_request
+    return handle_soap(services().qbwc, request.raw_body, request.headers.get("soapaction"))
+
+
+@app.route("/qbwc", methods=["GET"])
+def qbwc_wsdl() -> Response:
+    request = app.current_request
+    url = f"{base_url(request, services().settings)}/qbwc"
+    if request.query_params is not None and "wsdl" in {k.lower() for k in request.query_params}:
+        return wsdl_response(url)
+    return Response(body=f"qbd-gateway QuickBooks Web Connector endpoint. POST SOAP 1.1 here; WSDL: {url}?wsdl\n",
+                    status_code=200, headers={"Content-Type": "text/plain; charset=utf-8"})
+
+
+@app.route("/support", methods=["GET"])
+def support() -> Response:
+    return Response(body=support_page(services().settings.app_name), status_code=200,
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@app.route("/health", methods=["GET"])
+@rest
+def health() -> Response:
+    return json_response(200, {"status": "ok", "version": services().settings.server_version})
+
+
+# SaaS REST API --------------------------------------------------------------------------------------------
+@app.route("/v1/end-users", methods=["POST"])
+@rest
+def create_end_user() -> Response:
+    _authorize()
+    body = parse_body(CreateEndUser, app.current_request.raw_body)
+    svc = services()
+    user, password = svc.end_users.create(body)
+    view = svc.end_users.view(user, base_url(app.current_request, svc.settings))
+    return json_response(201, {**{k: view[k] for k in ("id", "company_name", "source_id", "qbwc_username",
+                                                        "qwc_url", "created_at")},
+                               "qbwc_password": password})
+
+
+@app.route("/v1/end-users/{end_user_id}", methods=["GET"])
+@rest
+def get_end_user(end_user_id: str) -> Response:
+    _authorize()
+    svc = services()
+    user = svc.end_users.get(end_user_id)
+    return json_response(200, svc.end_users.view(user, base_url(app.current_request, svc.settings)))
+
+
+@app.route("/v1/end-users/{end_user_id}/qwc", methods=["GET"])
+@rest
+def get_qwc(end_user_id: str) -> Response:
+    _authorize()
+    svc = services()
+    text, filename = svc.end_users.qwc(svc.end_users.get(end_user_id),
+                                       base_url(app.current_request, svc.settings))
+    return Response(body=text, status_code=200, headers={
+        "Content-Type": "application/xml; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    })
+
+
+@app.route("/v1/end-users/{end_user_id}/jobs", methods=["POST"])
+@rest
+def enqueue_job(end_user_id: str) -> Response:
+    _authorize()
+    body = parse_body(EnqueueJob, app.current_request.raw_body)
+    key = app.current_request.headers.get("idempotency-key")
+    job, created = services().queue.enqueue(end_user_id, body.qbxml, source="rest",
+                                            deadline_seconds=body.deadline_seconds, idempotency_key=key)
+    return json_response(202 if created else 200, {
+        "id": job.id, "end_user_id": job.end_user_id, "status": job.status.value,
+        "enqueued_at": iso(job.enqueued_at),
+    })
+
+
+@app.route("/v1/jobs/{job_id}", methods=["GET"])
+@rest
+def get_job(job_id: str) -> Response:
+    _authorize()
+    job = services().store.get_job(job_id)
+    if job is None:
+        raise error("job_not_found", f"job {job_id!r} does not exist")
+    return json_response(200, job_view(job))
+
+
+# Events ---------------------------------------------------------------------------------------------------
+@app.on_sqs_message(queue=INGRESS_QUEUE, batch_size=10)
+def ingress(event: Any) -> dict[str, Any]:
+    svc = services()
+    records = [IngressRecord(r.to_dict()["messageId"], r.body) for r in event]
+    return handle_batch(records, svc.queue, DeadLetters(svc.clients["sqs"], svc.settings.ingress_dlq_url))
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def republish_results(event: Any) -> dict[str, int]:
+    return {"published": services().queue.republish_outbox()}

@@ -1,0 +1,1 @@
+"""qbd-gateway: a serverless QuickBooks Web Connector gateway (Chalice on AWS Lambda)."""

@@ -1,0 +1,56 @@
+"""API keys: ``Authorization: Bearer <key>`` checked against salted scrypt hashes.
+
+A key record is found by a short, non-secret bucket id (32 bits of the key's SHA-256) and then
+verified with scrypt. Because scrypt is slow on purpose, a verified key is remembered in process
+memory for ``cache_seconds`` — by its SHA-256, never in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from datetime import datetime, timedelta
+
+from chalicelib.errors import error
+from chalicelib.jobs.models import ApiKey
+from chalicelib.jobs.ports import Clock, Store
+from chalicelib.jobs.security import api_key_lookup, hash_secret, new_api_key, verify_secret
+
+
+class ApiKeyAuthenticator:
+    def __init__(self, store: Store, clock: Clock, *, cache_seconds: int = 60) -> None:
+        self.store = store
+        self.clock = clock
+        self.cache_ttl = timedelta(seconds=cache_seconds)
+        self._cache: dict[str, tuple[ApiKey, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, authorization: str | None) -> ApiKey:
+        """The key behind an ``Authorization`` header, or a 401 :class:`GatewayError`."""
+        if not authorization or not authorization.strip():
+            raise error("missing_api_key", "the Authorization header is missing; send 'Bearer <api key>'")
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise error("missing_api_key", "the Authorization header must be 'Bearer <api key>'")
+        digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        now = self.clock()
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached and cached[1] > now:
+            return cached[0]
+        for key in self.store.find_api_keys(api_key_lookup(token)):
+            if verify_secret(token, key.secret_hash):
+                with self._lock:
+                    self._cache[digest] = (key, now + self.cache_ttl)
+                return key
+        raise error("invalid_api_key", "the API key is not valid")
+
+    def create(self, name: str, full_key: str | None = None) -> tuple[ApiKey, str]:
+        """Store a new key (or the given one) and return it with the clear text, shown once."""
+        key_id, _secret, generated = new_api_key()
+        clear = full_key or generated
+        record = ApiKey(key_id=key_id, lookup=api_key_lookup(clear), secret_hash=hash_secret(clear),
+                        name=name, created_at=self.clock())
+        self.store.put_api_key(record)
+        return record, clear

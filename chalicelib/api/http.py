@@ -1,0 +1,89 @@
+"""The REST edge: JSON in, JSON out, and the one place where errors become the error envelope.
+
+Every route handler in ``app.py`` is wrapped by :func:`endpoint`: a :class:`GatewayError` becomes
+``{"error": {type, code, message, user_facing_message, http_status, integration_code, request_id}}``
+with its HTTP status; anything unexpected is logged with its stack trace and answered as
+``internal_error`` (500, same envelope) — never a bare 500 or a trace in the body.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice import Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.config import Settings
+from chalicelib.errors import GatewayError, error
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def request_id(request: Any) -> str:
+    context = getattr(request, "context", None) or {}
+    return str(context.get("requestId") or uuid.uuid4())
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
+                    headers={**JSON_HEADERS, **(headers or {})})
+
+
+def error_response(err: GatewayError, req_id: str) -> Response:
+    return json_response(err.http_status, {"error": err.to_dict(req_id)})
+
+
+def endpoint(func: Callable[..., Response], current_request: Callable[[], Any]) -> Callable[..., Response]:
+    """Wrap a Chalice view so that every failure leaves as the JSON error envelope."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        req_id = request_id(current_request())
+        try:
+            return func(*args, **kwargs)
+        except GatewayError as exc:
+            log.info("request refused", extra={"code": exc.code, "request_id": req_id})
+            return error_response(exc, req_id)
+        except Exception:
+            log.exception("unhandled error in a REST handler", extra={"request_id": req_id})
+            return error_response(error("internal_error", "unexpected server error"), req_id)
+
+    return wrapper
+
+
+def parse_body(model: type[M], raw: bytes | None) -> M:
+    """The JSON body as ``model``, or a 400 naming every problem."""
+    if not raw:
+        raise error("invalid_json", "the request body is empty; send a JSON object")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise error("invalid_json", f"the request body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise error("invalid_json", "the request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        raise error("invalid_request", f"invalid request body: {problems}") from exc
+
+
+def base_url(request: Any, settings: Settings) -> str:
+    """The public URL of this gateway: configured, else derived from the request (API Gateway stage)."""
+    if settings.public_base_url:
+        return settings.public_base_url
+    headers = request.headers or {}
+    host = headers.get("host", "localhost")
+    proto = headers.get("x-forwarded-proto", "http" if host.startswith(("localhost", "127.")) else "https")
+    stage = (request.context or {}).get("stage", "")
+    prefix = f"/{stage}" if stage and ".execute-api." in host else ""
+    return f"{proto}://{host}{prefix}"

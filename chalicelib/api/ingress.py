@@ -1,0 +1,78 @@
+"""The SQS ingress edge: jobs a SaaS drops into the ``jobs-in`` queue.
+
+Each message is ``{"end_user_id", "qbxml", "deadline_seconds"?, "idempotency_key"?}``. The handler
+reports partial batch failures (``batchItemFailures``): a message that failed for a passing reason
+(the store throttled, say) is retried by SQS, and after ``maxReceiveCount`` receives the queue's
+redrive policy moves it to the dead-letter queue. A message that can never succeed (malformed JSON,
+invalid qbXML, unknown end-user) is sent to the dead-letter queue at once, with the reason as message
+attributes, and counted as handled. The SQS message id is the default idempotency key, so SQS's
+at-least-once delivery never enqueues a job twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.api.bodies import IngressMessage
+from chalicelib.api.http import parse_body
+from chalicelib.errors import GatewayError
+from chalicelib.jobs.queue import JobQueue
+
+log = logging.getLogger(__name__)
+PERMANENT_TYPES = frozenset({"invalid_request_error"})
+
+
+@dataclass(frozen=True)
+class IngressRecord:
+    message_id: str
+    body: str
+
+
+class DeadLetters:
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+
+    def send(self, record: IngressRecord, err: GatewayError) -> None:
+        self.sqs.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=record.body,
+            MessageAttributes={
+                "error_code": {"DataType": "String", "StringValue": err.code},
+                "reason": {"DataType": "String", "StringValue": err.message[:1000]},
+                "original_message_id": {"DataType": "String", "StringValue": record.message_id},
+            },
+        )
+
+
+def handle_batch(records: Iterable[IngressRecord], queue: JobQueue, dead_letters: DeadLetters) -> dict[str, Any]:
+    """Enqueue every message; return the Lambda partial-batch response."""
+    failures: list[dict[str, str]] = []
+    for record in records:
+        try:
+            message = parse_body(IngressMessage, record.body.encode("utf-8"))
+            job, created = queue.enqueue(
+                message.end_user_id, message.qbxml, source="sqs",
+                deadline_seconds=message.deadline_seconds,
+                idempotency_key=message.idempotency_key or f"sqs:{record.message_id}",
+            )
+            log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,
+                                                         "created": created})
+        except GatewayError as exc:
+            if exc.spec.type not in PERMANENT_TYPES:
+                failures.append({"itemIdentifier": record.message_id})
+                continue
+            try:
+                dead_letters.send(record, exc)
+                log.warning("ingress message dead-lettered",
+                            extra={"message_id": record.message_id, "code": exc.code})
+            except Exception:
+                log.exception("could not dead-letter an ingress message")
+                failures.append({"itemIdentifier": record.message_id})
+        except Exception:
+            log.exception("ingress message failed; SQS will retry it", extra={"message_id": record.message_id})
+            failures.append({"itemIdentifier": record.message_id})
+    return {"batchItemFailures": failures}

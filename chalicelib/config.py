@@ -1,0 +1,74 @@
+"""One frozen :class:`Settings`, read once from the environment.
+
+Lambda gets these variables from ``.chalice/config.json`` (per stage) and from the CloudFormation
+outputs of ``infra/``; the local stack (``python -m infra.localstack``) sets them for the emulator.
+Nothing here talks to AWS: clients are built later, from these settings, by ``chalicelib.wiring``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# Fixed for the product: QBWC stores private data (FileID, AppLock) under the application's OwnerID.
+DEFAULT_OWNER_ID = uuid.UUID("6c1f3a0e-0b6e-4f4e-9d55-2f3c5b7a9e21")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    region: str = "us-east-1"
+    table_name: str = "qbd-gateway-local"
+    results_queue_url: str = ""
+    ingress_queue_url: str = ""
+    ingress_dlq_url: str = ""
+    aws_endpoint_url: str | None = None
+    schema_dir: Path | None = None
+    public_base_url: str = ""
+    app_name: str = "qbd-gateway"
+    owner_id: uuid.UUID = DEFAULT_OWNER_ID
+    server_version: str = "qbd-gateway 0.1.0"
+    min_client_version: str = "2.1.0.0"
+    ticket_ttl_seconds: int = 3600
+    lease_ttl_seconds: int = 600
+    session_idle_seconds: int = 30
+    qwc_run_every_minutes: int = 1
+    max_job_bytes: int = 256_000
+    result_retention_days: int = 30
+    auth_cache_seconds: int = 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def text(name: str, default: str) -> str:
+            return env.get(name, default).strip() or default
+
+        def number(name: str, default: int) -> int:
+            raw = env.get(name, "").strip()
+            return int(raw) if raw else default
+
+        schema = env.get("QBDGW_SCHEMA_DIR", "").strip()
+        return cls(
+            stage=text("QBDGW_STAGE", cls.stage),
+            region=text("AWS_REGION", text("AWS_DEFAULT_REGION", cls.region)),
+            table_name=text("QBDGW_TABLE", cls.table_name),
+            results_queue_url=text("QBDGW_RESULTS_QUEUE_URL", ""),
+            ingress_queue_url=text("QBDGW_INGRESS_QUEUE_URL", ""),
+            ingress_dlq_url=text("QBDGW_INGRESS_DLQ_URL", ""),
+            aws_endpoint_url=env.get("QBDGW_AWS_ENDPOINT_URL") or None,
+            schema_dir=Path(schema) if schema else None,
+            public_base_url=text("QBDGW_PUBLIC_URL", "").rstrip("/"),
+            app_name=text("QBDGW_APP_NAME", cls.app_name),
+            owner_id=uuid.UUID(text("QBDGW_OWNER_ID", str(DEFAULT_OWNER_ID))),
+            ticket_ttl_seconds=number("QBDGW_TICKET_TTL_SECONDS", cls.ticket_ttl_seconds),
+            lease_ttl_seconds=number("QBDGW_LEASE_TTL_SECONDS", cls.lease_ttl_seconds),
+            session_idle_seconds=number("QBDGW_SESSION_IDLE_SECONDS", cls.session_idle_seconds),
+            qwc_run_every_minutes=number("QBDGW_QWC_RUN_EVERY_MINUTES", cls.qwc_run_every_minutes),
+            max_job_bytes=number("QBDGW_MAX_JOB_BYTES", cls.max_job_bytes),
+            result_retention_days=number("QBDGW_RESULT_RETENTION_DAYS", cls.result_retention_days),
+            auth_cache_seconds=number("QBDGW_AUTH_CACHE_SECONDS", cls.auth_cache_seconds),
+        )

@@ -1,0 +1,1 @@
+"""Jobs: the domain of the gateway — end-users, jobs, the per-company-file queue (no boto3)."""

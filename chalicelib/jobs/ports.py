@@ -1,0 +1,101 @@
+"""The ports the domain needs from the outside world: a store, a result publisher and a clock.
+
+``chalicelib/store`` has the DynamoDB adapter and an in-memory twin of :class:`Store`;
+``chalicelib/delivery`` has the SQS adapter of :class:`ResultPublisher`. Every write that decides
+something (claim, complete, release) is one single-item conditional write, so the invariants hold on
+any store whose conditional writes are atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from chalicelib.jobs.models import ApiKey, EndUser, Job, Lease, QbwcSession
+from chalicelib.jobs.states import JobStatus
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoreConflict(Exception):
+    """A conditional write lost: the item was not in the expected state. ``current`` is what it was."""
+
+    def __init__(self, message: str, current: Any = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class Store(Protocol):
+    # End-users and credentials -----------------------------------------------------------------
+    def put_end_user(self, user: EndUser) -> None: ...
+    def get_end_user(self, end_user_id: str) -> EndUser | None: ...
+    def update_end_user(self, end_user_id: str, changes: Mapping[str, Any]) -> None: ...
+    def put_api_key(self, key: ApiKey) -> None: ...
+    def find_api_keys(self, lookup: str) -> list[ApiKey]: ...
+
+    # Jobs ---------------------------------------------------------------------------------------
+    def next_sequence(self, end_user_id: str) -> int:
+        """Atomically allocate the end-user's next job sequence number (raises KeyError if unknown)."""
+        ...
+
+    def put_job(self, job: Job) -> None: ...
+    def get_job(self, job_id: str) -> Job | None: ...
+    def get_job_at(self, end_user_id: str, seq: int) -> Job | None: ...
+    def head_of_queue(self, end_user_id: str) -> Job | None:
+        """The queued job that runs next (strongly consistent), or None."""
+        ...
+
+    def count_queued(self, end_user_id: str, limit: int = 1000) -> int: ...
+    def transition_job(
+        self,
+        job: Job,
+        to: JobStatus,
+        *,
+        expected: frozenset[JobStatus],
+        holder: str | None = None,
+        changes: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Move ``job`` to ``to`` if it is in one of ``expected`` (and held by ``holder`` when given).
+
+        Raises :class:`StoreConflict` with the current job when the condition fails.
+        """
+        ...
+
+    def mark_published(self, job: Job, at: datetime) -> None: ...
+    def unpublished(self, completed_before: datetime, limit: int = 100) -> list[Job]:
+        """Finished jobs whose result has not reached SQS yet (the outbox), oldest first."""
+        ...
+
+    def claim_idempotency_key(
+        self, end_user_id: str, key: str, job_id: str, body_hash: str, expires_at: datetime
+    ) -> tuple[str, str] | None:
+        """Record key → job; return the existing (job_id, body_hash) when the key was used already."""
+        ...
+
+    # The company file's lease ------------------------------------------------------------------------
+    def acquire_lease(self, end_user_id: str, holder: str, now: datetime, expires_at: datetime) -> Lease:
+        """Take the lease if it is free, expired, or already ours. Returns the lease as it was before.
+
+        Raises :class:`StoreConflict` with the current :class:`Lease` when another live holder has it.
+        """
+        ...
+
+    def set_lease_job(self, end_user_id: str, holder: str, job: Job | None) -> None: ...
+    def release_lease(self, end_user_id: str, holder: str) -> bool: ...
+    def get_lease(self, end_user_id: str) -> Lease | None: ...
+
+    # Web Connector sessions --------------------------------------------------------------------------
+    def put_session(self, session: QbwcSession) -> None: ...
+    def get_session(self, ticket_hash: str) -> QbwcSession | None: ...
+    def update_session(self, ticket_hash: str, changes: Mapping[str, Any]) -> None: ...
+
+
+class ResultPublisher(Protocol):
+    def publish(self, message: Mapping[str, Any]) -> None:
+        """Send one result message (schema version 1). Raises on failure; the caller keeps the outbox."""
+        ...

@@ -1,0 +1,238 @@
+"""The per-company-file job queue: accept, claim one at a time, complete, publish.
+
+Accepting a job (:meth:`JobQueue.enqueue`) checks its qbXML first — well-formed, only ``*Rq``
+elements, Latin-1, valid against Intuit's schema for the version in use — and stores nothing when a
+check fails. An accepted job gets the end-user's next sequence number, so FIFO is the order of
+acceptance.
+
+Claiming (:meth:`JobQueue.claim_next`) is where the serial invariant lives::
+
+    1. take the company file's lease        (conditional write: free, expired, or already ours)
+       └─ a job left in flight by an expired holder is recovered: a read goes back to the queue,
+          a write becomes in_doubt (it may have run; it is never blindly re-sent)
+    2. read the head of the queue           (strongly consistent key query)
+    3. move it queued → in_flight            (conditional write: still queued)
+    4. note the job on the lease
+
+Completing (:meth:`JobQueue.complete`) stores the outcome on the job first (the outbox), releases the
+lease, then publishes; a publish that fails leaves ``published_at`` empty for the re-publisher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.errors import GatewayError, error
+from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, Job
+from chalicelib.jobs.ports import Clock, ResultPublisher, Store, StoreConflict
+from chalicelib.jobs.results import result_message
+from chalicelib.jobs.security import new_id
+from chalicelib.jobs.states import JobStatus
+from chalicelib.qbxml import QbxmlVersion, SchemaCatalog, parse_job_qbxml, validate_job
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# A DynamoDB item holds 400 KB and an SQS message 1 MiB: a larger answer is refused with a clear error.
+MAX_RESULT_CHARS = 300_000
+_CLAIM_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What QuickBooks (or the gateway on its behalf) made of a job."""
+
+    status: JobStatus
+    response_qbxml: str | None = None
+    error: GatewayError | None = None
+
+
+class JobQueue:
+    def __init__(
+        self,
+        store: Store,
+        publisher: ResultPublisher,
+        schemas: SchemaCatalog,
+        clock: Clock,
+        *,
+        lease_ttl: timedelta,
+        max_job_bytes: int,
+    ) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.schemas = schemas
+        self.clock = clock
+        self.lease_ttl = lease_ttl
+        self.max_job_bytes = max_job_bytes
+
+    # Accepting -----------------------------------------------------------------------------------
+    def validation_version(self, user: EndUser) -> QbxmlVersion:
+        """The version a new job is checked against: the company file's, else our newest schema."""
+        if user.qbxml_version:
+            return QbxmlVersion.parse(user.qbxml_version)
+        available = self.schemas.available()
+        return available[-1] if available else QbxmlVersion(13, 0)
+
+    def enqueue(
+        self,
+        end_user_id: str,
+        qbxml: str,
+        *,
+        source: str,
+        deadline_seconds: int | None = None,
+        idempotency_key: str | None = None,
+        priority: int = PRIORITY_NORMAL,
+    ) -> tuple[Job, bool]:
+        """Accept a job. Returns ``(job, created)``; ``created`` is False for an idempotent replay."""
+        user = self.store.get_end_user(end_user_id)
+        if user is None:
+            raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
+        requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
+        validate_job(requests, self.validation_version(user), self.schemas)
+        now = self.clock()
+        deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else None
+        job_id = new_id("job", int(now.timestamp() * 1000))
+        if idempotency_key:
+            body_hash = hashlib.sha256(f"{deadline_seconds}|{qbxml}".encode()).hexdigest()
+            existing = self.store.claim_idempotency_key(
+                end_user_id, idempotency_key, job_id, body_hash, now + IDEMPOTENCY_WINDOW
+            )
+            if existing is not None:
+                existing_id, existing_hash = existing
+                if existing_hash != body_hash:
+                    raise error(
+                        "idempotency_key_reused",
+                        f"Idempotency-Key {idempotency_key!r} was used for a different request",
+                    )
+                previous = self.store.get_job(existing_id)
+                if previous is not None:
+                    return previous, False
+                job_id = existing_id  # the first attempt died between key and job: finish it
+        try:
+            seq = self.store.next_sequence(end_user_id)
+        except KeyError as exc:
+            raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist") from exc
+        job = Job(
+            id=job_id,
+            end_user_id=end_user_id,
+            seq=seq,
+            status=JobStatus.QUEUED,
+            qbxml="".join(requests.elements),
+            request_names=requests.names,
+            is_write=requests.is_write,
+            enqueued_at=now,
+            source=source,
+            priority=priority,
+            deadline_at=deadline,
+            idempotency_key=idempotency_key,
+        )
+        self.store.put_job(job)
+        log.info("job accepted", extra={"job_id": job.id, "end_user_id": end_user_id, "seq": seq,
+                                        "requests": list(requests.names), "source": source})
+        return job, True
+
+    # Claiming ------------------------------------------------------------------------------------
+    def claim_next(self, end_user_id: str, holder: str) -> Job | None:
+        """Claim the company file's next job for ``holder``, or None (nothing queued, or file busy)."""
+        now = self.clock()
+        try:
+            before = self.store.acquire_lease(end_user_id, holder, now, now + self.lease_ttl)
+        except StoreConflict:
+            return None
+        if before.holder not in (None, holder) and before.job_id and before.job_seq is not None:
+            self._recover_abandoned(end_user_id, before.job_seq, before.holder)
+        for _ in range(_CLAIM_ATTEMPTS):
+            head = self.store.head_of_queue(end_user_id)
+            if head is None:
+                self.store.release_lease(end_user_id, holder)
+                return None
+            try:
+                claimed = self.store.transition_job(
+                    head, JobStatus.IN_FLIGHT, expected=frozenset({JobStatus.QUEUED}),
+                    changes={"holder": holder, "started_at": now, "attempts": head.attempts + 1},
+                )
+            except StoreConflict:
+                continue
+            self.store.set_lease_job(end_user_id, holder, claimed)
+            return claimed
+        self.store.release_lease(end_user_id, holder)
+        return None
+
+    def _recover_abandoned(self, end_user_id: str, seq: int, old_holder: str | None) -> None:
+        job = self.store.get_job_at(end_user_id, seq)
+        if job is None or job.status is not JobStatus.IN_FLIGHT or job.holder != old_holder:
+            return
+        target = JobStatus.IN_DOUBT if job.is_write else JobStatus.QUEUED
+        changes: dict[str, Any] = {"holder": None}
+        if target is JobStatus.IN_DOUBT:
+            changes["error"] = error(
+                "lease_expired_outcome_unknown",
+                f"the Web Connector session running job {job.id} vanished before QuickBooks' answer arrived",
+            ).to_dict()
+        try:
+            self.store.transition_job(job, target, expected=frozenset({JobStatus.IN_FLIGHT}),
+                                      holder=old_holder, changes=changes)
+            log.warning("abandoned job recovered", extra={"job_id": job.id, "to": target.value})
+        except StoreConflict:
+            pass
+
+    def give_back(self, job: Job, holder: str) -> None:
+        """The session lost track of ``job`` (out-of-order call or close): recover it and free the file."""
+        self._recover_abandoned(job.end_user_id, job.seq, holder)
+        self.store.release_lease(job.end_user_id, holder)
+
+    # Completing ----------------------------------------------------------------------------------
+    def complete(self, job: Job, holder: str, outcome: Outcome) -> Job:
+        """Store the outcome on the job, release the company file, publish the result."""
+        now = self.clock()
+        changes: dict[str, Any] = {"completed_at": now, "holder": None}
+        if outcome.response_qbxml is not None and len(outcome.response_qbxml) > MAX_RESULT_CHARS:
+            outcome = Outcome(JobStatus.FAILED, error=error(
+                "result_too_large",
+                f"QuickBooks' answer is {len(outcome.response_qbxml)} characters; the limit is "
+                f"{MAX_RESULT_CHARS}. Use MaxReturned and iterators to page the query."))
+        if outcome.response_qbxml is not None:
+            changes["response_qbxml"] = outcome.response_qbxml
+        if outcome.error is not None:
+            changes["error"] = outcome.error.to_dict()
+        try:
+            done = self.store.transition_job(
+                job, outcome.status, expected=frozenset({JobStatus.IN_FLIGHT, JobStatus.IN_DOUBT}),
+                changes=changes,
+            )
+        except StoreConflict as exc:
+            current = exc.current if isinstance(exc.current, Job) else job
+            log.warning("late answer ignored", extra={"job_id": job.id, "status": current.status.value})
+            self.store.release_lease(job.end_user_id, holder)
+            return current
+        self.store.release_lease(job.end_user_id, holder)
+        self.publish(done)
+        return done
+
+    def fail_queued(self, job: Job, err: GatewayError) -> Job:
+        """Fail a job that never reached QuickBooks (e.g. invalid for the company file's version)."""
+        now = self.clock()
+        done = self.store.transition_job(
+            job, JobStatus.FAILED, expected=frozenset({JobStatus.QUEUED, JobStatus.IN_FLIGHT}),
+            changes={"completed_at": now, "holder": None, "error": err.to_dict()},
+        )
+        self.publish(done)
+        return done
+
+    def republish_outbox(self, older_than: timedelta = timedelta(minutes=1), limit: int = 100) -> int:
+        """Publish finished jobs whose first publish failed (scheduled). Returns how many went out."""
+        stale = self.store.unpublished(self.clock() - older_than, limit)
+        return sum(1 for job in stale if self.publish(job))
+
+    def publish(self, job: Job) -> bool:
+        try:
+            self.publisher.publish(result_message(job))
+        except Exception:
+            log.exception("result publish failed; left in the outbox", extra={"job_id": job.id})
+            return False
+        self.store.mark_published(job, self.clock())
+        return True

@@ -1,0 +1,48 @@
+"""The result of a job as the SaaS sees it: REST ``GET /v1/jobs/{id}`` and the SQS message (v1).
+
+Both are rendered from the stored :class:`~chalicelib.jobs.models.Job`, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.jobs.models import Job
+
+SCHEMA_VERSION = 1
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def job_view(job: Job) -> dict[str, Any]:
+    """``GET /v1/jobs/{id}``."""
+    return {
+        "id": job.id,
+        "end_user_id": job.end_user_id,
+        "status": job.status.value,
+        "request_names": list(job.request_names),
+        "response_qbxml": job.response_qbxml,
+        "error": job.error,
+        "enqueued_at": iso(job.enqueued_at),
+        "started_at": iso(job.started_at),
+        "completed_at": iso(job.completed_at),
+        "deadline_at": iso(job.deadline_at),
+        "attempts": job.attempts,
+    }
+
+
+def result_message(job: Job) -> dict[str, Any]:
+    """The SQS result message, schema version 1 (DESIGN §5)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "job_id": job.id,
+        "end_user_id": job.end_user_id,
+        "status": job.status.value,
+        "response_qbxml": job.response_qbxml,
+        "error": job.error,
+        "enqueued_at": iso(job.enqueued_at),
+        "completed_at": iso(job.completed_at),
+    }

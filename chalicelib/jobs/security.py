@@ -1,0 +1,86 @@
+"""Secrets: end-user passwords, API keys, tickets and ids.
+
+* Passwords and API key secrets are stored only as salted scrypt hashes
+  (``scrypt$n$r$p$salt$hash``); checks use :func:`hmac.compare_digest`.
+* Tickets carry 192 random bits from :mod:`secrets`; the store keys sessions by the ticket's SHA-256,
+  so a leaked table does not leak live tickets.
+* Ids are sortable (48-bit millisecond time + 80 random bits, Crockford base32).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PASSWORD_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: typed by hand into QBWC
+
+
+def hash_secret(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        secret.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
+    )
+    return "$".join([
+        "scrypt", str(_SCRYPT_N), str(_SCRYPT_R), str(_SCRYPT_P),
+        base64.b64encode(salt).decode(), base64.b64encode(digest).decode(),
+    ])
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    """Constant-time check of ``secret`` against a :func:`hash_secret` value."""
+    try:
+        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        salt, expected = base64.b64decode(salt_b64), base64.b64decode(digest_b64)
+        actual = hashlib.scrypt(
+            secret.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+# Verified against when a user name is unknown, so timing does not tell which user names exist.
+DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
+
+
+def new_password() -> str:
+    """A Web Connector password: 16 characters from an unambiguous alphabet (80 bits), in groups of 4."""
+    chars = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+def new_ticket() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode("utf-8")).hexdigest()
+
+
+def new_id(prefix: str, now_ms: int | None = None) -> str:
+    millis = int(time.time() * 1000) if now_ms is None else now_ms
+    value = (millis << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return f"{prefix}_{''.join(reversed(chars)).lower()}"
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """A new API key: (key_id, secret, the full key handed to the SaaS ``qbdgw_<key_id>_<secret>``)."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(30)
+    return key_id, secret, f"qbdgw_{key_id}_{secret}"
+
+
+def api_key_lookup(full_key: str) -> str:
+    """A short, non-secret bucket id for finding candidate key records (32 bits of SHA-256)."""
+    return hashlib.sha256(full_key.encode("utf-8")).hexdigest()[:8]

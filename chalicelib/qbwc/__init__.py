@@ -1,0 +1,1 @@
+"""QuickBooks Web Connector: SOAP codec, WSDL, .qwc builder and the session service (no boto3)."""

@@ -1,0 +1,237 @@
+"""The SOAP 1.1 envelope codec: bytes from the Web Connector in, typed calls out, and back.
+
+QBWC posts document/literal SOAP 1.1 envelopes to one URL. :func:`parse_call` reads one into a frozen
+call from ``calls.py``; :func:`render_result` and :func:`render_fault` write the answer. Nothing else
+in the gateway touches SOAP XML.
+
+Reading is lenient where real clients differ and strict where the XML itself is wrong:
+
+* the envelope namespace must be SOAP 1.1 (a SOAP 1.2 envelope gets a ``VersionMismatch`` fault that
+  says so); prefixes are free, and so are ``xsi:type``, ``soap:encodingStyle``, pretty-printing and
+  qualified or unqualified parameter names — everything is matched by local name;
+* the operation is the first element in the Body. ``SOAPAction`` is only consulted when the Body is
+  empty; when both are present the Body wins;
+* a missing parameter is ``""`` (or ``None`` for an ``s:int``); a non-integer ``s:int`` is a fault;
+* malformed XML, any DOCTYPE or entity declaration, oversize bodies, a missing or empty Body, and an
+  unknown operation raise :class:`SoapFaultError`, which the edge renders with :func:`render_fault`.
+
+Writing always goes through lxml (text is escaped by the serializer, never by hand) and produces the
+compact form captured from real .NET services: an XML declaration with double quotes, the ``soap``,
+``xsi`` and ``xsd`` prefixes on the Envelope, and ``<opResponse xmlns="http://developer.intuit.com/">``
+around ``<opResult>``. ``authenticate`` results keep every empty ``<string></string>``: QBWC counts
+them (FIELD-LESSONS #3), and an int result is written as an integer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from lxml import etree
+
+from chalicelib.errors import CATALOG, GatewayError
+from chalicelib.qbwc.calls import CALLS_BY_METHOD, CallType, SoapCall
+from chalicelib.safexml import UnsafeXmlError, local_name, parse_xml
+
+SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
+INTUIT_NS = "http://developer.intuit.com/"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+XSD_NS = "http://www.w3.org/2001/XMLSchema"
+
+CONTENT_TYPE = "text/xml; charset=utf-8"
+#: SOAP 1.1 over HTTP sends a Fault with status 500 (the body is still a SOAP envelope, never HTML).
+FAULT_HTTP_STATUS = 500
+DEFAULT_MAX_BYTES = 10_000_000
+
+_XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
+_ENVELOPE_NSMAP = {"soap": SOAP11_NS, "xsi": XSI_NS, "xsd": XSD_NS}
+_FAULT_CODES = ("VersionMismatch", "MustUnderstand", "Client", "Server")
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_INT32 = range(-(2**31), 2**31)
+# Characters XML 1.0 cannot carry; replaced in fault texts so a fault can always be written.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_MAX_REASON_CHARS = 2000
+
+
+class SoapFaultError(GatewayError):
+    """The request cannot be answered in protocol terms; answer it with a SOAP Fault.
+
+    ``reason`` becomes the ``faultstring`` (short, safe to show, never a stack trace) and
+    ``fault_code`` the ``faultcode`` (``soap:Client`` for bad input, ``soap:Server`` for our side).
+    """
+
+    def __init__(self, reason: str, fault_code: str = "soap:Client") -> None:
+        spec = CATALOG["invalid_request"] if "Server" not in fault_code else CATALOG["internal_error"]
+        super().__init__(spec, reason)
+        self.reason = reason
+        self.fault_code = fault_code
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def parse_call(
+    body: bytes, soap_action: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> SoapCall:
+    """Read one SOAP 1.1 request envelope into its typed call, or raise :class:`SoapFaultError`."""
+    try:
+        root = parse_xml(body, max_bytes=max_bytes)
+    except UnsafeXmlError as exc:
+        raise SoapFaultError(str(exc)) from exc
+    soap_body = _envelope_body(root)
+    operation = next(soap_body.iterchildren(etree.Element), None)
+    if operation is None:
+        method = _method_from_action(soap_action)
+        if method is None:
+            raise SoapFaultError("the SOAP Body is empty and no SOAPAction names an operation")
+        return _build(_call_type(method), None)
+    return _build(_call_type(local_name(operation)), operation)
+
+
+def _envelope_body(root: Any) -> Any:
+    namespace = etree.QName(root).namespace
+    if local_name(root) != "Envelope" or namespace not in (SOAP11_NS, SOAP12_NS):
+        raise SoapFaultError(f"not a SOAP envelope: the root element is '{local_name(root)}'")
+    if namespace == SOAP12_NS:
+        raise SoapFaultError(
+            "SOAP 1.2 is not supported: this service requires SOAP 1.1 "
+            f"(envelope namespace {SOAP11_NS})",
+            "soap:VersionMismatch",
+        )
+    children = list(root.iterchildren(etree.Element))
+    for child in children:
+        if etree.QName(child).namespace == SOAP11_NS and local_name(child) == "Header":
+            _check_headers(child)
+    bodies = [c for c in children if etree.QName(c).namespace == SOAP11_NS and local_name(c) == "Body"]
+    if len(bodies) != 1:
+        raise SoapFaultError("not a SOAP envelope: it must contain exactly one soap:Body")
+    return bodies[0]
+
+
+def _check_headers(header: Any) -> None:
+    """SOAP 1.1 §4.2.3: a header block we must understand but do not is a MustUnderstand fault."""
+    for block in header.iterchildren(etree.Element):
+        if block.get(f"{{{SOAP11_NS}}}mustUnderstand", "0").strip() in ("1", "true"):
+            raise SoapFaultError(
+                f"header '{local_name(block)}' is marked mustUnderstand and is not understood",
+                "soap:MustUnderstand",
+            )
+
+
+def _method_from_action(soap_action: str | None) -> str | None:
+    """``"http://developer.intuit.com/authenticate"`` (quoted or not) → ``authenticate``."""
+    if soap_action is None:
+        return None
+    action = soap_action.strip().strip('"').strip()
+    method = re.split(r"[/#:]", action)[-1] if action else ""
+    return method or None
+
+
+def _call_type(method: str) -> CallType:
+    call_type = CALLS_BY_METHOD.get(method)
+    if call_type is None:
+        raise SoapFaultError(f"unknown method '{_printable(method, 100)}'")
+    return call_type
+
+
+def _build(call_type: CallType, operation: Any | None) -> SoapCall:
+    """Fill the call's fields from the operation element's children, matched by local name."""
+    values: dict[str, Any] = {}
+    if operation is not None:
+        supplied: dict[str, Any] = {}
+        for child in operation.iterchildren(etree.Element):
+            supplied.setdefault(local_name(child), child)
+        for param in call_type.PARAMS:
+            element = supplied.get(param.element)
+            if element is None:
+                continue
+            text = _text_of(element, param.element)
+            values[param.attr] = _to_int(text, param.element) if param.xsd_type == "int" else text
+    return call_type(**values)
+
+
+def _text_of(element: Any, name: str) -> str:
+    if next(element.iterchildren(etree.Element), None) is not None:
+        raise SoapFaultError(f"parameter '{name}' must be text (escaped XML), not child elements")
+    if element.get(f"{{{XSI_NS}}}nil", "false").strip() in ("true", "1"):
+        return ""
+    return "".join(element.itertext())
+
+
+def _to_int(text: str, name: str) -> int | None:
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if not _INT_RE.fullmatch(stripped) or int(stripped) not in _INT32:
+        raise SoapFaultError(f"parameter '{name}' must be an integer, got '{_printable(stripped, 40)}'")
+    return int(stripped)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def render_result(method: str, value: str | int | Sequence[str] | None) -> bytes:
+    """The response envelope for ``method`` carrying ``value`` as ``<{method}Result>``.
+
+    ``authenticate`` takes a sequence of strings (each becomes a ``<string>``, empty ones included);
+    ``receiveResponseXML`` takes an ``int``; every other method a ``str`` (``None`` = empty result).
+    A value of the wrong type raises ``TypeError``; an unknown method raises ``ValueError``.
+    """
+    call_type = CALLS_BY_METHOD.get(method)
+    if call_type is None:
+        raise ValueError(f"unknown method '{method}'")
+    envelope, soap_body = _new_envelope()
+    response = etree.SubElement(soap_body, f"{{{INTUIT_NS}}}{method}Response", nsmap={None: INTUIT_NS})
+    result = etree.SubElement(response, f"{{{INTUIT_NS}}}{method}Result")
+    if call_type.RESULT == "ArrayOfString":
+        if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+            raise TypeError(f"{method} returns a list of strings, got {type(value).__name__}")
+        for item in value:
+            if not isinstance(item, str):
+                raise TypeError(f"{method} returns a list of strings, got an item of {type(item).__name__}")
+            etree.SubElement(result, f"{{{INTUIT_NS}}}string").text = item  # "" stays <string></string>
+    elif call_type.RESULT == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{method} returns an int, got {type(value).__name__}")
+        if value not in _INT32:
+            raise ValueError(f"{method} result {value} does not fit in an s:int")
+        result.text = str(value)
+    else:
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{method} returns a string, got {type(value).__name__}")
+        result.text = value
+    return _serialize(envelope)
+
+
+def render_fault(reason: str, fault_code: str = "soap:Client") -> bytes:
+    """A SOAP 1.1 Fault envelope: ``faultcode`` (``soap:Client`` by default) and ``faultstring``.
+
+    ``fault_code`` may be written with or without the ``soap:`` prefix, with an optional dotted
+    refinement (``soap:Client.Authentication``); its base must be one of SOAP 1.1's four codes.
+    The reason is cleaned of characters XML cannot carry and truncated; no stack trace ever goes here.
+    """
+    code = fault_code.split(":", 1)[1] if fault_code.startswith("soap:") else fault_code
+    if code.split(".", 1)[0] not in _FAULT_CODES:
+        raise ValueError(f"fault code must be one of {', '.join(_FAULT_CODES)}, got '{fault_code}'")
+    envelope, soap_body = _new_envelope()
+    fault = etree.SubElement(soap_body, f"{{{SOAP11_NS}}}Fault")
+    etree.SubElement(fault, "faultcode").text = f"soap:{code}"
+    etree.SubElement(fault, "faultstring").text = _printable(reason, _MAX_REASON_CHARS)
+    return _serialize(envelope)
+
+
+def _new_envelope() -> tuple[Any, Any]:
+    envelope = etree.Element(f"{{{SOAP11_NS}}}Envelope", nsmap=_ENVELOPE_NSMAP)
+    return envelope, etree.SubElement(envelope, f"{{{SOAP11_NS}}}Body")
+
+
+def _serialize(envelope: Any) -> bytes:
+    data: bytes = etree.tostring(envelope, encoding="utf-8", xml_declaration=False)
+    return _XML_DECLARATION + data
+
+
+def _printable(text: str, limit: int) -> str:
+    cleaned = _NOT_XML_CHAR.sub("?", text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"

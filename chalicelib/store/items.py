@@ -1,0 +1,109 @@
+"""Mapping between frozen domain records and DynamoDB items (plain Python values, before typing).
+
+One table holds everything (single-table design), keyed ``pk`` / ``sk``:
+
+==============================  ===================  ============================================
+item                            pk                   sk
+==============================  ===================  ============================================
+end-user (+ job counter)        ``EU#<id>``          ``PROFILE``
+job                             ``EU#<id>``          ``JOB#<seq, 12 digits>``
+company-file lease              ``EU#<id>``          ``LEASE``
+idempotency key                 ``EU#<id>``          ``IDEM#<key>``
+Web Connector session           ``TICKET#<sha256>``  ``SESSION``
+API key                         ``APIKEY#<lookup>``  ``KEY#<key id>``
+==============================  ===================  ============================================
+
+Indexes: the local secondary index ``queue`` sorts an end-user's *queued* jobs by ``queued_key``
+(priority, then sequence; the attribute exists only while a job is queued, so the index is sparse and
+a strongly consistent query gives the head of the queue). The global index ``by_job_id`` finds a job
+by its id. ``ttl`` (epoch seconds) lets DynamoDB delete finished jobs, sessions and keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def end_user_pk(end_user_id: str) -> str:
+    return f"EU#{end_user_id}"
+
+
+def job_sk(seq: int) -> str:
+    return f"JOB#{seq:012d}"
+
+
+def dump_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [dump_value(v) for v in value]
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: dump_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [dump_value(v) for v in value]
+    return value
+
+
+def dump(record: Any) -> dict[str, Any]:
+    """A record's fields as item attributes; ``None`` fields are left out."""
+    return {
+        f.name: dump_value(getattr(record, f.name))
+        for f in dataclasses.fields(record)
+        if getattr(record, f.name) is not None
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _load_value(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and args:
+        hint = args[0]
+    origin = typing.get_origin(hint)
+    if hint is datetime:
+        return datetime.fromisoformat(value)
+    if hint is uuid.UUID:
+        return uuid.UUID(str(value))
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(value)
+    if origin is tuple:
+        return tuple(_plain(v) for v in value)
+    if hint is int:
+        return int(value)
+    return _plain(value)
+
+
+def load(cls: type[T], item: dict[str, Any]) -> T:
+    """Build ``cls`` from an item, ignoring attributes that are not fields (keys, ttl, indexes)."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {
+        f.name: _load_value(hints[f.name], item[f.name])
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in item
+    }
+    return cls(**kwargs)

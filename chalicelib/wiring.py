@@ -1,0 +1,101 @@
+"""Builds the gateway's object graph from :class:`~chalicelib.config.Settings`, once per process.
+
+Nothing talks to AWS at import time: :func:`services` builds boto3 clients, adapters and services on
+first use (the first request of a Lambda container) and caches them. Tests build their own
+:class:`Services` with :func:`build` and injected clients or stores.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.api.auth import ApiKeyAuthenticator
+from chalicelib.api.endusers import EndUserService
+from chalicelib.config import Settings
+from chalicelib.delivery.sqs import SqsResultPublisher
+from chalicelib.jobs.ports import Clock, ResultPublisher, Store, utc_now
+from chalicelib.jobs.queue import JobQueue
+from chalicelib.qbwc.service import QbwcService
+from chalicelib.qbxml import SchemaCatalog
+from chalicelib.store.dynamodb import DynamoStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    queue: JobQueue
+    qbwc: QbwcService
+    end_users: EndUserService
+    auth: ApiKeyAuthenticator
+    clients: dict[str, Any]
+
+
+def aws_client(name: str, settings: Settings) -> Any:
+    import boto3
+
+    return boto3.session.Session().client(
+        name, region_name=settings.region, endpoint_url=settings.aws_endpoint_url
+    )
+
+
+def build(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    publisher: ResultPublisher | None = None,
+    clock: Clock = utc_now,
+    clients: dict[str, Any] | None = None,
+) -> Services:
+    clients = dict(clients or {})
+    if store is None:
+        clients.setdefault("dynamodb", aws_client("dynamodb", settings))
+        store = DynamoStore(clients["dynamodb"], settings.table_name,
+                            retention_seconds=settings.result_retention_days * 86400)
+    if publisher is None:
+        clients.setdefault("sqs", aws_client("sqs", settings))
+        publisher = SqsResultPublisher(clients["sqs"], settings.results_queue_url)
+    schemas = SchemaCatalog(settings.schema_dir)
+    log.info(schemas.describe())
+    queue = JobQueue(store, publisher, schemas, clock,
+                     lease_ttl=timedelta(seconds=settings.lease_ttl_seconds),
+                     max_job_bytes=settings.max_job_bytes)
+    qbwc = QbwcService(store, queue, clock,
+                       server_version=settings.server_version,
+                       min_client_version=settings.min_client_version,
+                       ticket_ttl=timedelta(seconds=settings.ticket_ttl_seconds),
+                       session_idle=timedelta(seconds=settings.session_idle_seconds))
+    return Services(
+        settings=settings,
+        store=store,
+        queue=queue,
+        qbwc=qbwc,
+        end_users=EndUserService(store, settings, clock),
+        auth=ApiKeyAuthenticator(store, clock, cache_seconds=settings.auth_cache_seconds),
+        clients=clients,
+    )
+
+
+_lock = threading.Lock()
+_services: Services | None = None
+
+
+def services() -> Services:
+    global _services
+    with _lock:
+        if _services is None:
+            _services = build(Settings.from_env())
+        return _services
+
+
+def reset(new: Services | None = None) -> None:
+    """Replace the cached graph (tests, and the local stack after it set the environment)."""
+    global _services
+    with _lock:
+        _services = new

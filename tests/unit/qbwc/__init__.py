@@ -1,0 +1,1 @@
+"""Unit tests of the Web Connector edge: SOAP codec, typed calls, WSDL and .qwc builder."""
