@@ -25,7 +25,10 @@ class Settings:
     results_queue_url: str = ""
     ingress_queue_url: str = ""
     ingress_dlq_url: str = ""
+    results_queue_name: str = ""
+    ingress_dlq_name: str = ""
     aws_endpoint_url: str | None = None
+    dynamodb_endpoint_url: str | None = None
     schema_dir: Path | None = None
     public_base_url: str = ""
     app_name: str = "qbd-gateway"
@@ -59,7 +62,11 @@ class Settings:
             results_queue_url=text("QBDGW_RESULTS_QUEUE_URL", ""),
             ingress_queue_url=text("QBDGW_INGRESS_QUEUE_URL", ""),
             ingress_dlq_url=text("QBDGW_INGRESS_DLQ_URL", ""),
+            results_queue_name=text("QBDGW_RESULTS_QUEUE_NAME", ""),
+            ingress_dlq_name=text("QBDGW_INGRESS_DLQ_NAME", ""),
             aws_endpoint_url=env.get("QBDGW_AWS_ENDPOINT_URL") or None,
+            dynamodb_endpoint_url=env.get("QBDGW_DYNAMODB_ENDPOINT_URL") or env.get("QBDGW_AWS_ENDPOINT_URL")
+            or None,
             schema_dir=Path(schema) if schema else None,
             public_base_url=text("QBDGW_PUBLIC_URL", "").rstrip("/"),
             app_name=text("QBDGW_APP_NAME", cls.app_name),

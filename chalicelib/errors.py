@@ -116,6 +116,11 @@ _SPECS: list[ErrorSpec] = [
         "The data sent to QuickBooks is too large for one request. Split it into smaller batches.",
     ),
     ErrorSpec(
+        "qwc_unavailable", "internal_error", 500,
+        "The connection file for the Web Connector cannot be created because the gateway's public "
+        "address is not set up for it. Contact the application's support team.",
+    ),
+    ErrorSpec(
         "internal_error", "internal_error", 500,
         "Something went wrong in the QuickBooks gateway. Nothing was lost; try again in a few minutes. "
         "If it keeps happening, contact the application's support team.",

@@ -7,6 +7,7 @@ first use (the first request of a Lambda container) and caches them. Tests build
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
@@ -40,9 +41,18 @@ class Services:
 def aws_client(name: str, settings: Settings) -> Any:
     import boto3
 
-    return boto3.session.Session().client(
-        name, region_name=settings.region, endpoint_url=settings.aws_endpoint_url
-    )
+    endpoint = settings.dynamodb_endpoint_url if name == "dynamodb" else settings.aws_endpoint_url
+    return boto3.session.Session().client(name, region_name=settings.region, endpoint_url=endpoint)
+
+
+def _resolve_queue_urls(settings: Settings, sqs: Any) -> Settings:
+    """Deployed stages name their queues; look the URLs up once per container when not given."""
+    changes = {}
+    if not settings.results_queue_url and settings.results_queue_name:
+        changes["results_queue_url"] = sqs.get_queue_url(QueueName=settings.results_queue_name)["QueueUrl"]
+    if not settings.ingress_dlq_url and settings.ingress_dlq_name:
+        changes["ingress_dlq_url"] = sqs.get_queue_url(QueueName=settings.ingress_dlq_name)["QueueUrl"]
+    return dataclasses.replace(settings, **changes) if changes else settings
 
 
 def build(
@@ -58,8 +68,9 @@ def build(
         clients.setdefault("dynamodb", aws_client("dynamodb", settings))
         store = DynamoStore(clients["dynamodb"], settings.table_name,
                             retention_seconds=settings.result_retention_days * 86400)
+    clients.setdefault("sqs", aws_client("sqs", settings))
+    settings = _resolve_queue_urls(settings, clients["sqs"])
     if publisher is None:
-        clients.setdefault("sqs", aws_client("sqs", settings))
         publisher = SqsResultPublisher(clients["sqs"], settings.results_queue_url)
     schemas = SchemaCatalog(settings.schema_dir)
     log.info(schemas.describe())

@@ -147,10 +147,10 @@ def parse_decimal(value: str | None, what: str) -> Decimal | None:
         return None
     try:
         number = Decimal(value)
-    except InvalidOperation as exc:
-        raise HResultError(PARSE_ERROR_HRESULT, f"{PARSE_ERROR_MESSAGE} {what} {value!r} is not a number.") from exc
+    except InvalidOperation:
+        number = Decimal("NaN")
     if not number.is_finite():
-        raise HResultError(PARSE_ERROR_HRESULT, f"{PARSE_ERROR_MESSAGE} {what} {value!r} is not a number.")
+        raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail=f"{what} {value!r} is not a number")
     return number
 
 

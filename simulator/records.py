@@ -58,10 +58,12 @@ def child_text(node: Node, tag: str) -> str | None:
 class HResultError(Exception):
     """QuickBooks' request processor refused the call; no qbXML response exists."""
 
-    def __init__(self, hresult: str, message: str) -> None:
-        super().__init__(f"{hresult}: {message}")
+    def __init__(self, hresult: str, message: str, detail: str = "") -> None:
+        super().__init__(f"{hresult}: {message}" + (f" ({detail})" if detail else ""))
         self.hresult = hresult
         self.message = message
+        self.detail = detail
+        """Why, for logs and tests; QuickBooks itself says no more than ``message``."""
 
 
 PARSE_ERROR_HRESULT = "0x80040400"

@@ -90,16 +90,19 @@ class EndUserService:
 
     def qwc(self, user: EndUser, base_url: str) -> tuple[str, str]:
         """The ``.qwc`` file's text and its download file name."""
-        spec = QwcSpec(
-            app_name=f"{self.settings.app_name} - {user.company_name}"[:80],
-            app_id="",
-            app_url=f"{base_url}/qbwc",
-            app_support_url=f"{base_url}/support",
-            app_description=f"Syncs {user.company_name} with {self.settings.app_name}"[:80],
-            user_name=user.qbwc_username,
-            owner_id=self.settings.owner_id,
-            file_id=user.file_id,
-            run_every_minutes=user.schedule_minutes,
-            app_unique_name=f"{self.settings.app_name}-{user.id}",
-        )
+        try:
+            spec = QwcSpec(
+                app_name=f"{self.settings.app_name} - {user.company_name}"[:80],
+                app_id="",
+                app_url=f"{base_url}/qbwc",
+                app_support_url=f"{base_url}/support",
+                app_description=f"Syncs {user.company_name} with {self.settings.app_name}"[:80],
+                user_name=user.qbwc_username,
+                owner_id=self.settings.owner_id,
+                file_id=user.file_id,
+                run_every_minutes=user.schedule_minutes,
+                app_unique_name=f"{self.settings.app_name}-{user.id}",
+            )
+        except ValueError as exc:
+            raise error("qwc_unavailable", f"cannot build a .qwc for {base_url}: {exc}") from exc
         return build_qwc(spec), qwc_filename(user.company_name)

@@ -1,7 +1,9 @@
 """The SOAP edge: bytes from the Web Connector in, a SOAP 1.1 envelope out.
 
 Decoding problems (malformed XML, DOCTYPE/entities, unknown method) become a SOAP 1.1 Fault with a
-short reason and HTTP 400. Everything the Web Connector can legitimately send is answered by
+short reason, sent with HTTP 500 as SOAP 1.1's HTTP binding prescribes (§6.2) so that .NET clients
+such as the Web Connector read the fault's reason instead of a bare status line; the body is always a
+SOAP envelope, never a stack trace. Everything the Web Connector can legitimately send is answered by
 :class:`~chalicelib.qbwc.service.QbwcService` in protocol terms with HTTP 200.
 """
 
@@ -11,7 +13,14 @@ import logging
 
 from chalice import Response
 
-from chalicelib.qbwc.codec import CONTENT_TYPE, SoapFaultError, parse_call, render_fault, render_result
+from chalicelib.qbwc.codec import (
+    CONTENT_TYPE,
+    FAULT_HTTP_STATUS,
+    SoapFaultError,
+    parse_call,
+    render_fault,
+    render_result,
+)
 from chalicelib.qbwc.service import QbwcService
 from chalicelib.qbwc.wsdl import render_wsdl
 
@@ -24,7 +33,7 @@ def handle_soap(service: QbwcService, body: bytes | None, soap_action: str | Non
         call = parse_call(body or b"", soap_action, max_bytes=MAX_SOAP_BYTES)
     except SoapFaultError as fault:
         log.warning("SOAP request refused", extra={"reason": fault.reason})
-        return Response(body=render_fault(fault.reason, fault.fault_code), status_code=400,
+        return Response(body=render_fault(fault.reason, fault.fault_code), status_code=FAULT_HTTP_STATUS,
                         headers={"Content-Type": CONTENT_TYPE})
     result = service.dispatch(call)
     try:
@@ -32,7 +41,7 @@ def handle_soap(service: QbwcService, body: bytes | None, soap_action: str | Non
     except Exception:
         log.exception("could not render a SOAP result", extra={"method": call.METHOD})
         return Response(body=render_fault("the server could not build its answer", "soap:Server"),
-                        status_code=500, headers={"Content-Type": CONTENT_TYPE})
+                        status_code=FAULT_HTTP_STATUS, headers={"Content-Type": CONTENT_TYPE})
     return Response(body=payload, status_code=200, headers={"Content-Type": CONTENT_TYPE})
 
 

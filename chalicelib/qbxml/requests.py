@@ -1,9 +1,11 @@
 """Jobs in, message sets out: the qbXML a SaaS sends, checked, and the document QuickBooks receives.
 
 A job's ``qbxml`` is "one or more request elements" (``<CustomerAddRq>…</CustomerAddRq>``), or a
-whole ``<QBXML><QBXMLMsgsRq>…`` document whose requests are taken. :func:`parse_job_qbxml` reads
-it once, when the job is accepted, and refuses everything QuickBooks would later choke on — with
-a message that names the problem, because QuickBooks itself only says ``0x80040400``:
+whole ``<QBXML><QBXMLMsgsRq>…`` document whose requests are taken (its ``<?qbxml?>`` version,
+``onError`` and message-set ids are dropped: the gateway chooses those per company file).
+:func:`parse_job_qbxml` reads it once, when the job is accepted, and refuses everything QuickBooks
+would later choke on — with a message that names the problem, because QuickBooks itself only says
+``0x80040400``:
 
 * size first (``payload_too_large``), then XML characters, DOCTYPE/ENTITY, well-formedness;
 * only request elements (names ending in ``Rq``), at most :data:`MAX_REQUESTS`, no stray text;
@@ -36,7 +38,7 @@ ON_ERROR_VALUES = ("stopOnError", "continueOnError", "rollbackOnError")
 _CONTAINERS = frozenset({"QBXMLMsgsRq", "SignonMsgsRq", "QBXMLSubscriptionMsgsRq"})
 _WRAPPER = "qbdgw-job"
 _PLACEHOLDER_ID = "validate"
-_DECLARATION_RE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DTD_RE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _MSGS_PREFIX = "/QBXML/QBXMLMsgsRq/"
 
 
@@ -76,7 +78,7 @@ def parse_job_qbxml(text: str, *, max_bytes: int = 256_000) -> JobRequests:
     body = strip_declaration(text)
     if not body.strip():
         raise error("invalid_qbxml", "the qbXML is empty; send one or more request elements")
-    if _DECLARATION_RE.search(body):
+    if _DTD_RE.search(body):
         raise error("invalid_qbxml", "DOCTYPE and ENTITY declarations are not allowed in qbXML")
     illegal = find_xml_illegal(body)
     if illegal is not None:

@@ -6,7 +6,8 @@ punctuation with a plain equivalent, so it is normalised quietly: curly quotes b
 quotes, dashes a hyphen, an ellipsis three dots, exotic spaces a space, zero-width characters
 nothing. Windows-1252 punctuation that arrived mis-decoded as C1 controls (``\\x91``-``\\x97``) is
 treated the same way. Any other character outside Latin-1 is refused, naming the code point, so
-the bookkeeper can fix the record. Characters XML itself forbids are refused before parsing.
+the bookkeeper can fix the record (:func:`normalise_tree` does both for a parsed request and
+names the element path). Characters XML itself forbids are refused before parsing.
 
 This module also strips a leading XML declaration from text that is already decoded: a ``str``
 that claims ``encoding="ISO-8859-1"`` must not be re-read as UTF-8 bytes under that claim.

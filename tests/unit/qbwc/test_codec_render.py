@@ -70,7 +70,7 @@ def test_authenticate_keeps_every_empty_string() -> None:
 
 
 def test_authenticate_with_an_empty_list_still_writes_the_result_element() -> None:
-    # GIVEN no entries  WHEN rendered  THEN authenticateResult is present and empty
+    # GIVEN no entries  WHEN rendered  THEN authenticateResult is present and has no children
     assert len(_result(render_result("authenticate", []), "authenticate")) == 0
 
 
@@ -100,6 +100,7 @@ def test_a_value_of_the_wrong_type_is_refused(method: str, value: Any) -> None:
 
 
 def test_unknown_method_cannot_be_rendered() -> None:
+    # GIVEN a method QBWC does not have  WHEN rendered  THEN ValueError names it
     with pytest.raises(ValueError, match="unknown method 'deleteEverything'"):
         render_result("deleteEverything", "")
 
@@ -140,6 +141,7 @@ def test_output_is_compact_utf8_with_a_double_quoted_declaration() -> None:
 
 
 def test_a_none_string_result_is_an_empty_element() -> None:
+    # GIVEN None for a string result  WHEN rendered  THEN the element is present and empty
     assert _result(render_result("clientVersion", None), "clientVersion").text is None
 
 
@@ -172,10 +174,12 @@ def test_render_fault_is_a_valid_soap11_fault() -> None:
     ],
 )
 def test_fault_codes_are_written_with_the_soap_prefix(given: str, written: str) -> None:
+    # GIVEN a SOAP 1.1 fault code with or without prefix  WHEN rendered  THEN it is soap:-prefixed
     assert _fault_parts(render_fault("x", given))[1].text == written
 
 
 def test_a_fault_code_outside_soap11_is_refused() -> None:
+    # GIVEN a SOAP 1.2 code name  WHEN rendered  THEN ValueError (it would be meaningless in SOAP 1.1)
     with pytest.raises(ValueError, match="fault code"):
         render_fault("x", "soap:Sender")
 

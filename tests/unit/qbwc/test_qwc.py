@@ -97,6 +97,7 @@ def test_optional_elements_follow_the_spec() -> None:
 
 
 def test_no_scheduler_when_no_interval_and_no_auth_flags_for_point_of_sale() -> None:
+    # GIVEN a Point of Sale app with no interval  WHEN built  THEN neither Scheduler nor AuthFlags is written
     elements = _children(build_qwc(_spec(run_every_minutes=None, qb_type="QBPOS")))
     assert "Scheduler" not in elements
     assert "AuthFlags" not in elements
@@ -151,6 +152,7 @@ def test_specs_the_web_connector_would_refuse_are_rejected(changes: dict[str, An
 
 @pytest.mark.parametrize(("minutes", "seconds"), [(1, None), (1440, None), (None, 1), (None, 86400)])
 def test_scheduler_bounds_are_inclusive(minutes: int | None, seconds: int | None) -> None:
+    # GIVEN an interval at a bound  WHEN built  THEN it is accepted and written as given
     scheduler = _children(build_qwc(_spec(run_every_minutes=minutes, run_every_seconds=seconds)))["Scheduler"]
     assert scheduler[0].text == str(minutes or seconds)
 
@@ -166,10 +168,13 @@ def test_scheduler_bounds_are_inclusive(minutes: int | None, seconds: int | None
     ],
 )
 def test_qwc_filename_is_safe_ascii(company: str, expected: str) -> None:
+    # GIVEN a company name with accents, punctuation, path parts or no Latin letters
+    # WHEN a download name is made  THEN it is plain ASCII with a fallback
     assert qwc_filename(company) == expected
 
 
 def test_qwc_filename_is_bounded() -> None:
+    # GIVEN a very long company name  WHEN a download name is made  THEN it stays short and safe
     name = qwc_filename("A" * 500)
     assert name.isascii()
     assert len(name) <= 80

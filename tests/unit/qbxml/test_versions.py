@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from chalicelib.qbxml import (
@@ -54,11 +56,11 @@ def test_versions_print_and_order_numerically() -> None:
 
 def test_default_version_is_13() -> None:
     # GIVEN nothing  WHEN the defaults are read  THEN 13.0 is the pre-HCP default, 16.0 the top cap
-    assert DEFAULT_VERSION == QbxmlVersion(13, 0)
+    assert QbxmlVersion(13, 0) == DEFAULT_VERSION
     assert max(DEFAULT_VERSIONS) == QbxmlVersion(16, 0)
 
 
-def test_file_supporting_up_to_13_gets_13(fixture_text) -> None:  # type: ignore[no-untyped-def]
+def test_file_supporting_up_to_13_gets_13(fixture_text: Callable[[str], str]) -> None:
     # GIVEN QuickBooks 2014, whose HCP response lists 12.0 and 13.0
     info = parse_hcp_response(fixture_text("hcp_host_only.xml"))
     assert info is not None
@@ -68,7 +70,7 @@ def test_file_supporting_up_to_13_gets_13(fixture_text) -> None:  # type: ignore
     assert chosen == V13
 
 
-def test_file_supporting_16_gets_16_when_we_have_16(fixture_text) -> None:  # type: ignore[no-untyped-def]
+def test_file_supporting_16_gets_16_when_we_have_16(fixture_text: Callable[[str], str]) -> None:
     # GIVEN QuickBooks 2023, whose HCP response lists 1.0 … 16.0
     info = parse_hcp_response(fixture_text("hcp_response.xml"))
     assert info is not None

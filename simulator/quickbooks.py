@@ -1,0 +1,370 @@
+"""A simulated QuickBooks company file that answers qbXML like QuickBooks Desktop does.
+
+:class:`CompanyFile` is the customer's side of the integration without Windows: the Web Connector
+simulator hands it each qbXML request document and gets back what QuickBooks' request processor
+would return — a response document, or an HRESULT thrown instead of one.
+
+``process()`` goes through the steps QuickBooks goes through:
+
+1. parse the document; not well-formed → ``0x80040400`` (no response document at all);
+2. read ``<?qbxml version="X"?>``; missing, or a version this file does not support → ``0x80040400``;
+3. with a ``schema_dir``, validate against Intuit's schema for that version → ``0x80040400``;
+4. run the message set: each ``*Rq`` in order, each answered by one ``*Rs`` carrying its
+   ``requestID`` and status; with ``onError="stopOnError"`` (and ``rollbackOnError``, which
+   QuickBooks Desktop does not honour) the first *error* ends the set and later requests are
+   neither executed nor answered; ``continueOnError`` runs them all;
+5. error recovery: the answer to a set with ``newMessageSetID`` is remembered under that ID; a set
+   with ``oldMessageSetID`` and no requests returns the remembered answer
+   (``messageSetStatusCode="0"``, or ``"600"`` when nothing is remembered) and, when it carries no
+   ``newMessageSetID``, forgets it. A resent write is executed again, exactly as QuickBooks would —
+   which is why a gateway must ask before it resends.
+
+Everything else a test needs is here too: the executions (name, requestID, status, monotonic
+start and finish) for race and load tests, ``processing_delay`` to make overlapping message sets
+visible, a queue of injected :class:`~simulator.records.Fault`\\ s, snapshots of the customers and
+invoices, and the ``strHCPResponse`` the Web Connector sends at the start of a session.
+All state sits behind one lock; the delay is spent outside it so concurrent callers really overlap.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from simulator import company_info, customers, invoices
+from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile, default_path
+from simulator.ledger import DEFAULT_ITEMS, Answer, Handler, Ledger
+from simulator.qbxml_text import elements, first, local, render_document, render_rs, restrict, texts_of
+from simulator.records import (
+    PARSE_ERROR_HRESULT,
+    PARSE_ERROR_MESSAGE,
+    WRONG_FILE_HRESULT,
+    WRONG_FILE_MESSAGE,
+    Customer,
+    Execution,
+    Fault,
+    FaultKind,
+    HResultError,
+    Invoice,
+    Item,
+    Status,
+)
+from simulator.schema import SchemaSet
+
+HANDLERS: dict[str, Handler] = {
+    "HostQueryRq": company_info.host_query,
+    "CompanyQueryRq": company_info.company_query,
+    "PreferencesQueryRq": company_info.preferences_query,
+    "CustomerAddRq": customers.add,
+    "CustomerModRq": customers.mod,
+    "CustomerQueryRq": customers.query,
+    "InvoiceAddRq": invoices.add,
+    "InvoiceQueryRq": invoices.query,
+}
+"""Request type → handler; any other ``*Rq`` is answered with status 1030 (not supported)."""
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_DECLARATION = re.compile(r"^\ufeff?<\?xml\s[^>]*\?>")
+_VERSION = re.compile(r"""version\s*=\s*["']([^"']*)["']""")
+
+
+class CompanyFile:
+    """An in-memory QuickBooks company file; safe to share between threads."""
+
+    def __init__(
+        self,
+        name: str = "Demo Co",
+        path: str | None = None,
+        supported_versions: Iterable[str] = QB2014_VERSIONS,
+        schema_dir: Path | None = None,
+        product_name: str = "QuickBooks Pro 2014",
+        major_version: int = 24,
+        country: str = "US",
+        *,
+        minor_version: int = 0,
+        items: Iterable[tuple[str, str, str]] = DEFAULT_ITEMS,
+        clock: Callable[[], datetime] | None = None,
+        processing_delay: float = 0.0,
+        **profile: Any,
+    ) -> None:
+        self.profile = CompanyProfile(
+            name=name,
+            path=path or default_path(name),
+            product_name=product_name,
+            major_version=major_version,
+            minor_version=minor_version,
+            country=country,
+            supported_versions=tuple(supported_versions),
+            **profile,
+        )
+        self.processing_delay = processing_delay
+        """Seconds each ``process()`` call waits (outside the lock) before it executes."""
+        self._schemas = SchemaSet.shared(schema_dir) if schema_dir is not None else None
+        self._lock = threading.Lock()
+        self._ledger = Ledger(self.profile, clock or (lambda: datetime.now().astimezone()), items)
+        self._executions: list[Execution] = []
+        self._faults: list[Fault] = []
+        self._recovery: dict[str, tuple[str, ...]] = {}
+        self._in_flight = 0
+        self._max_in_flight = 0
+        self._sessions_opened = 0
+
+    @classmethod
+    def modern(cls, name: str = "Demo Co", **kwargs: Any) -> CompanyFile:
+        """A QuickBooks Desktop 2023 file: product major version 33, qbXML up to 16.0."""
+        kwargs.setdefault("supported_versions", QB2023_VERSIONS)
+        kwargs.setdefault("product_name", "QuickBooks Desktop Pro 2023")
+        kwargs.setdefault("major_version", 33)
+        return cls(name, **kwargs)
+
+    # -- facts ---------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def path(self) -> str:
+        return self.profile.path
+
+    @property
+    def country(self) -> str:
+        return self.profile.country
+
+    @property
+    def supported_versions(self) -> tuple[str, ...]:
+        return self.profile.supported_versions
+
+    @property
+    def highest_version(self) -> str:
+        return self.profile.highest_version
+
+    @property
+    def executions(self) -> list[Execution]:
+        """Every request executed so far, in order (a copy)."""
+        with self._lock:
+            return list(self._executions)
+
+    @property
+    def max_concurrent_message_sets(self) -> int:
+        """The most ``process()`` calls that were ever inside this file at the same time."""
+        with self._lock:
+            return self._max_in_flight
+
+    @property
+    def sessions_opened(self) -> int:
+        with self._lock:
+            return self._sessions_opened
+
+    def customers(self) -> tuple[Customer, ...]:
+        with self._lock:
+            return tuple(self._ledger.customers.values())
+
+    def invoices(self) -> tuple[Invoice, ...]:
+        with self._lock:
+            return tuple(self._ledger.invoices.values())
+
+    def items(self) -> tuple[Item, ...]:
+        with self._lock:
+            return tuple(self._ledger.items.values())
+
+    def full_name(self, customer: Customer) -> str:
+        with self._lock:
+            return self._ledger.full_name(customer)
+
+    # -- faults --------------------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> None:
+        """Queue a fault; the first queued fault matching a call is consumed by that call."""
+        with self._lock:
+            self._faults.append(fault)
+
+    def fail_next_with_hresult(self, hresult: str, message: str) -> None:
+        """The next ``process()`` throws instead of answering (nothing is executed)."""
+        self.inject(Fault(FaultKind.PROCESS, hresult=hresult, message=message))
+
+    def fail_next_open(self, hresult: str, message: str) -> None:
+        """The next ``open_session()`` fails, e.g. ``0x80040408`` "Could not start QuickBooks."."""
+        self.inject(Fault(FaultKind.OPEN, hresult=hresult, message=message))
+
+    def lose_next_response(self, hresult: str = "0x80040402", message: str = "Unexpected error.") -> None:
+        """The next message set is executed, then the processor throws: the writes happened."""
+        self.inject(Fault(FaultKind.LOSE_RESPONSE, hresult=hresult, message=message))
+
+    def fail_next_request_with_status(
+        self, status_code: int, message: str, request_name: str | None = None, severity: str = "Error"
+    ) -> None:
+        """The next request (of that type) is answered with this status instead of being executed."""
+        self.inject(
+            Fault(FaultKind.STATUS, status_code=status_code, message=message, severity=severity,
+                  request_name=request_name)
+        )  # fmt: skip
+
+    def _take(self, kind: FaultKind, request_name: str | None = None) -> Fault | None:
+        for index, fault in enumerate(self._faults):
+            if fault.kind is kind and (request_name is None or fault.matches_request(request_name)):
+                return self._faults.pop(index)
+        return None
+
+    # -- sessions (BeginSession / EndSession) --------------------------------------------------
+
+    def open_session(self, path: str = "") -> None:
+        """Open the file as the Web Connector does before a session; ``""`` means "the open file".
+
+        Raises :class:`HResultError` for an injected open fault, or ``0x8004040A`` when another
+        file is asked for (Windows paths compare without regard to case).
+        """
+        with self._lock:
+            fault = self._take(FaultKind.OPEN)
+            if fault is not None:
+                raise HResultError(fault.hresult, fault.message)
+            if path and path.casefold() != self.profile.path.casefold():
+                raise HResultError(WRONG_FILE_HRESULT, WRONG_FILE_MESSAGE, detail=f"asked for {path!r}")
+            self._sessions_opened += 1
+
+    def close_session(self) -> None:
+        """End the QuickBooks session: iterators started in it become invalid."""
+        with self._lock:
+            self._ledger.iterators.clear()
+
+    def set_data_ext(self, owner_id: str, name: str, value: str) -> None:
+        """Store a private data extension on the company (the Web Connector's ``FileID`` stamp)."""
+        with self._lock:
+            self._ledger.data_ext[(owner_id, name)] = value
+
+    def data_ext(self, owner_id: str, name: str) -> str | None:
+        with self._lock:
+            return self._ledger.data_ext.get((owner_id, name))
+
+    def host_company_preferences_response(self, owner_id: str | None = None) -> str:
+        """The ``strHCPResponse`` text: HostQueryRs, CompanyQueryRs (with ``owner_id``'s data
+        extensions) and PreferencesQueryRs in one document."""
+        with self._lock:
+            return company_info.hcp_response(self._ledger, owner_id)
+
+    # -- processing ----------------------------------------------------------------------------
+
+    def process(self, request_xml: str) -> str:
+        """Execute a qbXML request document and return the response document.
+
+        Raises :class:`HResultError` where QuickBooks' request processor throws.
+        """
+        started = time.monotonic()
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        try:
+            if self.processing_delay > 0:
+                time.sleep(self.processing_delay)
+            with self._lock:
+                fault = self._take(FaultKind.PROCESS)
+                if fault is not None:
+                    raise HResultError(fault.hresult, fault.message)
+                message_set, version = self._parse(request_xml)
+                response = self._run(message_set, version, started)
+                lost = self._take(FaultKind.LOSE_RESPONSE)
+                if lost is not None:
+                    raise HResultError(lost.hresult, lost.message, detail="the message set was executed")
+                return response
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _parse(self, request_xml: str) -> tuple[etree._Element, str]:
+        body = _DECLARATION.sub("", request_xml, count=1)
+        try:
+            root = etree.fromstring(body, _PARSER)
+        except (etree.XMLSyntaxError, ValueError) as exc:
+            raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail=str(exc)) from exc
+        version = next(
+            (
+                match.group(1)
+                for node in root.itersiblings(preceding=True)
+                if isinstance(node, etree._ProcessingInstruction) and node.target == "qbxml"
+                for match in [_VERSION.search(node.text or "")]
+                if match
+            ),
+            None,
+        )
+        if version is None:
+            raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail="no <?qbxml version?>")
+        if version not in self.profile.supported_versions:
+            raise HResultError(
+                PARSE_ERROR_HRESULT,
+                f'{PARSE_ERROR_MESSAGE} qbXML version "{version}" is not supported by '
+                f"{self.profile.product_name} (highest: {self.profile.highest_version}).",
+            )
+        if self._schemas is not None:
+            self._schemas.validate(root.getroottree(), version)
+        message_set = first(root, "QBXMLMsgsRq") if root.tag == "QBXML" else None
+        if message_set is None or message_set.get("onError") is None:
+            raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail="no QBXMLMsgsRq with onError")
+        return message_set, version
+
+    def _run(self, message_set: etree._Element, version: str, started: float) -> str:
+        new_id = message_set.get("newMessageSetID")
+        old_id = message_set.get("oldMessageSetID")
+        requests = elements(message_set)
+        if old_id is not None and not requests:
+            stored = self._recovery.get(old_id)
+            if new_id is None:
+                self._recovery.pop(old_id, None)
+            if stored is None:
+                return render_document([], (("messageSetStatusCode", "600"),))
+            return render_document(stored, (("newMessageSetID", old_id), ("messageSetStatusCode", "0")))
+        keep_going = message_set.get("onError") == "continueOnError"
+        include_data = message_set.get("responseData", "includeAll") != "includeNone"
+        responses: list[str] = []
+        for request in requests:
+            name = local(request)
+            fault = self._take(FaultKind.STATUS, name)
+            if fault is not None:
+                answer = Answer(fault.status)
+            else:
+                handler = HANDLERS.get(name)
+                answer = handler(self._ledger, request) if handler else Answer(Status.unsupported(name))
+            responses.append(self._render(request, answer, include_data))
+            self._executions.append(
+                Execution(
+                    request_id=request.get("requestID"),
+                    name=name,
+                    status_code=answer.status.code,
+                    started_at=started,
+                    finished_at=time.monotonic(),
+                    message_set_id=new_id,
+                    request_xml=etree.tostring(request, encoding="unicode", with_tail=False),
+                )
+            )
+            if answer.status.is_error and not keep_going:
+                break
+        if new_id is not None:
+            self._recovery[new_id] = tuple(responses)
+        return render_document(responses, (("newMessageSetID", new_id),) if new_id is not None else ())
+
+    @staticmethod
+    def _render(request: etree._Element, answer: Answer, include_data: bool) -> str:
+        name = local(request)
+        rs_name = (name[:-2] if name.endswith("Rq") else name) + "Rs"
+        request_id = request.get("requestID")
+        status = answer.status
+        attributes = [
+            *((("requestID", request_id),) if request_id is not None else ()),
+            ("statusCode", str(status.code)),
+            ("statusSeverity", status.severity),
+            ("statusMessage", status.message),
+            *answer.attributes,
+        ]
+        include = texts_of(request, "IncludeRetElement")
+        rets = [restrict(ret, include) for ret in answer.rets] if include_data else []
+        return render_rs(rs_name, attributes, rets)
+
+    def __repr__(self) -> str:
+        profile = self.profile
+        return f"CompanyFile({profile.name!r}, {profile.product_name!r}, qbXML up to {profile.highest_version})"
