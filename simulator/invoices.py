@@ -147,6 +147,7 @@ def add(ledger: Ledger, request: etree._Element) -> Answer:
     if customer is None:
         return Answer(Status.invalid_reference("Customer", ref_label(customer_ref), "Invoice"))
     time, edit_sequence = ledger.stamp()
+    txn_id = ledger.new_txn_id(edit_sequence)
     lines: list[InvoiceLine] = []
     for line_add in elements(invoice_add, "InvoiceLineAdd"):
         line = _line(ledger, line_add, edit_sequence)
@@ -169,7 +170,7 @@ def add(ledger: Ledger, request: etree._Element) -> Answer:
     ]
     fields += [node for node in defaults if node[0] not in sent]
     invoice = Invoice(
-        txn_id=ledger.new_txn_id(edit_sequence),
+        txn_id=txn_id,
         txn_number=ledger.next_txn_number(),
         customer_id=customer.list_id,
         time_created=time,

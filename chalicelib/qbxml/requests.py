@@ -85,8 +85,8 @@ def parse_job_qbxml(text: str, *, max_bytes: int = 256_000) -> JobRequests:
         char, line, column = illegal
         raise error(
             "unsupported_characters",
-            f"the control character {describe_char(char)} at line {line}, column {column} "
-            "is not allowed in XML",
+            f"the character {describe_char(char)} at line {line}, column {column} "
+            "is not allowed in XML (a control character or an unpaired surrogate)",
         )
     try:
         wrapper = parse_xml(f"<{_WRAPPER}>{body}</{_WRAPPER}>", max_bytes=max_bytes + 64)

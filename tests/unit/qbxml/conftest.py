@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from chalicelib.qbxml import QbxmlVersion, SchemaCatalog
-from tests.support.paths import FIXTURES_DIR, SCHEMA_DIR
-
-QBXML_FIXTURES = FIXTURES_DIR / "qbxml"
-V13 = QbxmlVersion(13, 0)
-V16 = QbxmlVersion(16, 0)
+from chalicelib.qbxml import SchemaCatalog
+from tests.support.paths import SCHEMA_DIR
+from tests.unit.qbxml.support import QBXML_FIXTURES, V13, V16
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +27,3 @@ def fixture_text() -> Callable[[str], str]:
         return (QBXML_FIXTURES / relative).read_text(encoding="utf-8")
 
     return read
-
-
-def fixture_path(relative: str) -> Path:
-    return QBXML_FIXTURES / relative

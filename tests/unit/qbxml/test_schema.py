@@ -8,7 +8,7 @@ from pathlib import Path
 
 from chalicelib.qbxml import QbxmlVersion, SchemaCatalog, build_message_set, parse_job_qbxml
 from tests.support.paths import SCHEMA_DIR
-from tests.unit.qbxml.conftest import V13, V16
+from tests.unit.qbxml.support import V13, V16
 
 
 def test_catalog_finds_13_and_16_and_says_so(catalog: SchemaCatalog) -> None:

@@ -13,7 +13,7 @@ from chalicelib.qbxml import (
     choose_version,
     parse_hcp_response,
 )
-from tests.unit.qbxml.conftest import V13, V16
+from tests.unit.qbxml.support import V13, V16
 
 OURS = (V13, V16)
 
