@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalice import Chalice, Rate, Response
+from chalice.app import Chalice, Rate, Request, Response
 
 from chalicelib.api.bodies import CreateEndUser, EnqueueJob
 from chalicelib.api.http import base_url, endpoint, json_response, parse_body
@@ -30,25 +30,36 @@ def rest(func: Any) -> Any:
     return endpoint(func, lambda: app.current_request)
 
 
+def _request() -> Request:
+    request = app.current_request
+    if request is None:
+        raise RuntimeError("no current request")
+    return request
+
+
+def _body() -> bytes:
+    raw = _request().raw_body
+    return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw or b"")
+
+
 def _authorize() -> None:
-    services().auth.authenticate(app.current_request.headers.get("authorization"))
+    services().auth.authenticate(_request().headers.get("authorization"))
 
 
 # Web Connector ------------------------------------------------------------------------------------------
 @app.route("/qbwc", methods=["POST"], content_types=SOAP_TYPES)
 def qbwc_soap() -> Response:
-    request = app.current_request
-    return handle_soap(services().qbwc, request.raw_body, request.headers.get("soapaction"))
+    return handle_soap(services().qbwc, _body(), _request().headers.get("soapaction"))
 
 
 @app.route("/qbwc", methods=["GET"])
 def qbwc_wsdl() -> Response:
-    request = app.current_request
+    request = _request()
     url = f"{base_url(request, services().settings)}/qbwc"
     if request.query_params is not None and "wsdl" in {k.lower() for k in request.query_params}:
         return wsdl_response(url)
-    return Response(body=f"qbd-gateway QuickBooks Web Connector endpoint. POST SOAP 1.1 here; WSDL: {url}?wsdl\n",
-                    status_code=200, headers={"Content-Type": "text/plain; charset=utf-8"})
+    text = f"qbd-gateway QuickBooks Web Connector endpoint. POST SOAP 1.1 here; WSDL: {url}?wsdl\n"
+    return Response(body=text, status_code=200, headers={"Content-Type": "text/plain; charset=utf-8"})
 
 
 @app.route("/support", methods=["GET"])
@@ -68,10 +79,10 @@ def health() -> Response:
 @rest
 def create_end_user() -> Response:
     _authorize()
-    body = parse_body(CreateEndUser, app.current_request.raw_body)
+    body = parse_body(CreateEndUser, _body())
     svc = services()
     user, password = svc.end_users.create(body)
-    view = svc.end_users.view(user, base_url(app.current_request, svc.settings))
+    view = svc.end_users.view(user, base_url(_request(), svc.settings))
     return json_response(201, {**{k: view[k] for k in ("id", "company_name", "source_id", "qbwc_username",
                                                         "qwc_url", "created_at")},
                                "qbwc_password": password})
@@ -83,7 +94,7 @@ def get_end_user(end_user_id: str) -> Response:
     _authorize()
     svc = services()
     user = svc.end_users.get(end_user_id)
-    return json_response(200, svc.end_users.view(user, base_url(app.current_request, svc.settings)))
+    return json_response(200, svc.end_users.view(user, base_url(_request(), svc.settings)))
 
 
 @app.route("/v1/end-users/{end_user_id}/qwc", methods=["GET"])
@@ -92,7 +103,7 @@ def get_qwc(end_user_id: str) -> Response:
     _authorize()
     svc = services()
     text, filename = svc.end_users.qwc(svc.end_users.get(end_user_id),
-                                       base_url(app.current_request, svc.settings))
+                                       base_url(_request(), svc.settings))
     return Response(body=text, status_code=200, headers={
         "Content-Type": "application/xml; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -103,8 +114,8 @@ def get_qwc(end_user_id: str) -> Response:
 @rest
 def enqueue_job(end_user_id: str) -> Response:
     _authorize()
-    body = parse_body(EnqueueJob, app.current_request.raw_body)
-    key = app.current_request.headers.get("idempotency-key")
+    body = parse_body(EnqueueJob, _body())
+    key = _request().headers.get("idempotency-key")
     job, created = services().queue.enqueue(end_user_id, body.qbxml, source="rest",
                                             deadline_seconds=body.deadline_seconds, idempotency_key=key)
     return json_response(202 if created else 200, {

@@ -121,7 +121,6 @@ class LocalStack:
 
     def _serve(self) -> None:
         from chalice.cli.factory import CLIFactory
-
         from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
 
         class QuietHandler(ChaliceRequestHandler):
@@ -212,9 +211,12 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     schema_env = os.environ.get("QBDGW_SCHEMA_DIR")
-    schema_dir = Path(schema_env) if schema_env else (DEFAULT_SCHEMA_DIR if DEFAULT_SCHEMA_DIR.is_dir() else None)
+    schema_dir = Path(schema_env) if schema_env else None
+    if schema_dir is None and DEFAULT_SCHEMA_DIR.is_dir():
+        schema_dir = DEFAULT_SCHEMA_DIR
     stack = LocalStack(host=args.host, port=args.port, api_key=args.api_key, aws_endpoint=args.aws_endpoint,
-                       dynamodb_endpoint=args.dynamodb_endpoint, schema_dir=schema_dir, session_idle_seconds=args.session_idle)
+                       dynamodb_endpoint=args.dynamodb_endpoint, schema_dir=schema_dir,
+                       session_idle_seconds=args.session_idle)
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:

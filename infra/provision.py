@@ -65,7 +65,7 @@ class _Resolver:
 
 
 def _create_table(dynamodb: Any, props: dict[str, Any]) -> str:
-    kwargs = {k: props[k] for k in ("TableName", "AttributeDefinitions", "KeySchema") if k in props}
+    kwargs: dict[str, Any] = {k: props[k] for k in ("TableName", "AttributeDefinitions", "KeySchema")}
     kwargs["BillingMode"] = props.get("BillingMode", "PAY_PER_REQUEST")
     for key in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
         if props.get(key):

@@ -6,7 +6,7 @@ in the first ``sendRequestXML`` of a session, and as the ``strCompanyFileName``,
 ``qbXMLMajorVers`` / ``qbXMLMinorVers`` parameters of that call.
 
 Two presets cover the installations a gateway meets in the field: QuickBooks Pro 2014 (product
-major version 24, qbXML 1.0–13.0, the most common "highest 13.0" case) and a current QuickBooks
+major version 24, qbXML 1.0 to 13.0, the most common "highest 13.0" case) and a current QuickBooks
 Desktop 2023 (major version 33, qbXML up to 16.0).
 """
 

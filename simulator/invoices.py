@@ -4,7 +4,7 @@
   line's ``ItemRef`` an existing item; otherwise QuickBooks refuses the whole invoice with 3140
   (``There is an invalid reference to QuickBooks Customer "X" in the Invoice.``) — the error a
   gateway sees when an InvoiceAdd overtakes the CustomerAdd it depends on;
-- a line's ``Amount`` is ``Quantity × Rate`` (the item's price when no rate is sent); with an
+- a line's ``Amount`` is ``Quantity * Rate`` (the item's price when no rate is sent); with an
   ``Amount`` and a ``Quantity`` but no ``Rate`` the rate is derived; ``Subtotal`` and
   ``BalanceRemaining`` are the sum of the lines (no sales tax, no payments);
 - an invoice without ``RefNumber`` gets the next free number, without ``TxnDate`` today's date,

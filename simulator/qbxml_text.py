@@ -91,11 +91,7 @@ def local(element: etree._Element) -> str:
 
 def elements(parent: etree._Element, tag: str | None = None) -> list[etree._Element]:
     """Child elements (comments and processing instructions skipped), optionally only ``tag``."""
-    return [
-        child
-        for child in parent
-        if isinstance(child.tag, str) and (tag is None or child.tag == tag)
-    ]
+    return [child for child in parent if isinstance(child.tag, str) and (tag is None or child.tag == tag)]
 
 
 def first(parent: etree._Element, tag: str) -> etree._Element | None:

@@ -69,9 +69,7 @@ class HResultError(Exception):
 PARSE_ERROR_HRESULT = "0x80040400"
 PARSE_ERROR_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
 WRONG_FILE_HRESULT = "0x8004040A"
-WRONG_FILE_MESSAGE = (
-    "A QuickBooks company data file is already open and it is different from the one requested."
-)
+WRONG_FILE_MESSAGE = "A QuickBooks company data file is already open and it is different from the one requested."
 NOT_FOUND_SUFFIX = "  QuickBooks error message: Invalid argument.  The specified record does not exist in the list."
 
 

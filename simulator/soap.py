@@ -73,7 +73,9 @@ def request_envelope(method: str, params: Sequence[tuple[str, str]]) -> bytes:
     if not params:
         operation = f'<{method} xmlns="{INTUIT_NS}" />'
     else:
-        body = "".join(f"<{name} />" if value == "" else f"<{name}>{escape_text(value)}</{name}>" for name, value in params)
+        body = "".join(
+            f"<{name} />" if value == "" else f"<{name}>{escape_text(value)}</{name}>" for name, value in params
+        )
         operation = f'<{method} xmlns="{INTUIT_NS}">{body}</{method}>'
     return (_ENVELOPE_START + operation + _ENVELOPE_END).encode("utf-8")
 

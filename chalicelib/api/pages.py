@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import html
 
-
-def support_page(app_name: str) -> str:
-    name = html.escape(app_name)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{name} – QuickBooks Web Connector support</title>
-<style>body{{font-family:Segoe UI,Arial,sans-serif;max-width:42em;margin:2em auto;line-height:1.5}}</style>
+_SUPPORT = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>$name - QuickBooks Web Connector support</title>
+<style>body{font-family:Segoe UI,Arial,sans-serif;max-width:42em;margin:2em auto;line-height:1.5}</style>
 </head><body>
-<h1>{name}: QuickBooks Desktop connection</h1>
+<h1>$name: QuickBooks Desktop connection</h1>
 <p>This address is used by the QuickBooks Web Connector on the computer that hosts your company file.
 It sends your application's requests to QuickBooks and their answers back.</p>
 <h2>If the Web Connector shows an error</h2>
@@ -29,3 +26,7 @@ Web Connector's Status column.</li>
 </ol>
 </body></html>
 """
+
+
+def support_page(app_name: str) -> str:
+    return _SUPPORT.replace("$name", html.escape(app_name))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.qbwc.codec import (
     CONTENT_TYPE,

@@ -40,8 +40,10 @@ def test_pure_layers_load_without_aws_or_chalice_in_sys_modules() -> None:
     # GIVEN a fresh interpreter WHEN it imports the pure packages THEN boto3/chalice were never loaded,
     # not even transitively
     code = (
-        "import sys; import chalicelib.qbwc.service, chalicelib.qbwc.codec, chalicelib.qbxml, chalicelib.jobs.queue;"
+        "import sys; import chalicelib.qbwc.service, chalicelib.qbwc.codec, chalicelib.qbxml,"
+        " chalicelib.jobs.queue;"
         "print(','.join(sorted(m for m in ('boto3','botocore','chalice') if m in sys.modules)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_DIR, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_DIR, capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip() == ""

@@ -1,0 +1,103 @@
+"""``python -m simulator``: a simulated Web Connector and QuickBooks, driven from the command line.
+
+    python -m simulator --url http://127.0.0.1:8000/qbwc --username U --password P
+    python -m simulator --url … --username U --password P --every 10 --noop-wait 5 --modern
+
+Without ``--every`` it runs one update session; with it, a session every N seconds (QBWC's
+Auto-Run) until Ctrl-C. The first Ctrl-C ends the running session after its current call; a
+second one interrupts at once. Each call is printed on one line. The exit status is 1 when the
+last session failed (wire error, rejected version, bad credentials, connection error, or the
+gateway reported an error), else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from simulator.quickbooks import CompanyFile
+from simulator.web_connector import SessionResult, WebConnector
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True, help="the gateway's QBWC endpoint, e.g. http://127.0.0.1:8000/qbwc")
+    parser.add_argument("--username", required=True, help="the .qwc UserName")
+    parser.add_argument("--password", default=os.environ.get("QBWC_PASSWORD"), help="or $QBWC_PASSWORD")
+    parser.add_argument("--noop-wait", type=float, default=5.0, help="seconds QBWC pauses after NoOp (5)")
+    parser.add_argument("--every", type=float, default=None, help="run a session every N seconds until Ctrl-C")
+    parser.add_argument("--max-noops", type=int, default=None, help="end a session after this many NoOps")
+    parser.add_argument("--company-name", default="Demo Co")
+    parser.add_argument("--company-path", default=None, help="the .qbw path QuickBooks reports")
+    parser.add_argument("--modern", action="store_true", help="QuickBooks Desktop 2023 (qbXML 16.0), not Pro 2014")
+    parser.add_argument(
+        "--schema-dir",
+        type=Path,
+        default=Path(os.environ["QBDGW_SCHEMA_DIR"]) if os.environ.get("QBDGW_SCHEMA_DIR") else None,
+        help="Intuit's qbXML schemas (folders 13.0, 16.0); requests are validated against them",
+    )
+    parser.add_argument("--owner-id", default=None, help="the .qwc OwnerID (to stamp --file-id)")
+    parser.add_argument("--file-id", default=None, help="the .qwc FileID QBWC stamps into the company file")
+    parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout per call in seconds")
+    args = parser.parse_args(argv)
+    if not args.password:
+        parser.error("--password (or $QBWC_PASSWORD) is required")
+    return args
+
+
+def _print(line: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
+
+def _report(result: SessionResult) -> None:
+    _print(
+        f"session {result.outcome.value}: {result.requests_processed} request(s), "
+        f"{result.noops} NoOp(s), status {list(result.status_texts)}" + (f", {result.error}" if result.error else "")
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    factory = CompanyFile.modern if args.modern else CompanyFile
+    company = factory(args.company_name, path=args.company_path, schema_dir=args.schema_dir)
+    connector = WebConnector(
+        args.url,
+        args.username,
+        args.password,
+        company,
+        noop_wait=args.noop_wait,
+        timeout=args.timeout,
+        max_noops=args.max_noops,
+        log=_print,
+        owner_id=args.owner_id,
+        file_id=args.file_id,
+    )
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        _print("stopping after the current call (Ctrl-C again to interrupt)")
+        connector.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    _print(f"simulating {company!r} at {company.path}")
+    results: list[SessionResult] = []
+
+    def keep(result: SessionResult) -> None:
+        results[:] = [result]
+        _report(result)
+
+    if args.every is None:
+        keep(connector.run_session())
+    else:
+        connector.run_forever(args.every, on_result=keep)
+    return 1 if results and results[-1].failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
