@@ -9,7 +9,7 @@ export QBDGW_SHARED_DIR ?= $(SHARED)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test unit lint bench install clean
+.PHONY: run test unit lint bench install clean package deploy
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,21 @@ bench: install
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+
+## Deployment (needs AWS credentials and the AWS CLI). STAGE=dev|prod. See README "Deploy".
+STAGE ?= dev
+BUILD := build/$(STAGE)
+
+package: $(VENV)/.installed
+	@test -d chalicelib/vendor/qbxml || { echo "chalicelib/vendor/qbxml is missing: copy Intuit's qbXML schemas there (README, Deploy)"; exit 1; }
+	rm -rf $(BUILD)
+	QBDGW_INGRESS_QUEUE_NAME=qbd-gateway-jobs-in-$(STAGE) $(VENV)/bin/chalice package --stage $(STAGE) $(BUILD)
+	$(PY) -m infra.package $(BUILD)/sam.json
+
+deploy: package
+	aws cloudformation deploy --stack-name qbd-gateway-data-$(STAGE) --template-file infra/template.json \
+	  --parameter-overrides Stage=$(STAGE)
+	aws cloudformation package --template-file $(BUILD)/sam.json --s3-bucket $(DEPLOY_BUCKET) \
+	  --output-template-file $(BUILD)/packaged.yaml
+	aws cloudformation deploy --stack-name qbd-gateway-app-$(STAGE) --template-file $(BUILD)/packaged.yaml \
+	  --capabilities CAPABILITY_IAM
