@@ -1,1 +1,33 @@
-"""The customer's side of qbd-gateway, simulated: a QuickBooks company file and a Web Connector."""
+"""The customer's side of qbd-gateway, simulated: a QuickBooks company file and a Web Connector.
+
+It plays the end-user's Windows machine in the demo, in end-to-end tests and in load and race
+tests. It deliberately imports nothing from ``chalicelib``: an independent implementation of the
+other end of the protocol catches what shared code would hide.
+
+- :class:`CompanyFile` (``simulator.quickbooks``) answers qbXML as QuickBooks Desktop does;
+- :class:`WebConnector` (``simulator.web_connector``) speaks SOAP to the gateway as QBWC does;
+- ``python -m simulator`` runs them against a gateway URL.
+"""
+
+from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile
+from simulator.quickbooks import CompanyFile
+from simulator.records import Customer, Execution, Fault, FaultKind, HResultError, Invoice, Status
+from simulator.web_connector import Call, SessionOutcome, SessionResult, WebConnector
+
+__all__ = [
+    "QB2014_VERSIONS",
+    "QB2023_VERSIONS",
+    "Call",
+    "CompanyFile",
+    "CompanyProfile",
+    "Customer",
+    "Execution",
+    "Fault",
+    "FaultKind",
+    "HResultError",
+    "Invoice",
+    "SessionOutcome",
+    "SessionResult",
+    "Status",
+    "WebConnector",
+]
