@@ -36,16 +36,16 @@ def _call(stack: LocalStack, method: str, path: str, body: dict[str, Any] | None
 
 
 def _summary(response_qbxml: str | None) -> str:
+    """``CustomerAddRs 0 ListID=… FullName=…`` for each answer in a qbXML response."""
     if not response_qbxml:
         return ""
     root = etree.fromstring(response_qbxml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
     parts = []
-    for rs in root.iter():
-        if not isinstance(rs.tag, str) or not rs.tag.endswith("Rs"):
-            continue
-        ids = [f"{tag}={rs.findtext(f'.//{tag}')}" for tag in ("ListID", "TxnID", "FullName", "RefNumber")
-               if rs.find(f".//{tag}") is not None]
-        parts.append(f"{rs.tag} status {rs.get('statusCode')} {' '.join(ids[:3])}".strip())
+    for rs in root.iterfind("./QBXMLMsgsRs/*"):
+        ret = next(iter(rs), None)
+        ids = [f"{tag}={ret.findtext(tag)}" for tag in ("ListID", "TxnID", "FullName", "RefNumber")
+               if ret is not None and ret.find(tag) is not None]
+        parts.append(" ".join([rs.tag, f"statusCode={rs.get('statusCode')}", *ids]))
     return "; ".join(parts)
 
 
@@ -115,10 +115,18 @@ def run_demo(stack: LocalStack, *, noop_wait: float = 5.0, stopping: threading.E
         if error:
             print(f"      user-facing: {error.get('user_facing_message')}")
 
-    connector.stop()
-    session.join(timeout=noop_wait + 35)
+    print(f"6. the session stays open for new work until it has been idle for the idle limit; then the Web "
+          "Connector closes it…")
+    while session.is_alive() and not (stopping and stopping.is_set()):
+        session.join(timeout=0.5)
+    if session.is_alive():
+        connector.stop()
+        session.join(timeout=noop_wait + 5)
     if results:
-        print(f"6. Web Connector session: {results[0].summary()}")
+        result = results[0]
+        print(f"   Web Connector session: {result.outcome.value}; {len(result.calls)} SOAP calls "
+              f"({', '.join(dict.fromkeys(result.methods))}); progress {result.percents}; "
+              f"closeConnection said {result.close_message!r}")
     print(f"   QuickBooks executed {len(company.executions)} request(s), one at a time.")
     status = _call(stack, "GET", f"/v1/end-users/{user['id']}")
     print(f"   end-user status: {status['status']}, company file {status['company_file']}, "

@@ -175,7 +175,7 @@ class LocalStack:
 
         while not self._stop.wait(60):
             try:
-                gateway.republish_results({}, None)
+                gateway.republish_results(_scheduled_event(), None)
             except Exception:
                 log.exception("re-publisher error")
 
@@ -188,6 +188,13 @@ class LocalStack:
             thread.join(timeout=5)
         if self._moto is not None:
             self._moto.stop()
+
+
+def _scheduled_event() -> dict[str, Any]:
+    """What EventBridge hands a scheduled Lambda."""
+    return {"version": "0", "id": os.urandom(8).hex(), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "000000000000", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": "us-east-1", "resources": ["arn:aws:events:us-east-1:000000000000:rule/local"], "detail": {}}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         connector.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    signal.signal(signal.SIGINT, on_sigint)
+    previous = signal.signal(signal.SIGINT, on_sigint)
     _print(f"simulating {company!r} at {company.path}")
     results: list[SessionResult] = []
 
@@ -92,10 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[:] = [result]
         _report(result)
 
-    if args.every is None:
-        keep(connector.run_session())
-    else:
-        connector.run_forever(args.every, on_result=keep)
+    try:
+        if args.every is None:
+            keep(connector.run_session())
+        else:
+            connector.run_forever(args.every, on_result=keep)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return 1 if results and results[-1].failed else 0
 
 

@@ -44,7 +44,7 @@ from simulator.records import (
     Node,
     Status,
     agg,
-    child_nodes,
+    child_text,
     leaf,
 )
 
@@ -76,24 +76,11 @@ _STORED = frozenset(CUSTOMER_RET_ORDER) - _COMPUTED
 
 def address_block(address: Node, tag: str) -> Node:
     """QuickBooks' printable five-line rendering of an address (each line at most 41 characters)."""
-    lines = [text for key in ("Addr1", "Addr2", "Addr3", "Addr4", "Addr5") if (text := _text(address, key))]
-    city_line = " ".join(
-        part
-        for part in (
-            ", ".join(p for p in (_text(address, "City"), _text(address, "State")) if p),
-            _text(address, "PostalCode"),
-        )
-        if part
-    )
-    lines += [line for line in (city_line, _text(address, "Country")) if line]
+    lines = [text for key in ("Addr1", "Addr2", "Addr3", "Addr4", "Addr5") if (text := child_text(address, key))]
+    city_state = ", ".join(part for part in (child_text(address, "City"), child_text(address, "State")) if part)
+    city_line = " ".join(part for part in (city_state, child_text(address, "PostalCode")) if part)
+    lines += [line for line in (city_line, child_text(address, "Country")) if line]
     return agg(tag, *(leaf(f"Addr{index}", line[:41]) for index, line in enumerate(lines[:5], start=1)))
-
-
-def _text(node: Node, tag: str) -> str:
-    for child in child_nodes(node):
-        if child[0] == tag and isinstance(child[1], str):
-            return child[1]
-    return ""
 
 
 def customer_ret(ledger: Ledger, customer: Customer) -> Node:

@@ -161,6 +161,11 @@ def parse_bool(value: str | None, default: bool) -> bool:
     return default
 
 
+def to_latin1(value: str) -> str:
+    """QuickBooks stores ISO-8859-1: anything outside it (curly quotes, emoji) becomes ``?``."""
+    return value.encode("latin-1", "replace").decode("latin-1")
+
+
 def format_bool(value: bool) -> str:
     return "true" if value else "false"
 

@@ -12,17 +12,18 @@ would return — a response document, or an HRESULT thrown instead of one.
 4. run the message set: each ``*Rq`` in order, each answered by one ``*Rs`` carrying its
    ``requestID`` and status; with ``onError="stopOnError"`` (and ``rollbackOnError``, which
    QuickBooks Desktop does not honour) the first *error* ends the set and later requests are
-   neither executed nor answered; ``continueOnError`` runs them all;
+   neither executed nor answered; ``continueOnError`` runs them all; text outside ISO-8859-1
+   is stored with ``?`` in its place, as QuickBooks stores it;
 5. error recovery: the answer to a set with ``newMessageSetID`` is remembered under that ID; a set
    with ``oldMessageSetID`` and no requests returns the remembered answer
    (``messageSetStatusCode="0"``, or ``"600"`` when nothing is remembered) and, when it carries no
-   ``newMessageSetID``, forgets it. A resent write is executed again, exactly as QuickBooks would —
-   which is why a gateway must ask before it resends.
+   ``newMessageSetID``, forgets it. The simulator never deduplicates: a write that is sent again
+   is executed again, so a gateway that resends instead of asking creates duplicates here.
 
 Everything else a test needs is here too: the executions (name, requestID, status, monotonic
 start and finish) for race and load tests, ``processing_delay`` to make overlapping message sets
-visible, a queue of injected :class:`~simulator.records.Fault`\\ s, snapshots of the customers and
-invoices, and the ``strHCPResponse`` the Web Connector sends at the start of a session.
+visible, a queue of injected faults (:class:`~simulator.records.Fault`), snapshots of the customers
+and invoices, and the ``strHCPResponse`` the Web Connector sends at the start of a session.
 All state sits behind one lock; the delay is spent outside it so concurrent callers really overlap.
 """
 
@@ -41,7 +42,16 @@ from lxml import etree
 from simulator import company_info, customers, invoices
 from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile, default_path
 from simulator.ledger import DEFAULT_ITEMS, Answer, Handler, Ledger
-from simulator.qbxml_text import elements, first, local, render_document, render_rs, restrict, texts_of
+from simulator.qbxml_text import (
+    elements,
+    first,
+    local,
+    render_document,
+    render_rs,
+    restrict,
+    texts_of,
+    to_latin1,
+)
 from simulator.records import (
     PARSE_ERROR_HRESULT,
     PARSE_ERROR_MESSAGE,
@@ -120,7 +130,7 @@ class CompanyFile:
     def modern(cls, name: str = "Demo Co", **kwargs: Any) -> CompanyFile:
         """A QuickBooks Desktop 2023 file: product major version 33, qbXML up to 16.0."""
         kwargs.setdefault("supported_versions", QB2023_VERSIONS)
-        kwargs.setdefault("product_name", "QuickBooks Desktop Pro 2023")
+        kwargs.setdefault("product_name", "QuickBooks Pro 2023")
         kwargs.setdefault("major_version", 33)
         return cls(name, **kwargs)
 
@@ -303,6 +313,9 @@ class CompanyFile:
             )
         if self._schemas is not None:
             self._schemas.validate(root.getroottree(), version)
+        for element in root.iter():
+            if element.text and not element.text.isascii():
+                element.text = to_latin1(element.text)
         message_set = first(root, "QBXMLMsgsRq") if root.tag == "QBXML" else None
         if message_set is None or message_set.get("onError") is None:
             raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail="no QBXMLMsgsRq with onError")

@@ -125,7 +125,7 @@ class Status:
 
     @classmethod
     def stale_edit_sequence(cls, edit_sequence: str) -> Status:
-        return cls(3200, "Error", f'The provided edit sequence "{edit_sequence}" is out-of-date. ')
+        return cls(3200, "Error", f'The provided edit sequence "{edit_sequence}" is out-of-date.')
 
     @classmethod
     def bad_iterator(cls, iterator_id: str) -> Status:

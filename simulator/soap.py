@@ -40,7 +40,6 @@ _ENVELOPE_END = "</soap:Body></soap:Envelope>"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 QBWC_ERROR_CODES: dict[str, str] = {
-    "serverVersion": "QBWC1047",
     "clientVersion": "QBWC1036",
     "authenticate": "QBWC1012",
     "sendRequestXML": "QBWC1041",
@@ -50,7 +49,7 @@ QBWC_ERROR_CODES: dict[str, str] = {
     "connectionError": "QBWC1045",
 }
 """The error the Web Connector shows when a call fails (Programmer's Guide, appendix A).
-``serverVersion`` has no documented code; ``QBWC1047`` is the simulator's own label for it."""
+``serverVersion`` has none: the Web Connector logs its failure and carries on."""
 
 
 class WireError(Exception):
@@ -58,9 +57,9 @@ class WireError(Exception):
 
     def __init__(self, method: str, detail: str) -> None:
         self.method = method
-        self.code = QBWC_ERROR_CODES.get(method, "QBWC1000")
+        self.code = QBWC_ERROR_CODES.get(method, "")
         self.detail = detail
-        super().__init__(f"{self.code}: {method} failed: {detail}")
+        super().__init__(f"{self.code or 'error'}: {method} failed: {detail}")
 
 
 def escape_text(value: str) -> str:

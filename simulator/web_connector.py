@@ -188,7 +188,10 @@ class WebConnector:
         self._stop = threading.Event()
 
     def stop(self) -> None:
-        """End the running session after its current call, and ``run_forever`` after that."""
+        """End the running session after its current call, and ``run_forever`` after that.
+
+        A stopped connector stays stopped: a later ``run_session`` returns at once, calling nothing.
+        """
         self._stop.set()
 
     @property
@@ -224,6 +227,8 @@ class WebConnector:
     # -- the update ------------------------------------------------------------------------------
 
     def _update(self, s: _Session) -> SessionOutcome:
+        if self.stopped:
+            return SessionOutcome.STOPPED
         with contextlib.suppress(WireError):  # QBWC logs a failed serverVersion and carries on
             self._call(s, "serverVersion", (), result_string)
         answer = self._call(s, "clientVersion", (("strVersion", self.client_version),), result_string)
@@ -364,10 +369,16 @@ def _short(value: object) -> str:
     if not isinstance(value, str):
         return repr(value)
     if "<QBXML" in value:
-        names = [name + (f":{code}" if code else "") for name, code in _QBXML_NAMES.findall(value)]
+        found = _QBXML_NAMES.findall(value)
+        names = [name + (f":{code}" if code else "") for name, code in found if not name.startswith("QBXMLMsgs")]
         return f"qbXML[{' '.join(names[:6])}{' …' if len(names) > 6 else ''}] ({len(value)} chars)"
     return repr(value if len(value) <= 60 else value[:57] + "…")
 
 
+_REPEATED = frozenset({"strHCPResponse", "strCompanyFileName", "qbXMLCountry", "qbXMLMajorVers", "qbXMLMinorVers"})
+
+
 def _summary(params: Mapping[str, str]) -> str:
-    return ", ".join(f"{name}={_short(value)}" for name, value in params.items() if name != "strHCPResponse" or value)
+    """Parameters for the log; a later sendRequestXML (empty strHCPResponse) shows only its ticket."""
+    first_send = bool(params.get("strHCPResponse"))
+    return ", ".join(f"{name}={_short(value)}" for name, value in params.items() if first_send or name not in _REPEATED)

@@ -143,7 +143,7 @@ class JobQueue:
             before = self.store.acquire_lease(end_user_id, holder, now, now + self.lease_ttl)
         except StoreConflict:
             return None
-        if before.holder not in (None, holder) and before.job_id and before.job_seq is not None:
+        if before.holder is not None and before.job_id and before.job_seq is not None:
             self._recover_abandoned(end_user_id, before.job_seq, before.holder)
         for _ in range(_CLAIM_ATTEMPTS):
             head = self.store.head_of_queue(end_user_id)

@@ -187,9 +187,9 @@ class DynamoStore:
     def get_job(self, job_id: str) -> Job | None:
         out = self.client.query(
             TableName=self.table, IndexName=JOB_ID_INDEX, KeyConditionExpression="job_id = :id",
-            ExpressionAttributeValues=_to_item({":id": job_id}), Limit=1,
+            ExpressionAttributeValues=_to_item({":id": job_id}),
         )
-        items = out.get("Items", [])
+        items = [i for i in out.get("Items", []) if i["sk"]["S"].startswith("JOB#")]  # not the IDEM# item
         if not items:
             return None
         keys = _from_item(items[0])

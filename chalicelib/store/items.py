@@ -102,8 +102,9 @@ def load(cls: type[T], item: dict[str, Any]) -> T:
     """Build ``cls`` from an item, ignoring attributes that are not fields (keys, ttl, indexes)."""
     hints = typing.get_type_hints(cls)
     kwargs = {
-        f.name: _load_value(hints[f.name], item[f.name])
+        f.name: _load_value(hints[f.name], item.get(f.name))
         for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.name in item
+        if f.name in item or (f.default is f.default_factory is dataclasses.MISSING
+                              and type(None) in typing.get_args(hints[f.name]))
     }
     return cls(**kwargs)

@@ -8,6 +8,7 @@ qbXML document. Responses are read with lxml, never with the simulator's own cod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from string import Template
 from xml.sax.saxutils import escape
@@ -18,9 +19,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
-def fixture(name: str, **values: str) -> str:
-    """The fixture file ``name`` with ``$placeholders`` filled from ``values`` (XML-escaped)."""
-    template = Template((FIXTURES / name).read_text(encoding="utf-8"))
+def fixture(file_name: str, /, **values: str) -> str:
+    """The fixture file ``file_name`` with ``$placeholders`` filled from ``values`` (XML-escaped)."""
+    template = Template((FIXTURES / file_name).read_text(encoding="utf-8"))
     return template.substitute({key: escape(value, {'"': "&quot;"}) for key, value in values.items()})
 
 
@@ -59,15 +60,16 @@ class Rs:
 
     @property
     def severity(self) -> str:
-        return self.element.get("statusSeverity", "")
+        return str(self.element.get("statusSeverity", ""))
 
     @property
     def message(self) -> str:
-        return self.element.get("statusMessage", "")
+        return str(self.element.get("statusMessage", ""))
 
     @property
     def request_id(self) -> str | None:
-        return self.element.get("requestID")
+        value = self.element.get("requestID")
+        return None if value is None else str(value)
 
     @property
     def rets(self) -> list[etree._Element]:
@@ -76,7 +78,8 @@ class Rs:
     def ret_text(self, path: str, index: int = 0) -> str | None:
         """Text at ``path`` (e.g. ``"ListID"`` or ``"CustomerRef/FullName"``) inside the index-th Ret."""
         rets = self.rets
-        return rets[index].findtext(path) if index < len(rets) else None
+        found = rets[index].findtext(path) if index < len(rets) else None
+        return None if found is None else str(found)
 
 
 def parse_document(response: str) -> etree._Element:
@@ -92,9 +95,13 @@ def responses(response: str) -> list[Rs]:
     return [Rs(child) for child in msgs if isinstance(child.tag, str)]
 
 
+@lru_cache(maxsize=4)
+def _schema(schema_dir: Path, version: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(schema_dir / version / f"qbxmlops{version.replace('.', '')}.xsd")))
+
+
 def schema_errors(schema_dir: Path, version: str, response: str) -> list[str]:
     """Violations of Intuit's schema for ``version`` (its own folder) in a response document."""
-    folder = schema_dir / version
-    schema = etree.XMLSchema(etree.parse(str(folder / f"qbxmlops{version.replace('.', '')}.xsd")))
+    schema = _schema(schema_dir, version)
     schema.validate(parse_document(response).getroottree())
     return [f"line {error.line}: {error.message}" for error in schema.error_log]

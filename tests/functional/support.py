@@ -1,0 +1,69 @@
+"""Helpers for the functional tests: the REST API as a SaaS calls it, and direct looks at AWS."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chalice.test import Client
+
+from infra.provision import Outputs
+
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Aws:
+    dynamodb: Any
+    sqs: Any
+    outputs: Outputs
+
+
+@dataclass
+class Api:
+    """The REST API as a SaaS backend calls it, through the Chalice test client."""
+
+    client: Client
+    key: str
+
+    def call(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
+             auth: bool = True, raw: bytes | None = None) -> Any:
+        all_headers = {"Content-Type": "application/json"}
+        if auth:
+            all_headers["Authorization"] = f"Bearer {self.key}"
+        all_headers.update(headers or {})
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        return self.client.http.request(method, path, headers=all_headers, body=data)
+
+    def create_end_user(self, company_name: str = "Lakeside Hardware") -> dict[str, Any]:
+        response = self.call("POST", "/v1/end-users", {"company_name": company_name, "source_id": "acct-17"})
+        assert response.status_code == 201, response.body
+        return dict(response.json_body)
+
+    def enqueue(self, end_user_id: str, qbxml: str, key: str | None = None) -> Any:
+        return self.call("POST", f"/v1/end-users/{end_user_id}/jobs", {"qbxml": qbxml},
+                         headers={"Idempotency-Key": key} if key else None)
+
+
+def jobs_stored(aws: Aws, end_user_id: str) -> int:
+    """How many job items the table holds for an end-user (read straight from DynamoDB)."""
+    out = aws.dynamodb.query(
+        TableName=aws.outputs.table_name, KeyConditionExpression="pk = :pk AND begins_with(sk, :job)",
+        ExpressionAttributeValues={":pk": {"S": f"EU#{end_user_id}"}, ":job": {"S": "JOB#"}}, Select="COUNT",
+        ConsistentRead=True)
+    return int(out["Count"])
+
+
+def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message now on a queue, with its attributes (received and deleted)."""
+    found: list[dict[str, Any]] = []
+    while True:
+        out = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                  AttributeNames=["All"])
+        messages = out.get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            found.append(message)
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -1,0 +1,179 @@
+"""Accepting jobs: valid qbXML is stored queued with the next sequence; anything else stores nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.errors import GatewayError
+from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, EndUser
+from chalicelib.jobs.queue import JobQueue
+from chalicelib.jobs.states import JobStatus
+from chalicelib.store.memory import MemoryStore
+from tests.unit.jobs.fakes import FakeClock, make_end_user, qbwc_file, qbxml_job
+
+
+def nothing_stored(store: MemoryStore, user: EndUser) -> bool:
+    return not store.jobs and not store.idempotency and store.sequences[user.id] == 0
+
+
+def test_valid_job_is_stored_queued(queue: JobQueue, store: MemoryStore, user: EndUser, clock: FakeClock) -> None:
+    # GIVEN an end-user / WHEN a CustomerAdd is enqueued
+    job, created = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", deadline_seconds=600)
+    # THEN it is stored queued, as the end-user's first job, and recognised as a write
+    assert created is True
+    assert store.get_job(job.id) == job
+    assert job.status is JobStatus.QUEUED
+    assert job.seq == 1
+    assert job.request_names == ("CustomerAddRq",)
+    assert job.is_write is True
+    assert job.source == "rest"
+    assert job.enqueued_at == clock.now
+    assert job.deadline_at == clock.now + timedelta(seconds=600)
+    # AND the stored qbXML is compact, without requestID (the gateway adds its own)
+    assert job.qbxml.startswith("<CustomerAddRq><CustomerAdd><Name>")
+    assert "requestID" not in job.qbxml
+
+
+def test_sequence_numbers_follow_acceptance(queue: JobQueue, user: EndUser) -> None:
+    # WHEN three jobs are accepted one after another
+    jobs = [queue.enqueue(user.id, qbwc_file("customer_query_rq.xml"), source="rest")[0] for _ in range(3)]
+    # THEN each gets the next sequence number, distinct ids, and a read is not a write
+    assert [j.seq for j in jobs] == [1, 2, 3]
+    assert len({j.id for j in jobs}) == 3
+    assert not any(j.is_write for j in jobs)
+
+
+def test_typographic_text_is_normalised_not_refused(queue: JobQueue, user: EndUser) -> None:
+    # GIVEN text pasted from a word processor (curly quotes, dashes, ellipsis)
+    job, _ = queue.enqueue(user.id, qbxml_job("typographic.xml"), source="rest")
+    # THEN it is stored in a form QuickBooks (ISO-8859-1) can hold
+    job.qbxml.encode("latin-1")
+    assert "Joe's" in job.qbxml
+
+
+@pytest.mark.parametrize(
+    ("fixture", "code"),
+    [
+        ("malformed.xml", "invalid_qbxml"),
+        ("not_a_request.xml", "invalid_qbxml"),
+        ("namespaced.xml", "invalid_qbxml"),
+        ("stray_text.xml", "invalid_qbxml"),
+        ("doctype_entity.xml", "invalid_qbxml"),
+        ("customer_add_wrong_order.xml", "invalid_qbxml"),
+        ("customer_add_name_too_long.xml", "invalid_qbxml"),
+        ("emoji.xml", "unsupported_characters"),
+        ("cyrillic.xml", "unsupported_characters"),
+        ("vertical_tab.xml", "unsupported_characters"),
+    ],
+)
+def test_refused_job_stores_nothing(
+    queue: JobQueue, store: MemoryStore, user: EndUser, fixture: str, code: str
+) -> None:
+    # WHEN qbXML QuickBooks would choke on is enqueued (with an idempotency key, to prove it is not kept)
+    with pytest.raises(GatewayError) as refused:
+        queue.enqueue(user.id, qbxml_job(fixture), source="rest", idempotency_key="k-1")
+    # THEN the error names the problem for the SaaS and for the bookkeeper
+    assert refused.value.code == code
+    assert refused.value.http_status == 400
+    assert refused.value.message
+    assert refused.value.user_facing_message
+    # AND nothing was stored: no job, no sequence number used, no idempotency key claimed
+    assert nothing_stored(store, user)
+
+
+def test_emoji_error_says_where(queue: JobQueue, user: EndUser) -> None:
+    # WHEN a job carries an emoji / THEN the message names the character so the record can be fixed
+    with pytest.raises(GatewayError) as refused:
+        queue.enqueue(user.id, qbxml_job("emoji.xml"), source="rest")
+    assert "U+1F600" in refused.value.message.upper()
+
+
+def test_oversized_job_is_refused(
+    queue: JobQueue, store: MemoryStore, user: EndUser
+) -> None:
+    # GIVEN a queue that accepts at most 100 bytes per job
+    queue.max_job_bytes = 100
+    # WHEN a larger job arrives / THEN it is refused as too large and nothing is stored
+    with pytest.raises(GatewayError) as refused:
+        queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest")
+    assert refused.value.code == "payload_too_large"
+    assert nothing_stored(store, user)
+
+
+def test_unknown_end_user(queue: JobQueue, store: MemoryStore) -> None:
+    # WHEN a job names an end-user that does not exist / THEN end_user_not_found, nothing stored
+    with pytest.raises(GatewayError) as refused:
+        queue.enqueue("eu_nobody", qbwc_file("customer_query_rq.xml"), source="rest")
+    assert refused.value.code == "end_user_not_found"
+    assert refused.value.http_status == 404
+    assert not store.jobs
+
+
+def test_job_needing_a_newer_quickbooks(queue: JobQueue, store: MemoryStore) -> None:
+    # GIVEN an end-user whose company file speaks qbXML 13.0
+    store.put_end_user(make_end_user("eu_2014", qbxml_version="13.0"))
+    # WHEN a request that exists only in qbXML 16.0 is enqueued
+    with pytest.raises(GatewayError) as refused:
+        queue.enqueue("eu_2014", qbxml_job("paycheck_query_16.xml"), source="rest")
+    # THEN it is refused with a code that says QuickBooks must be updated
+    assert refused.value.code == "qbxml_version_unsupported"
+    assert not store.jobs
+
+
+def test_idempotent_replay_returns_the_same_job(queue: JobQueue, store: MemoryStore, user: EndUser) -> None:
+    # GIVEN a job accepted under an idempotency key
+    first, created = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="sync-42")
+    # WHEN the same request is sent again with the same key
+    again, created_again = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest",
+                                         idempotency_key="sync-42")
+    # THEN the first job comes back, nothing new is stored
+    assert (created, created_again) == (True, False)
+    assert again == first
+    assert len(store.jobs) == 1
+    assert store.sequences[user.id] == 1
+
+
+def test_idempotency_key_reused_for_a_different_body(queue: JobQueue, store: MemoryStore, user: EndUser) -> None:
+    # GIVEN a job accepted under a key
+    queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="sync-42")
+    # WHEN the key comes back with a different body (or a different deadline)
+    for body, deadline in ((qbwc_file("customer_query_rq.xml"), None), (qbxml_job("customer_add.xml"), 60)):
+        with pytest.raises(GatewayError) as refused:
+            queue.enqueue(user.id, body, source="rest", idempotency_key="sync-42", deadline_seconds=deadline)
+        # THEN it is refused as a conflict and nothing more is stored
+        assert refused.value.code == "idempotency_key_reused"
+        assert refused.value.http_status == 409
+    assert len(store.jobs) == 1
+
+
+def test_idempotency_keys_are_per_end_user(queue: JobQueue, store: MemoryStore, user: EndUser) -> None:
+    # GIVEN two end-users using the same key
+    store.put_end_user(make_end_user("eu_other"))
+    a, _ = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="k")
+    b, created = queue.enqueue("eu_other", qbxml_job("customer_add.xml"), source="rest", idempotency_key="k")
+    # THEN each gets its own job
+    assert created is True
+    assert a.id != b.id and b.end_user_id == "eu_other"
+
+
+def test_key_claimed_but_job_never_written_is_finished(queue: JobQueue, store: MemoryStore, user: EndUser) -> None:
+    # GIVEN an attempt that died between claiming the key and writing the job
+    queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="k")
+    (job_id, _), = store.idempotency.values()
+    store.jobs.clear()
+    store.job_index.clear()
+    # WHEN the request is retried
+    job, created = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="k")
+    # THEN the job is written under the id the key already points to
+    assert created is True
+    assert job.id == job_id
+    assert store.get_job(job_id) == job
+
+
+def test_health_check_priority_is_kept(queue: JobQueue, user: EndUser) -> None:
+    # WHEN a health check is enqueued / THEN its priority is stored for the queue order
+    job, _ = queue.enqueue(user.id, "<CompanyQueryRq/>", source="health", priority=PRIORITY_HEALTH_CHECK)
+    assert job.priority == PRIORITY_HEALTH_CHECK
+    assert job.queued_key == f"{PRIORITY_HEALTH_CHECK}#{1:012d}"
