@@ -115,7 +115,7 @@ def run_demo(stack: LocalStack, *, noop_wait: float = 5.0, stopping: threading.E
         if error:
             print(f"      user-facing: {error.get('user_facing_message')}")
 
-    print(f"6. the session stays open for new work until it has been idle for the idle limit; then the Web "
+    print("6. the session stays open for new work until it has been idle for the idle limit; then the Web "
           "Connector closes it…")
     while session.is_alive() and not (stopping and stopping.is_set()):
         session.join(timeout=0.5)

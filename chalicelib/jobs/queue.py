@@ -180,6 +180,31 @@ class JobQueue:
         except StoreConflict:
             pass
 
+    def has_work(self, end_user_id: str) -> bool:
+        """Is anything queued? A job stranded in flight under an expired lease is recovered first."""
+        if self.store.head_of_queue(end_user_id) is not None:
+            return True
+        lease = self.store.get_lease(end_user_id)
+        now = self.clock()
+        if lease is None or lease.job_seq is None or lease.expires_at is None or lease.expires_at >= now:
+            return False
+        sweeper = f"recovery:{new_id('lease')}"
+        try:
+            before = self.store.acquire_lease(end_user_id, sweeper, now, now + self.lease_ttl)
+        except StoreConflict:
+            return False
+        if before.job_seq is not None and before.holder not in (None, sweeper):
+            self._recover_abandoned(end_user_id, before.job_seq, before.holder)
+        self.store.release_lease(end_user_id, sweeper)
+        return self.store.head_of_queue(end_user_id) is not None
+
+    def release_holder(self, end_user_id: str, holder: str) -> None:
+        """A session ends: give back whatever job its lease still points at, then free the file."""
+        lease = self.store.get_lease(end_user_id)
+        if lease is not None and lease.holder == holder and lease.job_seq is not None:
+            self._recover_abandoned(end_user_id, lease.job_seq, holder)
+        self.store.release_lease(end_user_id, holder)
+
     def give_back(self, job: Job, holder: str) -> None:
         """The session lost track of ``job`` (out-of-order call or close): recover it and free the file."""
         self._recover_abandoned(job.end_user_id, job.seq, holder)
@@ -200,10 +225,7 @@ class JobQueue:
         if outcome.error is not None:
             changes["error"] = outcome.error.to_dict()
         try:
-            done = self.store.transition_job(
-                job, outcome.status, expected=frozenset({JobStatus.IN_FLIGHT, JobStatus.IN_DOUBT}),
-                changes=changes,
-            )
+            done = self._settle(job, holder, outcome.status, changes)
         except StoreConflict as exc:
             current = exc.current if isinstance(exc.current, Job) else job
             log.warning("late answer ignored", extra={"job_id": job.id, "status": current.status.value})
@@ -212,6 +234,16 @@ class JobQueue:
         self.store.release_lease(job.end_user_id, holder)
         self.publish(done)
         return done
+
+    def _settle(self, job: Job, holder: str, status: JobStatus, changes: dict[str, Any]) -> Job:
+        """Finish a job this holder runs; a late answer may still settle a job left ``in_doubt``."""
+        try:
+            return self.store.transition_job(job, status, expected=frozenset({JobStatus.IN_FLIGHT}),
+                                             holder=holder, changes=changes)
+        except StoreConflict as exc:
+            if not (isinstance(exc.current, Job) and exc.current.status is JobStatus.IN_DOUBT):
+                raise
+        return self.store.transition_job(job, status, expected=frozenset({JobStatus.IN_DOUBT}), changes=changes)
 
     def fail_queued(self, job: Job, err: GatewayError) -> Job:
         """Fail a job that never reached QuickBooks (e.g. invalid for the company file's version)."""

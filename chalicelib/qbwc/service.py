@@ -171,7 +171,7 @@ class QbwcService:
             log.warning("QBWC login refused: wrong password", extra={"end_user_id": user.id})
             return [new_ticket(), "nvu"]
         self._heartbeat(user.id, now)
-        if self.store.head_of_queue(user.id) is None:
+        if not self.queue.has_work(user.id):
             return [new_ticket(), "none"]
         ticket = new_ticket()
         self.store.put_session(QbwcSession(
@@ -353,7 +353,7 @@ class QbwcService:
             job = self.store.get_job_at(session.end_user_id, session.in_flight_seq)
             if job is not None:
                 self.queue.give_back(job, session.ticket_hash)
-        self.store.release_lease(session.end_user_id, session.ticket_hash)
+        self.queue.release_holder(session.end_user_id, session.ticket_hash)
         self._update_session(session, {"state": "closed", "in_flight_job_id": None, "in_flight_seq": None})
         log.info("QBWC session closed", extra={"end_user_id": session.end_user_id,
                                                "jobs_done": session.jobs_done, "jobs_failed": session.jobs_failed})

@@ -67,3 +67,30 @@ def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
         for message in messages:
             found.append(message)
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+INTUIT_NS = "http://developer.intuit.com/"
+
+
+def soap_request(method: str, **params: str | int) -> bytes:
+    """A request envelope as QBWC writes it: document/literal, parameters in Intuit's namespace."""
+    from lxml import etree
+
+    envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS})
+    body = etree.SubElement(envelope, f"{{{SOAP_NS}}}Body")
+    call = etree.SubElement(body, f"{{{INTUIT_NS}}}{method}", nsmap={None: INTUIT_NS})
+    for name, value in params.items():
+        etree.SubElement(call, f"{{{INTUIT_NS}}}{name}").text = str(value)
+    return bytes(etree.tostring(envelope, xml_declaration=True, encoding="utf-8"))
+
+
+def soap_result(body: bytes, method: str) -> Any:
+    """``<method>Result`` of a response envelope: text, or a list for an ArrayOfString."""
+    from lxml import etree
+
+    root = etree.fromstring(body)
+    result = root.find(f"{{{SOAP_NS}}}Body/{{{INTUIT_NS}}}{method}Response/{{{INTUIT_NS}}}{method}Result")
+    assert result is not None, body
+    strings = result.findall(f"{{{INTUIT_NS}}}string")
+    return [s.text or "" for s in strings] if strings else (result.text or "")

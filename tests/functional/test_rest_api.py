@@ -25,7 +25,7 @@ def assert_error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.body
     assert response.headers["Content-Type"] == "application/json"
     err = response.json_body["error"]
-    assert ENVELOPE_KEYS <= set(err)
+    assert set(err) >= ENVELOPE_KEYS
     assert (err["code"], err["http_status"]) == (code, status)
     assert err["message"] and err["user_facing_message"] and err["type"]
     assert err["request_id"]
@@ -160,7 +160,8 @@ def test_invalid_qbxml_is_400_and_stores_nothing(api: Api, aws: Aws, name: str, 
 ])
 def test_api_key_required(api: Api, headers: dict[str, str], code: str) -> None:
     # WHEN a route is called without a valid key / THEN 401 in the error envelope, nothing created
-    for method, path, body in (("POST", "/v1/end-users", {"company_name": "X"}), ("GET", "/v1/jobs/job_x", None)):
+    routes = (("POST", "/v1/end-users", {"company_name": "X"}), ("GET", "/v1/jobs/job_x", None))
+    for method, path, body in routes:
         response = api.call(method, path, body, headers=headers, auth=False)
         assert_error(response, 401, code)
 

@@ -40,7 +40,8 @@ def publisher(store: MemoryStore) -> RecordingPublisher:
 
 
 @pytest.fixture
-def queue(store: MemoryStore, publisher: RecordingPublisher, catalog: SchemaCatalog, clock: FakeClock) -> JobQueue:
+def queue(store: MemoryStore, publisher: RecordingPublisher, catalog: SchemaCatalog,
+          clock: FakeClock) -> JobQueue:
     return JobQueue(store, publisher, catalog, clock, lease_ttl=LEASE_TTL, max_job_bytes=256_000)
 
 

@@ -42,13 +42,14 @@ class Harness:
     user: EndUser
 
     @classmethod
-    def build(cls, *, session_idle: timedelta = timedelta(seconds=30), store: MemoryStore | None = None) -> Harness:
+    def build(cls, *, session_idle: timedelta = timedelta(seconds=30),
+              store: MemoryStore | None = None) -> Harness:
         store = store if store is not None else MemoryStore()
         clock = FakeClock()
         publisher = RecordingPublisher(store=store)
         queue = JobQueue(store, publisher, catalog(), clock, lease_ttl=LEASE_TTL, max_job_bytes=256_000)
-        service = QbwcService(store, queue, clock, server_version=SERVER_VERSION, min_client_version=MIN_CLIENT,
-                              ticket_ttl=TICKET_TTL, session_idle=session_idle)
+        service = QbwcService(store, queue, clock, server_version=SERVER_VERSION,
+                              min_client_version=MIN_CLIENT, ticket_ttl=TICKET_TTL, session_idle=session_idle)
         user = make_end_user()
         store.put_end_user(user)
         return cls(store, clock, publisher, queue, service, user)

@@ -111,7 +111,8 @@ def test_lease_free_after_complete(queue: JobQueue, store: MemoryStore, user: En
     assert claimed is not None and claimed.id == second.id
 
 
-def test_expired_lease_requeues_a_read(queue: JobQueue, store: MemoryStore, user: EndUser, clock: FakeClock) -> None:
+def test_expired_lease_requeues_a_read(queue: JobQueue, store: MemoryStore, user: EndUser,
+                                       clock: FakeClock) -> None:
     # GIVEN A claimed a read and vanished (no answer, no closeConnection)
     job = read_job(queue, user)
     queue.claim_next(user.id, A)

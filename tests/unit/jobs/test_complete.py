@@ -57,7 +57,8 @@ def test_failure_is_stored_before_it_is_published(
 ) -> None:
     # GIVEN a job QuickBooks refused
     job = claimed(queue, user, "invoice_add_rq.xml")
-    err = error("quickbooks_status_error", "InvoiceAddRs failed with statusCode 3140", integration_code="3140")
+    err = error("quickbooks_status_error", "InvoiceAddRs failed with statusCode 3140",
+                integration_code="3140")
     # WHEN it is completed as failed
     queue.complete(job, HOLDER, Outcome(JobStatus.FAILED, error=err))
     # THEN the publisher saw a job already stored failed, carrying code, message, user text and native code
@@ -127,7 +128,8 @@ def test_result_at_the_limit_is_kept(queue: JobQueue, user: EndUser) -> None:
     # GIVEN an answer exactly at the limit / THEN it is stored as it came
     job = claimed(queue, user)
     answer = "y" * MAX_RESULT_CHARS
-    assert queue.complete(job, HOLDER, Outcome(JobStatus.SUCCEEDED, response_qbxml=answer)).response_qbxml == answer
+    done = queue.complete(job, HOLDER, Outcome(JobStatus.SUCCEEDED, response_qbxml=answer))
+    assert done.response_qbxml == answer
 
 
 def test_late_answer_for_a_requeued_job_is_ignored(

@@ -18,7 +18,8 @@ def nothing_stored(store: MemoryStore, user: EndUser) -> bool:
     return not store.jobs and not store.idempotency and store.sequences[user.id] == 0
 
 
-def test_valid_job_is_stored_queued(queue: JobQueue, store: MemoryStore, user: EndUser, clock: FakeClock) -> None:
+def test_valid_job_is_stored_queued(queue: JobQueue, store: MemoryStore, user: EndUser,
+                                    clock: FakeClock) -> None:
     # GIVEN an end-user / WHEN a CustomerAdd is enqueued
     job, created = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", deadline_seconds=600)
     # THEN it is stored queued, as the end-user's first job, and recognised as a write
@@ -124,7 +125,8 @@ def test_job_needing_a_newer_quickbooks(queue: JobQueue, store: MemoryStore) -> 
 
 def test_idempotent_replay_returns_the_same_job(queue: JobQueue, store: MemoryStore, user: EndUser) -> None:
     # GIVEN a job accepted under an idempotency key
-    first, created = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="sync-42")
+    first, created = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest",
+                                   idempotency_key="sync-42")
     # WHEN the same request is sent again with the same key
     again, created_again = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest",
                                          idempotency_key="sync-42")
@@ -135,7 +137,8 @@ def test_idempotent_replay_returns_the_same_job(queue: JobQueue, store: MemorySt
     assert store.sequences[user.id] == 1
 
 
-def test_idempotency_key_reused_for_a_different_body(queue: JobQueue, store: MemoryStore, user: EndUser) -> None:
+def test_idempotency_key_reused_for_a_different_body(queue: JobQueue, store: MemoryStore,
+                                                     user: EndUser) -> None:
     # GIVEN a job accepted under a key
     queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="sync-42")
     # WHEN the key comes back with a different body (or a different deadline)
@@ -158,7 +161,8 @@ def test_idempotency_keys_are_per_end_user(queue: JobQueue, store: MemoryStore, 
     assert a.id != b.id and b.end_user_id == "eu_other"
 
 
-def test_key_claimed_but_job_never_written_is_finished(queue: JobQueue, store: MemoryStore, user: EndUser) -> None:
+def test_key_claimed_but_job_never_written_is_finished(queue: JobQueue, store: MemoryStore,
+                                                       user: EndUser) -> None:
     # GIVEN an attempt that died between claiming the key and writing the job
     queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="k")
     (job_id, _), = store.idempotency.values()

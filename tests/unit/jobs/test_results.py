@@ -26,7 +26,8 @@ def test_queued_job_view() -> None:
     # GIVEN a queued job / THEN the view has every contract field, nothing completed yet
     view = job_view(JOB)
     assert view["id"] == "job_01" and view["status"] == "queued"
-    assert {"id", "end_user_id", "status", "response_qbxml", "error", "enqueued_at", "completed_at"} <= set(view)
+    assert {"id", "end_user_id", "status", "response_qbxml", "error", "enqueued_at",
+            "completed_at"} <= set(view)
     assert view["completed_at"] is None and view["response_qbxml"] is None
     assert view["request_names"] == ["CustomerQueryRq"]
 

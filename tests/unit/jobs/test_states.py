@@ -41,7 +41,8 @@ def test_illegal_moves(source: JobStatus, target: JobStatus) -> None:
 
 def test_terminal_states_have_no_way_out() -> None:
     # GIVEN the four terminal states / THEN none of them leads anywhere, and only they are terminal
-    assert {s for s in JobStatus if s.is_terminal} == TERMINAL == {S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELLED}
+    assert {s for s in JobStatus if s.is_terminal} == TERMINAL
+    assert {S.SUCCEEDED, S.FAILED, S.EXPIRED, S.CANCELLED} == TERMINAL
     assert all(TRANSITIONS[s] == frozenset() for s in TERMINAL)
 
 

@@ -222,7 +222,8 @@ def test_hresult_fails_the_job_with_a_negative_percent(gw: Harness) -> None:
     assert percent == HRESULT_ERROR_PERCENT
     failed = gw.job(job.id)
     assert failed.status is JobStatus.FAILED
-    assert (failed.error["code"], failed.error["integration_code"]) == ("quickbooks_hresult_error", "0x80040400")
+    assert failed.error["code"] == "quickbooks_hresult_error"
+    assert failed.error["integration_code"] == "0x80040400"
     assert gw.publisher.delivered[0]["status"] == "failed"
     # AND getLastError tells the bookkeeper what to do, and closeConnection shows the same text
     text = gw.last_error(ticket)
@@ -275,5 +276,5 @@ def test_summary_counts_failures(gw: Harness) -> None:
     gw.clock.advance(minutes=1)
     # THEN the summary says so
     assert gw.send(ticket) == ""
-    assert gw.last_error(ticket) == ("qbd-gateway: 1 job(s) done, 1 failed (see the application for details). "
-                                     "No more work.")
+    assert gw.last_error(ticket) == (
+        "qbd-gateway: 1 job(s) done, 1 failed (see the application for details). No more work.")

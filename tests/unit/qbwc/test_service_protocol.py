@@ -14,6 +14,7 @@ from chalicelib.qbwc.service import (
     INTERNAL_ERROR_TEXT,
     PROTOCOL_ERROR_PERCENT,
     SESSION_UNKNOWN_TEXT,
+    QbwcService,
 )
 from chalicelib.store.memory import MemoryStore
 from tests.unit.jobs.fakes import make_end_user
@@ -139,8 +140,6 @@ def test_close_while_awaiting_gives_the_job_back(gw: Harness) -> None:
     assert gw.authenticate()[1] == COMPANY_FILE
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: authenticate answers 'none' when nothing is queued, so a job left "
-                   "in flight by a vanished session is only recovered once another job is enqueued")
 def test_vanished_session_is_recovered_by_the_next_update(gw: Harness) -> None:
     # GIVEN a session sent a read and vanished (no answer, no closeConnection)
     job = gw.enqueue()
@@ -165,7 +164,7 @@ def test_second_session_waits_while_the_first_holds_the_file(gw: Harness) -> Non
     assert gw.job(waiting.id).status is JobStatus.QUEUED
 
 
-# connectionError ----------------------------------------------------------------------------------------------
+# connectionError ---------------------------------------------------------------------------------------
 def bind_company_file(gw: Harness) -> None:
     job = gw.enqueue()
     ticket = gw.open_session()
@@ -199,11 +198,12 @@ def test_unbound_file_retries_with_the_open_file(gw: Harness) -> None:
 def test_permanent_connection_error_is_done_at_once(gw: Harness, hresult: str) -> None:
     # WHEN the error cannot go away by retrying / THEN "done" and the error is recorded
     gw.enqueue()
-    assert gw.connection_error(gw.open_session(), hresult, "The application does not have permission") == "done"
+    answer = gw.connection_error(gw.open_session(), hresult, "The application does not have permission")
+    assert answer == "done"
     assert gw.end_user().last_error["code"] == "connection_error"
 
 
-# Versions and the optional calls ------------------------------------------------------------------------------
+# Versions and the optional calls -----------------------------------------------------------------------
 @pytest.mark.parametrize(("version", "answer"), [
     ("2.0.1.30", f"O:{MIN_CLIENT}"), ("1.9", f"O:{MIN_CLIENT}"), (MIN_CLIENT, ""), ("2.3.0.215", ""),
     ("", ""), ("not a version", ""),
@@ -217,10 +217,11 @@ def test_server_version_and_interactive_mode(gw: Harness) -> None:
     # THEN the version text answers both spellings, and interactive mode is declined politely
     assert gw.service.dispatch(c.ServerVersion()) == SERVER_VERSION
     assert gw.service.dispatch(c.GetServerVersion("t")) == SERVER_VERSION
-    assert gw.service.dispatch(c.InteractiveRejected("t", "no")) == "qbd-gateway does not use interactive mode."
+    declined = gw.service.dispatch(c.InteractiveRejected("t", "no"))
+    assert declined == "qbd-gateway does not use interactive mode."
 
 
-# Failing storage: dispatch never raises -------------------------------------------------------------------------
+# Failing storage: dispatch never raises ----------------------------------------------------------------
 class BrokenStore:
     """Every store call fails, as a throttled or unreachable DynamoDB would."""
 
@@ -244,9 +245,9 @@ class BrokenStore:
 def test_broken_store_gets_protocol_safe_answers(call: c.SoapCall, answer: Any) -> None:
     # GIVEN a store that fails on every call / WHEN the Web Connector calls / THEN a protocol answer
     healthy = Harness.build()
-    service = type(healthy.service)(BrokenStore(), healthy.queue, healthy.clock, server_version=SERVER_VERSION,
-                                    min_client_version=MIN_CLIENT, ticket_ttl=TICKET_TTL,
-                                    session_idle=timedelta(seconds=30))
+    service = QbwcService(BrokenStore(), healthy.queue, healthy.clock, server_version=SERVER_VERSION,
+                          min_client_version=MIN_CLIENT, ticket_ttl=TICKET_TTL,
+                          session_idle=timedelta(seconds=30))
     assert service.dispatch(call) == answer
 
 
@@ -302,8 +303,6 @@ def test_failure_after_claiming_then_noop_loses_nothing() -> None:
     assert sum(j.status is JobStatus.IN_FLIGHT for j in store.jobs.values()) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: closeConnection releases the lease without giving back a job the "
-                   "session did not record as awaiting_response; the job stays in_flight with no lease")
 def test_failure_after_claiming_then_close_loses_nothing() -> None:
     # GIVEN the session update after a claim fails: QBWC gets "" although the job is in flight
     store = FlakyStore()
