@@ -117,11 +117,19 @@ def enqueue_job(end_user_id: str) -> Response:
     body = parse_body(EnqueueJob, _body())
     key = _request().headers.get("idempotency-key")
     job, created = services().queue.enqueue(end_user_id, body.qbxml, source="rest",
-                                            deadline_seconds=body.deadline_seconds, idempotency_key=key)
+                                            deadline_seconds=body.deadline_seconds, idempotency_key=key,
+                                            fail_if_offline=body.fail_if_offline)
     return json_response(202 if created else 200, {
         "id": job.id, "end_user_id": job.end_user_id, "status": job.status.value,
         "enqueued_at": iso(job.enqueued_at),
     })
+
+
+@app.route("/v1/end-users/{end_user_id}/health-check", methods=["POST"])
+@rest
+def health_check(end_user_id: str) -> Response:
+    _authorize()
+    return json_response(200, services().health.run(end_user_id))
 
 
 @app.route("/v1/jobs/{job_id}", methods=["GET"])
@@ -145,3 +153,8 @@ def ingress(event: Any) -> dict[str, Any]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def republish_results(event: Any) -> dict[str, int]:
     return {"published": services().queue.republish_outbox()}
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def expire_overdue_jobs(event: Any) -> dict[str, int]:
+    return {"expired": services().queue.expire_overdue()}

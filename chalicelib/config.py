@@ -38,7 +38,10 @@ class Settings:
     ticket_ttl_seconds: int = 3600
     lease_ttl_seconds: int = 600
     session_idle_seconds: int = 30
-    qwc_run_every_minutes: int = 1
+    qwc_poll_seconds: int = 20
+    default_deadline_seconds: int = 600
+    health_check_budget_seconds: int = 25
+    offline_grace_seconds: int = 30
     max_job_bytes: int = 256_000
     result_retention_days: int = 30
     auth_cache_seconds: int = 60
@@ -74,7 +77,11 @@ class Settings:
             ticket_ttl_seconds=number("QBDGW_TICKET_TTL_SECONDS", cls.ticket_ttl_seconds),
             lease_ttl_seconds=number("QBDGW_LEASE_TTL_SECONDS", cls.lease_ttl_seconds),
             session_idle_seconds=number("QBDGW_SESSION_IDLE_SECONDS", cls.session_idle_seconds),
-            qwc_run_every_minutes=number("QBDGW_QWC_RUN_EVERY_MINUTES", cls.qwc_run_every_minutes),
+            qwc_poll_seconds=number("QBDGW_QWC_RUN_EVERY_SECONDS", cls.qwc_poll_seconds),
+            default_deadline_seconds=number("QBDGW_DEFAULT_DEADLINE_SECONDS", cls.default_deadline_seconds),
+            health_check_budget_seconds=number("QBDGW_HEALTH_CHECK_BUDGET_SECONDS",
+                                               cls.health_check_budget_seconds),
+            offline_grace_seconds=number("QBDGW_OFFLINE_GRACE_SECONDS", cls.offline_grace_seconds),
             max_job_bytes=number("QBDGW_MAX_JOB_BYTES", cls.max_job_bytes),
             result_retention_days=number("QBDGW_RESULT_RETENTION_DAYS", cls.result_retention_days),
             auth_cache_seconds=number("QBDGW_AUTH_CACHE_SECONDS", cls.auth_cache_seconds),

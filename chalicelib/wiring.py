@@ -18,6 +18,7 @@ from chalicelib.api.auth import ApiKeyAuthenticator
 from chalicelib.api.endusers import EndUserService
 from chalicelib.config import Settings
 from chalicelib.delivery.sqs import SqsResultPublisher
+from chalicelib.jobs.health import HealthCheck
 from chalicelib.jobs.ports import Clock, ResultPublisher, Store, utc_now
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.qbwc.service import QbwcService
@@ -34,6 +35,7 @@ class Services:
     queue: JobQueue
     qbwc: QbwcService
     end_users: EndUserService
+    health: HealthCheck
     auth: ApiKeyAuthenticator
     clients: dict[str, Any]
 
@@ -73,10 +75,12 @@ def build(
     if publisher is None:
         publisher = SqsResultPublisher(clients["sqs"], settings.results_queue_url)
     schemas = SchemaCatalog(settings.schema_dir)
-    log.info(schemas.describe())
+    (log.info if schemas.enabled else log.warning)(schemas.describe())
     queue = JobQueue(store, publisher, schemas, clock,
                      lease_ttl=timedelta(seconds=settings.lease_ttl_seconds),
-                     max_job_bytes=settings.max_job_bytes)
+                     max_job_bytes=settings.max_job_bytes,
+                     default_deadline=timedelta(seconds=settings.default_deadline_seconds),
+                     offline_grace=timedelta(seconds=settings.offline_grace_seconds))
     qbwc = QbwcService(store, queue, clock,
                        server_version=settings.server_version,
                        min_client_version=settings.min_client_version,
@@ -88,6 +92,8 @@ def build(
         queue=queue,
         qbwc=qbwc,
         end_users=EndUserService(store, settings, clock),
+        health=HealthCheck(store, queue, clock, budget=timedelta(seconds=settings.health_check_budget_seconds),
+                           offline_grace=timedelta(seconds=settings.offline_grace_seconds)),
         auth=ApiKeyAuthenticator(store, clock, cache_seconds=settings.auth_cache_seconds),
         clients=clients,
     )

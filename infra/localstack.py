@@ -67,6 +67,8 @@ class LocalStack:
     schema_dir: Path | None = None
     stage: str = "local"
     session_idle_seconds: int | None = None
+    schedule_seconds: float = 60.0
+    extra_env: dict[str, str] = field(default_factory=dict)
     outputs: Outputs | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -107,7 +109,7 @@ class LocalStack:
             env["QBDGW_SCHEMA_DIR"] = str(self.schema_dir)
         if self.session_idle_seconds is not None:
             env["QBDGW_SESSION_IDLE_SECONDS"] = str(self.session_idle_seconds)
-        os.environ.update(env)
+        os.environ.update({**env, **self.extra_env})
 
         from chalicelib import wiring
 
@@ -116,7 +118,7 @@ class LocalStack:
         _record, self.api_key = services.auth.create("local stack", self.api_key)
         self._serve()
         self._spawn("ingress-poller", self._poll_ingress)
-        self._spawn("republisher", self._republish)
+        self._spawn("scheduler", self._run_schedules)
         wait_for_http(f"{self.base_url}/health")
 
     def _serve(self) -> None:
@@ -170,14 +172,16 @@ class LocalStack:
                     log.exception("ingress poller error")
                     time.sleep(1)
 
-    def _republish(self) -> None:
+    def _run_schedules(self) -> None:
+        """What EventBridge does for the ``@app.schedule`` functions (every minute when deployed)."""
         import app as gateway
 
-        while not self._stop.wait(60):
-            try:
-                gateway.republish_results(_scheduled_event(), None)
-            except Exception:
-                log.exception("re-publisher error")
+        while not self._stop.wait(self.schedule_seconds):
+            for scheduled in (gateway.republish_results, gateway.expire_overdue_jobs):
+                try:
+                    scheduled(_scheduled_event(), None)
+                except Exception:
+                    log.exception("scheduled function failed")
 
     def stop(self) -> None:
         self._stop.set()
@@ -208,6 +212,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="use this DynamoDB endpoint (e.g. dynalite) for the table")
     parser.add_argument("--noop-wait", type=float, default=5.0, help="simulated Web Connector's NoOp pause")
     parser.add_argument("--session-idle", type=int, default=None, help="keep-alive idle limit (seconds)")
+    parser.add_argument("--schedule-seconds", type=float, default=60.0,
+                        help="how often the scheduled functions (sweeper, re-publisher) run (default 60)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra gateway setting, e.g. --env QBDGW_HEALTH_CHECK_BUDGET_SECONDS=5")
     parser.add_argument("--ready-file", default=None, help="write the stack's endpoints here as JSON")
     return parser.parse_args(argv)
 
@@ -223,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         schema_dir = DEFAULT_SCHEMA_DIR
     stack = LocalStack(host=args.host, port=args.port, api_key=args.api_key, aws_endpoint=args.aws_endpoint,
                        dynamodb_endpoint=args.dynamodb_endpoint, schema_dir=schema_dir,
-                       session_idle_seconds=args.session_idle)
+                       session_idle_seconds=args.session_idle, schedule_seconds=args.schedule_seconds,
+                       extra_env=dict(item.split("=", 1) for item in args.env))
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:

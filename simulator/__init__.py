@@ -6,20 +6,24 @@ other end of the protocol catches what shared code would hide.
 
 - :class:`CompanyFile` (``simulator.quickbooks``) answers qbXML as QuickBooks Desktop does;
 - :class:`WebConnector` (``simulator.web_connector``) speaks SOAP to the gateway as QBWC does;
+- :data:`CONDITIONS` (``simulator.faults``) names the field failures either side can be switched to;
 - ``python -m simulator`` runs them against a gateway URL.
 """
 
 from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile
+from simulator.faults import CONDITIONS, Condition
 from simulator.quickbooks import CompanyFile
 from simulator.records import Customer, Execution, Fault, FaultKind, HResultError, Invoice, Status
 from simulator.web_connector import Call, SessionOutcome, SessionResult, WebConnector
 
 __all__ = [
+    "CONDITIONS",
     "QB2014_VERSIONS",
     "QB2023_VERSIONS",
     "Call",
     "CompanyFile",
     "CompanyProfile",
+    "Condition",
     "Customer",
     "Execution",
     "Fault",

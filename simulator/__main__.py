@@ -2,9 +2,13 @@
 
     python -m simulator --url http://127.0.0.1:8000/qbwc --username U --password P
     python -m simulator --url … --username U --password P --every 10 --noop-wait 5 --modern
+    python -m simulator --url … --username U --password P --condition dialog_open
+    python -m simulator --list-conditions
 
 Without ``--every`` it runs one update session; with it, a session every N seconds (QBWC's
-Auto-Run) until Ctrl-C. The first Ctrl-C ends the running session after its current call; a
+Auto-Run) until Ctrl-C. ``--condition NAME`` holds one of the field conditions of
+``simulator.faults`` for the whole run (QuickBooks closed, a dialog open, permission reset …);
+``--list-conditions`` prints them and exits. The first Ctrl-C ends the running session after its current call; a
 second one interrupts at once. Each call is printed on one line. The exit status is 1 when the
 last session failed (wire error, rejected version, bad credentials, connection error, or the
 gateway reported an error), else 0.
@@ -21,14 +25,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from simulator.faults import CONDITIONS
 from simulator.quickbooks import CompanyFile
 from simulator.web_connector import SessionResult, WebConnector
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True, help="the gateway's QBWC endpoint, e.g. http://127.0.0.1:8000/qbwc")
-    parser.add_argument("--username", required=True, help="the .qwc UserName")
+    parser.add_argument("--url", help="the gateway's QBWC endpoint, e.g. http://127.0.0.1:8000/qbwc (required)")
+    parser.add_argument("--username", help="the .qwc UserName (required)")
     parser.add_argument("--password", default=os.environ.get("QBWC_PASSWORD"), help="or $QBWC_PASSWORD")
     parser.add_argument("--noop-wait", type=float, default=5.0, help="seconds QBWC pauses after NoOp (5)")
     parser.add_argument("--every", type=float, default=None, help="run a session every N seconds until Ctrl-C")
@@ -45,10 +50,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--owner-id", default=None, help="the .qwc OwnerID (to stamp --file-id)")
     parser.add_argument("--file-id", default=None, help="the .qwc FileID QBWC stamps into the company file")
     parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout per call in seconds")
+    parser.add_argument(
+        "--condition",
+        choices=sorted(CONDITIONS),
+        metavar="NAME",
+        default=None,
+        help="hold this field condition for the whole run (see --list-conditions)",
+    )
+    parser.add_argument("--list-conditions", action="store_true", help="print the field conditions and exit")
     args = parser.parse_args(argv)
+    if args.list_conditions:
+        return args
+    missing = [option for option in ("url", "username") if not getattr(args, option)]
+    if missing:
+        parser.error("the following arguments are required: " + ", ".join(f"--{option}" for option in missing))
     if not args.password:
         parser.error("--password (or $QBWC_PASSWORD) is required")
     return args
+
+
+def list_conditions() -> None:
+    """One line per condition: name, stage, HRESULT and what it means for the customer."""
+    width = max(len(name) for name in CONDITIONS)
+    for condition in CONDITIONS.values():
+        print(f"{condition.name:<{width}}  {condition.stage:<7}  {condition.hresult}  {condition.description}")
 
 
 def _print(line: str) -> None:
@@ -64,8 +89,12 @@ def _report(result: SessionResult) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.list_conditions:
+        list_conditions()
+        return 0
     factory = CompanyFile.modern if args.modern else CompanyFile
     company = factory(args.company_name, path=args.company_path, schema_dir=args.schema_dir)
+    company.set_condition(args.condition)
     connector = WebConnector(
         args.url,
         args.username,
@@ -86,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     _print(f"simulating {company!r} at {company.path}")
+    if company.condition is not None:
+        held = company.condition
+        _print(f"condition {held.name} ({held.stage}, {held.hresult}): {held.description}")
     results: list[SessionResult] = []
 
     def keep(result: SessionResult) -> None:

@@ -24,6 +24,14 @@ Everything else a test needs is here too: the executions (name, requestID, statu
 start and finish) for race and load tests, ``processing_delay`` to make overlapping message sets
 visible, a queue of injected faults (:class:`~simulator.records.Fault`), snapshots of the customers
 and invoices, and the ``strHCPResponse`` the Web Connector sends at the start of a session.
+
+Field conditions (:mod:`simulator.faults`, e.g. ``dialog_open``) are switched on by name:
+:meth:`CompanyFile.set_condition` holds one until it is cleared (a dialog stays open until someone
+closes it), :meth:`CompanyFile.fail_next` queues it as a one-shot fault. Open-stage conditions make
+:meth:`~CompanyFile.open_session` throw (so the Web Connector calls ``connectionError``); a session
+that is already open is not affected. Request-stage conditions make :meth:`~CompanyFile.process`
+throw before anything is executed. One-shot faults are consumed before the persistent condition
+is consulted.
 All state sits behind one lock; the delay is spent outside it so concurrent callers really overlap.
 """
 
@@ -39,7 +47,7 @@ from typing import Any
 
 from lxml import etree
 
-from simulator import company_info, customers, invoices
+from simulator import company_info, customers, faults, invoices
 from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile, default_path
 from simulator.ledger import DEFAULT_ITEMS, Answer, Handler, Ledger
 from simulator.qbxml_text import (
@@ -121,6 +129,8 @@ class CompanyFile:
         self._ledger = Ledger(self.profile, clock or (lambda: datetime.now().astimezone()), items)
         self._executions: list[Execution] = []
         self._faults: list[Fault] = []
+        self._condition: faults.Condition | None = None
+        self._open_attempts: list[str] = []
         self._recovery: dict[str, tuple[str, ...]] = {}
         self._in_flight = 0
         self._max_in_flight = 0
@@ -173,6 +183,12 @@ class CompanyFile:
         with self._lock:
             return self._sessions_opened
 
+    @property
+    def open_attempts(self) -> tuple[str, ...]:
+        """The path asked for by every ``open_session()`` call so far, failed or not (``""``: the open file)."""
+        with self._lock:
+            return tuple(self._open_attempts)
+
     def customers(self) -> tuple[Customer, ...]:
         with self._lock:
             return tuple(self._ledger.customers.values())
@@ -217,6 +233,30 @@ class CompanyFile:
                   request_name=request_name)
         )  # fmt: skip
 
+    @property
+    def condition(self) -> faults.Condition | None:
+        """The persistent field condition now in force, if any."""
+        with self._lock:
+            return self._condition
+
+    def set_condition(self, condition: str | faults.Condition | None) -> None:
+        """Hold a named field condition (see :data:`simulator.faults.CONDITIONS`) until it is cleared.
+
+        Every open (open stage) or every ``process()`` (request stage) fails with the condition's
+        HRESULT while it holds; ``None`` clears it. An unknown name raises :class:`ValueError`.
+        """
+        found = None if condition is None else faults.lookup(condition)
+        with self._lock:
+            self._condition = found
+
+    def fail_next(self, condition: str | faults.Condition) -> None:
+        """The next open (open stage) or ``process()`` (request stage) fails with this condition, once."""
+        self.inject(faults.lookup(condition).fault())
+
+    def _held(self, stage: faults.Stage) -> faults.Condition | None:
+        condition = self._condition
+        return condition if condition is not None and condition.stage == stage else None
+
     def _take(self, kind: FaultKind, request_name: str | None = None) -> Fault | None:
         for index, fault in enumerate(self._faults):
             if fault.kind is kind and (request_name is None or fault.matches_request(request_name)):
@@ -228,13 +268,19 @@ class CompanyFile:
     def open_session(self, path: str = "") -> None:
         """Open the file as the Web Connector does before a session; ``""`` means "the open file".
 
-        Raises :class:`HResultError` for an injected open fault, or ``0x8004040A`` when another
-        file is asked for (Windows paths compare without regard to case).
+        One call stands for one connection attempt of the Web Connector (its internal second try
+        included). Raises :class:`HResultError` for an injected open fault, for an open-stage
+        condition in force, or ``0x8004040A`` when another file is asked for (Windows paths compare
+        without regard to case).
         """
         with self._lock:
+            self._open_attempts.append(path)
             fault = self._take(FaultKind.OPEN)
             if fault is not None:
-                raise HResultError(fault.hresult, fault.message)
+                raise HResultError(fault.hresult, fault.message, fault.detail)
+            held = self._held("open")
+            if held is not None:
+                raise held.error()
             if path and path.casefold() != self.profile.path.casefold():
                 raise HResultError(WRONG_FILE_HRESULT, WRONG_FILE_MESSAGE, detail=f"asked for {path!r}")
             self._sessions_opened += 1
@@ -276,7 +322,10 @@ class CompanyFile:
             with self._lock:
                 fault = self._take(FaultKind.PROCESS)
                 if fault is not None:
-                    raise HResultError(fault.hresult, fault.message)
+                    raise HResultError(fault.hresult, fault.message, fault.detail)
+                held = self._held("request")
+                if held is not None:
+                    raise held.error()
                 message_set, version = self._parse(request_xml)
                 response = self._run(message_set, version, started)
                 lost = self._take(FaultKind.LOSE_RESPONSE)

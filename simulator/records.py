@@ -17,7 +17,8 @@ The module also holds:
   (for example ``0x80040400`` for qbXML it cannot parse); the Web Connector forwards it as
   ``hresult`` / ``message`` in ``receiveResponseXML`` or ``connectionError``;
 - :class:`Execution` — one request the company file executed, for race and load tests;
-- :class:`Fault` — one injected failure, consumed by the next call it matches.
+- :class:`Fault` — one injected failure, consumed by the next call it matches (the named field
+  conditions of :mod:`simulator.faults` are injected as faults too).
 """
 
 from __future__ import annotations
@@ -250,6 +251,8 @@ class Fault:
     status_code: int = 0
     severity: str = "Error"
     request_name: str | None = None
+    detail: str = ""
+    """Why, for logs and tests (e.g. the named condition); becomes :attr:`HResultError.detail`."""
 
     @property
     def status(self) -> Status:

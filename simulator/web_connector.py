@@ -9,9 +9,14 @@ gateway's ``POST /qbwc``, following the Web Connector's order (PROTOCOL.md §2):
 3. ``authenticate(strUserName, strPassword)`` → ``[ticket, status, postpone, min-interval]``;
    ``nvu`` / ``none`` / ``busy`` → ``closeConnection(ticket)`` and the update ends; ``""`` means
    "the company file open in QuickBooks", any other text is the path of the file to open;
-4. the company file is opened; if that fails (an injected fault, or a path other than the open
-   file → ``0x8004040A``) → ``connectionError(ticket, hresult, message)``: ``done`` ends the
-   update (without ``closeConnection``), anything else is a path to retry with;
+4. the company file is opened; if that fails (an injected fault, a field condition of
+   :mod:`simulator.faults`, or a path other than the open file → ``0x8004040A``) →
+   ``connectionError(ticket, hresult, message)``: ``done`` ends the update (without
+   ``closeConnection``), anything else is a path to open next (``""``: the open file), and the
+   loop goes on until the gateway says ``done``. QBWC tries each connection twice internally
+   before it reports it; one ``CompanyFile.open_session`` call stands for that pair, so each failed
+   attempt produces exactly one ``connectionError``. ``max_connection_attempts`` bounds the loop
+   for tests (outcome ``CONNECTION_RETRY_LIMIT``; ``None`` loops like QBWC);
 5. ``sendRequestXML`` — the first call of the session carries ``strHCPResponse`` (QuickBooks'
    HostQuery/CompanyQuery/PreferencesQuery answer), every later call an empty one; always the
    file path, ``qbXMLCountry`` and the highest qbXML version as major/minor;
@@ -26,6 +31,14 @@ gateway's ``POST /qbwc``, following the Web Connector's order (PROTOCOL.md §2):
 A failure on the wire (HTTP error, SOAP Fault, not XML, wrong element) ends the update the way
 QBWC ends it — no more calls, the QBWC10xx code recorded — and never raises out of
 ``run_session``. Everything that happened is returned as a :class:`SessionResult`.
+
+Two things a customer's machine does are played here rather than in the company file:
+
+- a machine that stops polling (switched off, asleep, the Web Connector closed):
+  :meth:`WebConnector.pause` — ``run_forever`` skips its ticks and ``run_session`` calls nothing
+  (outcome ``PAUSED``) until :meth:`WebConnector.resume`; a session already running finishes;
+- a wrong Web Connector password: construct the connector with another password; a gateway that
+  answers ``authenticate`` with ``nvu`` gets ``closeConnection`` and the outcome is ``INVALID_USER``.
 """
 
 from __future__ import annotations
@@ -60,9 +73,11 @@ class SessionOutcome(enum.StrEnum):
     CLOSED_WITH_MESSAGE = "closed_with_message"  # empty request, getLastError text, closeConnection
     VERSION_REJECTED = "version_rejected"  # clientVersion answered E: or O:
     CONNECTION_FAILED = "connection_failed"  # opening the company file failed; connectionError said done
+    CONNECTION_RETRY_LIMIT = "connection_retry_limit"  # connectionError never said done (a test bound, not QBWC)
     INTERACTIVE_UNSUPPORTED = "interactive_unsupported"  # getLastError asked for interactive mode
     NOOP_LIMIT = "noop_limit"  # more NoOps than max_noops allows (a test bound, not QBWC behaviour)
     STOPPED = "stopped"  # stop() was called
+    PAUSED = "paused"  # pause() was called: the machine does not poll, nothing was called
     WIRE_ERROR = "wire_error"  # a call failed on the wire (QBWC10xx)
 
 
@@ -71,6 +86,7 @@ FAILED_OUTCOMES = frozenset(
         SessionOutcome.SERVER_ERROR,
         SessionOutcome.VERSION_REJECTED,
         SessionOutcome.CONNECTION_FAILED,
+        SessionOutcome.CONNECTION_RETRY_LIMIT,
         SessionOutcome.INVALID_USER,
         SessionOutcome.WIRE_ERROR,
     }
@@ -171,7 +187,7 @@ class WebConnector:
         *,
         owner_id: str | None = None,
         file_id: str | None = None,
-        max_connection_attempts: int = 3,
+        max_connection_attempts: int | None = 3,
     ) -> None:
         self.url = url
         self.username = username
@@ -182,10 +198,12 @@ class WebConnector:
         self.owner_id = owner_id
         self.file_id = file_id
         self.max_connection_attempts = max_connection_attempts
+        """``connectionError`` calls after which the simulator gives up on its own; ``None``: never."""
         self._password = password
         self._log = log
         self._client = SoapClient(url, timeout)
         self._stop = threading.Event()
+        self._paused = threading.Event()
 
     def stop(self) -> None:
         """End the running session after its current call, and ``run_forever`` after that.
@@ -198,14 +216,34 @@ class WebConnector:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
+    def pause(self) -> None:
+        """The machine stops polling (switched off, asleep, QBWC closed) until :meth:`resume`.
+
+        A session already running finishes; later sessions call nothing until the connector resumes.
+        """
+        self._paused.set()
+
+    def resume(self) -> None:
+        """The machine polls again from ``run_forever``'s next tick."""
+        self._paused.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
     def run_forever(self, interval_seconds: float, on_result: Callable[[SessionResult], None] | None = None) -> int:
-        """Run sessions every ``interval_seconds`` (QBWC's Auto-Run) until :meth:`stop`; returns the count."""
+        """Run sessions every ``interval_seconds`` (QBWC's Auto-Run) until :meth:`stop`; returns the count.
+
+        Ticks that fall while the connector is paused are skipped: they call nothing, are not
+        counted and are not reported to ``on_result``.
+        """
         sessions = 0
         while not self._stop.is_set():
             result = self.run_session()
-            sessions += 1
-            if on_result is not None:
-                on_result(result)
+            if result.outcome is not SessionOutcome.PAUSED:
+                sessions += 1
+                if on_result is not None:
+                    on_result(result)
             if self._stop.wait(interval_seconds):
                 break
         return sessions
@@ -229,6 +267,8 @@ class WebConnector:
     def _update(self, s: _Session) -> SessionOutcome:
         if self.stopped:
             return SessionOutcome.STOPPED
+        if self.paused:
+            return SessionOutcome.PAUSED
         with contextlib.suppress(WireError):  # QBWC logs a failed serverVersion and carries on
             self._call(s, "serverVersion", (), result_string)
         answer = self._call(s, "clientVersion", (("strVersion", self.client_version),), result_string)
@@ -256,15 +296,21 @@ class WebConnector:
                 self.company.open_session(path)
             except HResultError as exc:
                 attempts += 1
+                self._say(f"open {path or '(the open file)'} ✗ {exc}")
                 answer = self._call(
                     s,
                     "connectionError",
                     (("ticket", s.ticket or ""), ("hresult", exc.hresult), ("message", exc.message)),
                     result_string,
                 )
-                if answer.strip().lower() == "done" or attempts >= self.max_connection_attempts:
-                    s.error_code, s.error = "QBWC1013", f"Error connecting to QuickBooks: {exc.hresult} {exc.message}"
+                failure = f"Error connecting to QuickBooks: {exc.hresult} {exc.message}"
+                if answer.strip().lower() == "done":
+                    s.error_code, s.error = "QBWC1013", failure
                     return SessionOutcome.CONNECTION_FAILED
+                if self.max_connection_attempts is not None and attempts >= self.max_connection_attempts:
+                    s.error_code = "QBWC1013"
+                    s.error = f"{failure} (connectionError did not answer done after {attempts} attempts)"
+                    return SessionOutcome.CONNECTION_RETRY_LIMIT
                 if self.stopped:
                     return SessionOutcome.STOPPED
                 path = answer

@@ -17,6 +17,7 @@ class CreateEndUser(_Body):
 class EnqueueJob(_Body):
     qbxml: str = Field(min_length=1)
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
+    fail_if_offline: bool = False
 
 
 class IngressMessage(_Body):
@@ -26,3 +27,4 @@ class IngressMessage(_Body):
     qbxml: str = Field(min_length=1)
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+    fail_if_offline: bool = False

@@ -2,12 +2,7 @@
 
 An end-user is one company file of one of the SaaS's customers. Creating one generates the Web
 Connector password (returned once, stored only as a scrypt hash) and a FileID GUID for the
-``.qwc``. Its ``status`` is derived, never stored:
-
-* ``awaiting_setup`` — the Web Connector has never called;
-* ``offline`` — no call within the expected interval (twice the schedule, plus a grace minute);
-* ``degraded`` — calls arrive, but the last error is newer than the last successful sync;
-* ``connected`` — calls arrive and QuickBooks answers.
+``.qwc``. Its ``status`` is derived, never stored (:mod:`chalicelib.jobs.connection`).
 """
 
 from __future__ import annotations
@@ -19,13 +14,12 @@ from typing import Any
 from chalicelib.api.bodies import CreateEndUser
 from chalicelib.config import Settings
 from chalicelib.errors import error
+from chalicelib.jobs.connection import status_of
 from chalicelib.jobs.models import EndUser
 from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import hash_secret, new_id, new_password
 from chalicelib.qbwc.qwc import QwcSpec, build_qwc, qwc_filename
-
-GRACE = timedelta(minutes=1)
 
 
 class EndUserService:
@@ -47,7 +41,7 @@ class EndUserService:
             password_hash=hash_secret(password),
             file_id=uuid.uuid4(),
             created_at=now,
-            schedule_minutes=self.settings.qwc_run_every_minutes,
+            poll_seconds=self.settings.qwc_poll_seconds,
         )
         self.store.put_end_user(user)
         return user, password
@@ -59,16 +53,7 @@ class EndUserService:
         return user
 
     def status(self, user: EndUser) -> str:
-        if user.last_heartbeat_at is None:
-            return "awaiting_setup"
-        expected = timedelta(minutes=2 * max(1, user.schedule_minutes)) + GRACE
-        if self.clock() - user.last_heartbeat_at > expected:
-            return "offline"
-        error_at = (user.last_error or {}).get("occurred_at")
-        if user.last_error and (user.last_successful_sync_at is None
-                                or (error_at and error_at > iso(user.last_successful_sync_at))):
-            return "degraded"
-        return "connected"
+        return status_of(user, self.clock(), timedelta(seconds=self.settings.offline_grace_seconds))
 
     def view(self, user: EndUser, base_url: str) -> dict[str, Any]:
         return {
@@ -84,6 +69,7 @@ class EndUserService:
             "last_heartbeat_at": iso(user.last_heartbeat_at),
             "last_successful_sync_at": iso(user.last_successful_sync_at),
             "last_error": user.last_error,
+            "poll_seconds": user.poll_seconds,
             "qwc_url": f"{base_url}/v1/end-users/{user.id}/qwc",
             "created_at": iso(user.created_at),
         }
@@ -100,7 +86,7 @@ class EndUserService:
                 user_name=user.qbwc_username,
                 owner_id=self.settings.owner_id,
                 file_id=user.file_id,
-                run_every_minutes=user.schedule_minutes,
+                run_every_seconds=user.poll_seconds,
                 app_unique_name=f"{self.settings.app_name}-{user.id}",
             )
         except ValueError as exc:

@@ -56,7 +56,7 @@ def handle_batch(records: Iterable[IngressRecord], queue: JobQueue, dead_letters
             message = parse_body(IngressMessage, record.body.encode("utf-8"))
             job, created = queue.enqueue(
                 message.end_user_id, message.qbxml, source="sqs",
-                deadline_seconds=message.deadline_seconds,
+                deadline_seconds=message.deadline_seconds, fail_if_offline=message.fail_if_offline,
                 idempotency_key=message.idempotency_key or f"sqs:{record.message_id}",
             )
             log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,

@@ -28,7 +28,7 @@ class EndUser:
     password_hash: str
     file_id: uuid.UUID
     created_at: datetime
-    schedule_minutes: int = 1
+    poll_seconds: int = 20
     company_file: str | None = None
     qbxml_version: str | None = None
     supported_versions: tuple[str, ...] = ()

@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.errors import GatewayError, error
+from chalicelib.jobs.connection import require_polling
 from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, Job
 from chalicelib.jobs.ports import Clock, ResultPublisher, Store, StoreConflict
 from chalicelib.jobs.results import result_message
@@ -37,6 +38,7 @@ from chalicelib.qbxml import QbxmlVersion, SchemaCatalog, parse_job_qbxml, valid
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+HEALTH_CHECK_SOURCE = "health_check"
 # A DynamoDB item holds 400 KB and an SQS message 1 MiB: a larger answer is refused with a clear error.
 MAX_RESULT_CHARS = 300_000
 _CLAIM_ATTEMPTS = 8
@@ -61,6 +63,8 @@ class JobQueue:
         *,
         lease_ttl: timedelta,
         max_job_bytes: int,
+        default_deadline: timedelta | None = None,
+        offline_grace: timedelta = timedelta(seconds=30),
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -68,6 +72,8 @@ class JobQueue:
         self.clock = clock
         self.lease_ttl = lease_ttl
         self.max_job_bytes = max_job_bytes
+        self.default_deadline = default_deadline
+        self.offline_grace = offline_grace
 
     # Accepting -----------------------------------------------------------------------------------
     def validation_version(self, user: EndUser) -> QbxmlVersion:
@@ -86,15 +92,23 @@ class JobQueue:
         deadline_seconds: int | None = None,
         idempotency_key: str | None = None,
         priority: int = PRIORITY_NORMAL,
+        fail_if_offline: bool = False,
     ) -> tuple[Job, bool]:
-        """Accept a job. Returns ``(job, created)``; ``created`` is False for an idempotent replay."""
+        """Accept a job. Returns ``(job, created)``; ``created`` is False for an idempotent replay.
+
+        With ``fail_if_offline`` the job is refused at once (nothing stored) when the end-user's Web
+        Connector has never connected or has not called within its expected interval.
+        """
         user = self.store.get_end_user(end_user_id)
         if user is None:
             raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
+        if fail_if_offline:
+            require_polling(user, self.clock(), self.offline_grace)
         requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
         validate_job(requests, self.validation_version(user), self.schemas)
         now = self.clock()
-        deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else None
+        deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else (
+            now + self.default_deadline if self.default_deadline else None)
         job_id = new_id("job", int(now.timestamp() * 1000))
         if idempotency_key:
             body_hash = hashlib.sha256(f"{deadline_seconds}|{qbxml}".encode()).hexdigest()
@@ -150,6 +164,9 @@ class JobQueue:
             if head is None:
                 self.store.release_lease(end_user_id, holder)
                 return None
+            if head.deadline_at is not None and head.deadline_at < now:
+                self.expire(head)  # the sweeper has not got to it yet: never send an overdue job
+                continue
             try:
                 claimed = self.store.transition_job(
                     head, JobStatus.IN_FLIGHT, expected=frozenset({JobStatus.QUEUED}),
@@ -260,7 +277,39 @@ class JobQueue:
         stale = self.store.unpublished(self.clock() - older_than, limit)
         return sum(1 for job in stale if self.publish(job))
 
+    def expire(self, job: Job) -> Job | None:
+        """Queued past its deadline: expire it with a clear error and publish that. None if it moved on."""
+        waited = int((self.clock() - job.enqueued_at).total_seconds())
+        err = error("job_deadline_passed",
+                    f"job {job.id} was still queued when its deadline {job.deadline_at} passed "
+                    f"(waited {waited} s); QuickBooks never received it")
+        try:
+            done = self.store.transition_job(job, JobStatus.EXPIRED, expected=frozenset({JobStatus.QUEUED}),
+                                             changes={"completed_at": self.clock(), "error": err.to_dict()})
+        except StoreConflict:
+            return None
+        log.info("job expired", extra={"job_id": job.id, "end_user_id": job.end_user_id})
+        self.publish(done)
+        return done
+
+    def expire_overdue(self, limit: int = 200) -> int:
+        """The scheduled sweeper: expire every queued job past its deadline. Returns how many."""
+        return sum(1 for job in self.store.overdue(self.clock(), limit) if self.expire(job) is not None)
+
+    def cancel_if_queued(self, job: Job, err: GatewayError) -> bool:
+        """Withdraw a job nobody has started (e.g. a health check that ran out of time)."""
+        try:
+            done = self.store.transition_job(job, JobStatus.CANCELLED, expected=frozenset({JobStatus.QUEUED}),
+                                             changes={"completed_at": self.clock(), "error": err.to_dict()})
+        except StoreConflict:
+            return False
+        self.publish(done)
+        return True
+
     def publish(self, job: Job) -> bool:
+        if job.source == HEALTH_CHECK_SOURCE:  # answered synchronously to its caller, not on the results queue
+            self.store.mark_published(job, self.clock())
+            return True
         try:
             self.publisher.publish(result_message(job))
         except Exception:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error, status_error, wrong_company_file_error
 from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.models import EndUser, Job, QbwcSession
 from chalicelib.jobs.ports import Clock, Store
@@ -57,8 +58,10 @@ SESSION_UNKNOWN_TEXT = (
     "qbd-gateway: this update session has ended or expired. Click Update Selected to start a new one."
 )
 INTERNAL_ERROR_TEXT = "qbd-gateway: temporary problem on the server. Nothing was lost; try again shortly."
-# connectionError HRESULTs worth one more try with the bound company file (transient conditions).
-RETRY_ONCE_HRESULTS = frozenset({"0x80040408", "0x8004041b", "0x80040424", "0x80040416", "0x80040417"})
+
+
+def _file_name(path: str) -> str:
+    return path.strip().replace("/", "\\").rsplit("\\", 1)[-1].lower()
 
 
 def _parse_client_version(text: str) -> tuple[int, ...]:
@@ -169,6 +172,9 @@ class QbwcService:
             return [new_ticket(), "nvu"]
         if not verify_secret(call.password, user.password_hash):
             log.warning("QBWC login refused: wrong password", extra={"end_user_id": user.id})
+            err = error("bad_web_connector_password",
+                        "the Web Connector sent a password that does not match this end-user's")
+            self._heartbeat(user.id, now, last_error={**err.to_dict(), "occurred_at": iso(now)})
             return [new_ticket(), "nvu"]
         self._heartbeat(user.id, now)
         if not self.queue.has_work(user.id):
@@ -213,6 +219,8 @@ class QbwcService:
             return ""
         now = self.clock()
         user = self._user(session)
+        if self._wrong_company_file(session, user, call):
+            return ""
         if call.hcp_response or not session.qbxml_version:
             version_text = self._record_company(session, user, call)
         else:
@@ -235,6 +243,22 @@ class QbwcService:
                                                "in_flight_seq": job.seq, "last_activity_at": now})
                 log.info("job sent to QuickBooks", extra={"job_id": job.id, "end_user_id": job.end_user_id})
                 return document
+
+    def _wrong_company_file(self, session: QbwcSession, user: EndUser, call: c.SendRequestXML) -> bool:
+        """The Web Connector opened another file than the one this end-user is bound to: run nothing.
+
+        Files are compared by name: the same file reached through a mapped drive or a UNC path
+        (``Z:\\Books\\Acme.qbw`` vs ``\\\\SERVER\\Books\\Acme.qbw``) is not a different file.
+        """
+        opened = call.company_file_name.strip()
+        if not (user.company_file and opened) or _file_name(opened) == _file_name(user.company_file):
+            return False
+        now = self.clock()
+        err = wrong_company_file_error(user.company_file, opened)
+        self._heartbeat(user.id, now, last_error={**err.to_dict(), "occurred_at": iso(now)})
+        self._update_session(session, {"state": "error", "last_error_text": err.user_facing_message})
+        log.warning("wrong company file open", extra={"end_user_id": user.id})
+        return True
 
     def _message_set(self, job: Job, version: QbxmlVersion) -> str | None:
         """The job as a qbXML document for this company file, or None when it cannot run there."""
@@ -290,9 +314,7 @@ class QbwcService:
 
     def _outcome(self, job: Job, call: c.ReceiveResponseXML) -> Outcome:
         if call.hresult:
-            return Outcome(JobStatus.FAILED, error=error(
-                "quickbooks_hresult_error", f"QuickBooks returned HRESULT {call.hresult}: {call.message}",
-                integration_code=call.hresult))
+            return Outcome(JobStatus.FAILED, error=hresult_error(call.hresult, call.message))
         try:
             parsed = parse_response(call.response)
         except GatewayError as exc:
@@ -304,10 +326,8 @@ class QbwcService:
                 "quickbooks_response_unreadable", f"the response does not answer job {job.id}"))
         first = parsed.first_error()
         if first is not None:
-            return Outcome(JobStatus.FAILED, response_qbxml=call.response, error=error(
-                "quickbooks_status_error",
-                f"{first.name} failed with statusCode {first.status_code}: {first.message}",
-                integration_code=str(first.status_code)))
+            return Outcome(JobStatus.FAILED, response_qbxml=call.response,
+                           error=status_error(first.status_code, first.message, first.name))
         return Outcome(JobStatus.SUCCEEDED, response_qbxml=call.response)
 
     def connection_error(self, call: c.QbwcConnectionError) -> str:
@@ -315,13 +335,12 @@ class QbwcService:
         if session is None:
             return "done"
         user = self._user(session)
-        err = error("connection_error", f"QuickBooks connection failed with {call.hresult}: {call.message}",
-                    integration_code=call.hresult or None)
+        err = hresult_error(call.hresult, call.message)
         now = self.clock()
         self.store.update_end_user(user.id, {"last_error": {**err.to_dict(), "occurred_at": iso(now)},
                                              "last_heartbeat_at": now})
         attempts = session.connection_errors + 1
-        if attempts == 1 and call.hresult.lower() in RETRY_ONCE_HRESULTS:
+        if attempts == 1 and err.integration_code in RETRY_WITH_COMPANY_FILE:
             self._update_session(session, {"connection_errors": attempts})
             return user.company_file or ""
         self._update_session(session, {"connection_errors": attempts, "state": "error",

@@ -10,6 +10,7 @@ See :mod:`chalicelib.store.items` for the table layout.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,8 @@ QUEUE_INDEX = "queue"
 JOB_ID_INDEX = "by_job_id"
 OUTBOX_INDEX = "outbox"
 OUTBOX = "OUTBOX"
+DEADLINE_INDEX = "deadlines"
+DEADLINE_BUCKETS = 8  # queued jobs with a deadline, spread over a few partitions of the index
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
@@ -47,6 +50,16 @@ def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def _epoch_ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
+
+
+def deadline_bucket(end_user_id: str) -> str:
+    return f"DL#{int(hashlib.sha256(end_user_id.encode()).hexdigest(), 16) % DEADLINE_BUCKETS}"
+
+
+def _deadline_attrs(job: Job) -> dict[str, Any]:
+    if job.deadline_at is None:
+        return {}
+    return {"deadline_bucket": deadline_bucket(job.end_user_id), "deadline_ms": _epoch_ms(job.deadline_at)}
 
 
 def _failed_condition(exc: ClientError) -> bool:
@@ -174,8 +187,7 @@ class DynamoStore:
         item.pop("id")
         if job.status is JobStatus.QUEUED:
             item["queued_key"] = job.queued_key
-        if job.deadline_at is not None and job.status is JobStatus.QUEUED:
-            item["deadline_epoch_ms"] = _epoch_ms(job.deadline_at)
+            item.update(_deadline_attrs(job))
         return item
 
     def _load_job(self, item: Mapping[str, Any]) -> Job:
@@ -237,10 +249,11 @@ class DynamoStore:
     ) -> Job:
         set_, remove = self._split(dict(changes or {}))
         set_["status"] = to.value
-        if to is JobStatus.QUEUED:
+        if to is JobStatus.QUEUED:  # back in the queue: the queue and deadline indexes see it again
             set_["queued_key"] = dataclasses.replace(job, status=to).queued_key
+            set_.update(_deadline_attrs(job))
         else:
-            remove = (*remove, "queued_key", "deadline_epoch_ms")
+            remove = (*remove, "queued_key", "deadline_bucket", "deadline_ms")
         if to.is_terminal:
             set_["ttl"] = self._ttl(job.enqueued_at)
             set_["outbox_pk"] = OUTBOX  # sparse index of results not yet published
@@ -278,6 +291,24 @@ class DynamoStore:
             item = self._get(*(_from_item(keys)[k] for k in ("pk", "sk")))
             if item and "outbox_pk" in item:
                 jobs.append(self._load_job(item))
+        return jobs
+
+    def overdue(self, now: datetime, limit: int = 100) -> list[Job]:
+        jobs: list[Job] = []
+        for bucket in range(DEADLINE_BUCKETS):
+            out = self.client.query(
+                TableName=self.table, IndexName=DEADLINE_INDEX,
+                KeyConditionExpression="deadline_bucket = :b AND deadline_ms < :now",
+                ExpressionAttributeValues=_to_item({":b": f"DL#{bucket}", ":now": _epoch_ms(now)}),
+                Limit=limit - len(jobs),
+            )
+            for keys in out.get("Items", []):
+                plain = _from_item(keys)
+                item = self._get(plain["pk"], plain["sk"])
+                if item and item.get("status") == JobStatus.QUEUED.value:
+                    jobs.append(self._load_job(item))
+            if len(jobs) >= limit:
+                break
         return jobs
 
     def claim_idempotency_key(

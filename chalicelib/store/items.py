@@ -16,7 +16,10 @@ API key                         ``APIKEY#<lookup>``  ``KEY#<key id>``
 Indexes: the local secondary index ``queue`` sorts an end-user's *queued* jobs by ``queued_key``
 (priority, then sequence; the attribute exists only while a job is queued, so the index is sparse and
 a strongly consistent query gives the head of the queue). The global index ``by_job_id`` finds a job
-by its id. ``ttl`` (epoch seconds) lets DynamoDB delete finished jobs, sessions and keys.
+by its id; ``outbox`` lists finished jobs whose result is not yet on SQS; ``deadlines`` lists queued
+jobs by deadline (spread over a few ``DL#n`` partitions) for the expiry sweeper. All three are sparse:
+their key attributes exist only while the item belongs in the index. ``ttl`` (epoch seconds) lets
+DynamoDB delete finished jobs, sessions and keys.
 """
 
 from __future__ import annotations

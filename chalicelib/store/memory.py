@@ -108,6 +108,12 @@ class MemoryStore:
             key = (job.end_user_id, job.seq)
             self.jobs[key] = dataclasses.replace(self.jobs[key], published_at=at)
 
+    def overdue(self, now: datetime, limit: int = 100) -> list[Job]:
+        with self._lock:
+            late = [j for j in self.jobs.values() if j.status is JobStatus.QUEUED
+                    and j.deadline_at is not None and j.deadline_at < now]
+            return sorted(late, key=lambda j: (j.deadline_at, j.id))[:limit]
+
     def unpublished(self, completed_before: datetime, limit: int = 100) -> list[Job]:
         with self._lock:
             done = [j for j in self.jobs.values() if j.status.is_terminal and j.published_at is None

@@ -93,7 +93,7 @@ class GatewayProcess:
     log_path: Path
 
     @classmethod
-    def start(cls, *, dynamodb_endpoint: str | None = None, session_idle: int = 2,
+    def start(cls, *, dynamodb_endpoint: str | None = None, session_idle: int = 2, schedule_seconds: float = 1.0,
               extra_env: dict[str, str] | None = None) -> GatewayProcess:
         port = free_port()
         api_key = "test-api-key-" + os.urandom(8).hex()
@@ -101,7 +101,8 @@ class GatewayProcess:
         ready = tmp / "ready.json"
         log_path = tmp / "gateway.log"
         args = [sys.executable, "-m", "infra.localstack", "--no-demo", "--port", str(port),
-                "--api-key", api_key, "--ready-file", str(ready), "--session-idle", str(session_idle)]
+                "--api-key", api_key, "--ready-file", str(ready), "--session-idle", str(session_idle),
+                "--schedule-seconds", str(schedule_seconds)]
         if dynamodb_endpoint:
             args += ["--dynamodb-endpoint", dynamodb_endpoint]
         env = {**os.environ, "QBDGW_SCHEMA_DIR": str(SCHEMA_DIR), "QBDGW_LOG_LEVEL": "INFO",

@@ -178,3 +178,33 @@ def test_give_back(queue: JobQueue, store: MemoryStore, user: EndUser, maker, st
     # THEN a read is queued again, a write is in doubt, and the company file is free
     assert store.get_job(job.id).status is status
     assert store.get_lease(user.id) is None
+
+
+def test_has_work(queue: JobQueue, user: EndUser, clock: FakeClock) -> None:
+    # GIVEN nothing queued / THEN no work
+    assert queue.has_work(user.id) is False
+    # GIVEN a queued job / THEN work
+    job = read_job(queue, user)
+    assert queue.has_work(user.id) is True
+    # GIVEN it is in flight under a live lease / THEN no work for another session
+    queue.claim_next(user.id, A)
+    assert queue.has_work(user.id) is False
+    # WHEN the lease expired with the read stranded in flight / THEN it is queued again: work
+    clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+    assert queue.has_work(user.id) is True
+    assert queue.store.get_job(job.id).status is JobStatus.QUEUED
+
+
+def test_release_holder_gives_back_what_the_lease_points_at(queue: JobQueue, store: MemoryStore,
+                                                           user: EndUser) -> None:
+    # GIVEN A holds a write in flight / WHEN A's session ends without an answer
+    job = write_job(queue, user)
+    queue.claim_next(user.id, A)
+    queue.release_holder(user.id, A)
+    # THEN the write is in doubt and the company file is free; another holder cannot release it
+    assert store.get_job(job.id).status is JobStatus.IN_DOUBT
+    assert store.get_lease(user.id) is None
+    read_job(queue, user)
+    queue.claim_next(user.id, B)
+    queue.release_holder(user.id, A)
+    assert store.get_lease(user.id).holder == B

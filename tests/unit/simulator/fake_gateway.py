@@ -3,15 +3,16 @@
 Each SOAP method has a list of answers consumed in order (the last one repeats): a ``str`` becomes
 ``<opResult>text</opResult>`` (``""`` a self-closing element), an ``int`` an ``s:int`` result, a
 ``list`` of strings an ``ArrayOfString``, and a :class:`Raw` is sent as-is (for HTTP errors, SOAP
-Faults and garbage). Every request is recorded with its headers, raw body and parsed parameters,
-so tests can check both what the Web Connector sent and how it looked on the wire.
+Faults and garbage); a callable is called with the call's parameters and its answer rendered.
+Every request is recorded with its headers, raw body and parsed parameters, so tests can check
+both what the Web Connector sent and how it looked on the wire.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,7 +36,8 @@ class Raw:
     content_type: str = "text/xml; charset=utf-8"
 
 
-Answer = str | int | list[str] | Raw
+Reply = str | int | list[str] | Raw
+Answer = Reply | Callable[[dict[str, str]], Reply]
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def soap_fault(message: str) -> Raw:
     return Raw(500, Template((FIXTURES / "soap_fault.xml").read_text(encoding="utf-8")).substitute(message=message))
 
 
-def _render(method: str, answer: Answer) -> Raw:
+def _render(method: str, answer: Reply) -> Raw:
     if isinstance(answer, Raw):
         return answer
     tag = f"{method}Result"
@@ -95,7 +97,7 @@ class FakeGateway:
             self.received.append(Received(method, params, headers, body, time.monotonic()))
             answers = self.script.get(method, [""])
             answer = answers.pop(0) if len(answers) > 1 else answers[0]
-        return _render(method, answer)
+        return _render(method, answer(params) if callable(answer) else answer)
 
 
 @contextmanager

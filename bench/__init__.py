@@ -1,0 +1,11 @@
+"""Benchmarks of qbd-gateway on one machine: ``python -m bench`` (``make bench``).
+
+The gateway runs as the end-to-end tests run it — ``python -m infra.localstack`` in a subprocess on
+127.0.0.1, moto inside, optionally its table on dynalite — and the simulated Web Connector and
+QuickBooks company file (``simulator``) play the customer's side over real HTTP. What is measured,
+how, and the numbers from a reference machine are in ``docs/benchmarks.md``.
+
+Modules: :mod:`bench.harness` (the running gateway, timed REST calls, the SQS result collector),
+:mod:`bench.scenarios` (latency and throughput), :mod:`bench.inprocess` (cold start, SOAP handler
+time), :mod:`bench.stats` (percentiles), :mod:`bench.report` (the table).
+"""

@@ -1,0 +1,185 @@
+"""``python -m bench`` (``make bench``): measure the gateway on this machine and write a JSON report.
+
+    python -m bench [--jobs N] [--files M] [--noop-wait S] [--latency-jobs K] [--out FILE]
+                    [--skip-dynalite] [--seed N]
+
+In order, so that the heavy parts never overlap:
+
+1. cold start of ``app.py`` in fresh interpreters (median of 5), and the SOAP handler's own time
+   per call in this process (in-memory store, no HTTP);
+2. the gateway as the tests start it (``tests.support.stack.GatewayProcess``: moto inside, real
+   HTTP on 127.0.0.1, session idle limit 30 s as deployed): N enqueues, N jobs through one
+   session, enqueue → result with a session open (NoOp wait S, then 1 s), M company files at once;
+3. the same gateway with its table on dynalite: N enqueues, N jobs through one session, M files.
+
+Prints a table and writes everything to ``--out`` (default ``var/bench/bench-results.json``).
+Every wait is bounded; a scenario that fails is reported and the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import inprocess, scenarios
+from bench.harness import Target
+from bench.report import render
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "var" / "bench" / "bench-results.json"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=40,
+                        help="enqueues to time, jobs through one session, and jobs per file with --files (40)")
+    parser.add_argument("--files", type=int, default=4, help="company files served at once (4)")
+    parser.add_argument("--noop-wait", type=float, default=5.0,
+                        help="the simulated Web Connector's pause after NoOp, as QBWC's 5 s (5)")
+    parser.add_argument("--latency-jobs", type=int, default=5,
+                        help="jobs enqueued one by one while a session idles, per NoOp wait (5)")
+    parser.add_argument("--session-idle", type=int, default=30, help="QBDGW_SESSION_IDLE_SECONDS (30, as deployed)")
+    parser.add_argument("--cold-repeats", type=int, default=5, help="fresh interpreters for the cold start (5)")
+    parser.add_argument("--skip-dynalite", action="store_true", help="do not run the dynalite scenarios")
+    parser.add_argument("--seed", type=int, default=1, help="seed for the enqueue moments in the poll cycle (1)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report ({DEFAULT_OUT.relative_to(REPO)})")
+    args = parser.parse_args(argv)
+    for name in ("jobs", "files", "latency_jobs", "cold_repeats"):
+        if not 1 <= getattr(args, name) <= 1000:
+            parser.error(f"--{name.replace('_', '-')} must be between 1 and 1000")
+    if not 0.1 <= args.noop_wait <= 30:
+        parser.error("--noop-wait must be between 0.1 and 30 seconds")
+    if args.session_idle < 2 * args.noop_wait + 5:
+        parser.error("--session-idle must exceed twice --noop-wait plus 5 s, or the session closes between jobs")
+    return args
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    model = platform.processor() or "unknown"
+    memory_gb: float | None = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    return {"cpu_count": os.cpu_count(), "cpu_model": model, "memory_gb": memory_gb,
+            "python": platform.python_version(), "platform": platform.platform(terse=True)}
+
+
+def say(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def attempt(results: dict[str, Any], name: str, run: Callable[[], Any]) -> Any:
+    """Run one scenario; on failure record the error under ``name`` and return None."""
+    say(f"{name} …")
+    started = time.monotonic()
+    try:
+        value = run()
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        return None
+    say(f"{name} done in {time.monotonic() - started:.1f} s")
+    return value
+
+
+def run_against(target: Target, store: str, args: argparse.Namespace, results: dict[str, Any],
+                *, latency: bool) -> None:
+    """Every gateway scenario against one running gateway, recorded under ``<scenario>_<store>``."""
+    filled = attempt(results, f"enqueue_{store}", lambda: scenarios.enqueue_latency(target, args.jobs))
+    if filled is not None:
+        results[f"enqueue_{store}"], user, job_ids = filled
+        one = attempt(results, f"one_file_{store}",
+                      lambda: scenarios.one_file_throughput(target, user, job_ids, noop_wait=args.noop_wait))
+        if one is not None:
+            results[f"one_file_{store}"] = one
+    if latency:
+        rng = random.Random(args.seed)
+        for wait in dict.fromkeys([args.noop_wait, 1.0]):
+            key = f"session_latency_{wait:g}s"
+            value = attempt(results, key, lambda wait=wait: scenarios.session_latency(
+                target, noop_wait=wait, jobs=args.latency_jobs, rng=rng))
+            if value is not None:
+                results[key] = value
+    many = attempt(results, f"many_files_{store}", lambda: scenarios.many_files_throughput(
+        target, files=args.files, jobs_per_file=args.jobs, noop_wait=args.noop_wait))
+    if many is not None:
+        results[f"many_files_{store}"] = many
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from tests.support.paths import SCHEMA_DIR
+
+    schema_dir = SCHEMA_DIR if SCHEMA_DIR.is_dir() else None
+    if schema_dir is None:
+        say(f"no qbXML schemas at {SCHEMA_DIR}: schema validation is off, so enqueue times are lower than deployed")
+    started_at = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    began = time.monotonic()
+    results: dict[str, Any] = {}
+
+    cold = attempt(results, "cold_start", lambda: inprocess.cold_start(schema_dir, args.cold_repeats))
+    if cold is not None:
+        results["cold_start"] = cold
+    handler = attempt(results, "soap_handler", lambda: inprocess.soap_handler(args.jobs, schema_dir))
+    if handler is not None:
+        results["soap_handler"] = handler
+
+    target = attempt(results, "start_moto", lambda: Target.start("moto", session_idle=args.session_idle))
+    if target is not None:
+        try:
+            run_against(target, "moto", args, results, latency=True)
+        finally:
+            target.stop()
+
+    if args.skip_dynalite:
+        results["dynalite"] = {"skipped": "--skip-dynalite"}
+    else:
+        from tests.support.stack import Dynalite
+
+        dynalite = attempt(results, "start_dynalite", Dynalite)
+        if dynalite is not None:
+            try:
+                target = attempt(results, "start_dynalite_gateway", lambda: Target.start(
+                    "dynalite", session_idle=args.session_idle, dynamodb_endpoint=dynalite.endpoint))
+                if target is not None:
+                    try:
+                        run_against(target, "dynalite", args, results, latency=False)
+                    finally:
+                        target.stop()
+            finally:
+                dynalite.stop()
+
+    report = {
+        "meta": {**machine(), "started_at": started_at, "seconds": round(time.monotonic() - began, 1),
+                 "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+                 "schemas": str(schema_dir) if schema_dir else None},
+        "results": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(render(report), end="")
+    print(f"JSON report: {args.out}")
+    failed = [name for name, item in results.items() if isinstance(item, dict) and "error" in item]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

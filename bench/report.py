@@ -1,0 +1,126 @@
+"""The benchmark's human-readable table, rendered from the JSON report (so the two always agree)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+Row = tuple[str, str, str, str, str]
+
+
+def _ms(summary: Mapping[str, Any] | None, key: str) -> str:
+    if not summary or summary.get("n", 0) == 0:
+        return "—"
+    value = float(summary[f"{key}_ms"])
+    return "—" if math.isnan(value) else f"{value:.1f} ms"
+
+
+def _s(summary: Mapping[str, Any] | None, key: str) -> str:
+    if not summary or summary.get("n", 0) == 0:
+        return "—"
+    value = float(summary[f"{key}_s"])
+    return "—" if math.isnan(value) else f"{value:.2f} s"
+
+
+def _timing(label: str, summary: Mapping[str, Any] | None, *, seconds: bool = False) -> Row:
+    fmt = _s if seconds else _ms
+    n = str(summary.get("n", 0)) if summary else "0"
+    return (label, n, fmt(summary, "p50"), fmt(summary, "p95"), fmt(summary, "max"))
+
+
+def timing_rows(results: Mapping[str, Any]) -> list[Row]:
+    """Latency rows: label, n, p50, p95, max."""
+    rows: list[Row] = []
+    for store in ("moto", "dynalite"):
+        enqueue = results.get(f"enqueue_{store}") or {}
+        if "health" in enqueue:
+            rows.append(_timing(f"[{store}] GET /health (HTTP floor)", enqueue["health"]))
+        if "health_kept_alive" in enqueue:
+            rows.append(_timing(f"[{store}] GET /health, kept-alive connection", enqueue["health_kept_alive"]))
+        if "enqueue" in enqueue:
+            rows.append(_timing(f"[{store}] POST /v1/end-users/{{id}}/jobs", enqueue["enqueue"]))
+    for key in sorted(k for k in results if k.startswith("session_latency_")):
+        item = results[key] or {}
+        if "enqueue_to_result" in item:
+            rows.append(_timing(f"[moto] enqueue → result on SQS, session open, NoOp {item['noop_wait_s']:g} s",
+                                item["enqueue_to_result"], seconds=True))
+    for store in ("moto", "dynalite"):
+        one = results.get(f"one_file_{store}") or {}
+        if "job_cycle" in one:
+            rows.append(_timing(f"[{store}] one job over SOAP (send+receive)", one["job_cycle"]))
+            rows.append(_timing(f"[{store}]   sendRequestXML (+ simulator)", one["send_request_xml"]))
+            rows.append(_timing(f"[{store}]   receiveResponseXML", one["receive_response_xml"]))
+    handler = results.get("soap_handler") or {}
+    if "send_request_xml" in handler:
+        rows.append(_timing("[in-process] handle_soap sendRequestXML", handler["send_request_xml"]))
+        rows.append(_timing("[in-process] handle_soap receiveResponseXML", handler["receive_response_xml"]))
+        rows.append(_timing("[in-process] handle_soap serverVersion", handler["server_version"]))
+        rows.append(_timing("[in-process] enqueue (checks + memory store)", handler["enqueue"]))
+    return rows
+
+
+def throughput_rows(results: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Throughput and one-off rows: label, value."""
+    rows: list[tuple[str, str]] = []
+    for store in ("moto", "dynalite"):
+        one = results.get(f"one_file_{store}") or {}
+        if "jobs_per_second" in one:
+            rows.append((f"[{store}] 1 company file, {one['jobs']} CustomerAdds",
+                         f"{one['jobs_per_second']:.1f} jobs/s ({one['results']} results in "
+                         f"{one['seconds_to_last_result']:.2f} s; steady {one['jobs_per_second_steady']} jobs/s)"))
+        many = results.get(f"many_files_{store}") or {}
+        if "jobs_per_second" in many:
+            per = many["per_file_jobs_per_second"]
+            rows.append((f"[{store}] {many['files']} company files at once, {many['jobs']} CustomerAdds",
+                         f"{many['jobs_per_second']:.1f} jobs/s in total ({per['min']:.1f}–{per['max']:.1f} "
+                         f"per file; {many['results']} results in {many['seconds_to_last_result']:.2f} s)"))
+    cold = results.get("cold_start") or {}
+    if "import_app_ms" in cold:
+        rows.append((f"cold start: import app (median of {cold['repeats']})", f"{cold['import_app_ms']:.0f} ms"))
+        rows.append(("cold start: + build services, + first schema load",
+                     f"{cold['build_services_ms']:.0f} ms, {cold['first_validation_ms']:.0f} ms"))
+        rows.append(("cold start: whole `python -c 'import app'` process", f"{cold['process_wall_ms']:.0f} ms"))
+    handler = results.get("soap_handler") or {}
+    if "authenticate_ms" in handler:
+        rows.append(("[in-process] authenticate (scrypt password check)", f"{handler['authenticate_ms']:.0f} ms"))
+    ops = handler.get("store_operations_per_call") or {}
+    if ops:
+        rows.append(("[in-process] store operations per job (send + receive)",
+                     f"{ops['send_request_xml']} + {ops['receive_response_xml']}"))
+    return rows
+
+
+def render(report: Mapping[str, Any]) -> str:
+    """The whole report as text: machine, latency table, throughput table, errors."""
+    meta = report["meta"]
+    results = report["results"]
+    lines = [
+        f"qbd-gateway benchmark — {meta['cpu_count']} CPU(s) {meta['cpu_model']}, {meta['memory_gb']} GB, "
+        f"Python {meta['python']}, {meta['platform']}",
+        f"{meta['started_at']}; {meta['seconds']:.0f} s; args {meta['args']}",
+        "",
+    ]
+    rows = timing_rows(results)
+    if rows:
+        header: Row = ("latency", "n", "p50", "p95", "max")
+        width = max(len(r[0]) for r in [*rows, header])
+        lines.append(f"{header[0]:<{width}}  {header[1]:>4}  {header[2]:>10}  {header[3]:>10}  {header[4]:>10}")
+        lines.append("-" * (width + 42))
+        lines += [f"{r[0]:<{width}}  {r[1]:>4}  {r[2]:>10}  {r[3]:>10}  {r[4]:>10}" for r in rows]
+        lines.append("")
+    more = throughput_rows(results)
+    if more:
+        width = max(len(label) for label, _ in more)
+        lines += [f"{label:<{width}}  {value}" for label, value in more]
+        lines.append("")
+    heavy = (results.get("cold_start") or {}).get("heaviest_imports") or []
+    if heavy:
+        lines.append("heaviest imports of app.py: " + ", ".join(f"{h['module']} {h['cumulative_ms']:.0f} ms"
+                                                           for h in heavy))
+    for name, item in results.items():
+        if isinstance(item, Mapping) and "error" in item:
+            lines.append(f"!! {name}: {item['error']}")
+        if isinstance(item, Mapping) and "skipped" in item:
+            lines.append(f"-- {name} skipped: {item['skipped']}")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,55 @@
+"""Is an end-user's Web Connector there? The derived connection status, and the fail-fast rule.
+
+The Web Connector calls on its schedule (the ``.qwc``'s ``RunEveryNSeconds``); every call is a
+heartbeat. A heartbeat proves only that the Web Connector runs — not that QuickBooks answers — so
+the status also weighs the last error against the last job QuickBooks answered::
+
+    awaiting_setup   never called
+    offline          no call within twice the schedule plus a grace period
+    degraded         calls arrive, but the last error is newer than the last successful sync
+    connected        calls arrive and QuickBooks answered last
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.errors import error
+from chalicelib.jobs.models import EndUser
+from chalicelib.jobs.results import iso
+
+AWAITING_SETUP = "awaiting_setup"
+OFFLINE = "offline"
+DEGRADED = "degraded"
+CONNECTED = "connected"
+
+
+def expected_interval(user: EndUser, grace: timedelta) -> timedelta:
+    return timedelta(seconds=2 * max(1, user.poll_seconds)) + grace
+
+
+def status_of(user: EndUser, now: datetime, grace: timedelta) -> str:
+    if user.last_heartbeat_at is None:
+        return AWAITING_SETUP
+    if now - user.last_heartbeat_at > expected_interval(user, grace):
+        return OFFLINE
+    if user.last_error:
+        error_at = str(user.last_error.get("occurred_at") or "")
+        synced_at = iso(user.last_successful_sync_at) or ""
+        if error_at > synced_at:
+            return DEGRADED
+    return CONNECTED
+
+
+def require_polling(user: EndUser, now: datetime, grace: timedelta) -> None:
+    """Raise the not-active error at once when the Web Connector is not calling (fail fast)."""
+    status = status_of(user, now, grace)
+    if status == AWAITING_SETUP:
+        raise error("end_user_never_connected",
+                    f"the Web Connector of end-user {user.id} has never connected to the gateway")
+    if status == OFFLINE:
+        assert user.last_heartbeat_at is not None
+        silent = int((now - user.last_heartbeat_at).total_seconds())
+        raise error("web_connector_not_polling",
+                    f"the Web Connector of end-user {user.id} last called {silent} s ago; it is expected every "
+                    f"{user.poll_seconds} s")

@@ -1,0 +1,222 @@
+"""The SOAP endpoint at its edges, with raw HTTP: real captured QBWC envelopes, Intuit-shaped samples,
+hostile and malformed input, and calls that arrive when the gateway does not expect them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from lxml import etree
+
+from chalicelib.qbxml import parse_response
+from tests.e2e.support import job_qbxml
+from tests.support.paths import SAMPLES_DIR
+from tests.support.rest import Gateway
+from tests.support.stack import GatewayProcess
+
+pytestmark = pytest.mark.e2e
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+INTUIT_NS = "http://developer.intuit.com/"
+CAPTURED = sorted((SAMPLES_DIR / "soap-captured").glob("*.xml"))
+CONSTRUCTED = sorted((SAMPLES_DIR / "soap-constructed").glob("*_request*.xml"))
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+ENVELOPE = (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_NS}"><soap:Body>'
+            "{}</soap:Body></soap:Envelope>")
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
+    '<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>'
+    + ENVELOPE.split("?>", 1)[1].format(f'<getLastError xmlns="{INTUIT_NS}"><ticket>&lol4;</ticket></getLastError>')
+)
+
+
+def post(process: GatewayProcess, body: bytes | str, action: str | None = None) -> requests.Response:
+    headers = {"Content-Type": "text/xml; charset=utf-8"}
+    if action:
+        headers["SOAPAction"] = f'"{INTUIT_NS}{action}"'
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return requests.post(f"{process.base_url}/qbwc", data=data, headers=headers, timeout=30)
+
+
+def call(process: GatewayProcess, method: str, **params: str) -> requests.Response:
+    children = "".join(f"<{name}>{_escape(value)}</{name}>" for name, value in params.items())
+    return post(process, ENVELOPE.format(f'<{method} xmlns="{INTUIT_NS}">{children}</{method}>'), method)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def result_of(response: requests.Response, method: str) -> Any:
+    """The ``<method>Result`` of a 200 text/xml answer: text, or a list for ArrayOfString."""
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/xml")
+    root = etree.fromstring(response.content, _PARSER)
+    body = root.find(f"{{{SOAP_NS}}}Body")
+    (answer,) = list(body)
+    assert answer.tag == f"{{{INTUIT_NS}}}{method}Response"
+    result = answer.find(f"{{{INTUIT_NS}}}{method}Result")
+    assert result is not None
+    strings = result.findall(f"{{{INTUIT_NS}}}string")
+    return [s.text or "" for s in strings] if strings else (result.text or "")
+
+
+def assert_soap_fault(response: requests.Response) -> str:
+    """A SOAP 1.1 Fault in a text/xml envelope, with no trace of Python in it; returns faultstring."""
+    assert response.headers["Content-Type"].startswith("text/xml")
+    assert response.status_code in (200, 500)
+    text = response.text
+    assert "Traceback" not in text and 'File "' not in text and "<html" not in text.lower()
+    root = etree.fromstring(response.content, _PARSER)
+    fault = root.find(f"{{{SOAP_NS}}}Body/{{{SOAP_NS}}}Fault")
+    assert fault is not None, text
+    assert fault.findtext("faultcode", "").startswith("soap:")
+    reason = fault.findtext("faultstring", "")
+    assert reason
+    return reason
+
+
+def live_session(process: GatewayProcess, gateway: Gateway) -> tuple[str, str, dict[str, Any]]:
+    """An end-user with one queued query, authenticated over raw SOAP: (ticket, job id, user)."""
+    user = gateway.create_end_user()
+    job_id = gateway.enqueue(user["id"], job_qbxml("customer_list_query"))["id"]
+    ticket, status = result_of(call(process, "authenticate", strUserName=user["qbwc_username"],
+                                    strPassword=user["qbwc_password"]), "authenticate")[:2]
+    assert ticket and status not in ("nvu", "none", "busy")
+    return ticket, job_id, user
+
+
+def with_ticket_and_request_id(envelope: bytes, ticket: str, request_id: str) -> bytes:
+    """A captured receiveResponseXML with our ticket, and our job id as every response's requestID."""
+    root = etree.fromstring(envelope, _PARSER)
+    operation = root.find(f"{{{SOAP_NS}}}Body/{{{INTUIT_NS}}}receiveResponseXML")
+    operation.find(f"{{{INTUIT_NS}}}ticket").text = ticket
+    response = operation.find(f"{{{INTUIT_NS}}}response")
+    qbxml = etree.fromstring(response.text.encode("utf-8"), _PARSER)
+    for rs in qbxml.find("QBXMLMsgsRs"):
+        rs.set("requestID", request_id)
+    response.text = '<?xml version="1.0" ?>\n' + etree.tostring(qbxml, encoding="unicode")
+    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+@pytest.mark.parametrize("sample", CAPTURED, ids=lambda p: p.stem)
+def test_captured_envelope_with_unknown_ticket_gets_a_negative_int(gateway_process: GatewayProcess,
+                                                                   sample: Path) -> None:
+    # GIVEN a receiveResponseXML captured from a real Web Connector, for a ticket we never issued
+    # WHEN it is replayed / THEN HTTP 200 and a negative receiveResponseXMLResult
+    assert int(result_of(post(gateway_process, sample.read_bytes()), "receiveResponseXML")) < 0
+
+
+@pytest.mark.parametrize("sample", CAPTURED, ids=lambda p: p.stem)
+def test_captured_response_answers_an_in_flight_job(gateway_process: GatewayProcess, gateway: Gateway,
+                                                    sample: Path) -> None:
+    # GIVEN a live session with a job in flight
+    ticket, job_id, _user = live_session(gateway_process, gateway)
+    sent = result_of(call(gateway_process, "sendRequestXML", ticket=ticket, strHCPResponse="",
+                          strCompanyFileName="", qbXMLCountry="US", qbXMLMajorVers="13", qbXMLMinorVers="0"),
+                     "sendRequestXML")
+    assert f'requestID="{job_id}"' in sent
+    # WHEN a real QuickBooks response (its requestIDs set to that job) comes back
+    envelope = with_ticket_and_request_id(sample.read_bytes(), ticket, job_id)
+    percent = int(result_of(post(gateway_process, envelope, "receiveResponseXML"), "receiveResponseXML"))
+    # THEN it is accepted as the job's answer: the job succeeded with QuickBooks' text, stored verbatim
+    assert 0 <= percent <= 100
+    job = gateway.job(job_id)
+    assert job["status"] == "succeeded", job["error"]
+    statuses = [r.status_code for r in parse_response(job["response_qbxml"]).results]
+    assert statuses and all(code in (0, 1) for code in statuses)
+    assert call(gateway_process, "closeConnection", ticket=ticket).status_code == 200
+
+
+@pytest.mark.parametrize("sample", CAPTURED, ids=lambda p: p.stem)
+def test_captured_responses_are_read_by_the_response_parser(sample: Path) -> None:
+    # GIVEN the qbXML text a real Web Connector carried / WHEN parsed / THEN every status is read
+    root = etree.fromstring(sample.read_bytes(), _PARSER)
+    text = root.findtext(f".//{{{INTUIT_NS}}}response")
+    parsed = parse_response(text)
+    assert parsed.results
+    assert parsed.first_error() is None
+    assert all(r.name.endswith("Rs") and r.severity == "Info" for r in parsed.results)
+
+
+@pytest.mark.parametrize("sample", CONSTRUCTED, ids=lambda p: p.stem)
+def test_intuit_shaped_request_gets_its_matching_response(gateway_process: GatewayProcess, sample: Path) -> None:
+    # GIVEN an envelope shaped from Intuit's WSDL (placeholder ticket and user)
+    body = etree.fromstring(sample.read_bytes(), _PARSER).find(f"{{{SOAP_NS}}}Body")
+    method = etree.QName(next(iter(body))).localname
+    # WHEN posted / THEN HTTP 200 with a well-formed <method>Response carrying <method>Result
+    result = result_of(post(gateway_process, sample.read_bytes(), method), method)
+    if method == "authenticate":
+        assert result[1] == "nvu"
+    if method == "receiveResponseXML":
+        assert int(result) < 0
+
+
+@pytest.mark.parametrize("payload", [
+    pytest.param("<soap:Envelope xmlns:soap='http://schemas.xmlsoap.org/soap/envelope/'><soap:Body>", id="truncated"),
+    pytest.param("this is not XML at all", id="not-xml"),
+    pytest.param(BILLION_LAUGHS, id="billion-laughs"),
+    pytest.param(ENVELOPE.format(f'<dropAllTables xmlns="{INTUIT_NS}"/>'), id="unknown-method"),
+    pytest.param(ENVELOPE.format(f'<sendRequestXML xmlns="{INTUIT_NS}"><ticket>t</ticket>'
+                                 "<qbXMLMajorVers>thirteen</qbXMLMajorVers></sendRequestXML>"), id="bad-int"),
+])
+def test_bad_input_gets_a_soap_fault(gateway_process: GatewayProcess, payload: str) -> None:
+    # WHEN malformed or hostile input arrives / THEN a SOAP 1.1 Fault, never HTML or a stack trace
+    reason = assert_soap_fault(post(gateway_process, payload))
+    assert "lol" not in reason
+
+
+def test_body_over_the_size_cap_gets_a_soap_fault(gateway_process: GatewayProcess) -> None:
+    # GIVEN an envelope just over 10 MB / WHEN posted / THEN a Fault that names the limit
+    envelope = ENVELOPE.format(f'<getLastError xmlns="{INTUIT_NS}"><ticket>{"x" * 10_000_100}</ticket></getLastError>')
+    reason = assert_soap_fault(post(gateway_process, envelope))
+    assert "limit" in reason
+
+
+def test_unknown_ticket_is_answered_in_protocol_terms(gateway_process: GatewayProcess) -> None:
+    # GIVEN a ticket the gateway never issued (or one that expired)
+    ticket = "00000000-dead-beef-0000-000000000000"
+    # THEN sendRequestXML → "", getLastError → a text, closeConnection → a text, receiveResponseXML → negative
+    assert result_of(call(gateway_process, "sendRequestXML", ticket=ticket, strHCPResponse="",
+                          strCompanyFileName="", qbXMLCountry="US", qbXMLMajorVers="13", qbXMLMinorVers="0"),
+                     "sendRequestXML") == ""
+    text = result_of(call(gateway_process, "getLastError", ticket=ticket), "getLastError")
+    assert text and text != "NoOp"
+    assert result_of(call(gateway_process, "closeConnection", ticket=ticket), "closeConnection")
+    assert int(result_of(call(gateway_process, "receiveResponseXML", ticket=ticket, response="", hresult="",
+                              message=""), "receiveResponseXML")) < 0
+    assert result_of(call(gateway_process, "connectionError", ticket=ticket, hresult="0x80040408",
+                          message="Could not start QuickBooks."), "connectionError").lower() == "done"
+
+
+def test_out_of_order_response_is_negative_and_harms_nothing(gateway_process: GatewayProcess,
+                                                             gateway: Gateway) -> None:
+    # GIVEN a live session that has not been sent any job yet
+    ticket, job_id, _user = live_session(gateway_process, gateway)
+    # WHEN a receiveResponseXML arrives anyway
+    stray = (SAMPLES_DIR / "soap-captured" / "invoice_add_rs.xml").read_bytes()
+    percent = int(result_of(post(gateway_process, with_ticket_and_request_id(stray, ticket, job_id)),
+                            "receiveResponseXML"))
+    # THEN it is refused with a negative percentage and a text for getLastError; the job is untouched
+    assert percent < 0
+    text = result_of(call(gateway_process, "getLastError", ticket=ticket), "getLastError")
+    assert text and text != "NoOp"
+    assert gateway.job(job_id)["status"] == "queued"
+    assert result_of(call(gateway_process, "closeConnection", ticket=ticket), "closeConnection")
+
+
+def test_wsdl_and_support_page_are_served(gateway_process: GatewayProcess) -> None:
+    # WHEN the WSDL and the AppSupport page are fetched
+    wsdl = requests.get(f"{gateway_process.base_url}/qbwc?wsdl", timeout=30)
+    support = requests.get(f"{gateway_process.base_url}/support", timeout=30)
+    # THEN a WSDL in Intuit's namespace, and a 200 page (QBWC needs 200 from AppSupport)
+    assert wsdl.status_code == 200
+    root = etree.fromstring(wsdl.content, _PARSER)
+    assert root.tag == "{http://schemas.xmlsoap.org/wsdl/}definitions"
+    assert root.get("targetNamespace") == INTUIT_NS
+    assert support.status_code == 200
+    assert support.text.strip()

@@ -1,0 +1,46 @@
+"""docs/errors.md is generated from the error catalog and must not drift from it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from chalicelib.errors import CATALOG
+from tests.support.paths import REPO_DIR
+from tools.gen_errors_doc import render
+
+ERRORS_DOC = REPO_DIR / "docs" / "errors.md"
+
+
+@pytest.fixture(scope="module")
+def committed() -> str:
+    assert ERRORS_DOC.is_file(), "docs/errors.md is missing: run python -m tools.gen_errors_doc"
+    return ERRORS_DOC.read_text(encoding="utf-8")
+
+
+def test_errors_doc_is_what_the_catalog_renders(committed: str) -> None:
+    # GIVEN the catalog as the code holds it
+    # WHEN the errors page is rendered from it
+    rendered = render(CATALOG)
+    # THEN it is exactly the committed docs/errors.md
+    assert rendered == committed, "docs/errors.md is out of date: run python -m tools.gen_errors_doc"
+
+
+def test_every_catalog_code_is_documented(committed: str) -> None:
+    # GIVEN every code of the catalog / WHEN the committed page is read
+    missing = [code for code in CATALOG if f"| `{code}` |" not in committed]
+    # THEN each one has its own row
+    assert not missing, f"not in docs/errors.md: {missing}"
+
+
+def test_a_new_catalog_entry_changes_the_page() -> None:
+    # GIVEN the catalog plus one entry of a type nobody has used yet
+    spec = next(iter(CATALOG.values()))
+    extra = dataclasses.replace(spec, code="zz_new_error", type="zz_new_type", user_facing_message="Do | this.")
+    # WHEN it is rendered
+    page = render({**CATALOG, extra.code: extra})
+    # THEN the new entry and its type appear, the pipe escaped, and the page differs from the catalog's own
+    assert "### `zz_new_type`" in page
+    assert "| `zz_new_error` |" in page and "Do \\| this." in page
+    assert page != render(CATALOG)
