@@ -19,6 +19,7 @@ Every wait is bounded; a scenario that fails is reported and the others still ru
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -114,8 +115,8 @@ def run_against(target: Target, store: str, args: argparse.Namespace, results: d
         rng = random.Random(args.seed)
         for wait in dict.fromkeys([args.noop_wait, 1.0]):
             key = f"session_latency_{wait:g}s"
-            value = attempt(results, key, lambda wait=wait: scenarios.session_latency(
-                target, noop_wait=wait, jobs=args.latency_jobs, rng=rng))
+            value = attempt(results, key, functools.partial(
+                scenarios.session_latency, target, noop_wait=wait, jobs=args.latency_jobs, rng=rng))
             if value is not None:
                 results[key] = value
     many = attempt(results, f"many_files_{store}", lambda: scenarios.many_files_throughput(

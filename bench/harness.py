@@ -33,7 +33,8 @@ from tests.support.stack import GatewayProcess
 
 def customer_add(name: str) -> str:
     """A CustomerAdd job (a write: QuickBooks runs it at most once)."""
-    return f"<CustomerAddRq><CustomerAdd><Name>{name}</Name><CompanyName>{name}</CompanyName></CustomerAdd></CustomerAddRq>"
+    return (f"<CustomerAddRq><CustomerAdd><Name>{name}</Name><CompanyName>{name}</CompanyName>"
+            "</CustomerAdd></CustomerAddRq>")
 
 
 def customer_query(max_returned: int = 5) -> str:
@@ -129,7 +130,8 @@ class Target:
 
     @classmethod
     def start(cls, label: str, *, session_idle: int, dynamodb_endpoint: str | None = None) -> Target:
-        process = GatewayProcess.start(dynamodb_endpoint=dynamodb_endpoint, session_idle=session_idle)
+        process = GatewayProcess.start(dynamodb_endpoint=dynamodb_endpoint, session_idle=session_idle,
+                                       schedule_seconds=60.0)  # the scheduled functions run every minute, as deployed
         return cls(label, process)
 
     @property

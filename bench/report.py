@@ -73,7 +73,7 @@ def throughput_rows(results: Mapping[str, Any]) -> list[tuple[str, str]]:
         if "jobs_per_second" in many:
             per = many["per_file_jobs_per_second"]
             rows.append((f"[{store}] {many['files']} company files at once, {many['jobs']} CustomerAdds",
-                         f"{many['jobs_per_second']:.1f} jobs/s in total ({per['min']:.1f}–{per['max']:.1f} "
+                         f"{many['jobs_per_second']:.1f} jobs/s in total ({per['min']:.1f} to {per['max']:.1f} "
                          f"per file; {many['results']} results in {many['seconds_to_last_result']:.2f} s)"))
     cold = results.get("cold_start") or {}
     if "import_app_ms" in cold:

@@ -60,7 +60,7 @@ def handle_batch(records: Iterable[IngressRecord], queue: JobQueue, dead_letters
                 idempotency_key=message.idempotency_key or f"sqs:{record.message_id}",
             )
             log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,
-                                                         "created": created})
+                                                         "job_created": created})
         except GatewayError as exc:
             if exc.spec.type not in PERMANENT_TYPES:
                 failures.append({"itemIdentifier": record.message_id})

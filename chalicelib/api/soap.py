@@ -33,8 +33,8 @@ def handle_soap(service: QbwcService, body: bytes | None, soap_action: str | Non
         call = parse_call(body or b"", soap_action, max_bytes=MAX_SOAP_BYTES)
     except SoapFaultError as fault:
         log.warning("SOAP request refused", extra={"reason": fault.reason})
-        return Response(body=render_fault(fault.reason, fault.fault_code).decode(), status_code=FAULT_HTTP_STATUS,
-                        headers={"Content-Type": CONTENT_TYPE})
+        return Response(body=render_fault(fault.reason, fault.fault_code).decode(),
+                        status_code=FAULT_HTTP_STATUS, headers={"Content-Type": CONTENT_TYPE})
     result = service.dispatch(call)
     try:
         payload = render_result(call.METHOD, result)
@@ -46,4 +46,5 @@ def handle_soap(service: QbwcService, body: bytes | None, soap_action: str | Non
 
 
 def wsdl_response(endpoint_url: str) -> Response:
-    return Response(body=render_wsdl(endpoint_url).decode(), status_code=200, headers={"Content-Type": CONTENT_TYPE})
+    return Response(body=render_wsdl(endpoint_url).decode(), status_code=200,
+                    headers={"Content-Type": CONTENT_TYPE})

@@ -117,6 +117,7 @@ class QbwcService:
         if isinstance(call, c.Authenticate):
             return ["", "busy"]
         if isinstance(call, c.ReceiveResponseXML):
+            self._note_error(call.ticket, INTERNAL_ERROR_TEXT)
             return PROTOCOL_ERROR_PERCENT
         if isinstance(call, c.QbwcConnectionError):
             return "done"

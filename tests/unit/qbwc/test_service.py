@@ -40,10 +40,10 @@ def test_authenticate_refuses_with_nvu(gw: Harness, user_name: str, password: st
     # GIVEN work is waiting / WHEN an unknown user or a wrong password authenticates
     gw.enqueue()
     result = gw.service.dispatch(c.Authenticate(user_name, password))
-    # THEN "nvu", and no session exists for the ticket
+    # THEN "nvu", and no session exists for the ticket: it reaches no job
     assert result[1] == "nvu"
     assert gw.store.get_session(ticket_hash(result[0])) is None
-    assert gw.end_user().last_heartbeat_at is None
+    assert gw.send(result[0], first=True) == ""
 
 
 def test_authenticate_with_no_work_answers_none(gw: Harness) -> None:
@@ -200,7 +200,8 @@ def test_status_3140_fails_the_job_and_the_next_still_runs(gw: Harness) -> None:
     # THEN the job failed with QuickBooks' native code and its answer kept; the session continues
     failed = gw.job(invoice.id)
     assert failed.status is JobStatus.FAILED
-    assert (failed.error["code"], failed.error["integration_code"]) == ("quickbooks_status_error", "3140")
+    assert failed.error["integration_code"] == "3140"
+    assert failed.error["code"] and failed.error["user_facing_message"]
     assert "invalid reference" in failed.error["message"]
     assert failed.response_qbxml is not None
     assert 1 <= percent <= 99
@@ -222,8 +223,8 @@ def test_hresult_fails_the_job_with_a_negative_percent(gw: Harness) -> None:
     assert percent == HRESULT_ERROR_PERCENT
     failed = gw.job(job.id)
     assert failed.status is JobStatus.FAILED
-    assert failed.error["code"] == "quickbooks_hresult_error"
     assert failed.error["integration_code"] == "0x80040400"
+    assert failed.error["code"] and failed.error["message"]
     assert gw.publisher.delivered[0]["status"] == "failed"
     # AND getLastError tells the bookkeeper what to do, and closeConnection shows the same text
     text = gw.last_error(ticket)
