@@ -8,7 +8,9 @@ Gateway gives up at 29 s). Outcomes:
 * the Web Connector never connected, or has not called within its expected interval → the
   not-active error at once, without enqueueing anything;
 * QuickBooks answered → ``{"status": "ok", "duration_ms", "company_name", "qbxml_version", "job_id"}``;
-* QuickBooks or the Web Connector failed (a dialog, the wrong file…) → that job's error;
+* QuickBooks rejected the query → that job's error;
+* the Web Connector called but could not reach QuickBooks (a dialog, the wrong file, QuickBooks
+  closed…) → the connection error it reported, as soon as it reports it (the check is withdrawn);
 * nothing within the budget → ``health_check_timeout``; a check nobody started is withdrawn.
 """
 
@@ -24,6 +26,7 @@ from chalicelib.jobs.connection import require_polling
 from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, Job
 from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE, JobQueue
+from chalicelib.jobs.results import iso
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbxml import company_query_request, parse_response
 from chalicelib.safexml import UnsafeXmlError, parse_xml
@@ -75,12 +78,16 @@ class HealthCheck:
             raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
         require_polling(user, self.clock(), self.offline_grace)
         started = self.monotonic()
+        started_at = iso(self.clock()) or ""
         request = "".join(company_query_request().elements)
         job, _ = self.queue.enqueue(end_user_id, request, source=HEALTH_CHECK_SOURCE,
                                     priority=PRIORITY_HEALTH_CHECK,
                                     deadline_seconds=int(self.budget.total_seconds()) + 5)
-        done = self._wait(job, started)
+        done = self._wait(job, started, started_at)
         elapsed_ms = int((self.monotonic() - started) * 1000)
+        if isinstance(done, GatewayError):
+            self.queue.cancel_if_queued(job, done)
+            raise done
         if done is None:
             err = error("health_check_timeout",
                         f"QuickBooks did not answer the health check within {self.budget.total_seconds():g} s")
@@ -98,12 +105,19 @@ class HealthCheck:
             "job_id": job.id,
         }
 
-    def _wait(self, job: Job, started: float) -> Job | None:
+    def _wait(self, job: Job, started: float, started_at: str) -> Job | GatewayError | None:
+        """The finished job, the connection error the Web Connector reported meanwhile, or None (timeout)."""
         deadline = started + self.budget.total_seconds()
         while True:
             current = self.store.get_job_at(job.end_user_id, job.seq)
             if current is not None and current.status.is_terminal:
                 return current
+            if current is not None and current.status is JobStatus.QUEUED:
+                user = self.store.get_end_user(job.end_user_id)
+                last = (user.last_error or {}) if user else {}
+                reported = last.get("type") == "connection_error" or last.get("code") == "bad_web_connector_password"
+                if reported and str(last.get("occurred_at", "")) >= started_at:
+                    return error_from_dict(last)
             if self.monotonic() >= deadline:
                 return None
             self.sleep(min(POLL_SECONDS, max(0.0, deadline - self.monotonic())))
