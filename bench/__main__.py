@@ -79,8 +79,10 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
+    load = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     return {"cpu_count": os.cpu_count(), "cpu_model": model, "memory_gb": memory_gb,
-            "python": platform.python_version(), "platform": platform.platform(terse=True)}
+            "python": platform.python_version(), "platform": platform.platform(terse=True),
+            "load_average_at_start": load}
 
 
 def say(text: str) -> None:
@@ -133,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if schema_dir is None:
         say(f"no qbXML schemas at {SCHEMA_DIR}: schema validation is off, so enqueue times are lower than deployed")
     started_at = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    host = machine()  # before anything starts: the load average says whether the machine was quiet
     began = time.monotonic()
     results: dict[str, Any] = {}
 
@@ -169,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 dynalite.stop()
 
     report = {
-        "meta": {**machine(), "started_at": started_at, "seconds": round(time.monotonic() - began, 1),
+        "meta": {**host, "started_at": started_at, "seconds": round(time.monotonic() - began, 1),
                  "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
                  "schemas": str(schema_dir) if schema_dir else None},
         "results": results,

@@ -98,7 +98,8 @@ def render(report: Mapping[str, Any]) -> str:
     lines = [
         f"qbd-gateway benchmark — {meta['cpu_count']} CPU(s) {meta['cpu_model']}, {meta['memory_gb']} GB, "
         f"Python {meta['python']}, {meta['platform']}",
-        f"{meta['started_at']}; {meta['seconds']:.0f} s; args {meta['args']}",
+        f"{meta['started_at']}; {meta['seconds']:.0f} s; load average at start {meta.get('load_average_at_start')}",
+        f"args {meta['args']}",
         "",
     ]
     rows = timing_rows(results)

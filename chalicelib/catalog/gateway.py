@@ -107,6 +107,15 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         guide="outcome-unknown",
         description="The session holding a write job vanished before QuickBooks' answer arrived (in_doubt).",
     ),
+    ErrorSpec(
+        "write_outcome_unknown", "quickbooks_request_error", 409,
+        "QuickBooks stopped while this change was being saved, so it is not yet known whether it was "
+        "saved. Do not enter it again: the application checks with QuickBooks on the next sync and "
+        "reports the result.",
+        guide="outcome-unknown",
+        description="QuickBooks threw (hresult) while running a write; the job is in_doubt until qbXML error "
+                    "recovery (oldMessageSetID) settles it in the next session.",
+    ),
     # Generic fallbacks, used when nothing more specific is known.
     ErrorSpec(
         "quickbooks_hresult_error", "quickbooks_request_error", 422,

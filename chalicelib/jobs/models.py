@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.jobs.states import JobStatus
 
+PRIORITY_IN_DOUBT = 0
 PRIORITY_HEALTH_CHECK = 1
 PRIORITY_NORMAL = 5
 
@@ -70,11 +71,13 @@ class Job:
     response_qbxml: str | None = None
     error: dict[str, Any] | None = None
     published_at: datetime | None = None
+    recovering: bool = False
 
     @property
     def queued_key(self) -> str:
-        """Sort key of the queue index: priority first, then order of acceptance."""
-        return f"{self.priority}#{self.seq:012d}"
+        """Sort key of the queue index: priority first (an in-doubt write before all), then acceptance order."""
+        priority = PRIORITY_IN_DOUBT if self.status is JobStatus.IN_DOUBT else self.priority
+        return f"{priority}#{self.seq:012d}"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ Claiming (:meth:`JobQueue.claim_next`) is where the serial invariant lives::
     4. note the job on the lease
 
 Completing (:meth:`JobQueue.complete`) stores the outcome on the job first (the outbox), releases the
-lease, then publishes; a publish that fails leaves ``published_at`` empty for the re-publisher.
+lease, then publishes; a publish that fails leaves ``published_at`` empty for the re-publisher. A
+write whose outcome is unknown becomes ``in_doubt`` and heads the queue until error recovery settles
+it (:mod:`chalicelib.jobs.states`).
 """
 
 from __future__ import annotations
@@ -164,13 +166,15 @@ class JobQueue:
             if head is None:
                 self.store.release_lease(end_user_id, holder)
                 return None
-            if head.deadline_at is not None and head.deadline_at < now:
+            queued = head.status is JobStatus.QUEUED
+            if queued and head.deadline_at is not None and head.deadline_at < now:
                 self.expire(head)  # the sweeper has not got to it yet: never send an overdue job
                 continue
-            try:
+            try:  # an in-doubt write is claimed for a recovery probe, not to run again
                 claimed = self.store.transition_job(
-                    head, JobStatus.IN_FLIGHT, expected=frozenset({JobStatus.QUEUED}),
-                    changes={"holder": holder, "started_at": now, "attempts": head.attempts + 1},
+                    head, JobStatus.IN_FLIGHT, expected=frozenset({head.status}),
+                    changes={"holder": holder, "started_at": now, "attempts": head.attempts + (1 if queued else 0),
+                             "recovering": not queued},
                 )
             except StoreConflict:
                 continue
@@ -184,7 +188,7 @@ class JobQueue:
         if job is None or job.status is not JobStatus.IN_FLIGHT or job.holder != old_holder:
             return
         target = JobStatus.IN_DOUBT if job.is_write else JobStatus.QUEUED
-        changes: dict[str, Any] = {"holder": None}
+        changes: dict[str, Any] = {"holder": None, "recovering": False}
         if target is JobStatus.IN_DOUBT:
             changes["error"] = error(
                 "lease_expired_outcome_unknown",
@@ -231,7 +235,9 @@ class JobQueue:
     def complete(self, job: Job, holder: str, outcome: Outcome) -> Job:
         """Store the outcome on the job, release the company file, publish the result."""
         now = self.clock()
-        changes: dict[str, Any] = {"completed_at": now, "holder": None}
+        changes: dict[str, Any] = {"holder": None, "recovering": False}
+        if outcome.status.is_terminal:
+            changes["completed_at"] = now
         if outcome.response_qbxml is not None and len(outcome.response_qbxml) > MAX_RESULT_CHARS:
             outcome = Outcome(JobStatus.FAILED, error=error(
                 "result_too_large",
@@ -249,8 +255,19 @@ class JobQueue:
             self.store.release_lease(job.end_user_id, holder)
             return current
         self.store.release_lease(job.end_user_id, holder)
-        self.publish(done)
+        if done.status.is_terminal:
+            self.publish(done)
         return done
+
+    def run_again(self, job: Job, holder: str) -> Job:
+        """Error recovery found that QuickBooks never applied an in-doubt write: queue it to run again."""
+        again = self.store.transition_job(
+            job, JobStatus.QUEUED, expected=frozenset({JobStatus.IN_FLIGHT}), holder=holder,
+            changes={"holder": None, "recovering": False, "error": None},
+        )
+        self.store.release_lease(job.end_user_id, holder)
+        log.info("in-doubt write was never applied; queued again", extra={"job_id": job.id})
+        return again
 
     def _settle(self, job: Job, holder: str, status: JobStatus, changes: dict[str, Any]) -> Job:
         """Finish a job this holder runs; a late answer may still settle a job left ``in_doubt``."""

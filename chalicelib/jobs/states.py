@@ -13,6 +13,13 @@
           │   └──────────► cancelled       ┌───────────┐  late answer /        │
           │ deadline passed                │ in_doubt  │ ──────────────────────┘
           └──────────────► expired         └───────────┘  error recovery
+                                             │     ▲
+                   recovery probe: in_flight │     │ QuickBooks has no record of it:
+                   with oldMessageSetID      ▼     │ in_flight → queued, runs again
+
+An ``in_doubt`` write heads its company file's queue: the next session first asks QuickBooks, with
+qbXML error recovery (``oldMessageSetID`` = job id), what became of it, and settles it from the
+stored answer — or, when QuickBooks never applied it, runs it again. It is never blindly re-sent.
 
 Only the transitions in :data:`TRANSITIONS` are legal; the store enforces the expected source state
 with a conditional write, so two Lambdas cannot both move a job.
@@ -44,7 +51,7 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
                                  JobStatus.FAILED}),
     JobStatus.IN_FLIGHT: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED,
                                     JobStatus.IN_DOUBT}),
-    JobStatus.IN_DOUBT: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED}),
+    JobStatus.IN_DOUBT: frozenset({JobStatus.IN_FLIGHT, JobStatus.SUCCEEDED, JobStatus.FAILED}),
     JobStatus.SUCCEEDED: frozenset(),
     JobStatus.FAILED: frozenset(),
     JobStatus.EXPIRED: frozenset(),

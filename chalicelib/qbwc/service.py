@@ -39,6 +39,7 @@ from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
 from chalicelib.qbxml import (
     DEFAULT_VERSION,
+    JobRequests,
     QbxmlVersion,
     build_message_set,
     choose_version,
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 Result = str | int | list[str]
 HRESULT_ERROR_PERCENT = -101
+UNPARSED_HRESULT = "0x80040400"  # QuickBooks could not parse the request: nothing in it ran
 PROTOCOL_ERROR_PERCENT = -102
 NOOP = "NoOp"
 SESSION_UNKNOWN_TEXT = (
@@ -263,6 +265,10 @@ class QbwcService:
 
     def _message_set(self, job: Job, version: QbxmlVersion) -> str | None:
         """The job as a qbXML document for this company file, or None when it cannot run there."""
+        if job.recovering:  # qbXML error recovery: ask what became of the in-doubt write, run nothing
+            return build_message_set(JobRequests((), ()), version=version, request_id=job.id,
+                                     on_error="continueOnError", new_message_set_id=job.id,
+                                     old_message_set_id=job.id)
         requests = parse_job_qbxml(job.qbxml, max_bytes=max(self.queue.max_job_bytes, len(job.qbxml) + 1))
         try:
             validate_job(requests, version, self.queue.schemas)
@@ -289,8 +295,13 @@ class QbwcService:
         if job is None:
             return PROTOCOL_ERROR_PERCENT
         outcome = self._outcome(job, call)
+        if outcome is None:  # error recovery: QuickBooks never applied the in-doubt write
+            self.queue.run_again(job, session.ticket_hash)
+            self._update_session(session, {"state": "ready", "in_flight_job_id": None, "in_flight_seq": None,
+                                           "last_activity_at": now})
+            return self._percent(session.jobs_done + session.jobs_failed, session.end_user_id)
         done = self.queue.complete(job, session.ticket_hash, outcome)
-        failed = done.status is JobStatus.FAILED
+        failed = done.status is not JobStatus.SUCCEEDED
         user_changes: dict[str, Any] = {"last_heartbeat_at": now}
         if not call.hresult:
             user_changes["last_successful_sync_at"] = now
@@ -307,19 +318,36 @@ class QbwcService:
             self._update_session(session, session_changes)
             return HRESULT_ERROR_PERCENT
         self._update_session(session, session_changes)
-        finished = session.jobs_done + session.jobs_failed + 1
-        remaining = self.store.count_queued(session.end_user_id)
+        return self._percent(session.jobs_done + session.jobs_failed + 1, session.end_user_id)
+
+    def _percent(self, finished: int, end_user_id: str) -> int:
+        """Honest progress: 1-99 while work remains; 99 while the keep-alive holds the session; else 100."""
+        remaining = self.store.count_queued(end_user_id)
         if remaining:
-            return max(1, min(99, (100 * finished) // (finished + remaining)))
+            return max(1, min(99, (100 * finished) // max(1, finished + remaining)))
         return 99 if self.session_idle.total_seconds() > 0 else 100
 
-    def _outcome(self, job: Job, call: c.ReceiveResponseXML) -> Outcome:
+    def _outcome(self, job: Job, call: c.ReceiveResponseXML) -> Outcome | None:
+        """What the answer means for the job; None when error recovery says the write never ran."""
         if call.hresult:
-            return Outcome(JobStatus.FAILED, error=hresult_error(call.hresult, call.message))
+            err = hresult_error(call.hresult, call.message)
+            if job.is_write and err.integration_code != UNPARSED_HRESULT:
+                # QuickBooks threw while running a write: it may have saved it. Never report that as a
+                # plain failure (the caller would retry and duplicate it); recovery settles it.
+                return Outcome(JobStatus.IN_DOUBT, error=error(
+                    "write_outcome_unknown",
+                    f"QuickBooks threw {err.integration_code} while running write job {job.id}: {call.message}",
+                    integration_code=err.integration_code))
+            return Outcome(JobStatus.FAILED, error=err)
         try:
             parsed = parse_response(call.response)
         except GatewayError as exc:
+            if job.is_write:
+                return Outcome(JobStatus.IN_DOUBT, error=error(
+                    "write_outcome_unknown", f"unreadable answer to write job {job.id}: {exc.message}"))
             return Outcome(JobStatus.FAILED, error=exc)
+        if job.recovering and not parsed.results:
+            return None
         ours = [r for r in parsed.results
                 if r.request_id and (r.request_id == job.id or r.request_id.startswith(job.id + "."))]
         if not ours:

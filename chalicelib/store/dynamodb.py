@@ -260,6 +260,9 @@ class DynamoStore:
         if to is JobStatus.QUEUED:  # back in the queue: the queue and deadline indexes see it again
             set_["queued_key"] = dataclasses.replace(job, status=to).queued_key
             set_.update(_deadline_attrs(job))
+        elif to is JobStatus.IN_DOUBT:  # heads the queue until error recovery settles it; no deadline
+            set_["queued_key"] = dataclasses.replace(job, status=to).queued_key
+            remove = (*remove, "deadline_bucket", "deadline_ms")
         else:
             remove = (*remove, "queued_key", "deadline_bucket", "deadline_ms")
         if to.is_terminal:

@@ -72,7 +72,8 @@ class MemoryStore:
 
     def _queued(self, end_user_id: str) -> list[Job]:
         return sorted(
-            (j for (eu, _), j in self.jobs.items() if eu == end_user_id and j.status is JobStatus.QUEUED),
+            (j for (eu, _), j in self.jobs.items()
+             if eu == end_user_id and j.status in (JobStatus.QUEUED, JobStatus.IN_DOUBT)),
             key=lambda j: j.queued_key,
         )
 

@@ -125,8 +125,8 @@ def test_expired_lease_requeues_a_read(queue: JobQueue, store: MemoryStore, user
     assert store.get_lease(user.id).holder == B
 
 
-def test_expired_lease_puts_a_write_in_doubt(queue: JobQueue, store: MemoryStore, user: EndUser,
-                                            clock: FakeClock) -> None:
+def test_expired_lease_puts_a_write_in_doubt_and_probes_it_first(
+        queue: JobQueue, store: MemoryStore, user: EndUser, clock: FakeClock) -> None:
     # GIVEN A claimed a write and vanished, and a read waits behind it
     write = write_job(queue, user)
     read = read_job(queue, user)
@@ -134,14 +134,31 @@ def test_expired_lease_puts_a_write_in_doubt(queue: JobQueue, store: MemoryStore
     # WHEN the lease expired and B asks for work
     clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
     claimed = queue.claim_next(user.id, B)
-    # THEN the write is never re-sent: it is in doubt, saying why
-    doubtful = store.get_job(write.id)
-    assert doubtful.status is JobStatus.IN_DOUBT
-    assert doubtful.holder is None
-    assert doubtful.error is not None and doubtful.error["code"] == "lease_expired_outcome_unknown"
-    assert doubtful.error["user_facing_message"]
-    # AND B gets the next job instead
-    assert claimed is not None and claimed.id == read.id
+    # THEN the write is never re-sent: B gets it back only as an error-recovery probe, saying why
+    assert claimed is not None and claimed.id == write.id
+    assert claimed.recovering is True
+    assert claimed.attempts == 1  # a probe is not another run
+    assert claimed.error is not None and claimed.error["code"] == "lease_expired_outcome_unknown"
+    assert claimed.error["user_facing_message"]
+    # AND the read still waits its turn behind it
+    assert store.get_job(read.id).status is JobStatus.QUEUED
+
+
+def test_a_write_found_unapplied_runs_again_in_its_place(
+        queue: JobQueue, store: MemoryStore, user: EndUser, clock: FakeClock) -> None:
+    # GIVEN a write in doubt, claimed by B for its recovery probe
+    write = write_job(queue, user)
+    queue.claim_next(user.id, A)
+    clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+    probe = queue.claim_next(user.id, B)
+    assert probe is not None and probe.recovering
+    # WHEN QuickBooks says it has no record of that message set
+    queue.run_again(probe, B)
+    # THEN the write is queued again, ahead of later jobs, no longer recovering, and the file is free
+    again = store.get_job(write.id)
+    assert (again.status, again.recovering, again.error) == (JobStatus.QUEUED, False, None)
+    assert store.get_lease(user.id) is None
+    assert store.head_of_queue(user.id).id == write.id
 
 
 def test_a_holder_claiming_again_never_has_two_in_flight(queue: JobQueue, store: MemoryStore,

@@ -120,12 +120,14 @@ def test_send_while_a_write_awaits_its_answer_never_resends_it(gw: Harness) -> N
     gw.send(ticket, first=True)
     # WHEN the Web Connector asks for the next request
     document = gw.send(ticket)
-    # THEN the write is in doubt (it may have been saved) and the read is sent instead
+    # THEN the write is in doubt (it may have been saved) and only an error-recovery probe for it is sent:
+    # no request runs again, QuickBooks is asked what became of the message set
     doubtful = gw.job(write.id)
-    assert doubtful.status is JobStatus.IN_DOUBT
+    assert doubtful.status is JobStatus.IN_FLIGHT and doubtful.recovering
     assert doubtful.error["code"] == "lease_expired_outcome_unknown"
-    assert f'requestID="{read.id}"' in document
-    assert f'requestID="{write.id}"' not in document
+    assert f'oldMessageSetID="{write.id}"' in document
+    assert "CustomerAddRq" not in document
+    assert f'requestID="{read.id}"' not in document
 
 
 def test_close_while_awaiting_gives_the_job_back(gw: Harness) -> None:
