@@ -42,7 +42,7 @@ def status_of(user: EndUser, now: datetime, grace: timedelta) -> str:
 
 
 def require_polling(user: EndUser, now: datetime, grace: timedelta) -> None:
-    """Raise the not-active error at once when the Web Connector is not calling (fail fast)."""
+    """Raise at once when the Web Connector is not calling, or calls with a wrong password (fail fast)."""
     status = status_of(user, now, grace)
     if status == AWAITING_SETUP:
         raise error("end_user_never_connected",
@@ -53,3 +53,8 @@ def require_polling(user: EndUser, now: datetime, grace: timedelta) -> None:
         raise error("web_connector_not_polling",
                     f"the Web Connector of end-user {user.id} last called {silent} s ago; it is expected every "
                     f"{user.poll_seconds} s")
+    last = user.last_error or {}
+    synced_at = iso(user.last_successful_sync_at) or ""
+    if last.get("code") == "bad_web_connector_password" and str(last.get("occurred_at", "")) > synced_at:
+        raise error("bad_web_connector_password",
+                    f"the Web Connector of end-user {user.id} calls, but with a wrong password, so nothing can run")

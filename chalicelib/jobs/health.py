@@ -116,7 +116,8 @@ class HealthCheck:
                 user = self.store.get_end_user(job.end_user_id)
                 last = (user.last_error or {}) if user else {}
                 reported = last.get("type") == "connection_error" or last.get("code") == "bad_web_connector_password"
-                if reported and str(last.get("occurred_at", "")) >= started_at:
+                final = not last.get("retrying")  # the gateway is still giving QuickBooks a second try
+                if reported and final and str(last.get("occurred_at", "")) >= started_at:
                     return error_from_dict(last)
             if self.monotonic() >= deadline:
                 return None

@@ -366,10 +366,12 @@ class QbwcService:
         user = self._user(session)
         err = hresult_error(call.hresult, call.message)
         now = self.clock()
-        self.store.update_end_user(user.id, {"last_error": {**err.to_dict(), "occurred_at": iso(now)},
-                                             "last_heartbeat_at": now})
         attempts = session.connection_errors + 1
-        if attempts == 1 and err.integration_code in RETRY_WITH_COMPANY_FILE:
+        retrying = attempts == 1 and err.integration_code in RETRY_WITH_COMPANY_FILE
+        self.store.update_end_user(user.id, {
+            "last_error": {**err.to_dict(), "occurred_at": iso(now), "retrying": retrying},
+            "last_heartbeat_at": now})
+        if retrying:
             self._update_session(session, {"connection_errors": attempts})
             return user.company_file or ""
         self._update_session(session, {"connection_errors": attempts, "state": "error",

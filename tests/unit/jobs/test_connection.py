@@ -1,0 +1,58 @@
+"""The derived connection status and the fail-fast rule (chalicelib.jobs.connection)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.errors import GatewayError
+from chalicelib.jobs.connection import require_polling, status_of
+from tests.unit.jobs.fakes import make_end_user
+
+NOW = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
+GRACE = timedelta(seconds=30)
+
+
+def _error(code: str, at: datetime) -> dict[str, object]:
+    return {"code": code, "type": "connection_error", "occurred_at": at.isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")}
+
+
+@pytest.mark.parametrize(("heartbeat_ago", "expected"), [(None, "awaiting_setup"), (10, "connected"),
+                                                         (69, "connected"), (71, "offline")])
+def test_status_follows_the_heartbeat(heartbeat_ago: int | None, expected: str) -> None:
+    # GIVEN an end-user polled every 20 s, last heard from `heartbeat_ago` seconds ago
+    beat = None if heartbeat_ago is None else NOW - timedelta(seconds=heartbeat_ago)
+    user = replace(make_end_user(), poll_seconds=20, last_heartbeat_at=beat)
+    # WHEN its status is derived THEN it is offline only after 2 x 20 s + 30 s of silence
+    assert status_of(user, NOW, GRACE) == expected
+
+
+def test_an_error_newer_than_the_last_sync_degrades_and_an_older_one_does_not() -> None:
+    # GIVEN a polling end-user whose last error came after / before its last successful sync
+    base = replace(make_end_user(), poll_seconds=20, last_heartbeat_at=NOW)
+    newer = replace(base, last_successful_sync_at=NOW - timedelta(minutes=5),
+                    last_error=_error("quickbooks_dialog_open", NOW - timedelta(minutes=1)))
+    older = replace(newer, last_successful_sync_at=NOW)
+    # THEN only the first is degraded
+    assert status_of(newer, NOW, GRACE) == "degraded"
+    assert status_of(older, NOW, GRACE) == "connected"
+
+
+def test_fail_fast_refuses_never_connected_offline_and_wrong_password() -> None:
+    # GIVEN three end-users that cannot run a job now, and one that can
+    never = make_end_user()
+    offline = replace(never, poll_seconds=20, last_heartbeat_at=NOW - timedelta(minutes=5))
+    bad_password = replace(never, poll_seconds=20, last_heartbeat_at=NOW,
+                           last_error=_error("bad_web_connector_password", NOW))
+    fine = replace(bad_password, last_successful_sync_at=NOW + timedelta(seconds=1))
+    # WHEN fail-fast is checked THEN each gets its own error, and the healthy one passes
+    for user, code in ((never, "end_user_never_connected"), (offline, "web_connector_not_polling"),
+                       (bad_password, "bad_web_connector_password")):
+        with pytest.raises(GatewayError) as caught:
+            require_polling(user, NOW, GRACE)
+        assert caught.value.code == code
+        assert caught.value.user_facing_message
+    require_polling(fine, NOW, GRACE)
