@@ -255,6 +255,9 @@ class JobQueue:
             self.store.release_lease(job.end_user_id, holder)
             return current
         self.store.release_lease(job.end_user_id, holder)
+        log.info("job finished", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                        "status": done.status.value,
+                                        "error_code": (done.error or {}).get("code")})
         if done.status.is_terminal:
             self.publish(done)
         return done
