@@ -2,7 +2,8 @@
 
 A key record is found by a short, non-secret bucket id (32 bits of the key's SHA-256) and then
 verified with scrypt. Because scrypt is slow on purpose, a verified key is remembered in process
-memory for ``cache_seconds`` — by its SHA-256, never in clear.
+memory for ``cache_seconds`` — by its SHA-256, never in clear — and while remembered, each request
+still reads the key's record once, so a revoked key stops working at once on every Lambda.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ class ApiKeyAuthenticator:
         with self._lock:
             cached = self._cache.get(digest)
         if cached and cached[1] > now:
-            return cached[0]
+            current = self.store.get_api_key(cached[0].key_id)  # one read, so a revocation counts at once
+            if current is not None and current.revoked_at is None:
+                return current
+            raise error("invalid_api_key", "the API key has been revoked")
         for key in self.store.find_api_keys(api_key_lookup(token)):
             if verify_secret(token, key.secret_hash):
+                if key.revoked_at is not None:
+                    raise error("invalid_api_key", "the API key has been revoked")
                 with self._lock:
                     self._cache[digest] = (key, now + self.cache_ttl)
                 return key
@@ -51,6 +57,6 @@ class ApiKeyAuthenticator:
         key_id, _secret, generated = new_api_key()
         clear = full_key or generated
         record = ApiKey(key_id=key_id, lookup=api_key_lookup(clear), secret_hash=hash_secret(clear),
-                        name=name, created_at=self.clock())
+                        name=name, created_at=self.clock(), prefix=clear[:12])
         self.store.put_api_key(record)
         return record, clear

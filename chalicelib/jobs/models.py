@@ -43,11 +43,33 @@ class EndUser:
 
 @dataclass(frozen=True)
 class ApiKey:
+    """A SaaS API key: only its scrypt hash is kept, and a short prefix to recognise it in lists."""
+
     key_id: str
     lookup: str
     secret_hash: str
     name: str
     created_at: datetime
+    prefix: str = ""
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuthSession:
+    """A single-purpose, expiring link that walks a bookkeeper through connecting a company file.
+
+    Keyed by the SHA-256 of the link's token. It holds the Web Connector password in clear until it
+    expires (DynamoDB deletes it by TTL): the page of a live session is the only place it is shown.
+    """
+
+    token_hash: str
+    end_user_id: str
+    created_at: datetime
+    expires_at: datetime
+    qbwc_password: str = field(repr=False, default="")
+    redirect_url: str | None = None
+    viewed_at: datetime | None = None
+    connected_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.jobs.models import ApiKey, EndUser, Job, Lease, QbwcSession
+from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, Job, Lease, QbwcSession
 from chalicelib.jobs.ports import StoreConflict
 from chalicelib.jobs.states import JobStatus
 from chalicelib.store.items import dump, dump_value, end_user_pk, job_sk, load
@@ -31,6 +31,7 @@ LEASE_IS_OURS = "holder = :holder"
 
 QUEUE_INDEX = "queue"
 JOB_ID_INDEX = "by_job_id"
+API_KEYS = "APIKEYS"
 OUTBOX_INDEX = "outbox"
 OUTBOX = "OUTBOX"
 DEADLINE_INDEX = "deadlines"
@@ -169,15 +170,61 @@ class DynamoStore:
                 raise KeyError(end_user_id) from exc
             raise
 
+    # API keys: the record lives in the ``APIKEYS`` partition (listable); a small pointer item in the
+    # key's lookup bucket finds it from a presented key without a Scan.
     def put_api_key(self, key: ApiKey) -> None:
-        self._put({"pk": f"APIKEY#{key.lookup}", "sk": f"KEY#{key.key_id}", **dump(key)}, IS_NEW)
+        self._put({"pk": API_KEYS, "sk": f"KEY#{key.key_id}", **dump(key)}, IS_NEW)
+        self._put({"pk": f"APIKEY#{key.lookup}", "sk": f"KEY#{key.key_id}", "key_id": key.key_id})
 
     def find_api_keys(self, lookup: str) -> list[ApiKey]:
         out = self.client.query(
             TableName=self.table, KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues=_to_item({":pk": f"APIKEY#{lookup}"}), ConsistentRead=True,
         )
-        return [load(ApiKey, _from_item(i)) for i in out.get("Items", [])]
+        keys = (self.get_api_key(str(_from_item(i)["key_id"])) for i in out.get("Items", []))
+        return [k for k in keys if k is not None]
+
+    def get_api_key(self, key_id: str) -> ApiKey | None:
+        item = self._get(API_KEYS, f"KEY#{key_id}")
+        return load(ApiKey, item) if item else None
+
+    def list_api_keys(self) -> list[ApiKey]:
+        keys: list[ApiKey] = []
+        start = None
+        while True:
+            kwargs: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "pk = :pk",
+                                      "ExpressionAttributeValues": _to_item({":pk": API_KEYS}),
+                                      "ConsistentRead": True}
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            out = self.client.query(**kwargs)
+            keys += [load(ApiKey, _from_item(i)) for i in out.get("Items", [])]
+            start = out.get("LastEvaluatedKey")
+            if not start:
+                return keys
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
+        key = self.get_api_key(key_id)
+        if key is None:
+            return None
+        if key.revoked_at is not None:
+            return key
+        new = self._update(API_KEYS, f"KEY#{key_id}", set_={"revoked_at": at}, condition=EXISTS,
+                           return_values="ALL_NEW")
+        return load(ApiKey, new)
+
+    # Auth-flow sessions -------------------------------------------------------------------------------
+    def put_auth_session(self, session: AuthSession) -> None:
+        self._put({"pk": f"AUTH#{session.token_hash}", "sk": "SESSION",
+                   "ttl": int(session.expires_at.timestamp()), **dump(session)}, IS_NEW)
+
+    def get_auth_session(self, token_hash: str) -> AuthSession | None:
+        item = self._get(f"AUTH#{token_hash}", "SESSION")
+        return load(AuthSession, item) if item else None
+
+    def update_auth_session(self, token_hash: str, changes: Mapping[str, Any]) -> None:
+        set_, remove = self._split(changes)
+        self._update(f"AUTH#{token_hash}", "SESSION", set_=set_, remove=remove, condition=EXISTS)
 
     # Jobs ----------------------------------------------------------------------------------------
     def next_sequence(self, end_user_id: str) -> int:

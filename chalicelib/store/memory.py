@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from chalicelib.jobs.models import ApiKey, EndUser, Job, Lease, QbwcSession
+from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, Job, Lease, QbwcSession
 from chalicelib.jobs.ports import StoreConflict
 from chalicelib.jobs.states import JobStatus
 
@@ -22,7 +22,8 @@ class MemoryStore:
         self._lock = threading.RLock()
         self.users: dict[str, EndUser] = {}
         self.sequences: dict[str, int] = {}
-        self.keys: dict[str, list[ApiKey]] = {}
+        self.api_keys: dict[str, ApiKey] = {}
+        self.auth_sessions: dict[str, AuthSession] = {}
         self.jobs: dict[tuple[str, int], Job] = {}
         self.job_index: dict[str, tuple[str, int]] = {}
         self.leases: dict[str, Lease] = {}
@@ -45,10 +46,38 @@ class MemoryStore:
 
     def put_api_key(self, key: ApiKey) -> None:
         with self._lock:
-            self.keys.setdefault(key.lookup, []).append(key)
+            if key.key_id in self.api_keys:
+                raise StoreConflict("api key exists", self.api_keys[key.key_id])
+            self.api_keys[key.key_id] = key
 
     def find_api_keys(self, lookup: str) -> list[ApiKey]:
-        return list(self.keys.get(lookup, []))
+        return [k for k in self.api_keys.values() if k.lookup == lookup]
+
+    def get_api_key(self, key_id: str) -> ApiKey | None:
+        return self.api_keys.get(key_id)
+
+    def list_api_keys(self) -> list[ApiKey]:
+        return sorted(self.api_keys.values(), key=lambda k: k.key_id)
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
+        with self._lock:
+            key = self.api_keys.get(key_id)
+            if key is None:
+                return None
+            if key.revoked_at is None:
+                key = self.api_keys[key_id] = dataclasses.replace(key, revoked_at=at)
+            return key
+
+    def put_auth_session(self, session: AuthSession) -> None:
+        with self._lock:
+            self.auth_sessions[session.token_hash] = session
+
+    def get_auth_session(self, token_hash: str) -> AuthSession | None:
+        return self.auth_sessions.get(token_hash)
+
+    def update_auth_session(self, token_hash: str, changes: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.auth_sessions[token_hash] = dataclasses.replace(self.auth_sessions[token_hash], **changes)
 
     def next_sequence(self, end_user_id: str) -> int:
         with self._lock:
