@@ -20,7 +20,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed $(VENV)/.editable
+
+# The project itself, editable, without dependencies: the `qbdgw` command (cli/).
+$(VENV)/.editable: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
 
 ## Start the embedded AWS emulator, the gateway on http://127.0.0.1:8000 and the demo (Ctrl-C stops all).
 run: $(VENV)/.installed

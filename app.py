@@ -1,8 +1,9 @@
 """qbd-gateway's Chalice app: wiring only. Each handler is parse → service → render.
 
 Routes: the Web Connector's SOAP endpoint (``/qbwc``), the AppSupport page, the SaaS REST API
-(``/v1/...``), liveness (``/health``); an SQS ingress handler; a scheduled re-publisher of results
-whose first publish failed. Services are built on first use by :mod:`chalicelib.wiring`.
+(``/v1/...``), the bookkeeper's auth-flow pages (``/connect/{token}``), liveness (``/health``); an
+SQS ingress handler; a scheduled re-publisher of results whose first publish failed. Services are built on
+first use by :mod:`chalicelib.wiring`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from typing import Any
 
 from chalice.app import Chalice, Rate, Request, Response
 
-from chalicelib.api.bodies import CreateEndUser, EnqueueJob
+from chalicelib.api.authflow import AuthFlowService, CreateAuthSession
+from chalicelib.api.authflow_pages import connect_response, qwc_response, status_response
+from chalicelib.api.bodies import CreateEndUser, EnqueueJob, idempotency_key
 from chalicelib.api.http import base_url, endpoint, json_response, parse_body
 from chalicelib.api.ingress import DeadLetters, IngressRecord, handle_batch
+from chalicelib.api.openapi import openapi_document
 from chalicelib.api.pages import support_page
 from chalicelib.api.soap import handle_soap, wsdl_response
 from chalicelib.errors import error
@@ -74,18 +78,23 @@ def health() -> Response:
     return json_response(200, {"status": "ok", "version": services().settings.server_version})
 
 
+@app.route("/v1/openapi.json", methods=["GET"])
+@rest
+def openapi_json() -> Response:
+    """The OpenAPI 3.1 document of this API (no API key needed: it holds no secret)."""
+    return json_response(200, openapi_document(app.routes))
+
+
 # SaaS REST API --------------------------------------------------------------------------------------------
 @app.route("/v1/end-users", methods=["POST"])
 @rest
 def create_end_user() -> Response:
     _authorize()
     body = parse_body(CreateEndUser, _body())
+    key = idempotency_key(_request().headers.get("idempotency-key"))
     svc = services()
-    user, password = svc.end_users.create(body)
-    view = svc.end_users.view(user, base_url(_request(), svc.settings))
-    return json_response(201, {**{k: view[k] for k in ("id", "company_name", "source_id", "qbwc_username",
-                                                        "qwc_url", "created_at")},
-                               "qbwc_password": password})
+    created, new = svc.end_users.create_once(body, base_url(_request(), svc.settings), key)
+    return json_response(201 if new else 200, created.model_dump(mode="json"))
 
 
 @app.route("/v1/end-users/{end_user_id}", methods=["GET"])
@@ -115,7 +124,7 @@ def get_qwc(end_user_id: str) -> Response:
 def enqueue_job(end_user_id: str) -> Response:
     _authorize()
     body = parse_body(EnqueueJob, _body())
-    key = _request().headers.get("idempotency-key")
+    key = idempotency_key(_request().headers.get("idempotency-key"))
     job, created = services().queue.enqueue(end_user_id, body.qbxml, source="rest",
                                             deadline_seconds=body.deadline_seconds, idempotency_key=key,
                                             fail_if_offline=body.fail_if_offline)
@@ -140,6 +149,34 @@ def get_job(job_id: str) -> Response:
     if job is None:
         raise error("job_not_found", f"job {job_id!r} does not exist")
     return json_response(200, job_view(job))
+
+
+@app.route("/v1/auth-sessions", methods=["POST"])
+@rest
+def create_auth_session() -> Response:
+    _authorize()
+    body = parse_body(CreateAuthSession, _body())
+    svc = services()
+    return json_response(201, AuthFlowService.from_services(svc).create(body, base_url(_request(), svc.settings)))
+
+
+# Auth-flow pages (no API key: the link's token is the capability) ------------------------------------------
+@app.route("/connect/{token}", methods=["GET"])
+def auth_flow_page(token: str) -> Response:
+    svc = services()
+    return connect_response(AuthFlowService.from_services(svc), token, base_url(_request(), svc.settings))
+
+
+@app.route("/connect/{token}/qwc", methods=["GET"])
+def auth_flow_qwc(token: str) -> Response:
+    svc = services()
+    return qwc_response(AuthFlowService.from_services(svc), token, base_url(_request(), svc.settings))
+
+
+@app.route("/connect/{token}/status", methods=["GET"])
+@rest
+def auth_flow_status(token: str) -> Response:
+    return status_response(AuthFlowService.from_services(services()), token)
 
 
 # Events ---------------------------------------------------------------------------------------------------

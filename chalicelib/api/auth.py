@@ -4,6 +4,10 @@ A key record is found by a short, non-secret bucket id (32 bits of the key's SHA
 verified with scrypt. Because scrypt is slow on purpose, a verified key is remembered in process
 memory for ``cache_seconds`` — by its SHA-256, never in clear — and while remembered, each request
 still reads the key's record once, so a revoked key stops working at once on every Lambda.
+
+Keys are an operator's tool (``qbdgw api-keys create|list|revoke`` talk to the table directly):
+:meth:`ApiKeyAuthenticator.create` returns the clear key once; :func:`key_view` is what a listing
+shows — id, name, prefix and dates, never the hash.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.errors import error
 from chalicelib.jobs.models import ApiKey
 from chalicelib.jobs.ports import Clock, Store
+from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import api_key_lookup, hash_secret, new_api_key, verify_secret
 
 
@@ -60,3 +66,20 @@ class ApiKeyAuthenticator:
                         name=name, created_at=self.clock(), prefix=clear[:12])
         self.store.put_api_key(record)
         return record, clear
+
+    def list_keys(self) -> list[ApiKey]:
+        """Every key, oldest first (revoked ones included)."""
+        return sorted(self.store.list_api_keys(), key=lambda k: (k.created_at, k.key_id))
+
+    def revoke(self, key_id: str) -> ApiKey | None:
+        """Revoke a key now (idempotent); None when there is no such key.
+
+        Takes effect on the very next request, on every process: cached keys are re-read per request.
+        """
+        return self.store.revoke_api_key(key_id, self.clock())
+
+
+def key_view(key: ApiKey) -> dict[str, Any]:
+    """What an operator sees of a key: never the clear key nor its hash."""
+    return {"key_id": key.key_id, "name": key.name, "prefix": key.prefix,
+            "created_at": iso(key.created_at), "revoked_at": iso(key.revoked_at)}

@@ -1,8 +1,12 @@
-"""Typed, frozen REST request bodies (pydantic). Unknown fields are refused, not ignored."""
+"""Typed, frozen REST bodies (pydantic): requests (unknown fields refused, not ignored) and responses."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.errors import error
 
 
 class _Body(BaseModel):
@@ -28,3 +32,155 @@ class IngressMessage(_Body):
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
     fail_if_offline: bool = False
+
+
+IDEMPOTENCY_KEY_MAX = 200
+_KEY_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F))
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]([ -~]*[!-~])?$"
+
+
+def idempotency_key(value: str | None) -> str | None:
+    """The ``Idempotency-Key`` header: absent, or 1 to 200 printable ASCII characters (else a 400)."""
+    if value is None:
+        return None
+    if not 1 <= len(value) <= IDEMPOTENCY_KEY_MAX or not set(value) <= _KEY_CHARS or value != value.strip():
+        raise error("invalid_request",
+                    f"the Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters "
+                    "(letters, digits, punctuation, inner spaces)")
+    return value
+
+class CreateAuthSession(_Body):
+    """``POST /v1/auth-sessions``: a link that walks a bookkeeper through connecting a company file."""
+
+    end_user_id: str = Field(min_length=1, max_length=100)
+    link_expiry_minutes: int = Field(default=30, ge=15, le=10080)
+    redirect_url: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+# Responses --------------------------------------------------------------------------------------------------
+# What the REST API answers. The OpenAPI document (chalicelib/api/openapi.py) is generated from these
+# models and the Python SDK (sdk/qbd_gateway_sdk/models.py) mirrors them; a test keeps the two in step.
+# Unknown fields are allowed in responses so that adding a field is not a breaking change.
+
+EndUserStatus = Literal["awaiting_setup", "connected", "degraded", "offline"]
+JobStatusName = Literal["queued", "in_flight", "succeeded", "failed", "expired", "cancelled", "in_doubt"]
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class ErrorObject(_Response):
+    """An error: in the REST envelope, on a job, on an end-user (``last_error``) and in SQS results."""
+
+    type: str
+    code: str
+    message: str
+    user_facing_message: str
+    http_status: int
+    integration_code: str | None = None
+    retryable: bool = False
+    guide: str | None = None
+    request_id: str | None = None
+
+
+class ErrorEnvelope(_Response):
+    """Every REST error: ``{"error": {...}}`` with the HTTP status of ``error.http_status``."""
+
+    error: ErrorObject
+
+
+class EndUserCreated(_Response):
+    """``POST /v1/end-users``: 201, or 200 with the very same body for a replayed Idempotency-Key."""
+
+    id: str
+    company_name: str
+    source_id: str | None
+    qbwc_username: str
+    qbwc_password: str = Field(description="The Web Connector password: shown only in this answer.")
+    qwc_url: str
+    created_at: str
+
+
+class EndUserView(_Response):
+    """``GET /v1/end-users/{id}``."""
+
+    id: str
+    company_name: str
+    source_id: str | None
+    qbwc_username: str
+    status: EndUserStatus
+    company_file: str | None
+    qbxml_version: str | None
+    quickbooks_product: str | None
+    quickbooks_company_name: str | None
+    last_heartbeat_at: str | None
+    last_successful_sync_at: str | None
+    last_error: ErrorObject | None
+    poll_seconds: int
+    qwc_url: str
+    created_at: str
+
+
+class JobAccepted(_Response):
+    """``POST /v1/end-users/{id}/jobs``: 202, or 200 with the same job for a replayed Idempotency-Key."""
+
+    id: str
+    end_user_id: str
+    status: JobStatusName
+    enqueued_at: str
+
+
+class JobView(_Response):
+    """``GET /v1/jobs/{id}``."""
+
+    id: str
+    end_user_id: str
+    status: JobStatusName
+    request_names: list[str]
+    response_qbxml: str | None
+    error: ErrorObject | None
+    enqueued_at: str
+    started_at: str | None
+    completed_at: str | None
+    deadline_at: str | None
+    attempts: int
+
+
+class HealthCheckOk(_Response):
+    """``POST /v1/end-users/{id}/health-check``: QuickBooks answered a CompanyQuery."""
+
+    status: Literal["ok"]
+    duration_ms: int
+    company_name: str | None
+    qbxml_version: str | None
+    job_id: str
+
+
+class Liveness(_Response):
+    """``GET /health``."""
+
+    status: Literal["ok"]
+    version: str
+
+
+class AuthSessionCreated(_Response):
+    """``POST /v1/auth-sessions``: the link to send the bookkeeper."""
+
+    id: str
+    end_user_id: str
+    auth_flow_url: str
+    expires_at: str
+
+
+class ResultMessage(_Response):
+    """A message on the SQS results queue (schema version 1); deduplicate by ``job_id``."""
+
+    schema_version: int
+    job_id: str
+    end_user_id: str
+    status: JobStatusName
+    response_qbxml: str | None
+    error: ErrorObject | None
+    enqueued_at: str | None
+    completed_at: str | None

@@ -2,24 +2,33 @@
 
 An end-user is one company file of one of the SaaS's customers. Creating one generates the Web
 Connector password (returned once, stored only as a scrypt hash) and a FileID GUID for the
-``.qwc``. Its ``status`` is derived, never stored (:mod:`chalicelib.jobs.connection`).
+``.qwc``. With an ``Idempotency-Key`` the first answer (password included) is also kept in the key's
+record for the idempotency window (24 h, then deleted by TTL) so that a retry gets exactly that answer.
+Its ``status`` is derived, never stored (:mod:`chalicelib.jobs.connection`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.api.bodies import CreateEndUser
+from chalicelib.api.bodies import CreateEndUser, EndUserCreated
 from chalicelib.config import Settings
 from chalicelib.errors import error
 from chalicelib.jobs.connection import status_of
 from chalicelib.jobs.models import EndUser
-from chalicelib.jobs.ports import Clock, Store
+from chalicelib.jobs.ports import Clock, Store, StoreConflict
+from chalicelib.jobs.queue import IDEMPOTENCY_WINDOW
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import hash_secret, new_id, new_password
 from chalicelib.qbwc.qwc import QwcSpec, build_qwc, qwc_filename
+
+END_USER_SCOPE = "end-users"
+"""The idempotency scope of ``POST /v1/end-users`` (keys of jobs are scoped by their end-user)."""
 
 
 class EndUserService:
@@ -30,6 +39,45 @@ class EndUserService:
 
     def create(self, body: CreateEndUser) -> tuple[EndUser, str]:
         """A new end-user and its Web Connector password (clear text, to be shown once)."""
+        user, password = self._new(body)
+        self.store.put_end_user(user)
+        return user, password
+
+    def create_once(
+        self, body: CreateEndUser, base_url: str, idempotency_key: str | None
+    ) -> tuple[EndUserCreated, bool]:
+        """``POST /v1/end-users``: the answer and whether it is new (False: an Idempotency-Key replay).
+
+        With a key, the whole answer (password included) is written to the key's record *before* the
+        end-user, in one conditional write: whoever wins that write decides the end-user, every other
+        request with the same key and body gets the winner's answer, and a different body is refused
+        (``idempotency_key_reused``). A replay that finds the record but no end-user (the first request
+        died between its two writes, or is still between them) writes the end-user from the record;
+        the end-user write is itself conditional, so exactly one is ever stored.
+        """
+        user, password = self._new(body)
+        created = self._created(user, password, base_url)
+        if not idempotency_key:
+            self.store.put_end_user(user)
+            return created, True
+        body_hash = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+        now = self.clock()
+        existing = self.store.claim_idempotency_record(
+            END_USER_SCOPE, idempotency_key, user.id, body_hash, now + IDEMPOTENCY_WINDOW,
+            created.model_dump(mode="json"), now=now,
+        )
+        if existing is None:
+            self._put_once(user)
+            return created, True
+        if existing.body_hash != body_hash or existing.response is None:
+            raise error("idempotency_key_reused",
+                        f"Idempotency-Key {idempotency_key!r} was used for a different request")
+        original = EndUserCreated.model_validate(existing.response)
+        if self.store.get_end_user(original.id) is None:
+            self._put_once(self._from_answer(original))
+        return original, False
+
+    def _new(self, body: CreateEndUser) -> tuple[EndUser, str]:
         now = self.clock()
         end_user_id = new_id("eu", int(now.timestamp() * 1000))
         password = new_password()
@@ -43,8 +91,27 @@ class EndUserService:
             created_at=now,
             poll_seconds=self.settings.qwc_poll_seconds,
         )
-        self.store.put_end_user(user)
         return user, password
+
+    def _created(self, user: EndUser, password: str, base_url: str) -> EndUserCreated:
+        return EndUserCreated(
+            id=user.id, company_name=user.company_name, source_id=user.source_id,
+            qbwc_username=user.qbwc_username, qbwc_password=password,
+            qwc_url=f"{base_url}/v1/end-users/{user.id}/qwc", created_at=iso(user.created_at) or "",
+        )
+
+    def _from_answer(self, answer: EndUserCreated) -> EndUser:
+        """The end-user an idempotency record promised, for a first request that never wrote it."""
+        return EndUser(
+            id=answer.id, company_name=answer.company_name, source_id=answer.source_id,
+            qbwc_username=answer.qbwc_username, password_hash=hash_secret(answer.qbwc_password),
+            file_id=uuid.uuid4(), created_at=datetime.fromisoformat(answer.created_at),
+            poll_seconds=self.settings.qwc_poll_seconds,
+        )
+
+    def _put_once(self, user: EndUser) -> None:
+        with contextlib.suppress(StoreConflict):  # a concurrent replay of the same key wrote it first
+            self.store.put_end_user(user)
 
     def get(self, end_user_id: str) -> EndUser:
         user = self.store.get_end_user(end_user_id)

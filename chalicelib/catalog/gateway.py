@@ -72,6 +72,19 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         guide="integration-problem", description="No REST route matches the method and path.",
     ),
     ErrorSpec(
+        "auth_link_not_found", "invalid_request_error", 404,
+        "This connection link is not valid. Check that the whole link was copied, or ask the application "
+        "for a new one.",
+        guide="set-up-connection", description="No auth-flow session has this link token.",
+    ),
+    ErrorSpec(
+        "auth_link_expired", "invalid_request_error", 410,
+        "This connection link has expired or was replaced by a newer one. Ask the application for a new link.",
+        guide="set-up-connection",
+        description="The auth-flow session's link passed its expiry, or a newer link for the end-user "
+                    "replaced its Web Connector password.",
+    ),
+    ErrorSpec(
         "idempotency_key_reused", "invalid_request_error", 409,
         "This action was already submitted with different data. Refresh the page and try again.",
         guide="integration-problem", description="The Idempotency-Key was used before with another body.",

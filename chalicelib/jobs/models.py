@@ -70,6 +70,8 @@ class AuthSession:
     redirect_url: str | None = None
     viewed_at: datetime | None = None
     connected_at: datetime | None = None
+    check_job_id: str | None = None  # the health check the page is waiting on (it outlives one status call)
+    check_job_seq: int | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ any store whose conditional writes are atomic.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -28,6 +29,16 @@ class StoreConflict(Exception):
     def __init__(self, message: str, current: Any = None) -> None:
         super().__init__(message)
         self.current = current
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """What an Idempotency-Key was first used for: the target it created, the body's hash, the answer."""
+
+    target_id: str
+    body_hash: str
+    response: Mapping[str, Any] | None = None
+    expires_at: datetime | None = None
 
 
 class Store(Protocol):
@@ -94,6 +105,17 @@ class Store(Protocol):
         """Record key → job; return the existing (job_id, body_hash) when the key was used already."""
         ...
 
+    def claim_idempotency_record(
+        self, scope: str, key: str, target_id: str, body_hash: str, expires_at: datetime,
+        response: Mapping[str, Any] | None = None, *, now: datetime | None = None,
+    ) -> IdempotencyRecord | None:
+        """Record ``key`` in ``scope`` → ``target_id`` (and the answer to replay), in one conditional write.
+
+        Returns None when this call claimed the key, else the live record that holds it. A record
+        whose ``expires_at`` is before ``now`` counts as absent (DynamoDB's TTL deletes lazily).
+        """
+        ...
+
     # The company file's lease ------------------------------------------------------------------------
     def acquire_lease(self, end_user_id: str, holder: str, now: datetime, expires_at: datetime) -> Lease:
         """Take the lease if it is free, expired, or already ours. Returns the lease as it was before.
@@ -110,6 +132,11 @@ class Store(Protocol):
     def put_session(self, session: QbwcSession) -> None: ...
     def get_session(self, ticket_hash: str) -> QbwcSession | None: ...
     def update_session(self, ticket_hash: str, changes: Mapping[str, Any]) -> None: ...
+
+    # Listing end-users (operator CLI) ---------------------------------------------------------------
+    def list_end_users(self, limit: int = 50, start: str | None = None) -> tuple[list[EndUser], str | None]:
+        """A page of end-users in id (creation) order after ``start``, and the next page's cursor (or None)."""
+        ...
 
 
 class ResultPublisher(Protocol):

@@ -112,6 +112,7 @@ class JobQueue:
         deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else (
             now + self.default_deadline if self.default_deadline else None)
         job_id = new_id("job", int(now.timestamp() * 1000))
+        agreed_seq: int | None = None
         if idempotency_key:
             body_hash = hashlib.sha256(f"{deadline_seconds}|{qbxml}".encode()).hexdigest()
             existing = self.store.claim_idempotency_key(
@@ -127,11 +128,18 @@ class JobQueue:
                 previous = self.store.get_job(existing_id)
                 if previous is not None:
                     return previous, False
-                job_id = existing_id  # the first attempt died between key and job: finish it
+                job_id = existing_id  # the first attempt died, or is still writing: write it, once
         try:
             seq = self.store.next_sequence(end_user_id)
         except KeyError as exc:
             raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist") from exc
+        if idempotency_key:
+            # Every request writing this key's job agrees on one sequence number (one conditional write),
+            # and the job item at that number is written only if new: one job, whoever gets there first.
+            agreed = self.store.claim_idempotency_record(
+                f"{end_user_id}#seq", idempotency_key, str(seq), job_id, now + IDEMPOTENCY_WINDOW, now=now)
+            agreed_seq = seq if agreed is None else int(agreed.target_id)
+            seq = agreed_seq
         job = Job(
             id=job_id,
             end_user_id=end_user_id,
@@ -146,7 +154,15 @@ class JobQueue:
             deadline_at=deadline,
             idempotency_key=idempotency_key,
         )
-        self.store.put_job(job)
+        try:
+            self.store.put_job(job)
+        except StoreConflict:
+            if agreed_seq is None:
+                raise
+            written = self.store.get_job_at(end_user_id, agreed_seq)
+            if written is None or written.id != job_id:
+                raise
+            return written, False  # a concurrent retry of the same key wrote it first
         log.info("job accepted", extra={"job_id": job.id, "end_user_id": end_user_id, "seq": seq,
                                         "requests": list(requests.names), "source": source})
         return job, True

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, Job, Lease, QbwcSession
-from chalicelib.jobs.ports import StoreConflict
+from chalicelib.jobs.ports import IdempotencyRecord, StoreConflict
 from chalicelib.jobs.states import JobStatus
 from chalicelib.store.items import dump, dump_value, end_user_pk, job_sk, load
 
@@ -28,10 +29,12 @@ IS_NEW = "attribute_not_exists(pk)"
 EXISTS = "attribute_exists(pk)"
 LEASE_IS_FREE_OR_OURS = "attribute_not_exists(holder) OR holder = :holder OR expires_epoch_ms < :now_ms"
 LEASE_IS_OURS = "holder = :holder"
+KEY_IS_FREE_OR_EXPIRED = "attribute_not_exists(pk) OR #ttl < :now"
 
 QUEUE_INDEX = "queue"
 JOB_ID_INDEX = "by_job_id"
 API_KEYS = "APIKEYS"
+END_USERS = "ENDUSERS"  # registry of end-user ids: list_end_users reads it without a Scan
 OUTBOX_INDEX = "outbox"
 OUTBOX = "OUTBOX"
 DEADLINE_INDEX = "deadlines"
@@ -156,6 +159,7 @@ class DynamoStore:
     # End-users and API keys ----------------------------------------------------------------------
     def put_end_user(self, user: EndUser) -> None:
         self._put({"pk": end_user_pk(user.id), "sk": "PROFILE", "next_seq": 0, **dump(user)}, IS_NEW)
+        self._put({"pk": END_USERS, "sk": f"EU#{user.id}", "end_user_id": user.id})  # listable registry
 
     def get_end_user(self, end_user_id: str) -> EndUser | None:
         item = self._get(end_user_pk(end_user_id), "PROFILE")
@@ -381,6 +385,39 @@ class DynamoStore:
             return str(item.get("target_job_id", job_id)), str(item.get("body_hash", ""))
         return None
 
+    def claim_idempotency_record(
+        self, scope: str, key: str, target_id: str, body_hash: str, expires_at: datetime,
+        response: Mapping[str, Any] | None = None, *, now: datetime | None = None,
+    ) -> IdempotencyRecord | None:
+        # One item per (scope, key) in its own partition; the answer is kept as JSON text (any shape).
+        keys = {"pk": f"IDEM#{scope}#{key}", "sk": "IDEM"}
+        item: dict[str, Any] = {**keys, "target_id": target_id, "body_hash": body_hash,
+                                "ttl": int(expires_at.timestamp())}
+        if response is not None:
+            item["response_json"] = json.dumps(response, ensure_ascii=False, sort_keys=True)
+        now_s = int((now or datetime.now(UTC)).timestamp())
+        try:
+            self.client.put_item(
+                TableName=self.table, Item=_to_item(item), ConditionExpression=KEY_IS_FREE_OR_EXPIRED,
+                ExpressionAttributeNames={"#ttl": "ttl"}, ExpressionAttributeValues=_to_item({":now": now_s}),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if not _failed_condition(exc):
+                raise
+            old = exc.response.get("Item")
+            current = _from_item(old) if old else self._get(keys["pk"], keys["sk"])
+            if current is None:  # expired and deleted between the write and the read: claim again
+                return self.claim_idempotency_record(scope, key, target_id, body_hash, expires_at, response,
+                                                     now=now)
+            text = current.get("response_json")
+            return IdempotencyRecord(
+                target_id=str(current["target_id"]), body_hash=str(current["body_hash"]),
+                response=json.loads(str(text)) if text else None,
+                expires_at=datetime.fromtimestamp(int(current["ttl"]), UTC) if "ttl" in current else None,
+            )
+        return None
+
     # Lease -----------------------------------------------------------------------------------------
     def _lease(self, end_user_id: str, item: Mapping[str, Any] | None) -> Lease:
         item = item or {}
@@ -449,3 +486,20 @@ class DynamoStore:
     def update_session(self, ticket_hash: str, changes: Mapping[str, Any]) -> None:
         set_, remove = self._split(changes)
         self._update(f"TICKET#{ticket_hash}", "SESSION", set_=set_, remove=remove, condition=EXISTS)
+
+    # Listing end-users (operator CLI) ---------------------------------------------------------------
+    def list_end_users(self, limit: int = 50, start: str | None = None) -> tuple[list[EndUser], str | None]:
+        """A page of end-users in id (creation) order after ``start``, and the cursor of the next page.
+
+        Reads the ``ENDUSERS`` registry partition (one pointer item per end-user, written by
+        :meth:`put_end_user`), then each profile: never a Scan.
+        """
+        kwargs: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "pk = :pk",
+                                  "ExpressionAttributeValues": _to_item({":pk": END_USERS}),
+                                  "ConsistentRead": True, "Limit": max(1, limit)}
+        if start:
+            kwargs["ExclusiveStartKey"] = _to_item({"pk": END_USERS, "sk": f"EU#{start}"})
+        out = self.client.query(**kwargs)
+        ids = [str(_from_item(i)["end_user_id"]) for i in out.get("Items", [])]
+        users = [u for u in (self.get_end_user(i) for i in ids) if u is not None]
+        return users, (ids[-1] if out.get("LastEvaluatedKey") and ids else None)

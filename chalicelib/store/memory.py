@@ -6,6 +6,7 @@ and applied under one lock — but records are kept as the frozen models themsel
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import threading
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, Job, Lease, QbwcSession
-from chalicelib.jobs.ports import StoreConflict
+from chalicelib.jobs.ports import IdempotencyRecord, StoreConflict
 from chalicelib.jobs.states import JobStatus
 
 
@@ -29,6 +30,7 @@ class MemoryStore:
         self.leases: dict[str, Lease] = {}
         self.sessions: dict[str, QbwcSession] = {}
         self.idempotency: dict[tuple[str, str], tuple[str, str]] = {}
+        self.idempotency_records: dict[tuple[str, str], IdempotencyRecord] = {}
 
     def put_end_user(self, user: EndUser) -> None:
         with self._lock:
@@ -160,6 +162,19 @@ class MemoryStore:
             self.idempotency[(end_user_id, key)] = (job_id, body_hash)
             return None
 
+    def claim_idempotency_record(
+        self, scope: str, key: str, target_id: str, body_hash: str, expires_at: datetime,
+        response: Mapping[str, Any] | None = None, *, now: datetime | None = None,
+    ) -> IdempotencyRecord | None:
+        with self._lock:
+            existing = self.idempotency_records.get((scope, key))
+            live = existing is not None and (existing.expires_at is None or now is None or existing.expires_at >= now)
+            if existing is not None and live:
+                return existing
+            self.idempotency_records[(scope, key)] = IdempotencyRecord(
+                target_id, body_hash, copy.deepcopy(dict(response)) if response is not None else None, expires_at)
+            return None
+
     def acquire_lease(self, end_user_id: str, holder: str, now: datetime, expires_at: datetime) -> Lease:
         with self._lock:
             old = self.leases.get(end_user_id) or Lease(end_user_id, None, None, None, None)
@@ -201,3 +216,11 @@ class MemoryStore:
     def update_session(self, ticket_hash: str, changes: Mapping[str, Any]) -> None:
         with self._lock:
             self.sessions[ticket_hash] = dataclasses.replace(self.sessions[ticket_hash], **changes)
+
+    # Listing end-users (operator CLI) ---------------------------------------------------------------
+    def list_end_users(self, limit: int = 50, start: str | None = None) -> tuple[list[EndUser], str | None]:
+        """A page of end-users in id (creation) order after ``start``, and the cursor of the next page."""
+        with self._lock:
+            ids = sorted(i for i in self.users if start is None or i > start)
+            page = ids[: max(1, limit)]
+            return [self.users[i] for i in page], (page[-1] if len(ids) > len(page) else None)

@@ -1,0 +1,279 @@
+"""The auth flow: a single-purpose, expiring link that walks a bookkeeper through connecting QuickBooks.
+
+The SaaS calls ``POST /v1/auth-sessions`` for one end-user and sends the returned ``auth_flow_url``
+to its customer. Creating a session
+
+* draws a link token (256 random bits); the store keeps only its SHA-256 (:class:`AuthSession`),
+  so a leaked table does not leak live links;
+* gives the end-user a NEW Web Connector password: the old one exists only as a scrypt hash, and the
+  bookkeeper has to type one into the Web Connector. The clear password stays on the auth session
+  until the link expires (DynamoDB deletes the item by TTL) and is shown only on the page of a live,
+  unexpired link — and only while it is the end-user's current password: a newer link replaces it,
+  and the older link then shows the "expired" page.
+
+The page (``GET /connect/{token}``, :mod:`chalicelib.api.authflow_pages`) polls
+``GET /connect/{token}/status``, whose answer :meth:`AuthFlowService.progress` decides without waiting
+on anything (each call is a few reads), so it fits any API Gateway timeout::
+
+    waiting (web_connector)   the Web Connector has not called since the link was created
+       │ it calls (authenticate)
+       ▼
+    waiting (quickbooks)      a real health check (CompanyQueryRq, ahead of the queue) is enqueued
+       │                      once and remembered on the session; the Web Connector picks it up
+       ├── QuickBooks answered ──────────────────────► connected (company name), connected_at set
+       └── wrong password / connection error / ─────► failed: the error's user_facing_message and
+           Web Connector stopped calling                the step to repeat; the next call of the Web
+                                                        Connector starts a new check
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.api.endusers import EndUserService
+from chalicelib.config import Settings
+from chalicelib.errors import GatewayError, error
+from chalicelib.jobs.connection import OFFLINE, status_of
+from chalicelib.jobs.health import error_from_dict
+from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, AuthSession, EndUser, Job
+from chalicelib.jobs.ports import Clock, Store
+from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE, JobQueue
+from chalicelib.jobs.results import iso
+from chalicelib.jobs.security import hash_secret, new_password, verify_secret
+from chalicelib.jobs.states import JobStatus
+from chalicelib.qbxml import company_query_request
+from chalicelib.qbxml.text import strip_declaration
+from chalicelib.safexml import UnsafeXmlError, parse_xml
+
+log = logging.getLogger(__name__)
+
+LINK_EXPIRY_MIN_MINUTES = 15
+LINK_EXPIRY_MAX_MINUTES = 7 * 24 * 60
+LINK_EXPIRY_DEFAULT_MINUTES = 30
+CHECK_DEADLINE_SECONDS = 15 * 60  # a page's health check waits this long for the Web Connector to pick it up
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+
+WAITING, CONNECTED, FAILED = "waiting", "connected", "failed"
+
+STEP_TITLES = {
+    1: "Use the computer that keeps the company file",
+    2: "Open QuickBooks as the integration's own user",
+    3: "Add the connection to the Web Connector",
+    4: "Enter the password and run the first update",
+    5: "Wait for the connection",
+}
+# Which step of the page a failure sends the bookkeeper back to, by the catalog's guide id.
+_STEP_BY_GUIDE = {
+    "set-up-connection": 1,
+    "quickbooks-installation": 1,
+    "authorize-application": 3,
+    "integrated-app-permissions": 3,
+    "update-web-connector": 3,
+    "web-connector-password": 4,
+    "web-connector-not-polling": 4,
+}
+_DEFAULT_STEP = 2  # QuickBooks closed, a dialog, the wrong file, another user signed in…
+
+
+class CreateAuthSession(BaseModel):
+    """``POST /v1/auth-sessions`` body. Unknown fields are refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    end_user_id: str = Field(min_length=1, max_length=100)
+    link_expiry_minutes: int = Field(default=LINK_EXPIRY_DEFAULT_MINUTES, ge=LINK_EXPIRY_MIN_MINUTES,
+                                     le=LINK_EXPIRY_MAX_MINUTES)
+    redirect_url: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @field_validator("redirect_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+            raise ValueError("must be an absolute http or https URL")
+        return value
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def public_id(session: AuthSession) -> str:
+    """A non-secret id for the session: a prefix of the token's hash (the token cannot be derived from it)."""
+    return f"as_{session.token_hash[:24]}"
+
+
+def step_for(err: GatewayError) -> int:
+    return _STEP_BY_GUIDE.get(err.spec.guide, _DEFAULT_STEP)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the page shows in its progress box (also the JSON of the status route)."""
+
+    state: str
+    phase: str = ""  # while waiting: "web_connector" (no call yet) or "quickbooks" (the check is running)
+    company_name: str | None = None
+    user_facing_message: str | None = None
+    code: str | None = None
+    step: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "phase": self.phase, "company_name": self.company_name,
+                "user_facing_message": self.user_facing_message, "code": self.code, "step": self.step,
+                "step_title": STEP_TITLES.get(self.step) if self.step else None}
+
+
+def _failed(err: GatewayError) -> Progress:
+    return Progress(FAILED, code=err.code, user_facing_message=err.user_facing_message, step=step_for(err))
+
+
+def company_name_of(response_qbxml: str | None) -> str | None:
+    """The ``CompanyName`` QuickBooks returned to the health check's CompanyQuery."""
+    if not response_qbxml:
+        return None
+    try:
+        name = parse_xml(strip_declaration(response_qbxml)).findtext(".//CompanyRet/CompanyName")
+    except (UnsafeXmlError, UnicodeError):
+        return None
+    return name.strip() if name else None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A live link, opened: its session, its end-user and the token (needed to build the page's URLs)."""
+
+    token: str
+    session: AuthSession
+    user: EndUser
+
+
+class AuthFlowService:
+    def __init__(self, store: Store, queue: JobQueue, end_users: EndUserService, settings: Settings,
+                 clock: Clock) -> None:
+        self.store = store
+        self.queue = queue
+        self.end_users = end_users
+        self.settings = settings
+        self.clock = clock
+
+    @classmethod
+    def from_services(cls, svc: Any) -> AuthFlowService:
+        """Built from :class:`chalicelib.wiring.Services` (cheap; per request)."""
+        return cls(svc.store, svc.queue, svc.end_users, svc.settings, svc.end_users.clock)
+
+    # The SaaS side ---------------------------------------------------------------------------------------
+    def create(self, body: CreateAuthSession, base_url: str) -> dict[str, Any]:
+        """A new link for an end-user; the end-user's Web Connector password is replaced by a new one."""
+        user = self.end_users.get(body.end_user_id)
+        now = self.clock()
+        token = secrets.token_urlsafe(32)
+        password = new_password()
+        session = AuthSession(
+            token_hash=token_hash(token), end_user_id=user.id, created_at=now,
+            expires_at=now + timedelta(minutes=body.link_expiry_minutes),
+            qbwc_password=password, redirect_url=body.redirect_url,
+        )
+        # The session first: should the password update fail, the link shows "replaced", and the
+        # Web Connector keeps its working password.
+        self.store.put_auth_session(session)
+        self.store.update_end_user(user.id, {"password_hash": hash_secret(password)})
+        log.info("auth session created", extra={"end_user_id": user.id, "auth_session_id": public_id(session)})
+        return {"id": public_id(session), "end_user_id": user.id,
+                "auth_flow_url": f"{base_url}/connect/{token}", "expires_at": iso(session.expires_at)}
+
+    # The bookkeeper's side ---------------------------------------------------------------------------------
+    def open(self, token: str) -> Link:
+        """The live link behind ``token``; raises ``auth_link_not_found`` or ``auth_link_expired``."""
+        if not _TOKEN.match(token or ""):
+            raise error("auth_link_not_found", "the link token is malformed")
+        session = self.store.get_auth_session(token_hash(token))
+        if session is None:
+            raise error("auth_link_not_found", "no auth session has this link token")
+        if self.clock() >= session.expires_at:  # TTL deletion is lazy: the expiry is checked here
+            raise error("auth_link_expired", f"the link expired at {iso(session.expires_at)}")
+        user = self.store.get_end_user(session.end_user_id)
+        if user is None:
+            raise error("auth_link_not_found", "the link's end-user no longer exists")
+        if not session.qbwc_password or not verify_secret(session.qbwc_password, user.password_hash):
+            raise error("auth_link_expired", "a newer link replaced this link's Web Connector password")
+        return Link(token, session, user)
+
+    def record_view(self, link: Link, what: str) -> None:
+        """Log a view of the page (never the token or the password); remember the first one."""
+        log.info("auth page viewed", extra={"end_user_id": link.user.id, "auth_session_id": public_id(link.session),
+                                            "view": what})
+        if link.session.viewed_at is None:
+            try:
+                self.store.update_auth_session(link.session.token_hash, {"viewed_at": self.clock()})
+            except Exception:  # a view is logged above; the record of it is not worth failing the page
+                log.warning("could not record the auth page view", extra={"end_user_id": link.user.id})
+
+    def progress(self, link: Link) -> Progress:
+        """Where the connection stands, decided from stored state; enqueues the health check when due."""
+        session, user = link.session, link.user
+        job = self._check_job(session)
+        if job is not None and job.status is JobStatus.SUCCEEDED:
+            if session.connected_at is None:
+                self.store.update_auth_session(session.token_hash, {"connected_at": self.clock()})
+                log.info("auth flow connected", extra={"end_user_id": user.id})
+            return Progress(CONNECTED, company_name=company_name_of(job.response_qbxml) or user.qb_company_name)
+        if session.connected_at is not None:  # the check job itself is gone (retention); the fact stays
+            return Progress(CONNECTED, company_name=user.qb_company_name)
+        heartbeat = user.last_heartbeat_at
+        if heartbeat is None or heartbeat < session.created_at:
+            return Progress(WAITING, phase="web_connector")
+        last = user.last_error or {}
+        occurred = str(last.get("occurred_at") or "")
+        if (last.get("code") == "bad_web_connector_password" and occurred >= (iso(session.created_at) or "")
+                and occurred >= (iso(heartbeat) or "")):  # its latest call was refused
+            return _failed(error_from_dict(last))
+        if job is not None and not job.status.is_terminal:
+            return self._running(job, user, last)
+        if job is not None:  # the last check failed: show it, and check again once the Web Connector calls again
+            failure = error_from_dict(job.error or {"code": "internal_error", "message": "health check failed"})
+            if job.completed_at is not None and heartbeat > job.completed_at:
+                self._start_check(session, user)
+            return _failed(failure)
+        self._start_check(session, user)
+        return Progress(WAITING, phase="quickbooks")
+
+    # Internals ---------------------------------------------------------------------------------------------
+    def _check_job(self, session: AuthSession) -> Job | None:
+        if session.check_job_seq is None:
+            return None
+        job = self.store.get_job_at(session.end_user_id, session.check_job_seq)
+        return job if job is not None and job.id == session.check_job_id else None
+
+    def _running(self, job: Job, user: EndUser, last: dict[str, Any]) -> Progress:
+        """A check not finished yet: fail at once on the connection error the Web Connector reported."""
+        if job.status is JobStatus.QUEUED:
+            reported = last.get("type") == "connection_error" and not last.get("retrying")
+            if reported and str(last.get("occurred_at") or "") >= (iso(job.enqueued_at) or ""):
+                err = error_from_dict(last)
+                self.queue.cancel_if_queued(job, err)
+                return _failed(err)
+            grace = timedelta(seconds=self.settings.offline_grace_seconds)
+            if status_of(user, self.clock(), grace) == OFFLINE:  # it called once, then stopped: say so
+                return _failed(error("web_connector_not_polling",
+                                     f"the Web Connector of end-user {user.id} stopped calling"))
+        return Progress(WAITING, phase="quickbooks")
+
+    def _start_check(self, session: AuthSession, user: EndUser) -> Job:
+        request = "".join(company_query_request().elements)
+        job, _ = self.queue.enqueue(user.id, request, source=HEALTH_CHECK_SOURCE, priority=PRIORITY_HEALTH_CHECK,
+                                    deadline_seconds=CHECK_DEADLINE_SECONDS)
+        self.store.update_auth_session(session.token_hash, {"check_job_id": job.id, "check_job_seq": job.seq})
+        log.info("auth flow health check enqueued", extra={"end_user_id": user.id, "job_id": job.id})
+        return job

@@ -1,0 +1,140 @@
+"""Typed request and response bodies of the qbd-gateway REST API and of its SQS result messages.
+
+They mirror the gateway's own models (``chalicelib/api/bodies.py``); a test in the gateway's
+repository compares the two so that they cannot drift. Responses accept unknown fields, so a gateway
+that adds a field does not break an older SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EndUserStatus = Literal["awaiting_setup", "connected", "degraded", "offline"]
+JobStatusName = Literal["queued", "in_flight", "succeeded", "failed", "expired", "cancelled", "in_doubt"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "expired", "cancelled"})
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+# Requests -------------------------------------------------------------------------------------------------
+class CreateEndUser(_Request):
+    company_name: str = Field(min_length=1, max_length=200)
+    source_id: str | None = Field(default=None, max_length=200)
+
+
+class EnqueueJob(_Request):
+    qbxml: str = Field(min_length=1)
+    deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
+    fail_if_offline: bool = False
+
+
+class CreateAuthSession(_Request):
+    end_user_id: str = Field(min_length=1, max_length=100)
+    link_expiry_minutes: int = Field(default=30, ge=15, le=10080)
+    redirect_url: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+# Responses ------------------------------------------------------------------------------------------------
+class ErrorObject(_Response):
+    type: str
+    code: str
+    message: str
+    user_facing_message: str
+    http_status: int
+    integration_code: str | None = None
+    retryable: bool = False
+    guide: str | None = None
+    request_id: str | None = None
+
+
+class ErrorEnvelope(_Response):
+    error: ErrorObject
+
+
+class EndUserCreated(_Response):
+    id: str
+    company_name: str
+    source_id: str | None
+    qbwc_username: str
+    qbwc_password: str
+    qwc_url: str
+    created_at: str
+
+
+class EndUserView(_Response):
+    id: str
+    company_name: str
+    source_id: str | None
+    qbwc_username: str
+    status: EndUserStatus
+    company_file: str | None
+    qbxml_version: str | None
+    quickbooks_product: str | None
+    quickbooks_company_name: str | None
+    last_heartbeat_at: str | None
+    last_successful_sync_at: str | None
+    last_error: ErrorObject | None
+    poll_seconds: int
+    qwc_url: str
+    created_at: str
+
+
+class JobAccepted(_Response):
+    id: str
+    end_user_id: str
+    status: JobStatusName
+    enqueued_at: str
+
+
+class JobView(_Response):
+    id: str
+    end_user_id: str
+    status: JobStatusName
+    request_names: list[str]
+    response_qbxml: str | None
+    error: ErrorObject | None
+    enqueued_at: str
+    started_at: str | None
+    completed_at: str | None
+    deadline_at: str | None
+    attempts: int
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class HealthCheckOk(_Response):
+    status: Literal["ok"]
+    duration_ms: int
+    company_name: str | None
+    qbxml_version: str | None
+    job_id: str
+
+
+class AuthSessionCreated(_Response):
+    id: str
+    end_user_id: str
+    auth_flow_url: str
+    expires_at: str
+
+
+class ResultMessage(_Response):
+    """One message of the SQS results queue (schema version 1)."""
+
+    schema_version: int
+    job_id: str
+    end_user_id: str
+    status: JobStatusName
+    response_qbxml: str | None
+    error: ErrorObject | None
+    enqueued_at: str | None
+    completed_at: str | None

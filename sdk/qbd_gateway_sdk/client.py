@@ -1,0 +1,158 @@
+"""The REST client: typed calls, one exception type, and retries only where they are safe.
+
+Retry rules (``retries`` attempts after the first, exponential back-off from ``backoff`` seconds):
+
+* reads (``get_end_user``, ``get_job``) are retried on network errors, 429 and retryable 5xx;
+* ``create_end_user`` and ``enqueue_job`` are retried the same way **only with an idempotency key**:
+  the gateway then returns the original result to a retry, so nothing is created twice. Without a
+  key they are sent once — the SDK never makes up a key behind your back;
+* ``create_auth_session`` and ``health_check`` are never retried.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import requests
+from pydantic import BaseModel, ValidationError
+
+from qbd_gateway_sdk.errors import QbdGatewayError
+from qbd_gateway_sdk.models import (
+    AuthSessionCreated,
+    CreateAuthSession,
+    CreateEndUser,
+    EndUserCreated,
+    EndUserView,
+    EnqueueJob,
+    HealthCheckOk,
+    JobAccepted,
+    JobView,
+)
+
+M = TypeVar("M", bound=BaseModel)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class Client:
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0, retries: int = 2,
+                 backoff: float = 0.5, session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.http = session or requests.Session()
+
+    # End-users ---------------------------------------------------------------------------------------
+    def create_end_user(self, company_name: str, source_id: str | None = None, *,
+                        idempotency_key: str | None = None) -> EndUserCreated:
+        """Create an end-user; the answer holds the Web Connector password (shown only once).
+
+        With ``idempotency_key`` a retry (by the SDK or by you, within 24 h) returns this same answer.
+        """
+        body = CreateEndUser(company_name=company_name, source_id=source_id)
+        return self._call("POST", "/v1/end-users", EndUserCreated, body=body, idempotency_key=idempotency_key,
+                          safe=idempotency_key is not None)
+
+    def get_end_user(self, end_user_id: str) -> EndUserView:
+        return self._call("GET", f"/v1/end-users/{_segment(end_user_id)}", EndUserView, safe=True)
+
+    def create_auth_session(self, end_user_id: str, *, link_expiry_minutes: int = 30,
+                            redirect_url: str | None = None) -> AuthSessionCreated:
+        """A link that walks the bookkeeper through connecting the company file."""
+        body = CreateAuthSession(end_user_id=end_user_id, link_expiry_minutes=link_expiry_minutes,
+                                 redirect_url=redirect_url)
+        return self._call("POST", "/v1/auth-sessions", AuthSessionCreated, body=body, safe=False)
+
+    def health_check(self, end_user_id: str) -> HealthCheckOk:
+        """A CompanyQuery round trip through the Web Connector (up to ~25 s); raises on any failure."""
+        return self._call("POST", f"/v1/end-users/{_segment(end_user_id)}/health-check", HealthCheckOk,
+                          safe=False, timeout=max(self.timeout, 40.0))
+
+    # Jobs -----------------------------------------------------------------------------------------------
+    def enqueue_job(self, end_user_id: str, qbxml: str, idempotency_key: str | None = None, *,
+                    deadline_seconds: int | None = None, fail_if_offline: bool = False) -> JobAccepted:
+        """Queue qbXML request elements for the end-user's company file.
+
+        Retried on network errors and 5xx only when ``idempotency_key`` is given; without one a failure
+        is raised at once, since the job may or may not have been accepted.
+        """
+        body = EnqueueJob(qbxml=qbxml, deadline_seconds=deadline_seconds, fail_if_offline=fail_if_offline)
+        return self._call("POST", f"/v1/end-users/{_segment(end_user_id)}/jobs", JobAccepted, body=body,
+                          idempotency_key=idempotency_key, safe=idempotency_key is not None)
+
+    def get_job(self, job_id: str) -> JobView:
+        return self._call("GET", f"/v1/jobs/{_segment(job_id)}", JobView, safe=True)
+
+    def wait_for_job(self, job_id: str, timeout: float, *, poll_interval: float = 0.5) -> JobView:
+        """Poll until the job is finished (succeeded, failed, expired or cancelled) and return it.
+
+        A failed job is returned, not raised: its ``error`` says why. Raises ``QbdGatewayError`` with
+        ``code="job_wait_timeout"`` when ``timeout`` seconds pass first.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get_job(job_id)
+            if job.is_finished:
+                return job
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QbdGatewayError("job_wait_timeout", f"job {job_id} is still {job.status} after {timeout} s",
+                                      retryable=True)
+            time.sleep(min(poll_interval, left))
+
+    # Plumbing -------------------------------------------------------------------------------------------
+    def _call(self, method: str, path: str, model: type[M], *, body: BaseModel | None = None,
+              idempotency_key: str | None = None, safe: bool, timeout: float | None = None) -> M:
+        headers = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+        attempts = 1 + (self.retries if safe else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.http.request(method, self.base_url + path, json=payload, headers=headers,
+                                             timeout=timeout or self.timeout)
+            except requests.RequestException as exc:
+                if last:
+                    raise QbdGatewayError("network_error", f"{method} {path}: {exc}", retryable=True) from exc
+                self._pause(attempt)
+                continue
+            if response.status_code < 400:
+                return _parse(model, response)
+            err = QbdGatewayError.from_envelope(_json(response), response.status_code)
+            if last or not _worth_retrying(response.status_code, err):
+                raise err
+            self._pause(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pause(self, attempt: int) -> None:
+        time.sleep(self.backoff * (2 ** attempt))
+
+
+def _worth_retrying(status: int, err: QbdGatewayError) -> bool:
+    return status in RETRY_STATUSES and (err.retryable or err.code == "unexpected_response")
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _parse(model: type[M], response: requests.Response) -> M:
+    data = _json(response)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise QbdGatewayError("unexpected_response", f"HTTP {response.status_code} body is not a "
+                              f"{model.__name__}: {exc}", http_status=response.status_code) from exc
+
+
+def _segment(value: str) -> str:
+    """A path segment, percent-encoded (ids never contain '/', but a typo should not change the route)."""
+    return quote(value, safe="")

@@ -1,0 +1,103 @@
+"""A consumer of the gateway's SQS results queue (FIFO, at-least-once delivery).
+
+For each message: parse it as a :class:`~qbd_gateway_sdk.models.ResultMessage`; if its ``job_id`` was
+handled already (a redelivery or a duplicate), delete it without calling the handler; otherwise call
+the handler and delete the message **only after the handler returned**. A handler that raises leaves
+the message on the queue (SQS delivers it again after its visibility timeout, and moves it to the
+queue's dead-letter queue after ``maxReceiveCount`` attempts), and the later messages of the same
+end-user in that batch are left too, so one end-user's results are always handled in order.
+
+``seen`` remembers handled job ids: a ``set`` (in memory, one process) or a callable
+``seen(job_id) -> bool`` backed by your own database — then record the job id in the same
+transaction as the handler's work, and the consumer only asks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, MutableSet
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from qbd_gateway_sdk.models import ResultMessage
+
+log = logging.getLogger(__name__)
+Handler = Callable[[ResultMessage], None]
+
+
+@dataclass
+class PollReport:
+    """What one :meth:`ResultsConsumer.poll_once` did, by job id."""
+
+    handled: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)
+    unreadable: int = 0
+
+
+class ResultsConsumer:
+    def __init__(self, sqs_client: Any, queue_url: str, handler: Handler,
+                 seen: MutableSet[str] | Callable[[str], bool] | None = None, *,
+                 wait_seconds: int = 10, max_messages: int = 10) -> None:
+        self.sqs = sqs_client
+        self.queue_url = queue_url
+        self.handler = handler
+        self.seen: MutableSet[str] | Callable[[str], bool] = set() if seen is None else seen
+        self.wait_seconds = wait_seconds
+        self.max_messages = max_messages
+
+    def _already(self, job_id: str) -> bool:
+        return self.seen(job_id) if callable(self.seen) else job_id in self.seen
+
+    def _remember(self, job_id: str) -> None:
+        if not callable(self.seen):
+            self.seen.add(job_id)
+
+    def _delete(self, message: dict[str, Any]) -> None:
+        self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def poll_once(self) -> PollReport:
+        """Receive one batch (long poll of ``wait_seconds``) and handle it."""
+        out = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=self.max_messages,
+                                       WaitTimeSeconds=self.wait_seconds, AttributeNames=["All"])
+        report = PollReport()
+        blocked_groups: set[str] = set()
+        for message in out.get("Messages", []):
+            group = (message.get("Attributes") or {}).get("MessageGroupId", "")
+            try:
+                result = ResultMessage.model_validate(json.loads(message["Body"]))
+            except (ValueError, ValidationError):
+                log.error("unreadable result message left for the dead-letter queue: %s", message.get("MessageId"))
+                report.unreadable += 1
+                blocked_groups.add(group)
+                continue
+            if group in blocked_groups:
+                report.held_back.append(result.job_id)
+                continue
+            if self._already(result.job_id):
+                self._delete(message)
+                report.skipped.append(result.job_id)
+                continue
+            try:
+                self.handler(result)
+            except Exception:
+                log.exception("result handler failed; message left for redelivery (job %s)", result.job_id)
+                report.failed.append(result.job_id)
+                blocked_groups.add(group)
+                continue
+            self._remember(result.job_id)
+            self._delete(message)
+            report.handled.append(result.job_id)
+        return report
+
+    def run(self, stop: threading.Event | None = None, *, max_polls: int | None = None) -> None:
+        """Poll until ``stop`` is set (or ``max_polls`` polls were made)."""
+        polls = 0
+        while (stop is None or not stop.is_set()) and (max_polls is None or polls < max_polls):
+            self.poll_once()
+            polls += 1

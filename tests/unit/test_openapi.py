@@ -1,0 +1,114 @@
+"""The OpenAPI document: generated from the route table and the pydantic bodies, so neither can drift.
+
+Also keeps the Python SDK's models (``sdk/qbd_gateway_sdk/models.py``) in step with the server's:
+same models, same field names.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import app
+from chalicelib.api import bodies
+from chalicelib.api.openapi import OPERATIONS, documented_routes, openapi_document
+
+DOC = openapi_document(app.app.routes)
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def test_every_v1_route_is_documented_and_nothing_else() -> None:
+    # GIVEN the app's route table  WHEN the document is built
+    routes = {(m, p) for m, p in documented_routes(app.app.routes)}
+    documented = {(m.upper(), p) for p, ops in DOC["paths"].items() for m in ops}
+    # THEN every /v1 route (and /health) is in it, and it names no route the app does not have
+    assert routes == documented
+    assert any(p.startswith("/v1/") for _, p in routes)
+    # AND every route has a written description, not the placeholder for an unknown route
+    assert routes <= set(OPERATIONS), f"describe these in chalicelib/api/openapi.py: {routes - set(OPERATIONS)}"
+
+
+def test_document_shape_is_openapi_3_1_with_bearer_auth() -> None:
+    # THEN it is OpenAPI 3.1, JSON-serialisable, with the bearer scheme, and every $ref resolves
+    assert DOC["openapi"].startswith("3.1")
+    json.dumps(DOC)
+    assert DOC["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "description": "Authorization: Bearer <api key>"}
+    names = set(DOC["components"]["schemas"])
+    assert {r.rsplit("/", 1)[1] for r in _refs(DOC)} <= names
+
+
+def test_errors_use_the_envelope_and_public_routes_need_no_key() -> None:
+    for path, ops in DOC["paths"].items():
+        for method, op in ops.items():
+            # THEN each error status is described by the envelope
+            for status, response in op["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}, (method, path, status)
+            # AND only /health and the document itself are public
+            public = path in ("/health", "/v1/openapi.json")
+            assert (op["security"] == []) is public, (method, path)
+            if not public:
+                assert "401" in op["responses"]
+
+
+def test_idempotent_operations_document_the_header() -> None:
+    for path in ("/v1/end-users", "/v1/end-users/{end_user_id}/jobs"):
+        op = DOC["paths"][path]["post"]
+        headers = [p for p in op["parameters"] if p["in"] == "header"]
+        assert [h["name"] for h in headers] == ["Idempotency-Key"]
+        assert {"200", "409"} <= set(op["responses"])
+
+
+def test_schemas_come_from_the_models() -> None:
+    schemas = DOC["components"]["schemas"]
+    for model in (bodies.CreateEndUser, bodies.EnqueueJob, bodies.EndUserCreated, bodies.JobView,
+                  bodies.ErrorEnvelope, bodies.AuthSessionCreated, bodies.CreateAuthSession):
+        assert set(schemas[model.__name__]["properties"]) == set(model.model_fields)
+
+
+def test_auth_session_request_matches_the_route_s_own_model() -> None:
+    # GIVEN the model the auth-flow route parses with
+    from chalicelib.api.authflow import CreateAuthSession
+
+    # THEN the documented request has the same fields and bounds
+    ours = bodies.CreateAuthSession.model_json_schema()["properties"]
+    theirs = CreateAuthSession.model_json_schema()["properties"]
+    assert ours == theirs
+
+
+def test_the_route_serves_the_document_without_a_key() -> None:
+    from chalice.test import Client
+
+    with Client(app.app) as client:
+        response = client.http.get("/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.json_body["paths"].keys() == DOC["paths"].keys()
+
+
+def _fields(model: type[BaseModel]) -> dict[str, bool]:
+    """Field name → required."""
+    return {name: info.is_required() for name, info in model.model_fields.items()}
+
+
+@pytest.mark.parametrize("name", [
+    "CreateEndUser", "EnqueueJob", "CreateAuthSession", "ErrorObject", "ErrorEnvelope", "EndUserCreated",
+    "EndUserView", "JobAccepted", "JobView", "HealthCheckOk", "AuthSessionCreated", "ResultMessage",
+])
+def test_sdk_models_mirror_the_server_models(name: str) -> None:
+    sdk_models = pytest.importorskip("qbd_gateway_sdk.models")
+    server, client = getattr(bodies, name), getattr(sdk_models, name)
+    # THEN same field names, same required fields
+    assert _fields(client) == _fields(server)
