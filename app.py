@@ -81,7 +81,8 @@ def health() -> Response:
 @app.route("/v1/openapi.json", methods=["GET"])
 @rest
 def openapi_json() -> Response:
-    """The OpenAPI 3.1 document of this API (no API key needed: it holds no secret)."""
+    """The OpenAPI 3.1 document of this API (like every /v1 route, behind the API key)."""
+    _authorize()
     return json_response(200, openapi_document(app.routes))
 
 

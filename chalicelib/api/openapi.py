@@ -1,11 +1,10 @@
 """The OpenAPI 3.1 document of the REST API, generated from the pydantic bodies and the route table.
 
-``GET /v1/openapi.json`` serves :func:`openapi_document` (no API key needed: the document holds no
-secret). Request and response schemas come from :mod:`chalicelib.api.bodies` (``model_json_schema``);
+``GET /v1/openapi.json`` serves :func:`openapi_document`; like every ``/v1`` route it needs the API key. Request and response schemas come from :mod:`chalicelib.api.bodies` (``model_json_schema``);
 the paths and methods come from the Chalice app's route table, so a route cannot exist without
 being described: :data:`OPERATIONS` describes each known route, and a ``/v1`` route it does not know
 yet is still listed, with the error envelope as its only documented body. Every error response is the
-one envelope (``ErrorEnvelope``), and every operation except the two public ones needs
+one envelope (``ErrorEnvelope``), and every operation except ``/health`` needs
 ``Authorization: Bearer <api key>``.
 """
 
@@ -63,8 +62,8 @@ _IDEMPOTENCY = (
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/health"): Operation("Liveness", {200: bodies.Liveness}, public=True, tags=("meta",)),
     ("GET", "/v1/openapi.json"): Operation(
-        "This OpenAPI document", {200: "object"}, public=True, tags=("meta",),
-        description="Served without authentication; it describes the API and holds no secret."),
+        "This OpenAPI document", {200: "object"}, tags=("meta",),
+        description="The API's description; needs the API key like every /v1 route."),
     ("POST", "/v1/end-users"): Operation(
         "Create an end-user (one company file)", {201: bodies.EndUserCreated, 200: bodies.EndUserCreated},
         errors=(400, 409, 413), request=bodies.CreateEndUser, idempotent=True, tags=("end-users",),

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from chalicelib.catalog import spec_for_hresult
 from simulator import CompanyFile, WebConnector
@@ -153,7 +153,7 @@ def test_the_bookkeeper_connects_while_the_page_is_open(process: GatewayProcess,
 
     # WHEN the password is copied with the page's button
     page.click("#copy-password")
-    page.wait_for_function("document.getElementById('copy-result').textContent.length > 0", timeout=5_000)
+    expect(page.locator("#copy-result")).to_have_text("Copied.", timeout=5_000)  # no eval: the page's CSP forbids it
     shot(page, "password-copied", "#step-4")
     assert page.evaluate("navigator.clipboard.readText()") == password
 

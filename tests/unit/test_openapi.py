@@ -57,8 +57,8 @@ def test_errors_use_the_envelope_and_public_routes_need_no_key() -> None:
                 if int(status) >= 400:
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}, (method, path, status)
-            # AND only /health and the document itself are public
-            public = path in ("/health", "/v1/openapi.json")
+            # AND only /health is public: every /v1 route needs the key
+            public = path == "/health"
             assert (op["security"] == []) is public, (method, path)
             if not public:
                 assert "401" in op["responses"]
@@ -89,14 +89,34 @@ def test_auth_session_request_matches_the_route_s_own_model() -> None:
     assert ours == theirs
 
 
-def test_the_route_serves_the_document_without_a_key() -> None:
+def test_the_route_serves_the_document_only_with_a_key() -> None:
     from chalice.test import Client
 
-    with Client(app.app) as client:
-        response = client.http.get("/v1/openapi.json")
-    assert response.status_code == 200
-    assert response.json_body["paths"].keys() == DOC["paths"].keys()
+    from chalicelib import wiring
+    from chalicelib.config import Settings
+    from chalicelib.store.memory import MemoryStore
 
+    # GIVEN the app wired to an in-memory store with one API key
+    services = wiring.build(Settings(), store=MemoryStore(), publisher=_Null(), clients={"sqs": object()})
+    _, key = services.auth.create("docs")
+    wiring.reset(services)
+    try:
+        with Client(app.app) as client:
+            # WHEN the document is fetched without and with the key
+            anonymous = client.http.get("/v1/openapi.json")
+            keyed = client.http.get("/v1/openapi.json", headers={"Authorization": f"Bearer {key}"})
+    finally:
+        wiring.reset()
+    # THEN only the keyed request gets it
+    assert anonymous.status_code == 401
+    assert anonymous.json_body["error"]["code"] == "missing_api_key"
+    assert keyed.status_code == 200
+    assert keyed.json_body["paths"].keys() == DOC["paths"].keys()
+
+
+class _Null:
+    def publish(self, message: object) -> None:
+        raise AssertionError("nothing is published")
 
 def _fields(model: type[BaseModel]) -> dict[str, bool]:
     """Field name → required."""
