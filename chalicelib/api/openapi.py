@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document of the REST API, generated from the pydantic bodies and the route table.
 
-``GET /v1/openapi.json`` serves :func:`openapi_document`; like every ``/v1`` route it needs the API key. Request and response schemas come from :mod:`chalicelib.api.bodies` (``model_json_schema``);
+``GET /v1/openapi.json`` serves :func:`openapi_document`; like every ``/v1`` route it needs the API key.
+Request and response schemas come from :mod:`chalicelib.api.bodies` (``model_json_schema``);
 the paths and methods come from the Chalice app's route table, so a route cannot exist without
 being described: :data:`OPERATIONS` describes each known route, and a ``/v1`` route it does not know
 yet is still listed, with the error envelope as its only documented body. Every error response is the
