@@ -166,7 +166,7 @@ def test_the_bookkeeper_connects_while_the_page_is_open(process: GatewayProcess,
     shot(page, "connected")
     shot(page, "connected-progress", "#step-5")
     print(f"\n[auth-flow] download .qwc -> connected in the browser: {connected - clicked:.1f} s "
-          f"(.qwc schedule {RUN_EVERY_SECONDS} s)")
+          f"(simulated Web Connector runs every 1 s; the page polls every 2 s)")
     assert page.inner_text("#state-text") == "Connected"
     assert page.inner_text("#company") == company.name
     assert page.get_attribute("#redirect", "href") == back
