@@ -9,7 +9,13 @@ export QBDGW_SHARED_DIR ?= $(SHARED)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test unit lint bench install clean package deploy
+.PHONY: run test unit lint bench install system-deps clean package deploy
+
+# Programs from Debian the tests need: Node.js/npm (dynalite) and Chromium (the browser tests).
+# Installed with apt-get when missing (needs root, as on CI); nothing is downloaded outside the registries.
+system-deps:
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +37,8 @@ $(VENV)/.editable: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) -m infra.localstack $(ARGS)
 
-## Install everything and run the whole test suite (unit, functional, end-to-end, races on dynalite).
-test: install
+## Install everything and run the whole test suite (unit, functional, end-to-end, races on dynalite, browser).
+test: system-deps install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## The pure layers only: fast, no network.
