@@ -55,20 +55,25 @@ bench: install
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
 
-## Deployment (needs AWS credentials and the AWS CLI). STAGE=dev|prod. See README "Deploy".
+## Deployment (needs AWS credentials and the AWS CLI). STAGE=dev|prod. See docs/operations.md "Deploy".
 STAGE ?= dev
-BUILD := build/$(STAGE)
+BUILD ?= build/$(STAGE)
+DEPLOY_PARAMS ?=
 
+## Offline: the deployable template (build/STAGE/sam.json, infra/template.json merged in) and code bundle.
 package: $(VENV)/.installed
-	@test -d chalicelib/vendor/qbxml || { echo "chalicelib/vendor/qbxml is missing: copy Intuit's qbXML schemas there (README, Deploy)"; exit 1; }
+	@test -d chalicelib/vendor/qbxml || test -n "$(QBDGW_PACKAGE_SKIP_SCHEMAS)" || { echo "chalicelib/vendor/qbxml is missing: copy Intuit's qbXML schemas there (README, Deploy)"; exit 1; }
 	rm -rf $(BUILD)
-	QBDGW_INGRESS_QUEUE_NAME=qbd-gateway-jobs-in-$(STAGE) $(VENV)/bin/chalice package --stage $(STAGE) $(BUILD)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} QBDGW_INGRESS_QUEUE_NAME=qbd-gateway-jobs-in-$(STAGE).fifo \
+	  $(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json $(BUILD)
 	$(PY) -m infra.package $(BUILD)/sam.json
+	$(VENV)/bin/cfn-lint $(BUILD)/sam.json
 
+## One stack per stage: qbd-gateway-STAGE. DEPLOY_BUCKET=<artifact bucket>; DEPLOY_PARAMS="AlarmEmail=ops@example.com".
 deploy: package
-	aws cloudformation deploy --stack-name qbd-gateway-data-$(STAGE) --template-file infra/template.json \
-	  --parameter-overrides Stage=$(STAGE)
+	@test -n "$(DEPLOY_BUCKET)" || { echo "DEPLOY_BUCKET=<s3 bucket for the code bundle> is required"; exit 1; }
 	aws cloudformation package --template-file $(BUILD)/sam.json --s3-bucket $(DEPLOY_BUCKET) \
-	  --output-template-file $(BUILD)/packaged.yaml
-	aws cloudformation deploy --stack-name qbd-gateway-app-$(STAGE) --template-file $(BUILD)/packaged.yaml \
-	  --capabilities CAPABILITY_IAM
+	  --s3-prefix qbd-gateway-$(STAGE) --output-template-file $(BUILD)/packaged.yaml
+	aws cloudformation deploy --stack-name qbd-gateway-$(STAGE) --template-file $(BUILD)/packaged.yaml \
+	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+	  --parameter-overrides Stage=$(STAGE) $(DEPLOY_PARAMS)

@@ -16,17 +16,21 @@ from chalice.app import Chalice, Rate, Request, Response
 from chalicelib.api.authflow import AuthFlowService, CreateAuthSession
 from chalicelib.api.authflow_pages import connect_response, qwc_response, status_response
 from chalicelib.api.bodies import CreateEndUser, EnqueueJob, idempotency_key
-from chalicelib.api.http import base_url, endpoint, json_response, parse_body
+from chalicelib.api.http import base_url, endpoint, json_response, observe_request, parse_body
 from chalicelib.api.ingress import DeadLetters, IngressRecord, handle_batch
 from chalicelib.api.openapi import openapi_document
 from chalicelib.api.pages import support_page
 from chalicelib.api.soap import handle_soap, wsdl_response
 from chalicelib.errors import error
 from chalicelib.jobs.results import iso, job_view
-from chalicelib.wiring import services
+from chalicelib.observability import configure_logging, invocation
+from chalicelib.wiring import flush_metrics, services
 
 app = Chalice(app_name="qbd-gateway")
-INGRESS_QUEUE = os.environ.get("QBDGW_INGRESS_QUEUE_NAME", "qbd-gateway-jobs-in-dev")
+configure_logging()  # JSON lines in Lambda; the local stack keeps its text lines
+app.register_middleware(invocation(flush_metrics), "all")  # fresh correlation keys; metrics flushed per invocation
+app.register_middleware(observe_request, "http")  # request id + one log line per request
+INGRESS_QUEUE = os.environ.get("QBDGW_INGRESS_QUEUE_NAME", "qbd-gateway-jobs-in-dev.fifo")
 SOAP_TYPES = ["text/xml", "application/xml", "application/soap+xml", "text/plain"]
 
 
@@ -195,4 +199,7 @@ def republish_results(event: Any) -> dict[str, int]:
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def expire_overdue_jobs(event: Any) -> dict[str, int]:
-    return {"expired": services().queue.expire_overdue()}
+    queue = services().queue
+    expired = queue.expire_overdue()
+    queue.report_gauges()  # QueueDepth, OldestQueuedJobAgeSeconds
+    return {"expired": expired}

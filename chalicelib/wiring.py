@@ -2,7 +2,8 @@
 
 Nothing talks to AWS at import time: :func:`services` builds boto3 clients, adapters and services on
 first use (the first request of a Lambda container) and caches them. Tests build their own
-:class:`Services` with :func:`build` and injected clients or stores.
+:class:`Services` with :func:`build` and injected clients or stores. One :class:`Metrics` (by default
+the process's EMF metrics, :func:`chalicelib.observability.default_metrics`) is handed to every service.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from chalicelib.delivery.sqs import SqsResultPublisher
 from chalicelib.jobs.health import HealthCheck
 from chalicelib.jobs.ports import Clock, ResultPublisher, Store, utc_now
 from chalicelib.jobs.queue import JobQueue
+from chalicelib.observability import Metrics, default_metrics
 from chalicelib.qbwc.service import QbwcService
 from chalicelib.qbxml import SchemaCatalog
 from chalicelib.store.dynamodb import DynamoStore
@@ -38,6 +40,7 @@ class Services:
     health: HealthCheck
     auth: ApiKeyAuthenticator
     clients: dict[str, Any]
+    metrics: Metrics
 
 
 def aws_client(name: str, settings: Settings) -> Any:
@@ -64,8 +67,10 @@ def build(
     publisher: ResultPublisher | None = None,
     clock: Clock = utc_now,
     clients: dict[str, Any] | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     clients = dict(clients or {})
+    metrics = metrics if metrics is not None else default_metrics()
     if store is None:
         clients.setdefault("dynamodb", aws_client("dynamodb", settings))
         store = DynamoStore(clients["dynamodb"], settings.table_name,
@@ -80,12 +85,14 @@ def build(
                      lease_ttl=timedelta(seconds=settings.lease_ttl_seconds),
                      max_job_bytes=settings.max_job_bytes,
                      default_deadline=timedelta(seconds=settings.default_deadline_seconds),
-                     offline_grace=timedelta(seconds=settings.offline_grace_seconds))
+                     offline_grace=timedelta(seconds=settings.offline_grace_seconds),
+                     metrics=metrics)
     qbwc = QbwcService(store, queue, clock,
                        server_version=settings.server_version,
                        min_client_version=settings.min_client_version,
                        ticket_ttl=timedelta(seconds=settings.ticket_ttl_seconds),
-                       session_idle=timedelta(seconds=settings.session_idle_seconds))
+                       session_idle=timedelta(seconds=settings.session_idle_seconds),
+                       metrics=metrics)
     return Services(
         settings=settings,
         store=store,
@@ -93,9 +100,10 @@ def build(
         qbwc=qbwc,
         end_users=EndUserService(store, settings, clock),
         health=HealthCheck(store, queue, clock, budget=timedelta(seconds=settings.health_check_budget_seconds),
-                           offline_grace=timedelta(seconds=settings.offline_grace_seconds)),
-        auth=ApiKeyAuthenticator(store, clock, cache_seconds=settings.auth_cache_seconds),
+                           offline_grace=timedelta(seconds=settings.offline_grace_seconds), metrics=metrics),
+        auth=ApiKeyAuthenticator(store, clock, cache_seconds=settings.auth_cache_seconds, metrics=metrics),
         clients=clients,
+        metrics=metrics,
     )
 
 
@@ -109,6 +117,14 @@ def services() -> Services:
         if _services is None:
             _services = build(Settings.from_env())
         return _services
+
+
+def flush_metrics() -> None:
+    """Write the metrics the current graph collected (after every invocation; see ``app.py``)."""
+    with _lock:
+        current = _services
+    if current is not None:
+        current.metrics.flush()
 
 
 def reset(new: Services | None = None) -> None:

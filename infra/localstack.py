@@ -4,7 +4,7 @@
 
 1. starts the AWS emulator (moto in server mode) on 127.0.0.1, or uses ``--aws-endpoint``
    (the tests point it at dynalite);
-2. creates every table and queue from ``infra/template.json`` (the deployment's definition);
+2. creates the table, queues and bucket of ``infra/template.json`` (the deployment's definition);
 3. stores the API key (given with ``--api-key`` or generated) as a salted hash;
 4. serves the Chalice app on ``http://HOST:PORT`` with Chalice's local server;
 5. runs what Lambda's event sources would: an SQS poller for the ingress queue that calls the
@@ -96,7 +96,8 @@ class LocalStack:
             self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port, verbose=False)
             self._moto.start()
             self.aws_endpoint = f"http://127.0.0.1:{emulator_port}"
-        self.outputs = provision(self.stage, dynamodb=self.client("dynamodb"), sqs=self.client("sqs"))
+        self.outputs = provision(self.stage, dynamodb=self.client("dynamodb"), sqs=self.client("sqs"),
+                                 s3=self.client("s3"))
         env = {
             **self.outputs.env(),
             "QBDGW_STAGE": self.stage,

@@ -1,11 +1,19 @@
-"""Post-process ``chalice package`` output for deployment.
+"""Post-process ``chalice package --merge-template infra/template.json`` output for deployment.
 
-Chalice's SAM template has no option for two things the gateway needs, so this adds them, in place:
+``make package`` merges the infrastructure template into Chalice's SAM template, so one stack holds the
+functions, the API and everything they use. Chalice's output has no option for what follows, so this
+adds it, in place:
 
 * ``ReportBatchItemFailures`` on every SQS event source — without it Lambda would ignore the
   ``batchItemFailures`` the ingress handler returns and retry (or drop) whole batches;
 * Lambda's JSON log format at INFO on every function — so the structured fields the code logs
-  (``job_id``, ``end_user_id``, …) reach CloudWatch and can be queried.
+  (``job_id``, ``end_user_id``, …) reach CloudWatch and can be queried;
+* the wiring to the template's resources, by reference, so names cannot drift: every function gets
+  the name its log group (with retention) is made for, logs there, and reads the table, queue URLs
+  and bucket from ``Ref``; the ``Ingress`` trigger reads ``IngressQueue`` by ``Fn::GetAtt``; every
+  function role has exactly the template's ``FunctionPolicy`` (the inline policy Chalice generates
+  from ``.chalice/policy-<stage>.json`` is dropped); the REST API is named ``qbd-gateway-<stage>``,
+  the ``ApiName`` the 5xx alarm watches.
 
 ::
 
@@ -19,13 +27,37 @@ import sys
 from pathlib import Path
 from typing import Any
 
+LOGGING_CONFIG = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
+# Chalice's logical id of each function → the template's log group for it (its name fixes the function's).
+FUNCTION_LOG_GROUPS = {
+    "APIHandler": "ApiHandlerLogGroup",
+    "Ingress": "IngressLogGroup",
+    "RepublishResults": "RepublishResultsLogGroup",
+    "ExpireOverdueJobs": "ExpireOverdueJobsLogGroup",
+}
+FUNCTION_ENVIRONMENT: dict[str, Any] = {
+    "QBDGW_STAGE": {"Ref": "Stage"},
+    "QBDGW_TABLE": {"Ref": "JobsTable"},
+    "QBDGW_RESULTS_QUEUE_URL": {"Ref": "ResultsQueue"},
+    "QBDGW_INGRESS_DLQ_URL": {"Ref": "IngressDeadLetterQueue"},
+    "QBDGW_PAYLOAD_BUCKET": {"Ref": "PayloadBucket"},
+}
+# Names the stage's config may carry for other uses; in the stack the references above replace them.
+REPLACED_ENVIRONMENT = ("QBDGW_INGRESS_QUEUE_NAME", "QBDGW_RESULTS_QUEUE_NAME", "QBDGW_INGRESS_DLQ_NAME")
+API_NAME = {"Fn::Sub": "qbd-gateway-${Stage}"}
+INGRESS_QUEUE_ARN = {"Fn::GetAtt": ["IngressQueue", "Arn"]}
+MERGED = ("JobsTable", "IngressQueue", "ResultsQueue", "FunctionPolicy", *FUNCTION_LOG_GROUPS.values())
+
+
+def _functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: resource for name, resource in template.get("Resources", {}).items()
+            if resource.get("Type") == "AWS::Serverless::Function"}
+
 
 def add_batch_item_failures(template: dict[str, Any]) -> int:
     """Enable ReportBatchItemFailures on every SQS event of every function; returns how many."""
     changed = 0
-    for resource in template.get("Resources", {}).values():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
+    for resource in _functions(template).values():
         for event in resource.get("Properties", {}).get("Events", {}).values():
             if event.get("Type") == "SQS":
                 event.setdefault("Properties", {})["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
@@ -33,17 +65,52 @@ def add_batch_item_failures(template: dict[str, Any]) -> int:
     return changed
 
 
-LOGGING_CONFIG = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
-
-
 def add_json_logging(template: dict[str, Any]) -> int:
     """Switch every function to Lambda's JSON log format; returns how many."""
-    changed = 0
-    for resource in template.get("Resources", {}).values():
-        if resource.get("Type") == "AWS::Serverless::Function":
-            resource.setdefault("Properties", {})["LoggingConfig"] = dict(LOGGING_CONFIG)
-            changed += 1
-    return changed
+    for resource in _functions(template).values():
+        config = resource.setdefault("Properties", {}).setdefault("LoggingConfig", {})
+        config.update(LOGGING_CONFIG)
+    return len(_functions(template))
+
+
+def missing_merge(template: dict[str, Any]) -> list[str]:
+    """The template's resources that are not in this document (``--merge-template`` was not used)."""
+    resources = template.get("Resources", {})
+    return [name for name in MERGED if name not in resources]
+
+
+def wire_resources(template: dict[str, Any]) -> list[str]:
+    """Point the functions, their roles and the API at the merged template's resources; returns the roles."""
+    resources = template["Resources"]
+    roles: list[str] = []
+    for logical, function in _functions(template).items():
+        props = function.setdefault("Properties", {})
+        log_group = FUNCTION_LOG_GROUPS.get(logical)
+        if log_group is None:
+            raise ValueError(f"function {logical} has no log group in infra/template.json (FUNCTION_LOG_GROUPS)")
+        group_name = resources[log_group]["Properties"]["LogGroupName"]["Fn::Sub"]
+        props["FunctionName"] = {"Fn::Sub": str(group_name).removeprefix("/aws/lambda/")}
+        props.setdefault("LoggingConfig", {})["LogGroup"] = {"Ref": log_group}
+        variables = props.setdefault("Environment", {}).setdefault("Variables", {})
+        for name in REPLACED_ENVIRONMENT:
+            variables.pop(name, None)
+        variables.update(FUNCTION_ENVIRONMENT)
+        for event in props.get("Events", {}).values():
+            if event.get("Type") == "SQS":
+                event["Properties"]["Queue"] = dict(INGRESS_QUEUE_ARN)
+                event["Properties"].pop("MaximumBatchingWindowInSeconds", None)  # not for FIFO queues
+        role = props.get("Role", {}).get("Fn::GetAtt", [None])[0]
+        if role in resources:
+            role_props = resources[role].setdefault("Properties", {})
+            role_props.pop("Policies", None)
+            role_props["ManagedPolicyArns"] = [{"Ref": "FunctionPolicy"}]
+            roles.append(str(role))
+    for resource in resources.values():
+        if resource.get("Type") == "AWS::Serverless::Api":
+            api = resource.setdefault("Properties", {})
+            api["Name"] = dict(API_NAME)
+            api.get("DefinitionBody", {}).setdefault("info", {})["title"] = dict(API_NAME)
+    return roles
 
 
 def main(argv: list[str]) -> int:
@@ -56,9 +123,16 @@ def main(argv: list[str]) -> int:
     if not changed:
         print(f"{path}: no SQS event source found", file=sys.stderr)
         return 1
+    missing = missing_merge(template)
+    if missing:
+        print(f"{path}: not merged with infra/template.json (missing {', '.join(missing)}): "
+              "run chalice package with --merge-template infra/template.json", file=sys.stderr)
+        return 1
     functions = add_json_logging(template)
+    roles = wire_resources(template)
     path.write_text(json.dumps(template, indent=2))
-    print(f"{path}: ReportBatchItemFailures on {changed} SQS event source(s); JSON logs on {functions} function(s)")
+    print(f"{path}: ReportBatchItemFailures on {changed} SQS event source(s); JSON logs, log group, environment "
+          f"on {functions} function(s); FunctionPolicy on {len(roles)} role(s)")
     return 0
 
 

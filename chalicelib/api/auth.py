@@ -8,25 +8,34 @@ still reads the key's record once, so a revoked key stops working at once on eve
 Keys are an operator's tool (``qbdgw api-keys create|list|revoke`` talk to the table directly):
 :meth:`ApiKeyAuthenticator.create` returns the clear key once; :func:`key_view` is what a listing
 shows — id, name, prefix and dates, never the hash.
+
+A refused key is logged (``API key refused``, with the error code — never the key) and counted as
+``AuthenticationFailures`` (``kind=api_key``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.errors import error
+from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.models import ApiKey
 from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import api_key_lookup, hash_secret, new_api_key, verify_secret
+from chalicelib.observability import NO_METRICS, Metrics
+
+log = logging.getLogger(__name__)
 
 
 class ApiKeyAuthenticator:
-    def __init__(self, store: Store, clock: Clock, *, cache_seconds: int = 60) -> None:
+    def __init__(self, store: Store, clock: Clock, *, cache_seconds: int = 60,
+                 metrics: Metrics = NO_METRICS) -> None:
         self.store = store
+        self.metrics = metrics
         self.clock = clock
         self.cache_ttl = timedelta(seconds=cache_seconds)
         self._cache: dict[str, tuple[ApiKey, datetime]] = {}
@@ -34,6 +43,14 @@ class ApiKeyAuthenticator:
 
     def authenticate(self, authorization: str | None) -> ApiKey:
         """The key behind an ``Authorization`` header, or a 401 :class:`GatewayError`."""
+        try:
+            return self._authenticate(authorization)
+        except GatewayError as exc:
+            log.info("API key refused", extra={"code": exc.code})
+            self.metrics.put("AuthenticationFailures", kind="api_key")
+            raise
+
+    def _authenticate(self, authorization: str | None) -> ApiKey:
         if not authorization or not authorization.strip():
             raise error("missing_api_key", "the Authorization header is missing; send 'Bearer <api key>'")
         scheme, _, token = authorization.strip().partition(" ")

@@ -4,6 +4,11 @@ Every route handler in ``app.py`` is wrapped by :func:`endpoint`: a :class:`Gate
 ``{"error": {type, code, message, user_facing_message, http_status, integration_code, request_id}}``
 with its HTTP status; anything unexpected is logged with its stack trace and answered as
 ``internal_error`` (500, same envelope) — never a bare 500 or a trace in the body.
+
+:func:`observe_request` (HTTP middleware, registered in ``app.py``) binds the API Gateway request id
+and the route's ``end_user_id`` / ``job_id`` as correlation keys, and logs one ``request`` line per
+request: ``http_method``, ``route`` (the resource template, not the path), ``status``, ``duration_ms``
+(the Web Connector's ``POST /qbwc`` at DEBUG: the SOAP edge logs its own line per call).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.config import Settings
 from chalicelib.errors import GatewayError, error
+from chalicelib.observability import bind, correlation
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -45,7 +52,7 @@ def endpoint(func: Callable[..., Response], current_request: Callable[[], Any]) 
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        req_id = request_id(current_request())
+        req_id = correlation().get("request_id") or request_id(current_request())
         try:
             return func(*args, **kwargs)
         except GatewayError as exc:
@@ -56,6 +63,26 @@ def endpoint(func: Callable[..., Response], current_request: Callable[[], Any]) 
             return error_response(error("internal_error", "unexpected server error"), req_id)
 
     return wrapper
+
+
+def observe_request(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice HTTP middleware: correlation keys for the request, then one log line about it."""
+    context = getattr(event, "context", None) or {}
+    params = getattr(event, "uri_params", None) or {}
+    req_id = str(context.get("requestId") or "") or str(uuid.uuid4())
+    bind(request_id=req_id, end_user_id=params.get("end_user_id"), job_id=params.get("job_id"))
+    route = str(context.get("resourcePath") or "")  # the template: a path may hold a capability token
+    method = str(getattr(event, "method", ""))
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = get_response(event)
+        status = response.status_code
+        return response
+    finally:
+        level = logging.DEBUG if route == "/qbwc" and method == "POST" else logging.INFO
+        log.log(level, "request", extra={"http_method": method, "route": route, "status": status,
+                                         "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 def parse_body(model: type[M], raw: bytes | None) -> M:

@@ -7,10 +7,14 @@ redrive policy moves it to the dead-letter queue. A message that can never succe
 invalid qbXML, unknown end-user) is sent to the dead-letter queue at once, with the reason as message
 attributes, and counted as handled. The SQS message id is the default idempotency key, so SQS's
 at-least-once delivery never enqueues a job twice.
+
+Each record is handled under its own correlation keys: ``request_id`` is the SQS message id, and
+``end_user_id`` / ``job_id`` are bound as soon as they are known.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from chalicelib.api.bodies import IngressMessage
 from chalicelib.api.http import parse_body
 from chalicelib.errors import GatewayError
 from chalicelib.jobs.queue import JobQueue
+from chalicelib.observability import bind, scope
 
 log = logging.getLogger(__name__)
 PERMANENT_TYPES = frozenset({"invalid_request_error"})
@@ -37,6 +42,9 @@ class DeadLetters:
         self.queue_url = queue_url
 
     def send(self, record: IngressRecord, err: GatewayError) -> None:
+        fifo: dict[str, str] = {}
+        if self.queue_url.endswith(".fifo"):
+            fifo = {"MessageGroupId": dead_letter_group(record.body), "MessageDeduplicationId": record.message_id}
         self.sqs.send_message(
             QueueUrl=self.queue_url,
             MessageBody=record.body,
@@ -45,34 +53,61 @@ class DeadLetters:
                 "reason": {"DataType": "String", "StringValue": err.message[:1000]},
                 "original_message_id": {"DataType": "String", "StringValue": record.message_id},
             },
+            **fifo,
         )
+
+
+def dead_letter_group(body: str) -> str:
+    """The FIFO message group of a dead letter: its end-user when the body names one, else ``unreadable``."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return "unreadable"
+    end_user = parsed.get("end_user_id") if isinstance(parsed, dict) else None
+    if isinstance(end_user, str) and 0 < len(end_user) <= 128:
+        return end_user
+    return "unreadable"
 
 
 def handle_batch(records: Iterable[IngressRecord], queue: JobQueue, dead_letters: DeadLetters) -> dict[str, Any]:
     """Enqueue every message; return the Lambda partial-batch response."""
     failures: list[dict[str, str]] = []
     for record in records:
-        try:
-            message = parse_body(IngressMessage, record.body.encode("utf-8"))
-            job, created = queue.enqueue(
-                message.end_user_id, message.qbxml, source="sqs",
-                deadline_seconds=message.deadline_seconds, fail_if_offline=message.fail_if_offline,
-                idempotency_key=message.idempotency_key or f"sqs:{record.message_id}",
-            )
-            log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,
-                                                         "job_created": created})
-        except GatewayError as exc:
-            if exc.spec.type not in PERMANENT_TYPES:
-                failures.append({"itemIdentifier": record.message_id})
-                continue
-            try:
-                dead_letters.send(record, exc)
-                log.warning("ingress message dead-lettered",
-                            extra={"message_id": record.message_id, "code": exc.code})
-            except Exception:
-                log.exception("could not dead-letter an ingress message")
-                failures.append({"itemIdentifier": record.message_id})
-        except Exception:
-            log.exception("ingress message failed; SQS will retry it", extra={"message_id": record.message_id})
+        if failures:  # FIFO: nothing may overtake a message that SQS will deliver again
             failures.append({"itemIdentifier": record.message_id})
+            continue
+        with scope(request_id=record.message_id):
+            _handle(record, queue, dead_letters, failures)
     return {"batchItemFailures": failures}
+
+
+def _handle(record: IngressRecord, queue: JobQueue, dead_letters: DeadLetters,
+            failures: list[dict[str, str]]) -> None:
+    """Enqueue one message, dead-letter it, or note it as a batch item failure."""
+    try:
+        message = parse_body(IngressMessage, record.body.encode("utf-8"))
+        bind(end_user_id=message.end_user_id)
+        job, created = queue.enqueue(
+            message.end_user_id, message.qbxml, source="sqs",
+            deadline_seconds=message.deadline_seconds, fail_if_offline=message.fail_if_offline,
+            idempotency_key=message.idempotency_key or f"sqs:{record.message_id}",
+        )
+        bind(job_id=job.id)
+        log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,
+                                                     "job_created": created})
+    except GatewayError as exc:
+        if exc.spec.type not in PERMANENT_TYPES:
+            log.info("ingress message failed for now; SQS will retry it",
+                     extra={"message_id": record.message_id, "code": exc.code})
+            failures.append({"itemIdentifier": record.message_id})
+            return
+        try:
+            dead_letters.send(record, exc)
+            log.warning("ingress message dead-lettered",
+                        extra={"message_id": record.message_id, "code": exc.code})
+        except Exception:
+            log.exception("could not dead-letter an ingress message")
+            failures.append({"itemIdentifier": record.message_id})
+    except Exception:
+        log.exception("ingress message failed; SQS will retry it", extra={"message_id": record.message_id})
+        failures.append({"itemIdentifier": record.message_id})

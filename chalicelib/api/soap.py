@@ -5,14 +5,24 @@ short reason, sent with HTTP 500 as SOAP 1.1's HTTP binding prescribes (§6.2) s
 such as the Web Connector read the fault's reason instead of a bare status line; the body is always a
 SOAP envelope, never a stack trace. Everything the Web Connector can legitimately send is answered by
 :class:`~chalicelib.qbwc.service.QbwcService` in protocol terms with HTTP 200.
+
+Every call logs one ``SOAP call`` line — ``method``, ``result`` (a kind such as ``nvu``, ``request``,
+``empty``, ``NoOp`` or the percentage, never the content: a result may be a ticket or a qbXML
+request), ``duration_ms``, with the ticket's short hash and the end-user as correlation keys — and
+counts ``SoapCalls`` and ``SoapLatency`` (ms) by ``method``. An undecodable request counts under
+``method=invalid``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from chalice.app import Response
 
+from chalicelib.jobs.security import ticket_hash
+from chalicelib.observability import Metrics, bind, short_hash
+from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.codec import (
     CONTENT_TYPE,
     FAULT_HTTP_STATUS,
@@ -21,27 +31,54 @@ from chalicelib.qbwc.codec import (
     render_fault,
     render_result,
 )
-from chalicelib.qbwc.service import QbwcService
+from chalicelib.qbwc.service import NOOP, QbwcService, Result
 from chalicelib.qbwc.wsdl import render_wsdl
 
 log = logging.getLogger(__name__)
 MAX_SOAP_BYTES = 10_000_000
 
 
+def result_kind(call: c.SoapCall, result: Result) -> str:
+    """What a SOAP answer was, in a word safe to log (an answer can be a ticket or a qbXML request)."""
+    if isinstance(call, c.Authenticate) and isinstance(result, list) and len(result) > 1:
+        return result[1] if result[1] in ("nvu", "none", "busy") else "ok"
+    if isinstance(call, c.SendRequestXML):
+        return "request" if result else "empty"
+    if isinstance(call, c.ReceiveResponseXML | c.QbwcConnectionError) and not isinstance(result, list):
+        return str(result) if isinstance(result, int) or result in ("done", "") else "company_file"
+    if isinstance(call, c.GetLastError):
+        return NOOP if result == NOOP else "message"
+    return "ok"
+
+
+def _observe(metrics: Metrics, method: str, started: float, result: str, level: int = logging.INFO) -> None:
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    metrics.put("SoapCalls", method=method)
+    metrics.put("SoapLatency", round(elapsed_ms, 3), unit="Milliseconds", method=method)
+    log.log(level, "SOAP call", extra={"result": result, "duration_ms": round(elapsed_ms, 1)})
+
+
 def handle_soap(service: QbwcService, body: bytes | None, soap_action: str | None) -> Response:
+    started = time.perf_counter()
     try:
         call = parse_call(body or b"", soap_action, max_bytes=MAX_SOAP_BYTES)
     except SoapFaultError as fault:
+        bind(method="invalid")
         log.warning("SOAP request refused", extra={"reason": fault.reason})
+        _observe(service.metrics, "invalid", started, "fault", logging.DEBUG)
         return Response(body=render_fault(fault.reason, fault.fault_code).decode(),
                         status_code=FAULT_HTTP_STATUS, headers={"Content-Type": CONTENT_TYPE})
+    ticket = getattr(call, "ticket", "")
+    bind(method=call.METHOD, ticket_hash=short_hash(ticket_hash(ticket)) if ticket else None)
     result = service.dispatch(call)
     try:
         payload = render_result(call.METHOD, result)
     except Exception:
         log.exception("could not render a SOAP result", extra={"method": call.METHOD})
+        _observe(service.metrics, call.METHOD, started, "fault")
         return Response(body=render_fault("the server could not build its answer", "soap:Server").decode(),
                         status_code=FAULT_HTTP_STATUS, headers={"Content-Type": CONTENT_TYPE})
+    _observe(service.metrics, call.METHOD, started, result_kind(call, result))
     return Response(body=payload.decode(), status_code=200, headers={"Content-Type": CONTENT_TYPE})
 
 

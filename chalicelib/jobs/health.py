@@ -12,10 +12,14 @@ Gateway gives up at 29 s). Outcomes:
 * the Web Connector called but could not reach QuickBooks (a dialog, the wrong file, QuickBooks
   closed…) → the connection error it reported, as soon as it reports it (the check is withdrawn);
 * nothing within the budget → ``health_check_timeout``; a check nobody started is withdrawn.
+
+Every check logs ``health check finished`` and counts ``HealthChecks`` with ``result`` = ``ok`` or the
+error code.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,9 +32,11 @@ from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE, JobQueue
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.states import JobStatus
+from chalicelib.observability import NO_METRICS, Metrics
 from chalicelib.qbxml import company_query_request, parse_response
 from chalicelib.safexml import UnsafeXmlError, parse_xml
 
+log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 
 
@@ -63,8 +69,10 @@ class HealthCheck:
         offline_grace: timedelta,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.queue = queue
         self.clock = clock
         self.budget = budget
@@ -73,6 +81,22 @@ class HealthCheck:
         self.monotonic = monotonic
 
     def run(self, end_user_id: str) -> dict[str, Any]:
+        """The check's answer, or the error that explains why QuickBooks did not answer."""
+        started = self.monotonic()
+        result = "internal_error"
+        try:
+            answer = self._run(end_user_id)
+            result = "ok"
+            return answer
+        except GatewayError as exc:
+            result = exc.code
+            raise
+        finally:
+            self.metrics.put("HealthChecks", result=result)
+            log.info("health check finished", extra={"end_user_id": end_user_id, "result": result,
+                                                      "duration_ms": int((self.monotonic() - started) * 1000)})
+
+    def _run(self, end_user_id: str) -> dict[str, Any]:
         user = self.store.get_end_user(end_user_id)
         if user is None:
             raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")

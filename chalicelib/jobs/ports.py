@@ -138,6 +138,15 @@ class Store(Protocol):
         """A page of end-users in id (creation) order after ``start``, and the next page's cursor (or None)."""
         ...
 
+    # Gauges (the scheduled sweeper) ------------------------------------------------------------------
+    def queue_stats(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many jobs are queued, over all end-users, and when the oldest of them was enqueued.
+
+        Read through the ``deadlines`` index (every queued job has a deadline), never a Scan; the
+        oldest is looked for among the jobs whose deadlines come first.
+        """
+        ...
+
 
 class ResultPublisher(Protocol):
     def publish(self, message: Mapping[str, Any]) -> None:

@@ -18,6 +18,13 @@ Completing (:meth:`JobQueue.complete`) stores the outcome on the job first (the 
 lease, then publishes; a publish that fails leaves ``published_at`` empty for the re-publisher. A
 write whose outcome is unknown becomes ``in_doubt`` and heads the queue until error recovery settles
 it (:mod:`chalicelib.jobs.states`).
+
+Every transition logs one line (``job accepted``, ``job sent to QuickBooks`` — in the session
+service —, ``job finished`` with ``status`` and ``error_code``, ``job failed before QuickBooks``,
+``job expired``, ``job cancelled``, ``abandoned job recovered``, ``in-doubt write was never applied;
+queued again``) and counts in the injected :class:`~chalicelib.observability.Metrics`
+(``JobsEnqueued``, ``JobsSucceeded``, ``JobsFailed`` by ``error_code``, ``PublishFailures``);
+:meth:`JobQueue.report_gauges` measures the queue for the scheduled sweeper.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from chalicelib.jobs.ports import Clock, ResultPublisher, Store, StoreConflict
 from chalicelib.jobs.results import result_message
 from chalicelib.jobs.security import new_id
 from chalicelib.jobs.states import JobStatus
+from chalicelib.observability import NO_METRICS, Metrics
 from chalicelib.qbxml import QbxmlVersion, SchemaCatalog, parse_job_qbxml, validate_job
 
 log = logging.getLogger(__name__)
@@ -67,8 +75,10 @@ class JobQueue:
         max_job_bytes: int,
         default_deadline: timedelta | None = None,
         offline_grace: timedelta = timedelta(seconds=30),
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.publisher = publisher
         self.schemas = schemas
         self.clock = clock
@@ -165,6 +175,7 @@ class JobQueue:
             return written, False  # a concurrent retry of the same key wrote it first
         log.info("job accepted", extra={"job_id": job.id, "end_user_id": end_user_id, "seq": seq,
                                         "requests": list(requests.names), "source": source})
+        self.metrics.put("JobsEnqueued")
         return job, True
 
     # Claiming ------------------------------------------------------------------------------------
@@ -213,7 +224,8 @@ class JobQueue:
         try:
             self.store.transition_job(job, target, expected=frozenset({JobStatus.IN_FLIGHT}),
                                       holder=old_holder, changes=changes)
-            log.warning("abandoned job recovered", extra={"job_id": job.id, "to": target.value})
+            log.warning("abandoned job recovered", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                                          "to": target.value, "status": target.value})
         except StoreConflict:
             pass
 
@@ -267,7 +279,8 @@ class JobQueue:
             done = self._settle(job, holder, outcome.status, changes)
         except StoreConflict as exc:
             current = exc.current if isinstance(exc.current, Job) else job
-            log.warning("late answer ignored", extra={"job_id": job.id, "status": current.status.value})
+            log.warning("late answer ignored", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                                      "status": current.status.value})
             self.store.release_lease(job.end_user_id, holder)
             return current
         self.store.release_lease(job.end_user_id, holder)
@@ -275,8 +288,19 @@ class JobQueue:
                                         "status": done.status.value,
                                         "error_code": (done.error or {}).get("code")})
         if done.status.is_terminal:
+            self._count_finished(done)
             self.publish(done)
         return done
+
+    def _count_finished(self, job: Job) -> None:
+        if job.status is JobStatus.SUCCEEDED:
+            self.metrics.put("JobsSucceeded")
+        elif job.status in (JobStatus.FAILED, JobStatus.EXPIRED):
+            code = (job.error or {}).get("code")
+            if code:
+                self.metrics.put("JobsFailed", error_code=str(code))
+            else:
+                self.metrics.put("JobsFailed")
 
     def run_again(self, job: Job, holder: str) -> Job:
         """Error recovery found that QuickBooks never applied an in-doubt write: queue it to run again."""
@@ -285,7 +309,8 @@ class JobQueue:
             changes={"holder": None, "recovering": False, "error": None},
         )
         self.store.release_lease(job.end_user_id, holder)
-        log.info("in-doubt write was never applied; queued again", extra={"job_id": job.id})
+        log.info("in-doubt write was never applied; queued again",
+                 extra={"job_id": job.id, "end_user_id": job.end_user_id})
         return again
 
     def _settle(self, job: Job, holder: str, status: JobStatus, changes: dict[str, Any]) -> Job:
@@ -305,6 +330,9 @@ class JobQueue:
             job, JobStatus.FAILED, expected=frozenset({JobStatus.QUEUED, JobStatus.IN_FLIGHT}),
             changes={"completed_at": now, "holder": None, "error": err.to_dict()},
         )
+        log.info("job failed before QuickBooks", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                                        "status": done.status.value, "error_code": err.code})
+        self._count_finished(done)
         self.publish(done)
         return done
 
@@ -324,7 +352,9 @@ class JobQueue:
                                              changes={"completed_at": self.clock(), "error": err.to_dict()})
         except StoreConflict:
             return None
-        log.info("job expired", extra={"job_id": job.id, "end_user_id": job.end_user_id})
+        log.info("job expired", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                       "status": done.status.value, "error_code": err.code})
+        self._count_finished(done)
         self.publish(done)
         return done
 
@@ -339,6 +369,8 @@ class JobQueue:
                                              changes={"completed_at": self.clock(), "error": err.to_dict()})
         except StoreConflict:
             return False
+        log.info("job cancelled", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                         "status": done.status.value, "error_code": err.code})
         self.publish(done)
         return True
 
@@ -349,7 +381,23 @@ class JobQueue:
         try:
             self.publisher.publish(result_message(job))
         except Exception:
-            log.exception("result publish failed; left in the outbox", extra={"job_id": job.id})
+            log.exception("result publish failed; left in the outbox",
+                          extra={"job_id": job.id, "end_user_id": job.end_user_id})
+            self.metrics.put("PublishFailures")
             return False
         self.store.mark_published(job, self.clock())
         return True
+
+    def report_gauges(self) -> tuple[int, float]:
+        """Measure the queue for the scheduled sweeper: ``QueueDepth`` and ``OldestQueuedJobAgeSeconds``.
+
+        In-flight jobs, stuck in-flight jobs and open Web Connector sessions are not measured: no
+        index lists leases or sessions, and a Scan every minute is not worth it.
+        """
+        now = self.clock()
+        depth, oldest = self.store.queue_stats(now)
+        age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+        self.metrics.put("QueueDepth", depth)
+        self.metrics.put("OldestQueuedJobAgeSeconds", age, unit="Seconds")
+        log.info("queue measured", extra={"queue_depth": depth, "oldest_queued_job_age_seconds": round(age, 1)})
+        return depth, age

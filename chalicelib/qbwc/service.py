@@ -19,6 +19,10 @@ With ``session_idle_seconds = 0`` the last job answers 100.
 
 Every state lives in the store, keyed by ticket and end-user; nothing is kept in process memory.
 Protocol conditions are answered in protocol terms; no exception leaves :meth:`QbwcService.dispatch`.
+
+Observability: once a call's session (or, for ``authenticate``, its user) is known, its end-user id
+and the ticket's short hash are bound as correlation keys of the invocation's log lines (never the
+ticket); a refused login counts as ``AuthenticationFailures`` (``kind=web_connector``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from chalicelib.jobs.queue import JobQueue, Outcome
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import DUMMY_HASH, new_ticket, ticket_hash, verify_secret
 from chalicelib.jobs.states import JobStatus
+from chalicelib.observability import NO_METRICS, Metrics, bind, short_hash
 from chalicelib.qbwc import calls as c
 from chalicelib.qbxml import (
     DEFAULT_VERSION,
@@ -84,8 +89,10 @@ class QbwcService:
         min_client_version: str,
         ticket_ttl: timedelta,
         session_idle: timedelta,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.queue = queue
         self.clock = clock
         self.server_version = server_version
@@ -145,6 +152,7 @@ class QbwcService:
         session = self.store.get_session(ticket_hash(ticket))
         if session is None or session.expires_at <= self.clock() or session.state == "closed":
             return None
+        bind(end_user_id=session.end_user_id, ticket_hash=short_hash(session.ticket_hash))
         return session
 
     def _user(self, session: QbwcSession) -> EndUser:
@@ -172,14 +180,19 @@ class QbwcService:
         if user is None:
             verify_secret(call.password, DUMMY_HASH)  # same cost as a real check: no user enumeration
             log.warning("QBWC login refused: unknown user name", extra={"qbwc_username": call.user_name})
+            self.metrics.put("AuthenticationFailures", kind="web_connector")
             return [new_ticket(), "nvu"]
+        bind(end_user_id=user.id)
         if not verify_secret(call.password, user.password_hash):
             log.warning("QBWC login refused: wrong password", extra={"end_user_id": user.id})
+            self.metrics.put("AuthenticationFailures", kind="web_connector")
             err = error("bad_web_connector_password",
                         "the Web Connector sent a password that does not match this end-user's")
             self._heartbeat(user.id, now, last_error={**err.to_dict(), "occurred_at": iso(now)})
             return [new_ticket(), "nvu"]
-        self._heartbeat(user.id, now)
+        # The right password clears a wrong-password error at once (it no longer blocks fail-fast checks).
+        cleared = {"last_error": None} if (user.last_error or {}).get("code") == "bad_web_connector_password" else {}
+        self._heartbeat(user.id, now, **cleared)
         if not self.queue.has_work(user.id):
             return [new_ticket(), "none"]
         ticket = new_ticket()
@@ -192,6 +205,7 @@ class QbwcService:
             company_file=user.company_file,
             qbxml_version=user.qbxml_version,
         ))
+        bind(ticket_hash=short_hash(ticket_hash(ticket)))
         log.info("QBWC session opened", extra={"end_user_id": user.id})
         return [ticket, user.company_file or ""]
 

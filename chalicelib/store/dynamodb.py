@@ -503,3 +503,38 @@ class DynamoStore:
         ids = [str(_from_item(i)["end_user_id"]) for i in out.get("Items", [])]
         users = [u for u in (self.get_end_user(i) for i in ids) if u is not None]
         return users, (ids[-1] if out.get("LastEvaluatedKey") and ids else None)
+
+    # Gauges (the scheduled sweeper) ------------------------------------------------------------------
+    def queue_stats(self, now: datetime, sample: int = 3) -> tuple[int, datetime | None]:
+        """Queued jobs over all end-users, and the enqueue time of the oldest, without a Scan.
+
+        Every queued job carries ``deadline_bucket`` / ``deadline_ms`` and so is in the sparse
+        ``deadlines`` index: a COUNT query per bucket gives the depth (eventually consistent). The
+        index projects keys only, so the oldest job is looked for among the ``sample`` jobs with the
+        earliest deadlines of each bucket (exact while jobs share the default deadline).
+        """
+        depth = 0
+        oldest: datetime | None = None
+        for bucket in range(DEADLINE_BUCKETS):
+            condition = {"KeyConditionExpression": "deadline_bucket = :b AND deadline_ms > :zero",
+                         "ExpressionAttributeValues": _to_item({":b": f"DL#{bucket}", ":zero": 0})}
+            start: dict[str, Any] | None = None
+            while True:
+                page = self.client.query(TableName=self.table, IndexName=DEADLINE_INDEX, Select="COUNT",
+                                         **condition, **({"ExclusiveStartKey": start} if start else {}))
+                depth += int(page.get("Count", 0))
+                start = page.get("LastEvaluatedKey")
+                if not start:
+                    break
+            first = self.client.query(TableName=self.table, IndexName=DEADLINE_INDEX, Limit=sample, **condition)
+            for keys in first.get("Items", []):
+                plain = _from_item(keys)
+                out = self.client.get_item(TableName=self.table, Key=_to_item({"pk": plain["pk"], "sk": plain["sk"]}),
+                                           ProjectionExpression="#st, enqueued_at",
+                                           ExpressionAttributeNames={"#st": "status"})
+                item = _from_item(out.get("Item", {}))
+                if item.get("status") != JobStatus.QUEUED.value or not item.get("enqueued_at"):
+                    continue
+                enqueued = datetime.fromisoformat(str(item["enqueued_at"]))
+                oldest = enqueued if oldest is None or enqueued < oldest else oldest
+        return depth, oldest

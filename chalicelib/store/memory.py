@@ -224,3 +224,10 @@ class MemoryStore:
             ids = sorted(i for i in self.users if start is None or i > start)
             page = ids[: max(1, limit)]
             return [self.users[i] for i in page], (page[-1] if len(ids) > len(page) else None)
+
+    # Gauges (the scheduled sweeper) ------------------------------------------------------------------
+    def queue_stats(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many jobs are queued and when the oldest of them was enqueued (exact, in memory)."""
+        with self._lock:
+            queued = [j.enqueued_at for j in self.jobs.values() if j.status is JobStatus.QUEUED]
+            return len(queued), (min(queued) if queued else None)

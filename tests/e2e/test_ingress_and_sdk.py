@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -21,7 +22,13 @@ pytestmark = pytest.mark.e2e
 
 
 def send_ingress(process: GatewayProcess, body: str) -> str:
-    out = process.client("sqs").send_message(QueueUrl=process.env["QBDGW_INGRESS_QUEUE_URL"], MessageBody=body)
+    """Send as a SaaS does to the FIFO ingress queue: group = end-user id, a fresh deduplication id per send."""
+    try:
+        group = str(json.loads(body)["end_user_id"])
+    except (ValueError, KeyError, TypeError):
+        group = "unreadable"
+    out = process.client("sqs").send_message(QueueUrl=process.env["QBDGW_INGRESS_QUEUE_URL"], MessageBody=body,
+                                             MessageGroupId=group, MessageDeduplicationId=uuid.uuid4().hex)
     return str(out["MessageId"])
 
 

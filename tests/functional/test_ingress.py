@@ -116,6 +116,42 @@ def test_internal_gateway_error_is_retried(api: Api, client: Client, services: S
     assert result == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
 
 
+
+def test_a_retried_message_is_not_overtaken_on_the_fifo_queue(api: Api, aws: Aws, client: Client,
+                                                              services: Services,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a store that fails once, then works
+    end_user = api.create_end_user()
+    real = services.queue.enqueue
+    calls: list[str] = []
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls.append(str(args[0]))
+        if len(calls) == 1:
+            raise Exception("DynamoDB is unavailable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.queue, "enqueue", flaky)
+    # WHEN a batch of three arrives and the first fails for a passing reason
+    body = message(end_user["id"], fixture("qbwc/customer_query_rq.xml"))
+    result = invoke(client, sqs_event(body, body, body))
+    # THEN the first and every later message are handed back, in order, and none was enqueued
+    assert result == {"batchItemFailures": [{"itemIdentifier": f"msg-{i}"} for i in (1, 2, 3)]}
+    assert len(calls) == 1 and jobs_stored(aws, end_user["id"]) == 0
+
+
+def test_dead_letters_keep_the_end_user_as_their_fifo_group(api: Api, aws: Aws, client: Client) -> None:
+    # GIVEN invalid qbXML for an end-user, and a body that is not JSON / WHEN handled
+    end_user = api.create_end_user()
+    invoke(client, sqs_event(message(end_user["id"], fixture("qbxml/jobs/malformed.xml")), "{not json"))
+    # THEN both are on the FIFO dead-letter queue: grouped by end-user (or "unreadable"), deduplicated by id
+    assert aws.outputs.ingress_dlq_url.endswith(".fifo")
+    dead = {m["MessageAttributes"]["original_message_id"]["StringValue"]: m["Attributes"]
+            for m in drain(aws.sqs, aws.outputs.ingress_dlq_url)}
+    assert dead["msg-1"]["MessageGroupId"] == end_user["id"]
+    assert dead["msg-2"]["MessageGroupId"] == "unreadable"
+    assert dead["msg-1"]["MessageDeduplicationId"] == "msg-1"
+
 # The SDK --------------------------------------------------------------------------------------------------
 def test_sdk_enqueues_a_job_the_api_shows(api: Api, aws: Aws) -> None:
     # GIVEN an end-user / WHEN the SaaS enqueues with the SDK and its own DynamoDB client

@@ -1,27 +1,50 @@
-"""infra/package.py: what it adds to `chalice package` output (tested on a SAM document of that shape)."""
+"""infra/package.py: what it adds to `chalice package --merge-template infra/template.json` output.
+
+Tested on a SAM document of Chalice's shape merged with the real template; the real `chalice package`
+output is linted and checked in tests/unit/test_template.py.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from typing import Any
 
 from infra.package import main
+from infra.provision import load_template
 
-SAM = {
+SAM: dict[str, Any] = {
     "Resources": {
-        "Ingress": {"Type": "AWS::Serverless::Function", "Properties": {"Events": {
-            "IngressSqsEventSource": {"Type": "SQS", "Properties": {"Queue": "arn:aws:sqs:…", "BatchSize": 10}}}}},
-        "RepublishResults": {"Type": "AWS::Serverless::Function", "Properties": {"Events": {
-            "RepublishResultsEvent": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}}}},
-        "ApiHandlerRole": {"Type": "AWS::IAM::Role", "Properties": {}},
+        "Ingress": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Role": {"Fn::GetAtt": ["IngressRole", "Arn"]},
+            "Environment": {"Variables": {"QBDGW_STAGE": "dev", "QBDGW_INGRESS_QUEUE_NAME": "jobs-in-dev.fifo"}},
+            "Events": {"IngressSqsEventSource": {"Type": "SQS", "Properties": {
+                "Queue": {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:jobs-in-dev.fifo"},
+                "BatchSize": 10, "MaximumBatchingWindowInSeconds": 0}}}}},
+        "RepublishResults": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Role": {"Fn::GetAtt": ["RepublishResultsRole", "Arn"]},
+            "Events": {"RepublishResultsEvent": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}}}},
+        "IngressRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
+        "RepublishResultsRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
+        "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {"DefinitionBody": {"info": {"title": "x"}}}},
     }
 }
 
 
+def merged() -> dict[str, Any]:
+    """What `--merge-template infra/template.json` does: the template's resources join Chalice's."""
+    sam = copy.deepcopy(SAM)
+    template = load_template()
+    sam["Resources"].update(template["Resources"])
+    sam["Parameters"] = template["Parameters"]
+    return sam
+
+
 def test_package_enables_partial_batch_responses_and_json_logs(tmp_path: Path) -> None:
-    # GIVEN a template shaped like chalice package's sam.json
+    # GIVEN a template shaped like chalice package's merged sam.json
     path = tmp_path / "sam.json"
-    path.write_text(json.dumps(SAM))
+    path.write_text(json.dumps(merged()))
     # WHEN it is post-processed
     assert main([str(path)]) == 0
     out = json.loads(path.read_text())["Resources"]
@@ -32,7 +55,37 @@ def test_package_enables_partial_batch_responses_and_json_logs(tmp_path: Path) -
         "Properties"]
     for name in ("Ingress", "RepublishResults"):
         assert out[name]["Properties"]["LoggingConfig"]["LogFormat"] == "JSON"
-    assert "LoggingConfig" not in out["ApiHandlerRole"]["Properties"]
+    assert "LoggingConfig" not in out["IngressRole"]["Properties"]
+
+
+def test_package_wires_functions_to_the_template_by_reference(tmp_path: Path) -> None:
+    # GIVEN the merged template / WHEN post-processed
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(merged()))
+    assert main([str(path)]) == 0
+    out = json.loads(path.read_text())["Resources"]
+    ingress = out["Ingress"]["Properties"]
+    # THEN the trigger reads the template's FIFO queue (no batching window: FIFO has none)
+    sqs = ingress["Events"]["IngressSqsEventSource"]["Properties"]
+    assert sqs["Queue"] == {"Fn::GetAtt": ["IngressQueue", "Arn"]}
+    assert "MaximumBatchingWindowInSeconds" not in sqs
+    # AND the function is named for its log group and logs there
+    assert ingress["FunctionName"] == {"Fn::Sub": "qbd-gateway-${Stage}-ingress"}
+    group = out["IngressLogGroup"]["Properties"]["LogGroupName"]
+    assert group == {"Fn::Sub": "/aws/lambda/qbd-gateway-${Stage}-ingress"}
+    assert ingress["LoggingConfig"]["LogGroup"] == {"Ref": "IngressLogGroup"}
+    # AND its settings are references, the stale names gone
+    variables = ingress["Environment"]["Variables"]
+    assert variables["QBDGW_TABLE"] == {"Ref": "JobsTable"}
+    assert variables["QBDGW_RESULTS_QUEUE_URL"] == {"Ref": "ResultsQueue"}
+    assert variables["QBDGW_INGRESS_DLQ_URL"] == {"Ref": "IngressDeadLetterQueue"}
+    assert variables["QBDGW_STAGE"] == {"Ref": "Stage"}
+    assert "QBDGW_INGRESS_QUEUE_NAME" not in variables
+    # AND every role has exactly the template's policy, the API the name the 5xx alarm watches
+    for role in ("IngressRole", "RepublishResultsRole"):
+        assert out[role]["Properties"] == {"ManagedPolicyArns": [{"Ref": "FunctionPolicy"}]}
+    assert out["RestAPI"]["Properties"]["Name"] == {"Fn::Sub": "qbd-gateway-${Stage}"}
+    assert out["RestAPI"]["Properties"]["DefinitionBody"]["info"]["title"] == {"Fn::Sub": "qbd-gateway-${Stage}"}
 
 
 def test_package_refuses_a_template_without_the_ingress_trigger(tmp_path: Path) -> None:
@@ -40,3 +93,11 @@ def test_package_refuses_a_template_without_the_ingress_trigger(tmp_path: Path) 
     path = tmp_path / "sam.json"
     path.write_text(json.dumps({"Resources": {}}))
     assert main([str(path)]) == 1
+
+
+def test_package_refuses_output_not_merged_with_the_template(tmp_path: Path) -> None:
+    # GIVEN chalice package output without --merge-template / WHEN post-processed / THEN it fails
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(SAM))
+    assert main([str(path)]) == 1
+    assert json.loads(path.read_text()) == SAM

@@ -1,0 +1,323 @@
+"""Logs and metrics: structured JSON log lines with correlation keys, and CloudWatch metrics (EMF).
+
+**Logs.** Every module logs with the standard library (``logging.getLogger(__name__)``), passing ids
+as ``extra=`` fields. :func:`configure_logging` — called once by ``app.py`` — puts
+:class:`JsonFormatter` on the root logger's handlers in Lambda (or when ``QBDGW_LOG_FORMAT=json``),
+so each record becomes one JSON line: ``timestamp``, ``level``, ``message``, ``service``,
+``logger``, the correlation keys of the current invocation (``request_id``, ``end_user_id``,
+``job_id``, ``ticket_hash``, ``method``; and ``aws_request_id``, the Lambda invocation) and the
+record's own fields. The correlation keys live in a :class:`contextvars.ContextVar`: edges set them
+with :func:`bind` (the REST middleware the API Gateway request id, the SOAP edge the call's method
+and ticket hash, the session service the end-user), and :func:`invocation` starts afresh per Lambda
+invocation. A ticket is logged only as the first 16 hex characters of its SHA-256
+(:func:`short_hash`); fields named like secrets (``password``, ``ticket``, ``qbxml``,
+``authorization``…) are replaced by ``"[redacted]"`` whatever their value.
+
+**Metrics.** The domain layers (``qbwc/``, ``jobs/``) see only the :class:`Metrics` protocol and get
+:data:`NO_METRICS` unless :mod:`chalicelib.wiring` injects :class:`EmfMetrics`, which buffers values
+per dimension set in aws-lambda-powertools' CloudWatch EMF provider (namespace ``QbdGateway``,
+default dimension ``service=qbd-gateway``) and writes one EMF document per dimension set on
+:meth:`EmfMetrics.flush` — after every invocation (the :func:`invocation` middleware). In Lambda the
+documents go to stdout, where CloudWatch turns them into metrics; elsewhere (the local stack, tests)
+to the ``qbd-gateway.metrics`` logger at DEBUG unless ``QBDGW_METRICS_STDOUT=1``.
+``POWERTOOLS_METRICS_DISABLED=true`` drops them.
+
+This module imports only the standard library at import time (powertools is loaded by
+:class:`EmfMetrics`), so the pure layers may import :func:`bind` and :class:`Metrics` from it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import IO, Any, Protocol
+
+NAMESPACE = "QbdGateway"
+SERVICE = "qbd-gateway"
+METRICS_LOGGER = "qbd-gateway.metrics"
+CORRELATION_KEYS = ("request_id", "end_user_id", "job_id", "ticket_hash", "method")
+REDACTED = "[redacted]"
+# Record fields whose *name* says they may hold a secret or a customer's qbXML: never written out.
+SECRET_FIELDS = frozenset({
+    "password", "qbwc_password", "ticket", "token", "api_key", "key", "authorization", "secret",
+    "qbxml", "response_qbxml", "request_xml", "response", "body", "hcp_response", "strhcpresponse",
+})
+# The AWS SDK logs whole request and response bodies (job qbXML, results) at DEBUG: never below INFO.
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+_MAX_VALUES = 99  # powertools prints a metric set itself at 100 values: flush through our sink first
+
+_context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("qbdgw_log_context",
+                                                                                default=None)
+log = logging.getLogger(__name__)
+
+
+# Correlation keys -------------------------------------------------------------------------------------------
+def short_hash(sha256_hex: str) -> str:
+    """A ticket's (or token's) SHA-256 as logged: its first 16 hex characters."""
+    return sha256_hex[:16]
+
+
+def bind(**keys: str | None) -> None:
+    """Add correlation keys to every log line of the current invocation (None values are ignored)."""
+    current = _context.get() or {}
+    _context.set({**current, **{k: str(v) for k, v in keys.items() if v is not None and v != ""}})
+
+
+def correlation() -> dict[str, str]:
+    """The correlation keys bound so far in this invocation."""
+    return dict(_context.get() or {})
+
+
+@contextmanager
+def scope(*, fresh: bool = False, **keys: str | None) -> Iterator[None]:
+    """New correlation keys for one unit of work (an SQS record, a test), the previous ones restored after.
+
+    Keys other than :data:`CORRELATION_KEYS` (``aws_request_id``) carry over unless ``fresh``.
+    """
+    kept = {} if fresh else {k: v for k, v in (_context.get() or {}).items() if k not in CORRELATION_KEYS}
+    token = _context.set(kept)
+    bind(**keys)
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+# JSON log lines ---------------------------------------------------------------------------------------------
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime",
+                                                                                   "taskName"}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _safe(key: str, value: Any) -> Any:
+    return REDACTED if key.lower() in SECRET_FIELDS else _plain(value)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: fixed fields, correlation keys, then the record's ``extra`` fields."""
+
+    def __init__(self, service: str = SERVICE) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "service": self.service,
+            "logger": record.name,
+        }
+        line.update(_context.get() or {})
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                line[key] = _safe(key, value)
+        if record.exc_info:
+            line["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            line["exception_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def json_wanted() -> bool:
+    """JSON lines in Lambda, or wherever ``QBDGW_LOG_FORMAT=json`` asks for them."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) or os.environ.get("QBDGW_LOG_FORMAT") == "json"
+
+
+def _quiet_sdk(root: logging.Logger) -> None:
+    """The AWS SDK's loggers at the root's level, but never below INFO."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.getEffectiveLevel()))
+
+
+def configure_logging(*, force: bool = False, stream: IO[str] | None = None,
+                      level: str | None = None) -> logging.Handler | None:
+    """Format the root logger's output as JSON lines (idempotent). Returns the handler it added, if any.
+
+    In Lambda the runtime's own handler is kept and given :class:`JsonFormatter` (its line is then the
+    JSON object itself); with no handler at all one is added on ``stream`` (stderr). Outside Lambda
+    nothing changes unless ``force`` or ``QBDGW_LOG_FORMAT=json``: the local stack keeps its short
+    text lines. Always: the AWS SDK's loggers stay at INFO or above, as their DEBUG lines hold bodies.
+    """
+    root = logging.getLogger()
+    if not (force or json_wanted()):
+        _quiet_sdk(root)
+        return None
+    wanted = level or os.environ.get("QBDGW_LOG_LEVEL") or os.environ.get("AWS_LAMBDA_LOG_LEVEL") or (
+        "INFO" if json_wanted() else None)
+    if wanted:
+        root.setLevel(wanted)
+    _quiet_sdk(root)
+    formatter = JsonFormatter()
+    added: logging.Handler | None = None
+    if stream is not None or not root.handlers:
+        added = logging.StreamHandler(stream or sys.stderr)
+        root.addHandler(added)
+    for handler in root.handlers:
+        if stream is None or handler is added:
+            handler.setFormatter(formatter)
+    return added
+
+
+# Metrics ----------------------------------------------------------------------------------------------------
+class Metrics(Protocol):
+    """Where the domain reports what it did; values are buffered until :meth:`flush`."""
+
+    def put(self, name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None: ...
+    def flush(self) -> None: ...
+
+
+class NullMetrics:
+    """The default of every service: metrics go nowhere."""
+
+    def put(self, name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+
+NO_METRICS: Metrics = NullMetrics()
+
+
+def _stdout(document: str) -> None:
+    sys.stdout.write(document + "\n")
+    sys.stdout.flush()
+
+
+def _debug_log(document: str) -> None:
+    logging.getLogger(METRICS_LOGGER).debug("metrics", extra={"emf": json.loads(document)})
+
+
+def default_sink() -> Callable[[str], None] | None:
+    """stdout in Lambda or with ``QBDGW_METRICS_STDOUT=1``; a DEBUG logger locally; None when disabled."""
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true", "yes", "on"):
+        return None
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or os.environ.get("QBDGW_METRICS_STDOUT") == "1":
+        return _stdout
+    return _debug_log
+
+
+class EmfMetrics:
+    """Metrics as CloudWatch embedded metric format documents, built by aws-lambda-powertools.
+
+    A metric with dimensions is published under two dimension sets: ``[service]`` (the total, for
+    alarms) and ``[service, <its dimensions>]`` (the breakdown, e.g. by ``error_code``).
+    """
+
+    def __init__(self, *, namespace: str = NAMESPACE, service: str = SERVICE,
+                 sink: Callable[[str], None] | None = _stdout) -> None:
+        self.namespace = namespace
+        self.service = service
+        self.sink = sink
+        self._sets: dict[tuple[tuple[str, str], ...], Any] = {}
+        self._lock = threading.Lock()
+
+    def _provider(self, dimensions: tuple[tuple[str, str], ...]) -> Any:
+        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+            AmazonCloudWatchEMFProvider,
+        )
+
+        provider = AmazonCloudWatchEMFProvider(metric_set={}, dimension_set={}, metadata_set={},
+                                               namespace=self.namespace, service=self.service)
+        provider.dimension_sets = []
+        if dimensions:
+            provider.add_dimensions(service=self.service, **dict(dimensions))
+        return provider
+
+    def put(self, name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
+        if self.sink is None:
+            return
+        key = tuple(sorted((k, str(v)) for k, v in dimensions.items() if v not in (None, "")))
+        with self._lock:
+            provider = self._sets.get(key)
+            if provider is None:
+                provider = self._sets[key] = self._provider(key)
+            values = provider.metric_set.get(name, {}).get("Value", [])
+            if len(values) >= _MAX_VALUES or (name not in provider.metric_set
+                                                and len(provider.metric_set) >= _MAX_VALUES):
+                self._write(provider)
+            provider.add_metric(name=name, unit=unit, value=value)
+
+    def _write(self, provider: Any) -> None:
+        if not provider.metric_set or self.sink is None:
+            return
+        document = provider.serialize_metric_set()
+        provider.metric_set.clear()
+        try:
+            self.sink(json.dumps(document, separators=(",", ":")))
+        except Exception:  # metrics never break a request
+            log.exception("could not write metrics")
+
+    def flush(self) -> None:
+        """Write one EMF document per dimension set that has values, and forget them."""
+        with self._lock:
+            for provider in self._sets.values():
+                self._write(provider)
+            self._sets.clear()
+
+
+_default: Metrics | None = None
+_default_lock = threading.Lock()
+
+
+def default_metrics() -> Metrics:
+    """The process's metrics (what :func:`chalicelib.wiring.build` injects unless given others)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            sink = default_sink()
+            _default = EmfMetrics(sink=sink) if sink is not None else NO_METRICS
+        return _default
+
+
+def flush_metrics() -> None:
+    if _default is not None:
+        _default.flush()
+
+
+# Per invocation ---------------------------------------------------------------------------------------------
+def _request_ids(event: Any) -> dict[str, str | None]:
+    """API Gateway's request id (HTTP) and the Lambda invocation's, from a Chalice event."""
+    context = getattr(event, "context", None)
+    lambda_context = getattr(event, "lambda_context", None) or (None if isinstance(context, Mapping) else context)
+    aws_request_id = getattr(lambda_context, "aws_request_id", None)
+    api_request_id = (str(context.get("requestId") or "") or None) if isinstance(context, Mapping) else None
+    return {"request_id": api_request_id or aws_request_id, "aws_request_id": aws_request_id}
+
+
+Middleware = Callable[[Any, Callable[[Any], Any]], Any]
+
+
+def invocation(flush: Callable[[], None] = flush_metrics) -> Middleware:
+    """Chalice middleware for every event: fresh correlation keys, then ``flush`` (the metrics) at the end."""
+
+    def middleware(event: Any, get_response: Callable[[Any], Any]) -> Any:
+        with scope(fresh=True, **_request_ids(event)):
+            try:
+                return get_response(event)
+            finally:
+                try:
+                    flush()
+                except Exception:  # metrics never fail an invocation
+                    log.exception("could not flush metrics")
+
+    return middleware

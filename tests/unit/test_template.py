@@ -1,0 +1,241 @@
+"""infra/template.json, on its own and merged into the deployable package, checked where the emulator cannot.
+
+The local stack creates the table, queues and bucket from the template, but moto skips alarms, the
+dashboard, policies and log groups, and ignores TTL; so these tests read the template itself. cfn-lint
+runs on the template and on what ``make package`` produces (once per session: about 15 s, offline once
+Chalice's dependency cache in ``.chalice/deployments`` is filled).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.package import API_NAME, FUNCTION_LOG_GROUPS
+from infra.provision import CREATED_TYPES, SKIPPED_TYPES, TEMPLATE, load_template
+from tests.support.paths import REPO_DIR
+
+CFN_LINT = Path(sys.executable).parent / "cfn-lint"
+DATA_SERVICES = ("dynamodb", "sqs", "s3", "kms", "sns", "logs")
+
+
+def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CFN_LINT), str(path)], capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return dict(template["Resources"])
+
+
+def of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+
+@pytest.fixture(scope="session")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """``make package STAGE=dev`` into a temporary folder (schemas not needed for the template)."""
+    build = tmp_path_factory.mktemp("package") / "dev"
+    env = {**os.environ, "QBDGW_PACKAGE_SKIP_SCHEMAS": "1", "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run(["make", "--no-print-directory", "package", "STAGE=dev", f"BUILD={build}"], cwd=REPO_DIR,
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, f"make package failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    assert (build / "deployment.zip").is_file()
+    yield json.loads((build / "sam.json").read_text())
+
+
+# cfn-lint --------------------------------------------------------------------------------------------------
+def test_cfn_lint_passes_on_the_template() -> None:
+    done = cfn_lint(TEMPLATE)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_make_package_output_passes_cfn_lint(packaged: dict[str, Any], tmp_path: Path) -> None:
+    # `make package` already ran cfn-lint; run it again here so a failure names its findings
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(packaged))
+    done = cfn_lint(path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_packaged_stack_is_one_stack_with_regional_api_and_wired_functions(packaged: dict[str, Any]) -> None:
+    res = packaged["Resources"]
+    template = load_template()
+    # every resource of the template is in the package, unchanged
+    for name, resource in template["Resources"].items():
+        assert res[name] == resource, name
+    # the API is REGIONAL and named as the 5xx alarm expects
+    (api,) = of_type(res, "AWS::Serverless::Api").values()
+    assert api["Properties"]["EndpointConfiguration"] == "REGIONAL"
+    assert api["Properties"]["Name"] == API_NAME
+    functions = of_type(res, "AWS::Serverless::Function")
+    assert set(functions) == set(FUNCTION_LOG_GROUPS)
+    for name, function in functions.items():
+        props = function["Properties"]
+        group = res[FUNCTION_LOG_GROUPS[name]]["Properties"]
+        # named for a log group with retention, and logging there
+        assert group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/" + props["FunctionName"]["Fn::Sub"]}
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert props["LoggingConfig"]["LogGroup"] == {"Ref": FUNCTION_LOG_GROUPS[name]}
+        # data resources by reference; the only policy is the template's
+        assert props["Environment"]["Variables"]["QBDGW_TABLE"] == {"Ref": "JobsTable"}
+        role = res[props["Role"]["Fn::GetAtt"][0]]["Properties"]
+        assert role["ManagedPolicyArns"] == [{"Ref": "FunctionPolicy"}] and "Policies" not in role
+    trigger = functions["Ingress"]["Properties"]["Events"]["IngressSqsEventSource"]["Properties"]
+    assert trigger["Queue"] == {"Fn::GetAtt": ["IngressQueue", "Arn"]}
+    assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+# Data resources ---------------------------------------------------------------------------------------------
+def test_table_has_keys_indexes_ttl_pitr_encryption_and_is_retained(resources: dict[str, Any]) -> None:
+    table = resources["JobsTable"]
+    props = table["Properties"]
+    assert table["DeletionPolicy"] == "Retain" and table["UpdateReplacePolicy"] == "Retain"
+    assert [k["AttributeName"] for k in props["KeySchema"]] == ["pk", "sk"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+    indexes = {i["IndexName"] for i in props["LocalSecondaryIndexes"] + props["GlobalSecondaryIndexes"]}
+    assert indexes == {"queue", "by_job_id", "outbox", "deadlines"}
+
+
+def test_every_queue_is_fifo_encrypted_and_has_a_dead_letter_queue(resources: dict[str, Any]) -> None:
+    queues = of_type(resources, "AWS::SQS::Queue")
+    targets = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+               for q in queues.values() if "RedrivePolicy" in q["Properties"]}
+    sources = {name for name, q in queues.items() if "RedrivePolicy" in q["Properties"]}
+    assert sources == {"IngressQueue", "ResultsQueue"}
+    assert sources | targets == set(queues) and not sources & targets
+    for name, queue in queues.items():
+        props = queue["Properties"]
+        assert props["FifoQueue"] is True and props["QueueName"]["Fn::Sub"].endswith(".fifo"), name
+        assert props["SqsManagedSseEnabled"] is True, name
+        if name in sources:
+            assert 1 <= props["RedrivePolicy"]["maxReceiveCount"] <= 10
+            dlq = queues[props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]["Properties"]
+            assert dlq["MessageRetentionPeriod"] >= props["MessageRetentionPeriod"]
+    # every queue refuses plain http
+    (policy,) = of_type(resources, "AWS::SQS::QueuePolicy").values()
+    assert {q["Ref"] for q in policy["Properties"]["Queues"]} == set(queues)
+
+
+def test_payload_bucket_is_private_encrypted_and_expires_objects(resources: dict[str, Any]) -> None:
+    props = resources["PayloadBucket"]["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"][key] is True for key in (
+        "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"))
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    rules = props["LifecycleConfiguration"]["Rules"]
+    assert any(r["Status"] == "Enabled" and r.get("ExpirationInDays") for r in rules)
+    (policy,) = of_type(resources, "AWS::S3::BucketPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_local_stack_knows_every_resource_type(resources: dict[str, Any]) -> None:
+    # each type is created on the emulator or explicitly left to CloudFormation
+    assert {r["Type"] for r in resources.values()} <= CREATED_TYPES | SKIPPED_TYPES
+
+
+# IAM ------------------------------------------------------------------------------------------------------
+def test_function_policy_is_least_privilege(resources: dict[str, Any]) -> None:
+    statements = resources["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statements
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            service, _, verb = action.partition(":")
+            assert service in DATA_SERVICES and "*" not in verb, action
+        # resources are the template's own, by reference, never a bare wildcard
+        for resource in statement["Resource"]:
+            assert isinstance(resource, dict), resource
+            text = json.dumps(resource)
+            assert "GetAtt" in text or re.search(r"\$\{\w+\.Arn\}", text), resource
+
+
+# Alarms and dashboard -------------------------------------------------------------------------------------
+def _function_name(logical: str, resources: dict[str, Any]) -> str:
+    group = resources[FUNCTION_LOG_GROUPS[logical]]["Properties"]["LogGroupName"]["Fn::Sub"]
+    return str(group).removeprefix("/aws/lambda/")
+
+
+def required_alarms(resources: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """(namespace, metric, dimension it must watch) for every alarm the issue names."""
+    wanted: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["IngressDeadLetterQueue", "QueueName"]}}),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ResultsDeadLetterQueue", "QueueName"]}}),
+        ("AWS/ApiGateway", "5XXError", {"Name": "ApiName", "Value": API_NAME}),
+        ("QbdGateway", "OldestQueuedJobAgeSeconds", {"Name": "service", "Value": "qbd-gateway"}),
+        ("QbdGateway", "StuckInFlightJobs", {"Name": "service", "Value": "qbd-gateway"}),
+        ("QbdGateway", "PublishFailures", {"Name": "service", "Value": "qbd-gateway"}),
+        ("QbdGateway", "AuthenticationFailures", {"Name": "service", "Value": "qbd-gateway"}),
+    ]
+    for logical in FUNCTION_LOG_GROUPS:
+        name = {"Name": "FunctionName", "Value": {"Fn::Sub": _function_name(logical, resources)}}
+        wanted += [("AWS/Lambda", "Errors", name), ("AWS/Lambda", "Throttles", name)]
+    return wanted
+
+
+def test_every_alarm_the_issue_names_exists_with_a_threshold_and_the_topic(resources: dict[str, Any]) -> None:
+    alarms = [a["Properties"] for a in of_type(resources, "AWS::CloudWatch::Alarm").values()]
+    for namespace, metric, dimension in required_alarms(resources):
+        found = [a for a in alarms if a["Namespace"] == namespace and a["MetricName"] == metric
+                 and dimension in a["Dimensions"]]
+        assert found, f"no alarm on {namespace} {metric} {dimension}"
+    for alarm in alarms:
+        assert isinstance(alarm["Threshold"], int | float) and alarm["EvaluationPeriods"] >= 1
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], alarm["AlarmName"]
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["AlarmDescription"]
+    # thresholds that mean what the docs say
+    by_metric = {(a["Namespace"], a["MetricName"]): a for a in alarms}
+    assert by_metric[("AWS/SQS", "ApproximateNumberOfMessagesVisible")]["Threshold"] == 1
+    assert by_metric[("AWS/ApiGateway", "5XXError")]["Statistic"] == "Average"
+
+
+def test_alarm_topic_has_an_optional_email_subscription(template: dict[str, Any], resources: dict[str, Any]) -> None:
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    subscription = resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
+def _dashboard(resources: dict[str, Any]) -> dict[str, Any]:
+    body = resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    return dict(json.loads(body))  # ${…} sit inside JSON strings, so the body parses as it is
+
+
+def test_dashboard_shows_every_alarm_and_its_metric(resources: dict[str, Any]) -> None:
+    widgets = _dashboard(resources)["widgets"]
+    lines = [line for w in widgets for line in w["properties"].get("metrics", [])]
+    alarm_arns = {arn for w in widgets for arn in w["properties"].get("alarms", [])}
+    for logical, alarm in of_type(resources, "AWS::CloudWatch::Alarm").items():
+        assert "${" + logical + ".Arn}" in alarm_arns, logical
+        props = alarm["Properties"]
+        dims: list[str] = []
+        for d in props["Dimensions"]:
+            value = d["Value"]
+            if isinstance(value, dict) and "Fn::GetAtt" in value:
+                value = "${" + ".".join(value["Fn::GetAtt"]) + "}"
+            elif isinstance(value, dict):
+                value = value["Fn::Sub"]
+            dims += [d["Name"], value]
+        assert any(line[:2] == [props["Namespace"], props["MetricName"]] and line[2:2 + len(dims)] == dims
+                   for line in lines), f"dashboard lacks {props['Namespace']} {props['MetricName']} {dims}"
