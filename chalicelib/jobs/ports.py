@@ -147,6 +147,10 @@ class Store(Protocol):
         """
         ...
 
+    def activity_stats(self, now: datetime) -> tuple[int, int, int]:
+        """(company files with a job in flight, of those past their lease, open Web Connector sessions)."""
+        ...
+
 
 class ResultPublisher(Protocol):
     def publish(self, message: Mapping[str, Any]) -> None:

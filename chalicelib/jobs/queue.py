@@ -389,15 +389,20 @@ class JobQueue:
         return True
 
     def report_gauges(self) -> tuple[int, float]:
-        """Measure the queue for the scheduled sweeper: ``QueueDepth`` and ``OldestQueuedJobAgeSeconds``.
-
-        In-flight jobs, stuck in-flight jobs and open Web Connector sessions are not measured: no
-        index lists leases or sessions, and a Scan every minute is not worth it.
+        """Measure the queues for the scheduled sweeper, through indexes (never a Scan):
+        ``QueueDepth``, ``OldestQueuedJobAgeSeconds``, ``JobsInFlight``, ``StuckInFlightJobs`` (leases
+        past their expiry) and ``ActiveSessions`` (open Web Connector sessions).
         """
         now = self.clock()
         depth, oldest = self.store.queue_stats(now)
         age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+        in_flight, stuck, sessions = self.store.activity_stats(now)
         self.metrics.put("QueueDepth", depth)
         self.metrics.put("OldestQueuedJobAgeSeconds", age, unit="Seconds")
-        log.info("queue measured", extra={"queue_depth": depth, "oldest_queued_job_age_seconds": round(age, 1)})
+        self.metrics.put("JobsInFlight", in_flight)
+        self.metrics.put("StuckInFlightJobs", stuck)
+        self.metrics.put("ActiveSessions", sessions)
+        log.info("queue measured", extra={"queue_depth": depth, "oldest_queued_job_age_seconds": round(age, 1),
+                                          "jobs_in_flight": in_flight, "stuck_in_flight_jobs": stuck,
+                                          "active_sessions": sessions})
         return depth, age

@@ -39,6 +39,8 @@ OUTBOX_INDEX = "outbox"
 OUTBOX = "OUTBOX"
 DEADLINE_INDEX = "deadlines"
 DEADLINE_BUCKETS = 8  # queued jobs with a deadline, spread over a few partitions of the index
+INFLIGHT_INDEX = "inflight"  # held leases (company files with a job in flight), by lease expiry
+SESSIONS_INDEX = "sessions"  # open Web Connector sessions, by ticket expiry
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
@@ -56,8 +58,12 @@ def _epoch_ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
+def _bucket_of(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % DEADLINE_BUCKETS
+
+
 def deadline_bucket(end_user_id: str) -> str:
-    return f"DL#{int(hashlib.sha256(end_user_id.encode()).hexdigest(), 16) % DEADLINE_BUCKETS}"
+    return f"DL#{_bucket_of(end_user_id)}"
 
 
 def _deadline_attrs(job: Job) -> dict[str, Any]:
@@ -434,7 +440,8 @@ class DynamoStore:
         try:
             old = self._update(
                 end_user_pk(end_user_id), "LEASE",
-                set_={"holder": holder, "expires_at": expires_at, "expires_epoch_ms": _epoch_ms(expires_at)},
+                set_={"holder": holder, "expires_at": expires_at, "expires_epoch_ms": _epoch_ms(expires_at),
+                      "inflight_bucket": f"IF#{_bucket_of(end_user_id)}", "lease_expires_ms": _epoch_ms(expires_at)},
                 remove=("job_id", "job_seq"),
                 condition=LEASE_IS_FREE_OR_OURS,
                 values={":holder": holder, ":now_ms": _epoch_ms(now)},
@@ -477,7 +484,9 @@ class DynamoStore:
     # Sessions ---------------------------------------------------------------------------------------
     def put_session(self, session: QbwcSession) -> None:
         self._put({"pk": f"TICKET#{session.ticket_hash}", "sk": "SESSION",
-                   "ttl": int(session.expires_at.timestamp()), **dump(session)}, IS_NEW)
+                   "ttl": int(session.expires_at.timestamp()), **dump(session),
+                   "session_bucket": f"SS#{_bucket_of(session.ticket_hash)}",
+                   "session_expires_ms": _epoch_ms(session.expires_at)}, IS_NEW)
 
     def get_session(self, ticket_hash: str) -> QbwcSession | None:
         item = self._get(f"TICKET#{ticket_hash}", "SESSION")
@@ -485,6 +494,8 @@ class DynamoStore:
 
     def update_session(self, ticket_hash: str, changes: Mapping[str, Any]) -> None:
         set_, remove = self._split(changes)
+        if changes.get("state") == "closed":  # no longer an open session: out of the sessions index
+            remove = (*remove, "session_bucket", "session_expires_ms")
         self._update(f"TICKET#{ticket_hash}", "SESSION", set_=set_, remove=remove, condition=EXISTS)
 
     # Listing end-users (operator CLI) ---------------------------------------------------------------
@@ -538,3 +549,30 @@ class DynamoStore:
                 enqueued = datetime.fromisoformat(str(item["enqueued_at"]))
                 oldest = enqueued if oldest is None or enqueued < oldest else oldest
         return depth, oldest
+
+    def activity_stats(self, now: datetime) -> tuple[int, int, int]:
+        """Company files with a job in flight, of those past their lease, and open sessions; no Scan.
+
+        Held leases and open sessions are in sparse indexes (``inflight``, ``sessions``), spread over a
+        few buckets; a COUNT query per bucket measures them (eventually consistent, which a gauge allows).
+        """
+        def count(index: str, prefix: str, condition: str, values: dict[str, Any]) -> int:
+            total = 0
+            for bucket in range(DEADLINE_BUCKETS):
+                start: dict[str, Any] | None = None
+                while True:
+                    page = self.client.query(
+                        TableName=self.table, IndexName=index, Select="COUNT", KeyConditionExpression=condition,
+                        ExpressionAttributeValues=_to_item({":b": f"{prefix}#{bucket}", **values}),
+                        **({"ExclusiveStartKey": start} if start else {}))
+                    total += int(page.get("Count", 0))
+                    start = page.get("LastEvaluatedKey")
+                    if not start:
+                        break
+            return total
+
+        now_ms = _epoch_ms(now)
+        in_flight = count(INFLIGHT_INDEX, "IF", "inflight_bucket = :b AND lease_expires_ms > :z", {":z": 0})
+        stuck = count(INFLIGHT_INDEX, "IF", "inflight_bucket = :b AND lease_expires_ms < :now", {":now": now_ms})
+        sessions = count(SESSIONS_INDEX, "SS", "session_bucket = :b AND session_expires_ms > :now", {":now": now_ms})
+        return in_flight, stuck, sessions

@@ -231,3 +231,10 @@ class MemoryStore:
         with self._lock:
             queued = [j.enqueued_at for j in self.jobs.values() if j.status is JobStatus.QUEUED]
             return len(queued), (min(queued) if queued else None)
+
+    def activity_stats(self, now: datetime) -> tuple[int, int, int]:
+        with self._lock:
+            leases = [lease for lease in self.leases.values() if lease.holder is not None]
+            stuck = sum(1 for lease in leases if lease.expires_at is not None and lease.expires_at < now)
+            sessions = sum(1 for s in self.sessions.values() if s.state != "closed" and s.expires_at > now)
+            return len(leases), stuck, sessions

@@ -325,3 +325,20 @@ def test_outbox_lists_unpublished_results_oldest_first(store: Store, user: EndUs
     store.mark_published(jobs[1], T0 + timedelta(minutes=5))
     assert store.get_job(jobs[1].id).published_at == T0 + timedelta(minutes=5)
     assert [j.id for j in store.unpublished(T0 + timedelta(minutes=10))] == [jobs[2].id, jobs[0].id]
+
+
+def test_activity_stats_count_leases_stuck_leases_and_open_sessions(store: Store, user: EndUser) -> None:
+    # GIVEN two company files with a job in flight, one of them past its lease, and two sessions, one closed
+    store.put_end_user(end_user("eu_other"))
+    store.acquire_lease(EU, "h1", T0, T0 + timedelta(minutes=10))
+    store.acquire_lease("eu_other", "h2", T0, T0 + timedelta(minutes=1))
+    for ticket in ("t-open", "t-closed"):
+        store.put_session(QbwcSession(ticket_hash=ticket, end_user_id=EU, created_at=T0,
+                                      expires_at=T0 + timedelta(hours=1), last_activity_at=T0))
+    store.update_session("t-closed", {"state": "closed"})
+    # WHEN measured five minutes later
+    in_flight, stuck, sessions = store.activity_stats(T0 + timedelta(minutes=5))
+    # THEN two in flight, one stuck, one open session; a released lease no longer counts
+    assert (in_flight, stuck, sessions) == (2, 1, 1)
+    store.release_lease("eu_other", "h2")
+    assert store.activity_stats(T0 + timedelta(minutes=5)) == (1, 0, 1)
