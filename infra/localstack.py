@@ -256,11 +256,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {services().queue.schemas.describe()}")
     if args.ready_file:
         assert stack.outputs is not None
-        Path(args.ready_file).write_text(json.dumps({
+        ready = Path(args.ready_file)
+        partial = ready.with_name(ready.name + ".partial")
+        partial.write_text(json.dumps({
             "base_url": stack.base_url, "aws_endpoint": stack.aws_endpoint, "api_key": stack.api_key,
             "dynamodb_endpoint": stack.dynamodb_endpoint or stack.aws_endpoint,
             **stack.outputs.env(),
         }))
+        partial.replace(ready)  # atomic: a reader never sees a half-written file
     sys.stdout.flush()
     if not args.no_demo:
         from infra.demo import run_demo

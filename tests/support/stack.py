@@ -115,7 +115,7 @@ class GatewayProcess:
                 process.kill()
                 raise RuntimeError(f"gateway did not start:\n{log_path.read_text()[-4000:]}")
             time.sleep(0.1)
-        info = json.loads(ready.read_text())
+        info = json.loads(ready.read_text())  # written atomically by the local stack (rename)
         wait_for_http(f"{info['base_url']}/health")
         return cls(base_url=info["base_url"], api_key=api_key, aws_endpoint=info["aws_endpoint"],
                    dynamodb_endpoint=info["dynamodb_endpoint"], env=info, process=process, log_path=log_path)
