@@ -109,7 +109,7 @@ def test_table_has_keys_indexes_ttl_pitr_encryption_and_is_retained(resources: d
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["SSESpecification"] == {"SSEEnabled": True}
     indexes = {i["IndexName"] for i in props["LocalSecondaryIndexes"] + props["GlobalSecondaryIndexes"]}
-    assert indexes == {"queue", "by_job_id", "outbox", "deadlines"}
+    assert indexes == {"queue", "by_job_id", "outbox", "deadlines", "inflight", "sessions"}
 
 
 def test_every_queue_is_fifo_encrypted_and_has_a_dead_letter_queue(resources: dict[str, Any]) -> None:
