@@ -1,0 +1,157 @@
+"""The DynamoDB adapter's foundation: named conditions, index names, item (de)serialisation, and the
+low-level conditional-write helpers that :class:`chalicelib.store.dynamodb.DynamoStore` is built on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.jobs.models import Job
+from chalicelib.jobs.ports import StoreConflict
+from chalicelib.store.items import dump_value
+
+IS_NEW = "attribute_not_exists(pk)"
+EXISTS = "attribute_exists(pk)"
+LEASE_IS_FREE_OR_OURS = "attribute_not_exists(holder) OR holder = :holder OR expires_epoch_ms < :now_ms"
+LEASE_IS_OURS = "holder = :holder"
+KEY_IS_FREE_OR_EXPIRED = "attribute_not_exists(pk) OR #ttl < :now"
+
+QUEUE_INDEX = "queue"
+JOB_ID_INDEX = "by_job_id"
+API_KEYS = "APIKEYS"
+END_USERS = "ENDUSERS"  # registry of end-user ids: list_end_users reads it without a Scan
+OUTBOX_INDEX = "outbox"
+OUTBOX = "OUTBOX"
+DEADLINE_INDEX = "deadlines"
+DEADLINE_BUCKETS = 8  # queued jobs with a deadline, spread over a few partitions of the index
+INFLIGHT_INDEX = "inflight"  # held leases (company files with a job in flight), by lease expiry
+SESSIONS_INDEX = "sessions"  # open Web Connector sessions, by ticket expiry
+
+_ser = TypeSerializer()
+_deser = TypeDeserializer()
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items()}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deser.deserialize(v) for k, v in item.items()}
+
+
+def epoch_ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def bucket_of(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % DEADLINE_BUCKETS
+
+
+def deadline_bucket(end_user_id: str) -> str:
+    return f"DL#{bucket_of(end_user_id)}"
+
+
+def deadline_attrs(job: Job) -> dict[str, Any]:
+    if job.deadline_at is None:
+        return {}
+    return {"deadline_bucket": deadline_bucket(job.end_user_id), "deadline_ms": epoch_ms(job.deadline_at)}
+
+
+def failed_condition(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in (
+        "ConditionalCheckFailedException", "TransactionCanceledException"
+    )
+
+
+class DynamoBase:
+    """The table, the serialisers and the conditional-write helpers every part of the adapter uses."""
+
+    def __init__(self, client: Any, table_name: str, *, retention_seconds: int = 30 * 86400) -> None:
+        self.client = client
+        self.table = table_name
+        self.retention_seconds = retention_seconds
+
+    # Low-level helpers -------------------------------------------------------------------------
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        out = self.client.get_item(TableName=self.table, Key=to_item({"pk": pk, "sk": sk}),
+                                   ConsistentRead=True)
+        return from_item(out["Item"]) if "Item" in out else None
+
+    def _put(self, values: Mapping[str, Any], condition: str | None = None) -> None:
+        kwargs: dict[str, Any] = {"TableName": self.table, "Item": to_item(values)}
+        if condition:
+            kwargs["ConditionExpression"] = condition
+            kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self.client.put_item(**kwargs)
+        except ClientError as exc:
+            if condition and failed_condition(exc):
+                old = exc.response.get("Item")
+                raise StoreConflict(f"{values['pk']} {values['sk']} exists",
+                                    from_item(old) if old else None) from exc
+            raise
+
+    def _update(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        set_: Mapping[str, Any] | None = None,
+        remove: tuple[str, ...] = (),
+        add: Mapping[str, int] | None = None,
+        condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        names: Mapping[str, str] | None = None,
+        return_values: str = "NONE",
+    ) -> dict[str, Any]:
+        attr_names: dict[str, str] = dict(names or {})
+        attr_values: dict[str, Any] = dict(values or {})
+        clauses = []
+        if set_:
+            parts = []
+            for i, (name, value) in enumerate(set_.items()):
+                attr_names[f"#s{i}"] = name
+                attr_values[f":s{i}"] = dump_value(value)
+                parts.append(f"#s{i} = :s{i}")
+            clauses.append("SET " + ", ".join(parts))
+        if remove:
+            for i, name in enumerate(remove):
+                attr_names[f"#r{i}"] = name
+            clauses.append("REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove))))
+        if add:
+            parts = []
+            for i, (name, amount) in enumerate(add.items()):
+                attr_names[f"#a{i}"] = name
+                attr_values[f":a{i}"] = amount
+                parts.append(f"#a{i} :a{i}")
+            clauses.append("ADD " + ", ".join(parts))
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": to_item({"pk": pk, "sk": sk}),
+            "UpdateExpression": " ".join(clauses),
+            "ReturnValues": return_values,
+        }
+        if attr_names:
+            kwargs["ExpressionAttributeNames"] = attr_names
+        if attr_values:
+            kwargs["ExpressionAttributeValues"] = to_item(attr_values)
+        if condition:
+            kwargs["ConditionExpression"] = condition
+            kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        out = self.client.update_item(**kwargs)
+        return from_item(out.get("Attributes", {}))
+
+    def _split(self, changes: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        set_ = {k: v for k, v in changes.items() if v is not None}
+        remove = tuple(k for k, v in changes.items() if v is None)
+        return set_, remove
+
+    def _ttl(self, at: datetime) -> int:
+        return int(at.timestamp()) + self.retention_seconds
+
