@@ -45,6 +45,8 @@ class Settings:
     max_job_bytes: int = 256_000
     result_retention_days: int = 30
     auth_cache_seconds: int = 60
+    payload_bucket: str = ""
+    inline_result_max_chars: int = 200_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -85,4 +87,6 @@ class Settings:
             max_job_bytes=number("QBDGW_MAX_JOB_BYTES", cls.max_job_bytes),
             result_retention_days=number("QBDGW_RESULT_RETENTION_DAYS", cls.result_retention_days),
             auth_cache_seconds=number("QBDGW_AUTH_CACHE_SECONDS", cls.auth_cache_seconds),
+            payload_bucket=text("QBDGW_PAYLOAD_BUCKET", ""),
+            inline_result_max_chars=number("QBDGW_INLINE_RESULT_MAX_CHARS", cls.inline_result_max_chars),
         )

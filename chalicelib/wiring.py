@@ -18,9 +18,10 @@ from typing import Any
 from chalicelib.api.auth import ApiKeyAuthenticator
 from chalicelib.api.endusers import EndUserService
 from chalicelib.config import Settings
+from chalicelib.delivery.s3 import S3PayloadStore
 from chalicelib.delivery.sqs import SqsResultPublisher
 from chalicelib.jobs.health import HealthCheck
-from chalicelib.jobs.ports import Clock, ResultPublisher, Store, utc_now
+from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, Store, utc_now
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.observability import Metrics, default_metrics
 from chalicelib.qbwc.service import QbwcService
@@ -68,6 +69,7 @@ def build(
     clock: Clock = utc_now,
     clients: dict[str, Any] | None = None,
     metrics: Metrics | None = None,
+    payloads: PayloadStore | None = None,
 ) -> Services:
     clients = dict(clients or {})
     metrics = metrics if metrics is not None else default_metrics()
@@ -79,6 +81,9 @@ def build(
     settings = _resolve_queue_urls(settings, clients["sqs"])
     if publisher is None:
         publisher = SqsResultPublisher(clients["sqs"], settings.results_queue_url)
+    if payloads is None and settings.payload_bucket:
+        clients.setdefault("s3", aws_client("s3", settings))
+        payloads = S3PayloadStore(clients["s3"], settings.payload_bucket)
     schemas = SchemaCatalog(settings.schema_dir)
     (log.info if schemas.enabled else log.warning)(schemas.describe())
     queue = JobQueue(store, publisher, schemas, clock,
@@ -86,7 +91,9 @@ def build(
                      max_job_bytes=settings.max_job_bytes,
                      default_deadline=timedelta(seconds=settings.default_deadline_seconds),
                      offline_grace=timedelta(seconds=settings.offline_grace_seconds),
-                     metrics=metrics)
+                     metrics=metrics,
+                     payloads=payloads,
+                     inline_result_chars=settings.inline_result_max_chars)
     qbwc = QbwcService(store, queue, clock,
                        server_version=settings.server_version,
                        min_client_version=settings.min_client_version,

@@ -1,6 +1,6 @@
 """The ``make run`` demo: one end-user, one simulated Web Connector, one full sync, shown step by step.
 
-1. create a demo end-user over REST and write its ``.qwc`` to ``var/demo/``;
+1. create a demo end-user over REST and write its ``.qwc`` to ``var/demo/`` (also with ``--no-demo``);
 2. enqueue a CustomerAdd and an InvoiceAdd for that customer;
 3. run the simulated Web Connector (real SOAP over HTTP) against the gateway;
 4. while its session is open and idle, enqueue a CustomerQuery and time enqueue → result on SQS;
@@ -64,17 +64,25 @@ def _drain_results(stack: LocalStack, want: set[str], timeout: float) -> dict[st
     return got
 
 
-def run_demo(stack: LocalStack, *, noop_wait: float = 5.0, stopping: threading.Event | None = None) -> None:
-    from simulator import CompanyFile, WebConnector
-
-    print("\n── Demo: one sync through the simulated Web Connector ──")
-    user = _call(stack, "POST", "/v1/end-users", {"company_name": "Demo Construction LLC", "source_id": "demo"})
-    print(f"1. end-user {user['id']} created (Web Connector user {user['qbwc_username']})")
+def create_demo_end_user(stack: LocalStack) -> dict[str, Any]:
+    """The demo end-user, created over REST, with its ``.qwc`` written to ``var/demo/``."""
+    user: dict[str, Any] = _call(stack, "POST", "/v1/end-users",
+                                 {"company_name": "Demo Construction LLC", "source_id": "demo"})
     qwc = _call(stack, "GET", f"/v1/end-users/{user['id']}/qwc")
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     qwc_path = DEMO_DIR / "demo-end-user.qwc"
     qwc_path.write_text(qwc)
-    print(f"   .qwc written to {qwc_path}; Web Connector password: {user['qbwc_password']}")
+    print(f"Demo end-user {user['id']} (Web Connector user {user['qbwc_username']}, password "
+          f"{user['qbwc_password']}); its .qwc: {qwc_path}")
+    return user
+
+
+def run_demo(stack: LocalStack, user: dict[str, Any], *, noop_wait: float = 5.0,
+             stopping: threading.Event | None = None) -> None:
+    from simulator import CompanyFile, WebConnector
+
+    print("\n── Demo: one sync through the simulated Web Connector ──")
+    print(f"1. end-user {user['id']} (created above; its .qwc is in {DEMO_DIR})")
 
     customer = f"Demo Customer {int(time.time()) % 100000}"
     add = _call(stack, "POST", f"/v1/end-users/{user['id']}/jobs", {"qbxml": (

@@ -265,13 +265,14 @@ def main(argv: list[str] | None = None) -> int:
         }))
         partial.replace(ready)  # atomic: a reader never sees a half-written file
     sys.stdout.flush()
-    if not args.no_demo:
-        from infra.demo import run_demo
+    from infra.demo import create_demo_end_user, run_demo
 
-        try:
-            run_demo(stack, noop_wait=args.noop_wait, stopping=stopping)
-        except Exception as exc:
-            print(f"demo failed: {exc}", file=sys.stderr)
+    try:
+        user = create_demo_end_user(stack)
+        if not args.no_demo:
+            run_demo(stack, user, noop_wait=args.noop_wait, stopping=stopping)
+    except Exception as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
     print("Serving until Ctrl-C.")
     sys.stdout.flush()
     stopping.wait()

@@ -139,6 +139,7 @@ class JobView(_Response):
     status: JobStatusName
     request_names: list[str]
     response_qbxml: str | None
+    response_s3_uri: str | None = None
     error: ErrorObject | None
     enqueued_at: str
     started_at: str | None
@@ -181,6 +182,7 @@ class ResultMessage(_Response):
     end_user_id: str
     status: JobStatusName
     response_qbxml: str | None
+    response_s3_uri: str | None = None
     error: ErrorObject | None
     enqueued_at: str | None
     completed_at: str | None

@@ -93,6 +93,7 @@ class Job:
     started_at: datetime | None = None
     completed_at: datetime | None = None
     response_qbxml: str | None = None
+    response_s3_uri: str | None = None  # set instead of response_qbxml when the answer was offloaded to S3
     error: dict[str, Any] | None = None
     published_at: datetime | None = None
     recovering: bool = False

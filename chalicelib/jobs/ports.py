@@ -1,7 +1,9 @@
-"""The ports the domain needs from the outside world: a store, a result publisher and a clock.
+"""The ports the domain needs from the outside world: a store, a result publisher, a payload store
+and a clock.
 
 ``chalicelib/store`` has the DynamoDB adapter and an in-memory twin of :class:`Store`;
-``chalicelib/delivery`` has the SQS adapter of :class:`ResultPublisher`. Every write that decides
+``chalicelib/delivery`` has the SQS adapter of :class:`ResultPublisher` and the S3 adapter of
+:class:`PayloadStore` (answers too large for the job item or a message). Every write that decides
 something (claim, complete, release) is one single-item conditional write, so the invariants hold on
 any store whose conditional writes are atomic.
 """
@@ -155,4 +157,10 @@ class Store(Protocol):
 class ResultPublisher(Protocol):
     def publish(self, message: Mapping[str, Any]) -> None:
         """Send one result message (schema version 1). Raises on failure; the caller keeps the outbox."""
+        ...
+
+
+class PayloadStore(Protocol):
+    def put(self, key: str, text: str) -> str:
+        """Store ``text`` (qbXML) under ``key`` and return its ``s3://bucket/key`` URI. Raises on failure."""
         ...

@@ -15,7 +15,9 @@ Claiming (:meth:`JobQueue.claim_next`) is where the serial invariant lives::
     4. note the job on the lease
 
 Completing (:meth:`JobQueue.complete`) stores the outcome on the job first (the outbox), releases the
-lease, then publishes; a publish that fails leaves ``published_at`` empty for the re-publisher. A
+lease, then publishes. An answer longer than ``inline_result_chars`` is written to the payload store
+(S3) before the job, which then carries ``response_s3_uri`` instead of the text: S3, then the job,
+then SQS; a publish that fails leaves ``published_at`` empty for the re-publisher. A
 write whose outcome is unknown becomes ``in_doubt`` and heads the queue until error recovery settles
 it (:mod:`chalicelib.jobs.states`).
 
@@ -38,7 +40,7 @@ from typing import Any
 from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.connection import require_polling
 from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, Job
-from chalicelib.jobs.ports import Clock, ResultPublisher, Store, StoreConflict
+from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, Store, StoreConflict
 from chalicelib.jobs.results import result_message
 from chalicelib.jobs.security import new_id
 from chalicelib.jobs.states import JobStatus
@@ -49,8 +51,10 @@ log = logging.getLogger(__name__)
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 HEALTH_CHECK_SOURCE = "health_check"
-# A DynamoDB item holds 400 KB and an SQS message 1 MiB: a larger answer is refused with a clear error.
+# A DynamoDB item holds 400 KB and an SQS message 1 MiB: without a payload store a larger answer is
+# refused with a clear error; with one, it goes to S3 up to MAX_OFFLOADED_RESULT_CHARS.
 MAX_RESULT_CHARS = 300_000
+MAX_OFFLOADED_RESULT_CHARS = 50_000_000
 _CLAIM_ATTEMPTS = 8
 
 
@@ -76,8 +80,12 @@ class JobQueue:
         default_deadline: timedelta | None = None,
         offline_grace: timedelta = timedelta(seconds=30),
         metrics: Metrics = NO_METRICS,
+        payloads: PayloadStore | None = None,
+        inline_result_chars: int = MAX_RESULT_CHARS,
     ) -> None:
         self.store = store
+        self.payloads = payloads
+        self.inline_result_chars = inline_result_chars
         self.metrics = metrics
         self.publisher = publisher
         self.schemas = schemas
@@ -261,16 +269,28 @@ class JobQueue:
 
     # Completing ----------------------------------------------------------------------------------
     def complete(self, job: Job, holder: str, outcome: Outcome) -> Job:
-        """Store the outcome on the job, release the company file, publish the result."""
+        """Store the outcome on the job, release the company file, publish the result.
+
+        A large answer is written to the payload store first; if that write fails the exception
+        propagates and the job stays in flight under this holder. The session answers the Web
+        Connector with an error, and the job is recovered like any abandoned one (a read runs again,
+        a write becomes ``in_doubt``) — never reported failed while QuickBooks may have applied it.
+        """
         now = self.clock()
         changes: dict[str, Any] = {"holder": None, "recovering": False}
         if outcome.status.is_terminal:
             changes["completed_at"] = now
-        if outcome.response_qbxml is not None and len(outcome.response_qbxml) > MAX_RESULT_CHARS:
-            outcome = Outcome(JobStatus.FAILED, error=error(
-                "result_too_large",
-                f"QuickBooks' answer is {len(outcome.response_qbxml)} characters; the limit is "
-                f"{MAX_RESULT_CHARS}. Use MaxReturned and iterators to page the query."))
+        answer = outcome.response_qbxml
+        if answer is not None and len(answer) > self.inline_result_chars:
+            limit = self.inline_result_chars if self.payloads is None else MAX_OFFLOADED_RESULT_CHARS
+            if len(answer) > limit:
+                outcome = Outcome(JobStatus.FAILED, error=error(
+                    "result_too_large",
+                    f"QuickBooks' answer is {len(answer)} characters; the limit is "
+                    f"{limit}. Use MaxReturned and iterators to page the query."))
+            else:
+                changes["response_s3_uri"] = self._offload(job, answer)
+                outcome = Outcome(outcome.status, error=outcome.error)
         if outcome.response_qbxml is not None:
             changes["response_qbxml"] = outcome.response_qbxml
         if outcome.error is not None:
@@ -291,6 +311,15 @@ class JobQueue:
             self._count_finished(done)
             self.publish(done)
         return done
+
+    def _offload(self, job: Job, answer: str) -> str:
+        """Write a large answer to the payload store (before the job item: the outbox order)."""
+        assert self.payloads is not None
+        key = f"results/{job.end_user_id}/{job.id}.xml"
+        uri = self.payloads.put(key, answer)
+        log.info("large answer stored in S3", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                                      "chars": len(answer), "key": key})
+        return uri
 
     def _count_finished(self, job: Job) -> None:
         if job.status is JobStatus.SUCCEEDED:

@@ -1,6 +1,8 @@
 """The result of a job as the SaaS sees it: REST ``GET /v1/jobs/{id}`` and the SQS message (v1).
 
-Both are rendered from the stored :class:`~chalicelib.jobs.models.Job`, so the two never disagree.
+Both are rendered from the stored :class:`~chalicelib.jobs.models.Job`, so the two never disagree. An
+answer too large to carry inline is in S3: ``response_qbxml`` is then None and ``response_s3_uri``
+points at it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def job_view(job: Job) -> dict[str, Any]:
         "status": job.status.value,
         "request_names": list(job.request_names),
         "response_qbxml": job.response_qbxml,
+        "response_s3_uri": job.response_s3_uri,
         "error": job.error,
         "enqueued_at": iso(job.enqueued_at),
         "started_at": iso(job.started_at),
@@ -42,6 +45,7 @@ def result_message(job: Job) -> dict[str, Any]:
         "end_user_id": job.end_user_id,
         "status": job.status.value,
         "response_qbxml": job.response_qbxml,
+        "response_s3_uri": job.response_s3_uri,
         "error": job.error,
         "enqueued_at": iso(job.enqueued_at),
         "completed_at": iso(job.completed_at),
