@@ -46,7 +46,7 @@ class Settings:
     result_retention_days: int = 30
     auth_cache_seconds: int = 60
     payload_bucket: str = ""
-    inline_result_max_chars: int = 200_000
+    inline_result_max_chars: int = 150_000  # ≤ 300 KB in UTF-8 even if all Latin-1: under the 400 KB item
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

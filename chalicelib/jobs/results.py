@@ -2,7 +2,7 @@
 
 Both are rendered from the stored :class:`~chalicelib.jobs.models.Job`, so the two never disagree. An
 answer too large to carry inline is in S3: ``response_qbxml`` is then None and ``response_s3_uri``
-points at it.
+points at it (the key is present only then, so a message or view without it is as before).
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _offloaded(job: Job) -> dict[str, Any]:
+    return {"response_s3_uri": job.response_s3_uri} if job.response_s3_uri else {}
+
+
 def job_view(job: Job) -> dict[str, Any]:
     """``GET /v1/jobs/{id}``."""
     return {
@@ -27,13 +31,13 @@ def job_view(job: Job) -> dict[str, Any]:
         "status": job.status.value,
         "request_names": list(job.request_names),
         "response_qbxml": job.response_qbxml,
-        "response_s3_uri": job.response_s3_uri,
         "error": job.error,
         "enqueued_at": iso(job.enqueued_at),
         "started_at": iso(job.started_at),
         "completed_at": iso(job.completed_at),
         "deadline_at": iso(job.deadline_at),
         "attempts": job.attempts,
+        **_offloaded(job),
     }
 
 
@@ -45,8 +49,8 @@ def result_message(job: Job) -> dict[str, Any]:
         "end_user_id": job.end_user_id,
         "status": job.status.value,
         "response_qbxml": job.response_qbxml,
-        "response_s3_uri": job.response_s3_uri,
         "error": job.error,
         "enqueued_at": iso(job.enqueued_at),
         "completed_at": iso(job.completed_at),
+        **_offloaded(job),
     }
