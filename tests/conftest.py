@@ -43,3 +43,9 @@ def gateway_on_dynalite(dynalite: Dynalite) -> Iterator[GatewayProcess]:
 @pytest.fixture()
 def gateway(gateway_process: GatewayProcess) -> Gateway:
     return Gateway(gateway_process.base_url, gateway_process.api_key)
+
+
+@pytest.fixture(scope="module")
+def api(process: GatewayProcess) -> Gateway:
+    """A REST client for the module's own gateway (a module that starts one names it ``process``)."""
+    return Gateway(process.base_url, process.api_key)

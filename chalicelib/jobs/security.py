@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -46,8 +47,13 @@ def verify_secret(secret: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-# Verified against when a user name is unknown, so timing does not tell which user names exist.
-DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when a user name is unknown, so timing does not tell which user names exist.
+
+    Made on first use, not at import: scrypt is slow on purpose, and imports count in a cold start.
+    """
+    return hash_secret(secrets.token_urlsafe(16))
 
 
 def new_password() -> str:

@@ -38,7 +38,7 @@ from chalicelib.jobs.models import EndUser, Job, QbwcSession
 from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.queue import JobQueue, Outcome
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import DUMMY_HASH, new_ticket, ticket_hash, verify_secret
+from chalicelib.jobs.security import dummy_hash, new_ticket, ticket_hash, verify_secret
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics, bind, short_hash
 from chalicelib.qbwc import calls as c
@@ -178,7 +178,7 @@ class QbwcService:
         now = self.clock()
         user = self.store.get_end_user(call.user_name) if call.user_name else None
         if user is None:
-            verify_secret(call.password, DUMMY_HASH)  # same cost as a real check: no user enumeration
+            verify_secret(call.password, dummy_hash())  # same cost as a real check: no user enumeration
             log.warning("QBWC login refused: unknown user name", extra={"qbwc_username": call.user_name})
             self.metrics.put("AuthenticationFailures", kind="web_connector")
             return [new_ticket(), "nvu"]

@@ -56,11 +56,6 @@ def process() -> Iterator[GatewayProcess]:
 
 
 @pytest.fixture(scope="module")
-def api(process: GatewayProcess) -> Gateway:
-    return Gateway(process.base_url, process.api_key)
-
-
-@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install -y chromium (see .ci/run)")

@@ -16,3 +16,9 @@ def inbox(gateway_process: GatewayProcess) -> ResultInbox:
 @pytest.fixture(scope="session")
 def dynalite_inbox(gateway_on_dynalite: GatewayProcess) -> ResultInbox:
     return ResultInbox(gateway_on_dynalite)
+
+
+@pytest.fixture(scope="module")
+def results(process: GatewayProcess) -> ResultInbox:
+    """The results consumer of the module's own gateway (``process``)."""
+    return ResultInbox(process)

@@ -40,16 +40,6 @@ def process() -> Any:
     gateway.stop()
 
 
-@pytest.fixture(scope="module")
-def api(process: GatewayProcess) -> Gateway:
-    return Gateway(process.base_url, process.api_key)
-
-
-@pytest.fixture(scope="module")
-def results(process: GatewayProcess) -> ResultInbox:
-    return ResultInbox(process)
-
-
 def seconds_between(start: str, end: str) -> float:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 

@@ -48,16 +48,6 @@ def process() -> Any:
     gateway.stop()
 
 
-@pytest.fixture(scope="module")
-def api(process: GatewayProcess) -> Gateway:
-    return Gateway(process.base_url, process.api_key)
-
-
-@pytest.fixture(scope="module")
-def results(process: GatewayProcess) -> ResultInbox:
-    return ResultInbox(process)
-
-
 def bound_end_user(process: GatewayProcess, api: Gateway, name: str) -> tuple[dict[str, Any], CompanyFile]:
     """An end-user whose first update ran a job, so the gateway knows (is bound to) its company file."""
     user = api.create_end_user(name)

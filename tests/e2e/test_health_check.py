@@ -40,11 +40,6 @@ def process() -> Any:
     gateway.stop()
 
 
-@pytest.fixture(scope="module")
-def api(process: GatewayProcess) -> Gateway:
-    return Gateway(process.base_url, process.api_key)
-
-
 def health_check(api: Gateway, end_user_id: str, mode: str) -> tuple[int, dict[str, Any]]:
     started = time.perf_counter()
     response = api.request("POST", f"/v1/end-users/{end_user_id}/health-check")

@@ -124,7 +124,8 @@ def test_every_queue_is_fifo_encrypted_and_has_a_dead_letter_queue(resources: di
         assert props["FifoQueue"] is True and props["QueueName"]["Fn::Sub"].endswith(".fifo"), name
         assert props["SqsManagedSseEnabled"] is True, name
         if name in sources:
-            assert 1 <= props["RedrivePolicy"]["maxReceiveCount"] <= 10
+            # a bad job message is retried a few times, a result message (the SaaS may be down) longer
+            assert props["RedrivePolicy"]["maxReceiveCount"] == {"IngressQueue": 5, "ResultsQueue": 10}[name]
             dlq = queues[props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]["Properties"]
             assert dlq["MessageRetentionPeriod"] >= props["MessageRetentionPeriod"]
     # every queue refuses plain http

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.jobs.models import Job
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.service import (
@@ -291,8 +292,8 @@ def test_failure_while_completing_loses_nothing() -> None:
     assert gw.job(job.id).status is JobStatus.SUCCEEDED
 
 
-def test_failure_after_claiming_then_noop_loses_nothing() -> None:
-    # GIVEN the session update after a claim fails: QBWC gets "" although the job is in flight
+def _claimed_but_unrecorded() -> tuple[FlakyStore, Harness, Job, str]:
+    """GIVEN the session update after a claim fails: QBWC gets "" although the job is in flight."""
     store = FlakyStore()
     gw = Harness.build(store=store)
     job = gw.enqueue()
@@ -300,6 +301,11 @@ def test_failure_after_claiming_then_noop_loses_nothing() -> None:
     store.refuse_awaiting = True
     assert gw.send(ticket, first=True) == ""
     assert gw.job(job.id).status is JobStatus.IN_FLIGHT
+    return store, gw, job, ticket
+
+
+def test_failure_after_claiming_then_noop_loses_nothing() -> None:
+    store, gw, job, ticket = _claimed_but_unrecorded()
     store.refuse_awaiting = False
     # WHEN QBWC asks again after getLastError / THEN the same job is sent, and only it is in flight
     gw.last_error(ticket)
@@ -308,14 +314,7 @@ def test_failure_after_claiming_then_noop_loses_nothing() -> None:
 
 
 def test_failure_after_claiming_then_close_loses_nothing() -> None:
-    # GIVEN the session update after a claim fails: QBWC gets "" although the job is in flight
-    store = FlakyStore()
-    gw = Harness.build(store=store)
-    job = gw.enqueue()
-    ticket = gw.open_session()
-    store.refuse_awaiting = True
-    assert gw.send(ticket, first=True) == ""
-    assert gw.job(job.id).status is JobStatus.IN_FLIGHT
+    _store, gw, job, ticket = _claimed_but_unrecorded()
     # WHEN QBWC shows the error and closes the session
     gw.close(ticket)
     # THEN the read is back in the queue for the next update
