@@ -2,8 +2,9 @@
 
 Routes: the Web Connector's SOAP endpoint (``/qbwc``), the AppSupport page, the SaaS REST API
 (``/v1/...``), the bookkeeper's auth-flow pages (``/connect/{token}``), liveness (``/health``); an
-SQS ingress handler; a scheduled re-publisher of results whose first publish failed. Services are built on
-first use by :mod:`chalicelib.wiring`.
+SQS ingress handler; a scheduled re-publisher of results whose first publish failed (the outbox); the
+scheduled sweeper (leases nobody renews, pointers left behind, in-doubt writes past their deadline,
+overdue jobs, gauges). Services are built on first use by :mod:`chalicelib.wiring`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from chalicelib.api.openapi import openapi_document
 from chalicelib.api.pages import support_page
 from chalicelib.api.soap import handle_soap, wsdl_response
 from chalicelib.errors import error
+from chalicelib.jobs.ports import utc_now
 from chalicelib.jobs.results import iso, job_view
+from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import configure_logging, invocation
 from chalicelib.wiring import flush_metrics, services
 
@@ -150,10 +153,12 @@ def health_check(end_user_id: str) -> Response:
 @rest
 def get_job(job_id: str) -> Response:
     _authorize()
-    job = services().store.get_job(job_id)
+    svc = services()
+    job = svc.store.get_job(job_id)
     if job is None:
         raise error("job_not_found", f"job {job_id!r} does not exist")
-    return json_response(200, job_view(job))
+    lease = svc.store.get_lease(job.end_user_id) if job.status is JobStatus.QUEUED else None
+    return json_response(200, job_view(job, lease, utc_now()))
 
 
 @app.route("/v1/auth-sessions", methods=["POST"])
@@ -199,7 +204,8 @@ def republish_results(event: Any) -> dict[str, int]:
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def expire_overdue_jobs(event: Any) -> dict[str, int]:
-    queue = services().queue
-    expired = queue.expire_overdue()
-    queue.report_gauges()  # QueueDepth, OldestQueuedJobAgeSeconds
-    return {"expired": expired}
+    svc = services()
+    repaired = svc.dispatcher.sweep()  # leases nobody renews, pointers left behind, in-doubt writes past deadline
+    expired = svc.dispatcher.expire_overdue()
+    svc.queue.report_gauges()  # QueueDepth, OldestQueuedJobAgeSeconds, JobsInFlight, ...
+    return {"expired": expired, "repaired": repaired}

@@ -46,7 +46,11 @@ class Settings:
     result_retention_days: int = 30
     auth_cache_seconds: int = 60
     payload_bucket: str = ""
-    inline_result_max_chars: int = 150_000  # ≤ 300 KB in UTF-8 even if all Latin-1: under the 400 KB item
+    # The job item holds the request and the answer: an answer is kept inline while both, in UTF-8 bytes,
+    # stay this far under DynamoDB's 400 KB item; a larger one goes to the payload bucket.
+    inline_result_max_bytes: int = 384_000
+    session_stale_seconds: int = 90  # no call for this long and nothing in QuickBooks: another session may take over
+    max_read_attempts: int = 3  # a read handed out this often without an answer fails for good
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,5 +92,7 @@ class Settings:
             result_retention_days=number("QBDGW_RESULT_RETENTION_DAYS", cls.result_retention_days),
             auth_cache_seconds=number("QBDGW_AUTH_CACHE_SECONDS", cls.auth_cache_seconds),
             payload_bucket=text("QBDGW_PAYLOAD_BUCKET", ""),
-            inline_result_max_chars=number("QBDGW_INLINE_RESULT_MAX_CHARS", cls.inline_result_max_chars),
+            inline_result_max_bytes=number("QBDGW_INLINE_RESULT_MAX_BYTES", cls.inline_result_max_bytes),
+            session_stale_seconds=number("QBDGW_SESSION_STALE_SECONDS", cls.session_stale_seconds),
+            max_read_attempts=number("QBDGW_MAX_READ_ATTEMPTS", cls.max_read_attempts),
         )

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from chalicelib.config import Settings
 from chalicelib.jobs.ports import utc_now
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.results import iso
@@ -56,8 +57,9 @@ def enqueue_job(
         _NoPublisher(),
         SchemaCatalog(Path(schema_dir) if schema_dir else None),
         utc_now,
-        lease_ttl=timedelta(minutes=10),
-        max_job_bytes=256_000,
+        lease_ttl=timedelta(seconds=Settings.lease_ttl_seconds),
+        max_job_bytes=Settings.max_job_bytes,
+        default_deadline=timedelta(seconds=Settings.default_deadline_seconds),  # as over REST: gauges see it
     )
     job, created = queue.enqueue(end_user_id, qbxml, source="sdk", deadline_seconds=deadline_seconds,
                                  idempotency_key=idempotency_key)

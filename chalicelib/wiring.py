@@ -20,6 +20,7 @@ from chalicelib.api.endusers import EndUserService
 from chalicelib.config import Settings
 from chalicelib.delivery.s3 import S3PayloadStore
 from chalicelib.delivery.sqs import SqsResultPublisher
+from chalicelib.jobs.dispatch import Dispatcher
 from chalicelib.jobs.health import HealthCheck
 from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, Store, utc_now
 from chalicelib.jobs.queue import JobQueue
@@ -36,6 +37,7 @@ class Services:
     settings: Settings
     store: Store
     queue: JobQueue
+    dispatcher: Dispatcher
     qbwc: QbwcService
     end_users: EndUserService
     health: HealthCheck
@@ -93,17 +95,21 @@ def build(
                      offline_grace=timedelta(seconds=settings.offline_grace_seconds),
                      metrics=metrics,
                      payloads=payloads,
-                     inline_result_chars=settings.inline_result_max_chars)
+                     inline_result_bytes=settings.inline_result_max_bytes,
+                     max_read_attempts=settings.max_read_attempts)
+    dispatcher = Dispatcher(store, queue, clock, lease_ttl=timedelta(seconds=settings.lease_ttl_seconds),
+                            stale_after=timedelta(seconds=settings.session_stale_seconds))
     qbwc = QbwcService(store, queue, clock,
                        server_version=settings.server_version,
                        min_client_version=settings.min_client_version,
                        ticket_ttl=timedelta(seconds=settings.ticket_ttl_seconds),
                        session_idle=timedelta(seconds=settings.session_idle_seconds),
-                       metrics=metrics)
+                       metrics=metrics, dispatcher=dispatcher)
     return Services(
         settings=settings,
         store=store,
         queue=queue,
+        dispatcher=dispatcher,
         qbwc=qbwc,
         end_users=EndUserService(store, settings, clock),
         health=HealthCheck(store, queue, clock, budget=timedelta(seconds=settings.health_check_budget_seconds),

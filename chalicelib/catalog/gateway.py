@@ -121,6 +121,23 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         description="The session holding a write job vanished before QuickBooks' answer arrived (in_doubt).",
     ),
     ErrorSpec(
+        "in_doubt_unresolved", "quickbooks_request_error", 409,
+        "It could not be confirmed in time whether QuickBooks saved this change. Check the record in "
+        "QuickBooks before entering it again; if it is missing, send it again.",
+        guide="outcome-unknown",
+        description="An in_doubt write reached its deadline before any session could ask QuickBooks (qbXML "
+                    "error recovery) what became of it; it may or may not have been applied.",
+    ),
+    ErrorSpec(
+        "job_abandoned_repeatedly", "quickbooks_request_error", 502,
+        "QuickBooks or the Web Connector stopped several times while working on this request, so the "
+        "gateway gave up on it. Check that QuickBooks is not showing a message and the computer stays "
+        "on; for a large query, ask for fewer records at a time; then try again.",
+        retryable=True, guide="split-large-requests",
+        description="A read was handed to the Web Connector the configured number of times (max attempts) "
+                    "and no answer ever came back.",
+    ),
+    ErrorSpec(
         "write_outcome_unknown", "quickbooks_request_error", 409,
         "QuickBooks stopped while this change was being saved, so it is not yet known whether it was "
         "saved. Do not enter it again: the application checks with QuickBooks on the next sync and "

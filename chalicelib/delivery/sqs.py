@@ -27,7 +27,8 @@ class SqsResultPublisher:
             QueueUrl=self.queue_url,
             MessageBody=body,
             MessageGroupId=str(message["end_user_id"]),
-            MessageDeduplicationId=str(message["job_id"]),
+            # A result de-duplicates by job id; an in_doubt notice is a message of its own before it.
+            MessageDeduplicationId=str(message["job_id"]) + (".in_doubt" if message["status"] == "in_doubt" else ""),
             MessageAttributes={
                 "schema_version": {"DataType": "Number", "StringValue": str(message["schema_version"])},
                 "status": {"DataType": "String", "StringValue": str(message["status"])},

@@ -76,6 +76,9 @@ class AuthSession:
 
 @dataclass(frozen=True)
 class Job:
+    """A job as stored. While QuickBooks runs it, the stored status stays ``queued``: the company file's
+    :class:`Lease` points at it, and :meth:`chalicelib.jobs.queue.JobQueue.view` derives ``in_flight``."""
+
     id: str
     end_user_id: str
     seq: int
@@ -88,15 +91,15 @@ class Job:
     priority: int = PRIORITY_NORMAL
     deadline_at: datetime | None = None
     idempotency_key: str | None = None
-    holder: str | None = None
-    attempts: int = 0
+    attempts: int = 0  # message sets of this job handed to the Web Connector so far (probes not counted)
     started_at: datetime | None = None
     completed_at: datetime | None = None
     response_qbxml: str | None = None
     response_s3_uri: str | None = None  # set instead of response_qbxml when the answer was offloaded to S3
+    response_omitted: dict[str, Any] | None = None  # an applied write whose answer could not be kept
     error: dict[str, Any] | None = None
     published_at: datetime | None = None
-    recovering: bool = False
+    doubt_message_set_id: str | None = None  # the message set whose outcome is unknown (status in_doubt)
 
     @property
     def queued_key(self) -> str:
@@ -105,33 +108,73 @@ class Job:
         return f"{priority}#{self.seq:012d}"
 
 
+SENT = "sent"      # handed to the Web Connector (or about to be): QuickBooks may be running it
+PROBE = "probe"    # the error-recovery probe of an in-doubt write was handed out
+DOUBT = "doubt"    # an in-doubt write waiting for its probe
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """The one job of a company file that may be in QuickBooks, as the lease records it.
+
+    ``epoch`` is the lease epoch it was handed out under. A pointer from an older epoch than the
+    lease's is *inherited*: its session is gone, and the new holder (or the sweeper) must settle what
+    became of the job before anything else runs.
+    """
+
+    seq: int
+    job_id: str
+    is_write: bool
+    attempt: int
+    message_set_id: str | None
+    epoch: int
+    phase: str
+    sent_at: datetime
+
+
 @dataclass(frozen=True)
 class Lease:
-    """The company file's single in-flight slot. ``holder`` is a session's ticket hash."""
+    """The company file's control record: who holds it (a Web Connector session), and what is in flight.
+
+    ``holder`` is the SHA-256 of the session's ticket; ``epoch`` (the fencing token) is bumped at every
+    takeover; the holder's calls renew ``expires_at``. The session's own state lives here too, so a
+    SOAP call reads one item. ``pointer`` outlives the session that set it: releasing the file or
+    taking it over never drops it, only settling the job does.
+    """
 
     end_user_id: str
-    holder: str | None
-    job_id: str | None
-    job_seq: int | None
-    expires_at: datetime | None
+    epoch: int = 0
+    holder: str | None = None
+    expires_at: datetime | None = None
+    seen_at: datetime | None = None
+    created_at: datetime | None = None
+    state: str = "ready"
+    company_file: str | None = None
+    qbxml_version: str | None = None
+    jobs_sent: int = 0
+    last_job_at: datetime | None = None
+    last_error_text: str | None = None
+    connection_errors: int = 0
+    first_seq: int = 0  # the profile's sequence counter when the session began (progress)
+    last_holder: str | None = None  # the session that released the file last (its error stays readable)
+    pointer: InFlight | None = None
+
+    def held_by(self, holder: str) -> bool:
+        return self.holder is not None and self.holder == holder
+
+    def live(self, now: datetime) -> bool:
+        return self.holder is not None and self.expires_at is not None and self.expires_at > now
 
 
 @dataclass(frozen=True)
-class QbwcSession:
-    """One Web Connector update, from authenticate to closeConnection, keyed by the ticket's hash."""
+class FileView:
+    """One strongly consistent read of a company file: the end-user, its lease, the head of its queue."""
 
-    ticket_hash: str
-    end_user_id: str
-    created_at: datetime
-    expires_at: datetime
-    last_activity_at: datetime
-    state: str = "authenticated"
-    in_flight_job_id: str | None = None
-    in_flight_seq: int | None = None
-    jobs_done: int = 0
-    jobs_failed: int = 0
-    last_error_text: str | None = None
-    company_file: str | None = None
-    qbxml_version: str | None = None
-    connection_errors: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    user: EndUser | None
+    lease: Lease | None
+    jobs: tuple[Job, ...]
+    next_seq: int = 0  # the last sequence number handed out
+
+    @property
+    def head(self) -> Job | None:
+        return self.jobs[0] if self.jobs else None

@@ -4,8 +4,9 @@ and a clock.
 ``chalicelib/store`` has the DynamoDB adapter and an in-memory twin of :class:`Store`;
 ``chalicelib/delivery`` has the SQS adapter of :class:`ResultPublisher` and the S3 adapter of
 :class:`PayloadStore` (answers too large for the job item or a message). Every write that decides
-something (claim, complete, release) is one single-item conditional write, so the invariants hold on
-any store whose conditional writes are atomic.
+something (take the file, hand out a job, settle it, give the file up) is one single-item conditional
+write, so the invariants hold on any store whose conditional writes are atomic (DynamoDB, dynalite);
+no transaction is needed (dynalite has none).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, Job, Lease, QbwcSession
+from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, FileView, InFlight, Job, Lease
 from chalicelib.jobs.states import JobStatus
 
 Clock = Callable[[], datetime]
@@ -23,6 +24,22 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+SWEEPER_PREFIX = "sweeper:"  # the sweeper's holder names: a session may always take the file over from it
+
+
+def lease_is_takeable(lease: Lease, now: datetime, stale_before: datetime) -> bool:
+    """The takeover rule, which every store applies in one conditional write: the lease is free, or
+    its holder's renewal ran out, or the sweeper holds it (a Web Connector never waits for the sweeper:
+    the epoch fences the sweeper's later writes), or its holder has nothing in QuickBooks and has made
+    no call since ``stale_before`` (the Web Connector that held it is gone; a live one calls every few
+    seconds)."""
+    if lease.holder is None or lease.expires_at is None or lease.expires_at <= now:
+        return True
+    if lease.holder.startswith(SWEEPER_PREFIX):
+        return True
+    return lease.pointer is None and lease.seen_at is not None and lease.seen_at < stale_before
 
 
 class StoreConflict(Exception):
@@ -65,46 +82,55 @@ class Store(Protocol):
     def update_auth_session(self, token_hash: str, changes: Mapping[str, Any]) -> None: ...
 
     # Jobs ---------------------------------------------------------------------------------------
-    def next_sequence(self, end_user_id: str) -> int:
-        """Atomically allocate the end-user's next job sequence number (raises KeyError if unknown)."""
+    def next_sequence(self, end_user_id: str) -> tuple[int, EndUser]:
+        """Atomically allocate the end-user's next job sequence number; returns it with the end-user.
+
+        One write that also proves the end-user exists (raises KeyError if unknown).
+        """
         ...
 
     def put_job(self, job: Job) -> None: ...
-    def get_job(self, job_id: str) -> Job | None: ...
-    def get_job_at(self, end_user_id: str, seq: int) -> Job | None: ...
-    def head_of_queue(self, end_user_id: str) -> Job | None:
-        """The job that runs next — an in-doubt write first, then queued jobs (strongly consistent)."""
+    def put_tombstone(self, end_user_id: str, seq: int) -> Job | None:
+        """Void the sequence slot ``seq`` so that no job can be written there any more.
+
+        Returns the job already written there (then nothing changed), else None.
+        """
         ...
 
-    def count_queued(self, end_user_id: str, limit: int = 1000) -> int: ...
+    def get_job(self, job_id: str) -> Job | None: ...
+    def get_job_at(self, end_user_id: str, seq: int) -> Job | None: ...
+    def read_file(self, end_user_id: str, jobs: int = 1) -> FileView:
+        """The end-user, its lease and the first ``jobs`` jobs of its queue, in one consistent read."""
+        ...
+
     def transition_job(
         self,
         job: Job,
         to: JobStatus,
         *,
         expected: frozenset[JobStatus],
-        holder: str | None = None,
+        attempts: int | None = None,
         changes: Mapping[str, Any] | None = None,
+        outbox: bool = False,
     ) -> Job:
-        """Move ``job`` to ``to`` if it is in one of ``expected`` (and held by ``holder`` when given).
+        """Move ``job`` to ``to`` if it is in one of ``expected`` (and, when given, has made ``attempts``).
 
-        Raises :class:`StoreConflict` with the current job when the condition fails.
+        ``outbox`` puts a finished job in the outbox index until :meth:`mark_published`. Raises
+        :class:`StoreConflict` with the current job when the condition fails.
         """
         ...
 
     def mark_published(self, job: Job, at: datetime) -> None: ...
+    def to_outbox(self, job: Job) -> None:
+        """Put a finished job in the outbox index (its publish failed and nothing else covers it)."""
+        ...
+
     def overdue(self, now: datetime, limit: int = 100) -> list[Job]:
         """Queued jobs whose deadline has passed (found through an index, never a Scan)."""
         ...
 
     def unpublished(self, completed_before: datetime, limit: int = 100) -> list[Job]:
-        """Finished jobs whose result has not reached SQS yet (the outbox), oldest first."""
-        ...
-
-    def claim_idempotency_key(
-        self, end_user_id: str, key: str, job_id: str, body_hash: str, expires_at: datetime
-    ) -> tuple[str, str] | None:
-        """Record key → job; return the existing (job_id, body_hash) when the key was used already."""
+        """Finished jobs put in the outbox whose result has not reached SQS yet, oldest first."""
         ...
 
     def claim_idempotency_record(
@@ -118,22 +144,41 @@ class Store(Protocol):
         """
         ...
 
-    # The company file's lease ------------------------------------------------------------------------
-    def acquire_lease(self, end_user_id: str, holder: str, now: datetime, expires_at: datetime) -> Lease:
-        """Take the lease if it is free, expired, or already ours. Returns the lease as it was before.
+    def move_idempotency_record(self, scope: str, key: str, old_target: str, new_target: str) -> bool:
+        """Point a record at ``new_target`` if it still points at ``old_target`` (one conditional write)."""
+        ...
 
-        Raises :class:`StoreConflict` with the current :class:`Lease` when another live holder has it.
+    # The company file's lease ------------------------------------------------------------------------
+    def take_lease(
+        self, end_user_id: str, holder: str, *, now: datetime, expires_at: datetime, stale_before: datetime,
+        session: Mapping[str, Any],
+    ) -> Lease:
+        """Become the holder, bumping the epoch, if the lease is free, expired, or held by a session that
+        has nothing in QuickBooks and made no call since ``stale_before``. The pointer is kept.
+
+        Returns the new lease; raises :class:`StoreConflict` with the current lease otherwise.
         """
         ...
 
-    def set_lease_job(self, end_user_id: str, holder: str, job: Job | None) -> None: ...
-    def release_lease(self, end_user_id: str, holder: str) -> bool: ...
-    def get_lease(self, end_user_id: str) -> Lease | None: ...
+    def update_lease(
+        self, lease: Lease, changes: Mapping[str, Any], *, pointer: InFlight | object | None = ...,
+        expect_seq: int | object | None = ...,
+    ) -> Lease:
+        """Change the lease if ``lease.holder`` still holds it at ``lease.epoch`` (and, when
+        ``expect_seq`` is given, its pointer is at that job, or absent for None). ``pointer`` replaces
+        the pointer (None clears it). Raises :class:`StoreConflict` with the current lease.
+        """
+        ...
 
-    # Web Connector sessions --------------------------------------------------------------------------
-    def put_session(self, session: QbwcSession) -> None: ...
-    def get_session(self, ticket_hash: str) -> QbwcSession | None: ...
-    def update_session(self, ticket_hash: str, changes: Mapping[str, Any]) -> None: ...
+    def release_lease(self, lease: Lease, *, pointer: InFlight | object | None = ..., due: datetime) -> bool:
+        """Give the file up (holder removed, epoch and, unless replaced, the pointer kept); the sweeper
+        looks at it from ``due`` when a pointer remains. False when ``lease`` no longer holds it."""
+        ...
+
+    def get_lease(self, end_user_id: str) -> Lease | None: ...
+    def leases_due(self, now: datetime, limit: int = 100) -> list[Lease]:
+        """Leases the sweeper must look at: expired holders, or a pointer left behind (index, no Scan)."""
+        ...
 
     # Listing end-users (operator CLI) ---------------------------------------------------------------
     def list_end_users(self, limit: int = 50, start: str | None = None) -> tuple[list[EndUser], str | None]:

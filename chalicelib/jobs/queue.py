@@ -1,40 +1,44 @@
-"""The per-company-file job queue: accept, claim one at a time, complete, publish.
+"""The per-company-file job queue: accept jobs, finish them, publish their results.
 
 Accepting a job (:meth:`JobQueue.enqueue`) checks its qbXML first — well-formed, only ``*Rq``
 elements, Latin-1, valid against Intuit's schema for the version in use — and stores nothing when a
-check fails. An accepted job gets the end-user's next sequence number, so FIFO is the order of
-acceptance.
+check fails. It then takes two writes: the end-user's next sequence number (one update that also
+returns the end-user, so it proves the end-user exists and gives the version to validate against)
+and the job item at that number. FIFO is the order of acceptance because every job, a retried one
+included, takes a new number when it is written.
 
-Claiming (:meth:`JobQueue.claim_next`) is where the serial invariant lives::
+An ``Idempotency-Key`` claims one record ``key → sequence slot`` before the job is written. A retry
+that finds the record but no job at the slot (the first attempt died in between) voids that slot with
+a tombstone — so the first attempt, should it wake up, can no longer write there — moves the record to
+a slot of its own with a conditional write, and writes the job there: one job per key, never at a
+number older than the jobs accepted meanwhile.
 
-    1. take the company file's lease        (conditional write: free, expired, or already ours)
-       └─ a job left in flight by an expired holder is recovered: a read goes back to the queue,
-          a write becomes in_doubt (it may have run; it is never blindly re-sent)
-    2. read the head of the queue           (strongly consistent key query)
-    3. move it queued → in_flight            (conditional write: still queued)
-    4. note the job on the lease
+Finishing (:meth:`JobQueue.settle`) stores the outcome on the job first (the outbox) and then
+publishes it. An answer that would push the job item past DynamoDB's 400 KB (request and answer
+counted in UTF-8 bytes) goes to the payload store (S3) first. Without a payload store, a read whose
+answer is too large fails with ``result_too_large`` (nothing changed in QuickBooks; page it), while a
+write keeps what QuickBooks made of it (applied, or refused with its own error): only the answer's
+text is left out, and ``response_omitted`` says why.
 
-Completing (:meth:`JobQueue.complete`) stores the outcome on the job first (the outbox), releases the
-lease, then publishes. An answer longer than ``inline_result_chars`` is written to the payload store
-(S3) before the job, which then carries ``response_s3_uri`` instead of the text: S3, then the job,
-then SQS; a publish that fails leaves ``published_at`` empty for the re-publisher. A
-write whose outcome is unknown becomes ``in_doubt`` and heads the queue until error recovery settles
-it (:mod:`chalicelib.jobs.states`).
+How the company file hands jobs to QuickBooks one at a time lives in :mod:`chalicelib.jobs.dispatch`.
+The hot path (a job QuickBooks answered in a live session) is covered for publishing by the file's
+lease, which keeps pointing at the job until the next one — and a publish that fails there puts the
+job in the outbox index (:meth:`JobQueue.publish_or_keep`). Every other way to finish a job (expired,
+cancelled, failed before QuickBooks, an in-doubt write given up) puts it in the outbox index at once;
+the scheduled re-publisher reads it.
 
-Every transition logs one line (``job accepted``, ``job sent to QuickBooks`` — in the session
-service —, ``job finished`` with ``status`` and ``error_code``, ``job failed before QuickBooks``,
-``job expired``, ``job cancelled``, ``abandoned job recovered``, ``in-doubt write was never applied;
-queued again``) and counts in the injected :class:`~chalicelib.observability.Metrics`
-(``JobsEnqueued``, ``JobsSucceeded``, ``JobsFailed`` by ``error_code``, ``PublishFailures``);
-:meth:`JobQueue.report_gauges` measures the queue for the scheduled sweeper.
+Every transition logs one line (``job accepted``, ``job finished`` with ``status`` and
+``error_code``, ``job failed before QuickBooks``, ``job expired``, ``job cancelled``) and counts in the
+injected :class:`~chalicelib.observability.Metrics`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.errors import GatewayError, error
@@ -51,11 +55,10 @@ log = logging.getLogger(__name__)
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 HEALTH_CHECK_SOURCE = "health_check"
-# A DynamoDB item holds 400 KB and an SQS message 1 MiB: without a payload store a larger answer is
-# refused with a clear error; with one, it goes to S3 up to MAX_OFFLOADED_RESULT_CHARS.
-MAX_RESULT_CHARS = 300_000
-MAX_OFFLOADED_RESULT_CHARS = 50_000_000
-_CLAIM_ATTEMPTS = 8
+ITEM_LIMIT_BYTES = 400_000  # DynamoDB's item limit
+ITEM_OVERHEAD_BYTES = 16_000  # attribute names, ids, error objects, index keys: room kept on every job item
+MAX_OFFLOADED_RESULT_BYTES = 50_000_000
+_IDEMPOTENCY_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ class Outcome:
     status: JobStatus
     response_qbxml: str | None = None
     error: GatewayError | None = None
+
+
+def utf8_len(text: str | None) -> int:
+    return len(text.encode("utf-8")) if text else 0
 
 
 class JobQueue:
@@ -81,11 +88,12 @@ class JobQueue:
         offline_grace: timedelta = timedelta(seconds=30),
         metrics: Metrics = NO_METRICS,
         payloads: PayloadStore | None = None,
-        inline_result_chars: int = MAX_RESULT_CHARS,
+        inline_result_bytes: int = ITEM_LIMIT_BYTES - ITEM_OVERHEAD_BYTES,
+        max_read_attempts: int = 3,
     ) -> None:
         self.store = store
         self.payloads = payloads
-        self.inline_result_chars = inline_result_chars
+        self.inline_result_bytes = inline_result_bytes
         self.metrics = metrics
         self.publisher = publisher
         self.schemas = schemas
@@ -94,6 +102,7 @@ class JobQueue:
         self.max_job_bytes = max_job_bytes
         self.default_deadline = default_deadline
         self.offline_grace = offline_grace
+        self.max_read_attempts = max_read_attempts
 
     # Accepting -----------------------------------------------------------------------------------
     def validation_version(self, user: EndUser) -> QbxmlVersion:
@@ -119,47 +128,24 @@ class JobQueue:
         With ``fail_if_offline`` the job is refused at once (nothing stored) when the end-user's Web
         Connector has never connected or has not called within its expected interval.
         """
-        user = self.store.get_end_user(end_user_id)
-        if user is None:
-            raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
+        requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
+        newest = self.schemas.available()
+        if newest:  # refuse what no version accepts before taking a sequence number
+            validate_job(requests, newest[-1], self.schemas)
+        try:
+            seq, user = self.store.next_sequence(end_user_id)
+        except KeyError as exc:
+            raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist") from exc
         if fail_if_offline:
             require_polling(user, self.clock(), self.offline_grace)
-        requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
-        validate_job(requests, self.validation_version(user), self.schemas)
+        version = self.validation_version(user)
+        if not newest or version != newest[-1]:
+            validate_job(requests, version, self.schemas)
         now = self.clock()
         deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else (
             now + self.default_deadline if self.default_deadline else None)
-        job_id = new_id("job", int(now.timestamp() * 1000))
-        agreed_seq: int | None = None
-        if idempotency_key:
-            body_hash = hashlib.sha256(f"{deadline_seconds}|{qbxml}".encode()).hexdigest()
-            existing = self.store.claim_idempotency_key(
-                end_user_id, idempotency_key, job_id, body_hash, now + IDEMPOTENCY_WINDOW
-            )
-            if existing is not None:
-                existing_id, existing_hash = existing
-                if existing_hash != body_hash:
-                    raise error(
-                        "idempotency_key_reused",
-                        f"Idempotency-Key {idempotency_key!r} was used for a different request",
-                    )
-                previous = self.store.get_job(existing_id)
-                if previous is not None:
-                    return previous, False
-                job_id = existing_id  # the first attempt died, or is still writing: write it, once
-        try:
-            seq = self.store.next_sequence(end_user_id)
-        except KeyError as exc:
-            raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist") from exc
-        if idempotency_key:
-            # Every request writing this key's job agrees on one sequence number (one conditional write),
-            # and the job item at that number is written only if new: one job, whoever gets there first.
-            agreed = self.store.claim_idempotency_record(
-                f"{end_user_id}#seq", idempotency_key, str(seq), job_id, now + IDEMPOTENCY_WINDOW, now=now)
-            agreed_seq = seq if agreed is None else int(agreed.target_id)
-            seq = agreed_seq
         job = Job(
-            id=job_id,
+            id=new_id("job", int(now.timestamp() * 1000)),
             end_user_id=end_user_id,
             seq=seq,
             status=JobStatus.QUEUED,
@@ -172,145 +158,100 @@ class JobQueue:
             deadline_at=deadline,
             idempotency_key=idempotency_key,
         )
-        try:
+        if idempotency_key:
+            body_hash = hashlib.sha256(f"{deadline_seconds}|{qbxml}".encode()).hexdigest()
+            written, created = self._put_once(job, idempotency_key, body_hash, now)
+        else:
             self.store.put_job(job)
-        except StoreConflict:
-            if agreed_seq is None:
-                raise
-            written = self.store.get_job_at(end_user_id, agreed_seq)
-            if written is None or written.id != job_id:
-                raise
-            return written, False  # a concurrent retry of the same key wrote it first
-        log.info("job accepted", extra={"job_id": job.id, "end_user_id": end_user_id, "seq": seq,
-                                        "requests": list(requests.names), "source": source})
-        self.metrics.put("JobsEnqueued")
-        return job, True
+            written, created = job, True
+        if created:
+            log.info("job accepted", extra={"job_id": written.id, "end_user_id": end_user_id, "seq": written.seq,
+                                            "requests": list(requests.names), "source": source})
+            self.metrics.put("JobsEnqueued")
+        return written, created
 
-    # Claiming ------------------------------------------------------------------------------------
-    def claim_next(self, end_user_id: str, holder: str) -> Job | None:
-        """Claim the company file's next job for ``holder``, or None (nothing queued, or file busy)."""
-        now = self.clock()
-        try:
-            before = self.store.acquire_lease(end_user_id, holder, now, now + self.lease_ttl)
-        except StoreConflict:
-            return None
-        if before.holder is not None and before.job_id and before.job_seq is not None:
-            self._recover_abandoned(end_user_id, before.job_seq, before.holder)
-        for _ in range(_CLAIM_ATTEMPTS):
-            head = self.store.head_of_queue(end_user_id)
-            if head is None:
-                self.store.release_lease(end_user_id, holder)
-                return None
-            queued = head.status is JobStatus.QUEUED
-            if queued and head.deadline_at is not None and head.deadline_at < now:
-                self.expire(head)  # the sweeper has not got to it yet: never send an overdue job
-                continue
-            try:  # an in-doubt write is claimed for a recovery probe, not to run again
-                claimed = self.store.transition_job(
-                    head, JobStatus.IN_FLIGHT, expected=frozenset({head.status}),
-                    changes={"holder": holder, "started_at": now, "attempts": head.attempts + (1 if queued else 0),
-                             "recovering": not queued},
-                )
-            except StoreConflict:
-                continue
-            self.store.set_lease_job(end_user_id, holder, claimed)
-            return claimed
-        self.store.release_lease(end_user_id, holder)
-        return None
+    def _put_once(self, job: Job, key: str, body_hash: str, now: datetime) -> tuple[Job, bool]:
+        """Write ``job`` for ``key`` unless a job for it exists (then return that one): the protocol above."""
+        scope = f"{job.end_user_id}#job"
+        expires = now + IDEMPOTENCY_WINDOW
+        for _ in range(_IDEMPOTENCY_ROUNDS):
+            held = self.store.claim_idempotency_record(scope, key, str(job.seq), body_hash, expires, now=now)
+            if held is None:
+                try:
+                    self.store.put_job(job)
+                except StoreConflict:  # a retry voided our slot meanwhile: a new slot, and look again
+                    job = dataclasses.replace(job, seq=self.store.next_sequence(job.end_user_id)[0])
+                    continue
+                return job, True
+            if held.body_hash != body_hash:
+                raise error("idempotency_key_reused",
+                            f"Idempotency-Key {key!r} was used for a different request")
+            slot = int(held.target_id)
+            existing = self.store.put_tombstone(job.end_user_id, slot)
+            if existing is not None:
+                return existing, False
+            if self.store.move_idempotency_record(scope, key, held.target_id, str(job.seq)):
+                try:
+                    self.store.put_job(job)
+                except StoreConflict:
+                    job = dataclasses.replace(job, seq=self.store.next_sequence(job.end_user_id)[0])
+                    continue
+                return job, True
+        raise error("internal_error", f"Idempotency-Key {key!r}: too many concurrent retries; try again")
 
-    def _recover_abandoned(self, end_user_id: str, seq: int, old_holder: str | None) -> None:
-        job = self.store.get_job_at(end_user_id, seq)
-        if job is None or job.status is not JobStatus.IN_FLIGHT or job.holder != old_holder:
-            return
-        target = JobStatus.IN_DOUBT if job.is_write else JobStatus.QUEUED
-        changes: dict[str, Any] = {"holder": None, "recovering": False}
-        if target is JobStatus.IN_DOUBT:
-            changes["error"] = error(
-                "lease_expired_outcome_unknown",
-                f"the Web Connector session running job {job.id} vanished before QuickBooks' answer arrived",
-            ).to_dict()
-        try:
-            self.store.transition_job(job, target, expected=frozenset({JobStatus.IN_FLIGHT}),
-                                      holder=old_holder, changes=changes)
-            log.warning("abandoned job recovered", extra={"job_id": job.id, "end_user_id": job.end_user_id,
-                                                          "to": target.value, "status": target.value})
-        except StoreConflict:
-            pass
-
-    def has_work(self, end_user_id: str) -> bool:
-        """Is anything queued? A job stranded in flight under an expired lease is recovered first."""
-        if self.store.head_of_queue(end_user_id) is not None:
-            return True
-        lease = self.store.get_lease(end_user_id)
-        now = self.clock()
-        if lease is None or lease.job_seq is None or lease.expires_at is None or lease.expires_at >= now:
-            return False
-        sweeper = f"recovery:{new_id('lease')}"
-        try:
-            before = self.store.acquire_lease(end_user_id, sweeper, now, now + self.lease_ttl)
-        except StoreConflict:
-            return False
-        if before.job_seq is not None and before.holder not in (None, sweeper):
-            self._recover_abandoned(end_user_id, before.job_seq, before.holder)
-        self.store.release_lease(end_user_id, sweeper)
-        return self.store.head_of_queue(end_user_id) is not None
-
-    def release_holder(self, end_user_id: str, holder: str) -> None:
-        """A session ends: give back whatever job its lease still points at, then free the file."""
-        lease = self.store.get_lease(end_user_id)
-        if lease is not None and lease.holder == holder and lease.job_seq is not None:
-            self._recover_abandoned(end_user_id, lease.job_seq, holder)
-        self.store.release_lease(end_user_id, holder)
-
-    def give_back(self, job: Job, holder: str) -> None:
-        """The session lost track of ``job`` (out-of-order call or close): recover it and free the file."""
-        self._recover_abandoned(job.end_user_id, job.seq, holder)
-        self.store.release_lease(job.end_user_id, holder)
-
-    # Completing ----------------------------------------------------------------------------------
-    def complete(self, job: Job, holder: str, outcome: Outcome) -> Job:
-        """Store the outcome on the job, release the company file, publish the result.
-
-        A large answer is written to the payload store first; if that write fails the exception
-        propagates and the job stays in flight under this holder. The session answers the Web
-        Connector with an error, and the job is recovered like any abandoned one (a read runs again,
-        a write becomes ``in_doubt``) — never reported failed while QuickBooks may have applied it.
-        """
-        now = self.clock()
-        changes: dict[str, Any] = {"holder": None, "recovering": False}
-        if outcome.status.is_terminal:
-            changes["completed_at"] = now
+    # Finishing -----------------------------------------------------------------------------------
+    def _answer_changes(self, job: Job, outcome: Outcome) -> tuple[Outcome, dict[str, Any]]:
+        """Where the answer goes: on the item, in S3, or (a write QuickBooks applied) left out."""
         answer = outcome.response_qbxml
-        if answer is not None and len(answer) > self.inline_result_chars:
-            limit = self.inline_result_chars if self.payloads is None else MAX_OFFLOADED_RESULT_CHARS
-            if len(answer) > limit:
-                outcome = Outcome(JobStatus.FAILED, error=error(
-                    "result_too_large",
-                    f"QuickBooks' answer is {len(answer)} characters; the limit is "
-                    f"{limit}. Use MaxReturned and iterators to page the query."))
-            else:
-                changes["response_s3_uri"] = self._offload(job, answer)
-                outcome = Outcome(outcome.status, error=outcome.error)
-        if outcome.response_qbxml is not None:
-            changes["response_qbxml"] = outcome.response_qbxml
-        if outcome.error is not None:
-            changes["error"] = outcome.error.to_dict()
+        room = self.inline_result_bytes - utf8_len(job.qbxml)
+        size = utf8_len(answer)
+        if answer is None or size <= room:
+            return outcome, {"response_qbxml": answer} if answer is not None else {}
+        if self.payloads is not None and size <= MAX_OFFLOADED_RESULT_BYTES:
+            return Outcome(outcome.status, error=outcome.error), {"response_s3_uri": self._offload(job, answer)}
+        if job.is_write or outcome.error is not None:  # what QuickBooks did stands; only its text is left out
+            return Outcome(outcome.status, error=outcome.error), {"response_omitted": {
+                "reason": "result_too_large", "bytes": size,
+                "message": "QuickBooks' answer is too large to keep without a payload bucket (QBDGW_PAYLOAD_BUCKET); "
+                           "the status and error above are QuickBooks' own. Query the record to read it."}}
+        limit = MAX_OFFLOADED_RESULT_BYTES if self.payloads is not None else room
+        return Outcome(JobStatus.FAILED, error=error(
+            "result_too_large", f"QuickBooks' answer is {size} bytes; the limit here is {limit}. "
+                                "Use MaxReturned and iterators to page the query.")), {}
+
+    def settle(self, job: Job, outcome: Outcome, *, attempt: int, expected: frozenset[JobStatus],
+               started_at: datetime | None = None, outbox: bool = False) -> Job | None:
+        """Store a final ``outcome`` on the job, then publish it. None when the job had moved on already
+        (a late answer: somebody else settled it, or the attempt it answers was given up)."""
+        now = self.clock()
+        outcome, changes = self._answer_changes(job, outcome)
+        changes.update(completed_at=now, attempts=attempt, error=outcome.error.to_dict() if outcome.error else None)
+        if started_at is not None:
+            changes["started_at"] = started_at
+        attempts_before = None if JobStatus.IN_DOUBT in expected else attempt - 1
         try:
-            done = self._settle(job, holder, outcome.status, changes)
+            done = self.store.transition_job(job, outcome.status, expected=expected, attempts=attempts_before,
+                                             changes=changes, outbox=outbox)
         except StoreConflict as exc:
-            current = exc.current if isinstance(exc.current, Job) else job
+            current = exc.current if isinstance(exc.current, Job) else None
             log.warning("late answer ignored", extra={"job_id": job.id, "end_user_id": job.end_user_id,
-                                                      "status": current.status.value})
-            self.store.release_lease(job.end_user_id, holder)
-            return current
-        self.store.release_lease(job.end_user_id, holder)
+                                                      "status": current.status.value if current else None})
+            return None
         log.info("job finished", extra={"job_id": job.id, "end_user_id": job.end_user_id,
-                                        "status": done.status.value,
-                                        "error_code": (done.error or {}).get("code")})
-        if done.status.is_terminal:
-            self._count_finished(done)
-            self.publish(done)
+                                        "status": done.status.value, "error_code": (done.error or {}).get("code")})
+        self._count_finished(done)
+        if outbox:
+            self.publish(done, mark=True)
+        else:
+            self.publish_or_keep(done)
         return done
+
+    def publish_or_keep(self, job: Job) -> bool:
+        """Publish a result no outbox entry covers; if that fails, give it one, for the re-publisher."""
+        if self.publish(job):
+            return True
+        self.store.to_outbox(job)
+        return False
 
     def _offload(self, job: Job, answer: str) -> str:
         """Write a large answer to the payload store (before the job item: the outbox order)."""
@@ -318,7 +259,7 @@ class JobQueue:
         key = f"results/{job.end_user_id}/{job.id}.xml"
         uri = self.payloads.put(key, answer)
         log.info("large answer stored in S3", extra={"job_id": job.id, "end_user_id": job.end_user_id,
-                                                      "chars": len(answer), "key": key})
+                                                      "bytes": utf8_len(answer), "key": key})
         return uri
 
     def _count_finished(self, job: Job) -> None:
@@ -331,96 +272,82 @@ class JobQueue:
             else:
                 self.metrics.put("JobsFailed")
 
-    def run_again(self, job: Job, holder: str) -> Job:
-        """Error recovery found that QuickBooks never applied an in-doubt write: queue it to run again."""
-        again = self.store.transition_job(
-            job, JobStatus.QUEUED, expected=frozenset({JobStatus.IN_FLIGHT}), holder=holder,
-            changes={"holder": None, "recovering": False, "error": None},
-        )
-        self.store.release_lease(job.end_user_id, holder)
-        log.info("in-doubt write was never applied; queued again",
-                 extra={"job_id": job.id, "end_user_id": job.end_user_id})
-        return again
-
-    def _settle(self, job: Job, holder: str, status: JobStatus, changes: dict[str, Any]) -> Job:
-        """Finish a job this holder runs; a late answer may still settle a job left ``in_doubt``."""
-        try:
-            return self.store.transition_job(job, status, expected=frozenset({JobStatus.IN_FLIGHT}),
-                                             holder=holder, changes=changes)
-        except StoreConflict as exc:
-            if not (isinstance(exc.current, Job) and exc.current.status is JobStatus.IN_DOUBT):
-                raise
-        return self.store.transition_job(job, status, expected=frozenset({JobStatus.IN_DOUBT}), changes=changes)
-
-    def fail_queued(self, job: Job, err: GatewayError) -> Job:
+    def fail_queued(self, job: Job, err: GatewayError) -> Job | None:
         """Fail a job that never reached QuickBooks (e.g. invalid for the company file's version)."""
-        now = self.clock()
-        done = self.store.transition_job(
-            job, JobStatus.FAILED, expected=frozenset({JobStatus.QUEUED, JobStatus.IN_FLIGHT}),
-            changes={"completed_at": now, "holder": None, "error": err.to_dict()},
-        )
+        try:
+            done = self.store.transition_job(
+                job, JobStatus.FAILED, expected=frozenset({JobStatus.QUEUED}),
+                changes={"completed_at": self.clock(), "error": err.to_dict()}, outbox=True)
+        except StoreConflict:
+            return None
         log.info("job failed before QuickBooks", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                                         "status": done.status.value, "error_code": err.code})
         self._count_finished(done)
-        self.publish(done)
+        self.publish(done, mark=True)
         return done
 
     def republish_outbox(self, older_than: timedelta = timedelta(minutes=1), limit: int = 100) -> int:
         """Publish finished jobs whose first publish failed (scheduled). Returns how many went out."""
         stale = self.store.unpublished(self.clock() - older_than, limit)
-        return sum(1 for job in stale if self.publish(job))
+        return sum(1 for job in stale if self.publish(job, mark=True))
 
     def expire(self, job: Job) -> Job | None:
-        """Queued past its deadline: expire it with a clear error and publish that. None if it moved on."""
+        """Queued past its deadline: expire it with a clear error and publish that. None if it moved on.
+
+        Only the file's lease holder (a session, or the sweeper while it holds the file) calls this for
+        a write: a write must never be reported as not received while it may be in QuickBooks.
+        """
         waited = int((self.clock() - job.enqueued_at).total_seconds())
         err = error("job_deadline_passed",
                     f"job {job.id} was still queued when its deadline {job.deadline_at} passed "
                     f"(waited {waited} s); QuickBooks never received it")
         try:
             done = self.store.transition_job(job, JobStatus.EXPIRED, expected=frozenset({JobStatus.QUEUED}),
-                                             changes={"completed_at": self.clock(), "error": err.to_dict()})
+                                             changes={"completed_at": self.clock(), "error": err.to_dict()},
+                                             outbox=True)
         except StoreConflict:
             return None
         log.info("job expired", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                        "status": done.status.value, "error_code": err.code})
         self._count_finished(done)
-        self.publish(done)
+        self.publish(done, mark=True)
         return done
 
-    def expire_overdue(self, limit: int = 200) -> int:
-        """The scheduled sweeper: expire every queued job past its deadline. Returns how many."""
-        return sum(1 for job in self.store.overdue(self.clock(), limit) if self.expire(job) is not None)
-
     def cancel_if_queued(self, job: Job, err: GatewayError) -> bool:
-        """Withdraw a job nobody has started (e.g. a health check that ran out of time)."""
+        """Withdraw a read nobody has answered (a health check that ran out of time)."""
         try:
             done = self.store.transition_job(job, JobStatus.CANCELLED, expected=frozenset({JobStatus.QUEUED}),
-                                             changes={"completed_at": self.clock(), "error": err.to_dict()})
+                                             changes={"completed_at": self.clock(), "error": err.to_dict()},
+                                             outbox=True)
         except StoreConflict:
             return False
         log.info("job cancelled", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                          "status": done.status.value, "error_code": err.code})
-        self.publish(done)
+        self.publish(done, mark=True)
         return True
 
-    def publish(self, job: Job) -> bool:
+    def publish(self, job: Job, *, mark: bool | None = None) -> bool:
+        """Send the job's result (or in-doubt notice) to SQS. ``mark`` takes it out of the outbox index
+        (by default: when it is there, i.e. when it did not finish through a live session)."""
         if job.source == HEALTH_CHECK_SOURCE:  # answered synchronously to its caller, not on the results queue
-            self.store.mark_published(job, self.clock())
+            if mark:
+                self.store.mark_published(job, self.clock())
             return True
         try:
             self.publisher.publish(result_message(job))
         except Exception:
-            log.exception("result publish failed; left in the outbox",
+            log.exception("result publish failed; left for the re-publisher",
                           extra={"job_id": job.id, "end_user_id": job.end_user_id})
             self.metrics.put("PublishFailures")
             return False
-        self.store.mark_published(job, self.clock())
+        if mark:
+            self.store.mark_published(job, self.clock())
         return True
 
     def report_gauges(self) -> tuple[int, float]:
         """Measure the queues for the scheduled sweeper, through indexes (never a Scan):
-        ``QueueDepth``, ``OldestQueuedJobAgeSeconds``, ``JobsInFlight``, ``StuckInFlightJobs`` (leases
-        past their expiry) and ``ActiveSessions`` (open Web Connector sessions).
+        ``QueueDepth``, ``OldestQueuedJobAgeSeconds``, ``JobsInFlight``, ``StuckInFlightJobs`` (a job
+        pointed at by a lease nobody renews) and ``ActiveSessions`` (held leases).
         """
         now = self.clock()
         depth, oldest = self.store.queue_stats(now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.jobs.models import Job
+from chalicelib.jobs.models import Job, Lease
 
 SCHEMA_VERSION = 1
 
@@ -23,12 +23,17 @@ def _offloaded(job: Job) -> dict[str, Any]:
     return {"response_s3_uri": job.response_s3_uri} if job.response_s3_uri else {}
 
 
-def job_view(job: Job) -> dict[str, Any]:
-    """``GET /v1/jobs/{id}``."""
+def job_view(job: Job, lease: Lease | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """``GET /v1/jobs/{id}``. A queued job a live session's lease points at is ``in_flight`` (its
+    ``attempts`` then counts the attempt under way)."""
+    status, attempts = job.status.value, job.attempts
+    pointer = lease.pointer if lease is not None and now is not None and lease.live(now) else None
+    if pointer is not None and pointer.seq == job.seq and job.status.value == "queued":
+        status, attempts = "in_flight", pointer.attempt
     return {
         "id": job.id,
         "end_user_id": job.end_user_id,
-        "status": job.status.value,
+        "status": status,
         "request_names": list(job.request_names),
         "response_qbxml": job.response_qbxml,
         "error": job.error,
@@ -36,8 +41,9 @@ def job_view(job: Job) -> dict[str, Any]:
         "started_at": iso(job.started_at),
         "completed_at": iso(job.completed_at),
         "deadline_at": iso(job.deadline_at),
-        "attempts": job.attempts,
+        "attempts": attempts,
         **_offloaded(job),
+        **({"response_omitted": job.response_omitted} if job.response_omitted else {}),
     }
 
 
@@ -53,4 +59,5 @@ def result_message(job: Job) -> dict[str, Any]:
         "enqueued_at": iso(job.enqueued_at),
         "completed_at": iso(job.completed_at),
         **_offloaded(job),
+        **({"response_omitted": job.response_omitted} if job.response_omitted else {}),
     }

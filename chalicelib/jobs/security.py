@@ -2,8 +2,8 @@
 
 * Passwords and API key secrets are stored only as salted scrypt hashes
   (``scrypt$n$r$p$salt$hash``); checks use :func:`hmac.compare_digest`.
-* Tickets carry 192 random bits from :mod:`secrets`; the store keys sessions by the ticket's SHA-256,
-  so a leaked table does not leak live tickets.
+* Tickets carry 192 random bits from :mod:`secrets` after the end-user id; only the ticket's SHA-256
+  is stored (on the company file's lease), so a leaked table does not leak live tickets.
 * Ids are sortable (48-bit millisecond time + 80 random bits, Crockford base32).
 """
 
@@ -64,6 +64,18 @@ def new_password() -> str:
 
 def new_ticket() -> str:
     return secrets.token_urlsafe(24)
+
+
+def session_ticket(end_user_id: str) -> str:
+    """A session's ticket: the end-user it belongs to, a dot, 192 random bits. Only its hash is stored
+    (on the company file's lease); the end-user part only says which lease to compare it with."""
+    return f"{end_user_id}.{secrets.token_urlsafe(24)}"
+
+
+def ticket_end_user(ticket: str) -> str | None:
+    """The end-user id a session ticket names, or None for anything else (refused answers' tickets)."""
+    end_user_id, dot, secret = ticket.strip().rpartition(".")
+    return end_user_id if dot and end_user_id and len(secret) >= 32 else None
 
 
 def ticket_hash(ticket: str) -> str:

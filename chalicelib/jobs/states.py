@@ -1,28 +1,29 @@
-"""The job state machine, as data.
+"""The job state machine, as data (the lease side is in :mod:`chalicelib.jobs.dispatch`).
 
 ::
 
-                      claim (lease held)            QuickBooks answered
-        ┌────────┐ ─────────────────────► ┌───────────┐ ──────────────► ┌───────────┐
-        │ queued │                        │ in_flight │                 │ succeeded │
-        └────────┘ ◄───────────────────── └───────────┘ ──────────────► ├───────────┤
-          │   │      lease lost (a read:        │    rejected / hresult  │  failed   │
-          │   │      safe to run again)         │                        └───────────┘
-          │   │                                 │ lease lost (a write:         ▲
-          │   │ cancel                          ▼ outcome unknown)             │
-          │   └──────────► cancelled       ┌───────────┐  late answer /        │
-          │ deadline passed                │ in_doubt  │ ──────────────────────┘
-          └──────────────► expired         └───────────┘  error recovery
-                                             │     ▲
-                   recovery probe: in_flight │     │ QuickBooks has no record of it:
-                   with oldMessageSetID      ▼     │ in_flight → queued, runs again
+        ┌────────┐  answered (settle)       ┌───────────┐
+        │ queued │ ───────────────────────► │ succeeded │
+        └────────┘ ───────────┐             ├───────────┤
+          │ ▲  │ ▲  rejected, │             │  failed   │ ◄── abandoned too often (reads)
+          │ │  │ │  invalid   └───────────► ├───────────┤
+          │ │  │ └─ read lost: attempt      │  expired  │ ◄── deadline passed while queued
+          │ │  │    counted (stays queued)  ├───────────┤
+          │ │  └──────────────────────────► │ cancelled │ ◄── a health check nobody ran
+          │ │ 600: never applied            └───────────┘
+          ▼ │                                     ▲
+        ┌──────────┐ probe answered / late answer │ / deadline passed (in_doubt_unresolved)
+        │ in_doubt │ ─────────────────────────────┘
+        └──────────┘
+          ▲ a write whose answer never came (session lost, QuickBooks threw)
 
-An ``in_doubt`` write heads its company file's queue: the next session first asks QuickBooks, with
-qbXML error recovery (``oldMessageSetID`` = job id), what became of it, and settles it from the
-stored answer — or, when QuickBooks never applied it, runs it again. It is never blindly re-sent.
+The stored status of a job QuickBooks is running stays ``queued``: the company file's lease points
+at it, and views show ``in_flight`` (so handing a job out is one write, on the lease). An ``in_doubt``
+write heads its company file's queue: the next session first asks QuickBooks, with qbXML error
+recovery (``oldMessageSetID``), what became of it. It is never blindly re-sent.
 
 Only the transitions in :data:`TRANSITIONS` are legal; the store enforces the expected source state
-with a conditional write, so two Lambdas cannot both move a job.
+(and the attempt being answered) with a conditional write, so two Lambdas cannot both move a job.
 """
 
 from __future__ import annotations
@@ -47,11 +48,10 @@ class JobStatus(enum.StrEnum):
 TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.CANCELLED})
 
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
-    JobStatus.QUEUED: frozenset({JobStatus.IN_FLIGHT, JobStatus.EXPIRED, JobStatus.CANCELLED,
-                                 JobStatus.FAILED}),
-    JobStatus.IN_FLIGHT: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED,
-                                    JobStatus.IN_DOUBT}),
-    JobStatus.IN_DOUBT: frozenset({JobStatus.IN_FLIGHT, JobStatus.SUCCEEDED, JobStatus.FAILED}),
+    JobStatus.QUEUED: frozenset({JobStatus.QUEUED, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.EXPIRED,
+                                 JobStatus.CANCELLED, JobStatus.IN_DOUBT}),
+    JobStatus.IN_FLIGHT: frozenset(),  # a view of a queued job the lease points at; never stored
+    JobStatus.IN_DOUBT: frozenset({JobStatus.QUEUED, JobStatus.SUCCEEDED, JobStatus.FAILED}),
     JobStatus.SUCCEEDED: frozenset(),
     JobStatus.FAILED: frozenset(),
     JobStatus.EXPIRED: frozenset(),

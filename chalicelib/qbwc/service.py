@@ -17,7 +17,9 @@ is younger than the idle limit since its last job, so QBWC keeps calling ``sendR
 ``getLastError`` returns a short summary for the Web Connector's status column and QBWC closes.
 With ``session_idle_seconds = 0`` the last job answers 100.
 
-Every state lives in the store, keyed by ticket and end-user; nothing is kept in process memory.
+Every state lives in the store: a session is its company file's lease (chalicelib.jobs.dispatch),
+found from the end-user id that starts its ticket and checked against the ticket's hash; nothing is
+kept in process memory.
 Protocol conditions are answered in protocol terms; no exception leaves :meth:`QbwcService.dispatch`.
 
 Observability: once a call's session (or, for ``authenticate``, its user) is known, its end-user id
@@ -27,18 +29,27 @@ ticket); a refused login counts as ``AuthenticationFailures`` (``kind=web_connec
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error, status_error, wrong_company_file_error
 from chalicelib.errors import GatewayError, error
-from chalicelib.jobs.models import EndUser, Job, QbwcSession
-from chalicelib.jobs.ports import Clock, Store
+from chalicelib.jobs.dispatch import Dispatcher, message_set_id
+from chalicelib.jobs.models import PROBE, SENT, EndUser, FileView, Job, Lease
+from chalicelib.jobs.ports import Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue, Outcome
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import dummy_hash, new_ticket, ticket_hash, verify_secret
+from chalicelib.jobs.security import (
+    dummy_hash,
+    new_ticket,
+    session_ticket,
+    ticket_end_user,
+    ticket_hash,
+    verify_secret,
+)
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics, bind, short_hash
 from chalicelib.qbwc import calls as c
@@ -60,6 +71,7 @@ Result = str | int | list[str]
 HRESULT_ERROR_PERCENT = -101
 UNPARSED_HRESULT = "0x80040400"  # QuickBooks could not parse the request: nothing in it ran
 PROTOCOL_ERROR_PERCENT = -102
+NO_STORED_STATE = 600  # error recovery: QuickBooks has nothing stored under that message set id
 NOOP = "NoOp"
 SESSION_UNKNOWN_TEXT = (
     "qbd-gateway: this update session has ended or expired. Click Update Selected to start a new one."
@@ -90,8 +102,10 @@ class QbwcService:
         ticket_ttl: timedelta,
         session_idle: timedelta,
         metrics: Metrics = NO_METRICS,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.store = store
+        self.dispatcher = dispatcher or Dispatcher(store, queue, clock, lease_ttl=queue.lease_ttl)
         self.metrics = metrics
         self.queue = queue
         self.clock = clock
@@ -139,33 +153,31 @@ class QbwcService:
 
     def _note_error(self, ticket: str, text: str) -> None:
         try:
-            session = self._session(ticket)
-            if session is not None:
-                self.store.update_session(session.ticket_hash, {"last_error_text": text})
+            held = self._holding(ticket, jobs=0)
+            if held is not None:
+                self._note(held[1], text)
         except Exception:
             log.exception("could not record the session error")
 
     # Helpers -------------------------------------------------------------------------------------------
-    def _session(self, ticket: str) -> QbwcSession | None:
-        if not ticket:
+    def _holding(self, ticket: str, jobs: int = 2) -> tuple[FileView, Lease] | None:
+        """The file this ticket's session holds, read once, or None (unknown, closed or taken over)."""
+        end_user_id = ticket_end_user(ticket)
+        if end_user_id is None:
             return None
-        session = self.store.get_session(ticket_hash(ticket))
-        if session is None or session.expires_at <= self.clock() or session.state == "closed":
-            return None
-        bind(end_user_id=session.end_user_id, ticket_hash=short_hash(session.ticket_hash))
-        return session
-
-    def _user(self, session: QbwcSession) -> EndUser:
-        user = self.store.get_end_user(session.end_user_id)
-        if user is None:
-            raise LookupError(f"end-user {session.end_user_id} of a live session is gone")
-        return user
-
-    def _update_session(self, session: QbwcSession, changes: Mapping[str, Any]) -> None:
-        self.store.update_session(session.ticket_hash, changes)
+        view = self.store.read_file(end_user_id, jobs=jobs)
+        lease = view.lease
+        if lease is None or not lease.held_by(ticket_hash(ticket)) or not lease.live(self.clock()) or view.user is None:
+            return None  # unknown, closed, taken over, or silent for longer than the lease: the ticket is dead
+        bind(end_user_id=end_user_id, ticket_hash=short_hash(ticket_hash(ticket)))
+        return view, lease
 
     def _heartbeat(self, end_user_id: str, now: datetime, **changes: Any) -> None:
         self.store.update_end_user(end_user_id, {"last_heartbeat_at": now, **changes})
+
+    def _heartbeat_due(self, user: EndUser, now: datetime) -> bool:
+        last = user.last_heartbeat_at
+        return last is None or now - last >= timedelta(seconds=max(1, user.poll_seconds) / 2)
 
     # The calls -------------------------------------------------------------------------------------------
     def client_version(self, call: c.ClientVersion) -> str:
@@ -176,8 +188,9 @@ class QbwcService:
 
     def authenticate(self, call: c.Authenticate) -> list[str]:
         now = self.clock()
-        user = self.store.get_end_user(call.user_name) if call.user_name else None
-        if user is None:
+        view = self.store.read_file(call.user_name, jobs=1) if call.user_name else None
+        user = view.user if view else None
+        if view is None or user is None:
             verify_secret(call.password, dummy_hash())  # same cost as a real check: no user enumeration
             log.warning("QBWC login refused: unknown user name", extra={"qbwc_username": call.user_name})
             self.metrics.put("AuthenticationFailures", kind="web_connector")
@@ -193,23 +206,21 @@ class QbwcService:
         # The right password clears a wrong-password error at once (it no longer blocks fail-fast checks).
         cleared = {"last_error": None} if (user.last_error or {}).get("code") == "bad_web_connector_password" else {}
         self._heartbeat(user.id, now, **cleared)
-        if not self.queue.has_work(user.id):
+        pointer = view.lease.pointer if view.lease else None
+        if view.head is None and (pointer is None or pointer.phase == SENT):
             return [new_ticket(), "none"]
-        ticket = new_ticket()
-        self.store.put_session(QbwcSession(
-            ticket_hash=ticket_hash(ticket),
-            end_user_id=user.id,
-            created_at=now,
-            expires_at=now + self.ticket_ttl,
-            last_activity_at=now,
-            company_file=user.company_file,
-            qbxml_version=user.qbxml_version,
-        ))
+        ticket = session_ticket(user.id)
+        lease = self.dispatcher.take(view, ticket_hash(ticket), {
+            "company_file": user.company_file, "qbxml_version": user.qbxml_version})
+        if lease is None:
+            log.info("QBWC login while another Web Connector holds the company file: busy",
+                     extra={"end_user_id": user.id})
+            return [new_ticket(), "busy"]
         bind(ticket_hash=short_hash(ticket_hash(ticket)))
-        log.info("QBWC session opened", extra={"end_user_id": user.id})
+        log.info("QBWC session opened", extra={"end_user_id": user.id, "epoch": lease.epoch})
         return [ticket, user.company_file or ""]
 
-    def _record_company(self, session: QbwcSession, user: EndUser, call: c.SendRequestXML) -> str:
+    def _record_company(self, lease: Lease, user: EndUser, call: c.SendRequestXML) -> Lease:
         """First call of a session: learn the company file, its country and qbXML versions."""
         info = parse_hcp_response(call.hcp_response)
         supported = info.supported_versions if info else ()
@@ -226,42 +237,40 @@ class QbwcService:
             changes["product_name"] = info.product_name or user.product_name
             changes["qb_company_name"] = info.company_name or user.qb_company_name
         self._heartbeat(user.id, self.clock(), **changes)
-        self._update_session(session, {"qbxml_version": str(version),
-                                       "company_file": call.company_file_name or session.company_file})
-        return str(version)
+        return self.store.update_lease(lease, {"qbxml_version": str(version),
+                                               "company_file": call.company_file_name or lease.company_file})
 
     def send_request_xml(self, call: c.SendRequestXML) -> str:
-        session = self._session(call.ticket)
-        if session is None:
+        held = self._holding(call.ticket)
+        if held is None:
             return ""
+        view, lease = held
+        user = view.user
+        assert user is not None
         now = self.clock()
-        user = self._user(session)
-        if self._wrong_company_file(session, user, call):
+        if self._wrong_company_file(lease, user, call):
             return ""
-        if call.hcp_response or not session.qbxml_version:
-            version_text = self._record_company(session, user, call)
-        else:
-            version_text = session.qbxml_version
+        if call.hcp_response or not lease.qbxml_version:
+            lease = self._record_company(lease, user, call)
+        elif self._heartbeat_due(user, now):
             self._heartbeat(user.id, now)
-        if session.state == "awaiting_response" and session.in_flight_seq is not None:
-            lost = self.store.get_job_at(session.end_user_id, session.in_flight_seq)
-            if lost is not None:
-                log.warning("response lost: sendRequestXML while a job was in flight", extra={"job_id": lost.id})
-                self.queue.give_back(lost, session.ticket_hash)
-        version = QbxmlVersion.parse(version_text) if version_text else DEFAULT_VERSION
-        while True:
-            job = self.queue.claim_next(session.end_user_id, session.ticket_hash)
-            if job is None:
-                self._update_session(session, {"state": "idle", "in_flight_job_id": None, "in_flight_seq": None})
-                return ""
-            document = self._message_set(job, version)
-            if document is not None:
-                self._update_session(session, {"state": "awaiting_response", "in_flight_job_id": job.id,
-                                               "in_flight_seq": job.seq, "last_activity_at": now})
-                log.info("job sent to QuickBooks", extra={"job_id": job.id, "end_user_id": job.end_user_id})
-                return document
+        version = QbxmlVersion.parse(lease.qbxml_version) if lease.qbxml_version else DEFAULT_VERSION
+        try:
+            while True:
+                lease, job, probe = self.dispatcher.next_job(view, lease)
+                if job is None:
+                    return ""
+                document = self._message_set(job, lease, version, probe)
+                if document is not None:
+                    log.info("job sent to QuickBooks", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                                              "probe": probe})
+                    return document
+                view = self.store.read_file(lease.end_user_id, jobs=2)
+        except StoreConflict:
+            log.warning("the session no longer holds the company file", extra={"end_user_id": lease.end_user_id})
+            return ""
 
-    def _wrong_company_file(self, session: QbwcSession, user: EndUser, call: c.SendRequestXML) -> bool:
+    def _wrong_company_file(self, lease: Lease, user: EndUser, call: c.SendRequestXML) -> bool:
         """The Web Connector opened another file than the one this end-user is bound to: run nothing.
 
         Files are compared by name: the same file reached through a mapped drive or a UNC path
@@ -273,16 +282,22 @@ class QbwcService:
         now = self.clock()
         err = wrong_company_file_error(user.company_file, opened)
         self._heartbeat(user.id, now, last_error={**err.to_dict(), "occurred_at": iso(now)})
-        self._update_session(session, {"state": "error", "last_error_text": err.user_facing_message})
+        self._note(lease, err.user_facing_message)
         log.warning("wrong company file open", extra={"end_user_id": user.id})
         return True
 
-    def _message_set(self, job: Job, version: QbxmlVersion) -> str | None:
+    def _note(self, lease: Lease, text: str) -> None:
+        with contextlib.suppress(StoreConflict):
+            self.store.update_lease(lease, {"state": "error", "last_error_text": text})
+
+    def _message_set(self, job: Job, lease: Lease, version: QbxmlVersion, probe: bool) -> str | None:
         """The job as a qbXML document for this company file, or None when it cannot run there."""
-        if job.recovering:  # qbXML error recovery: ask what became of the in-doubt write, run nothing
+        pointer = lease.pointer
+        assert pointer is not None
+        if probe:  # qbXML error recovery: ask what became of the in-doubt write, run nothing
+            msid = pointer.message_set_id or message_set_id(job.id, pointer.attempt)
             return build_message_set(JobRequests((), ()), version=version, request_id=job.id,
-                                     on_error="continueOnError", new_message_set_id=job.id,
-                                     old_message_set_id=job.id)
+                                     on_error="continueOnError", new_message_set_id=msid, old_message_set_id=msid)
         requests = parse_job_qbxml(job.qbxml, max_bytes=max(self.queue.max_job_bytes, len(job.qbxml) + 1))
         try:
             validate_job(requests, version, self.queue.schemas)
@@ -291,58 +306,135 @@ class QbwcService:
                         f"job is not valid for qbXML {version}, the newest this company file supports: "
                         f"{exc.message}")
             self.queue.fail_queued(job, err)
-            self.store.release_lease(job.end_user_id, job.holder or "")
             return None
         return build_message_set(requests, version=version, request_id=job.id,
-                                 new_message_set_id=job.id if job.is_write else None)
+                                 new_message_set_id=pointer.message_set_id if job.is_write else None)
 
     def receive_response_xml(self, call: c.ReceiveResponseXML) -> int:
-        session = self._session(call.ticket)
-        if session is None:
+        held = self._holding(call.ticket)
+        if held is None:
+            return self._late_answer(call)
+        view, lease = held
+        pointer = lease.pointer
+        if pointer is None or pointer.epoch != lease.epoch or pointer.phase not in (SENT, PROBE):
+            self._note(lease, "qbd-gateway: received a response it did not ask for. Click Update Selected to "
+                              "start again.")
             return PROTOCOL_ERROR_PERCENT
+        job = next((j for j in view.jobs if j.seq == pointer.seq), None) or self.store.get_job_at(
+            lease.end_user_id, pointer.seq)
+        if job is None or job.status.is_terminal:
+            return self._percent(view, lease)  # answered twice: the first answer settled it
+        if pointer.phase == PROBE:
+            return self._probe_answer(view, lease, job, call)
+        outcome = self._outcome(job, call)
         now = self.clock()
-        if session.state != "awaiting_response" or session.in_flight_seq is None:
-            self._update_session(session, {"last_error_text": "qbd-gateway: received a response it did "
-                                           "not ask for. Click Update Selected to start again."})
+        if outcome.status is JobStatus.IN_DOUBT:
+            assert outcome.error is not None
+            doubted = self.dispatcher.mark_in_doubt(job, pointer, outcome.error)
+            if doubted is not None:  # the probe asks about the message set this attempt was sent with
+                self.store.update_lease(lease, {"state": "error", "last_error_text": outcome.error.user_facing_message},
+                                        pointer=self.dispatcher.doubt_pointer(lease, doubted), expect_seq=pointer.seq)
+            self._record_error(view, outcome.error, now)
+            return HRESULT_ERROR_PERCENT
+        done = self.queue.settle(job, outcome, attempt=pointer.attempt, expected=frozenset({JobStatus.QUEUED}),
+                                 started_at=pointer.sent_at)
+        if done is None:  # it finished meanwhile (e.g. a health check withdrawn): nothing more to do with it
+            return self._percent(view, lease)
+        if outcome.error is not None:
+            self._record_error(view, outcome.error, now)
+            if call.hresult:
+                self._note(lease, outcome.error.user_facing_message)
+                return HRESULT_ERROR_PERCENT
+        else:
+            self._record_success(view, now)
+        return self._percent(view, lease)
+
+    def _record_error(self, view: FileView, err: GatewayError, now: datetime) -> None:
+        assert view.user is not None
+        self.store.update_end_user(view.user.id, {"last_heartbeat_at": now,
+                                                  "last_error": {**err.to_dict(), "occurred_at": iso(now)}})
+
+    def _record_success(self, view: FileView, now: datetime) -> None:
+        """Only when it tells something new: the last error is older, or the last noted sync is stale."""
+        user = view.user
+        assert user is not None
+        error_at = str((user.last_error or {}).get("occurred_at") or "")
+        if error_at > (iso(user.last_successful_sync_at) or "") or self._heartbeat_due(user, now) or (
+                user.last_successful_sync_at is None):
+            self.store.update_end_user(user.id, {"last_heartbeat_at": now, "last_successful_sync_at": now})
+
+    def _probe_answer(self, view: FileView, lease: Lease, job: Job, call: c.ReceiveResponseXML) -> int:
+        """What QuickBooks said about an in-doubt write: applied (settle it), never applied (600: run it
+        again), or anything else (it stays in doubt; the next session asks again)."""
+        pointer = lease.pointer
+        assert pointer is not None
+        parsed = None
+        if not call.hresult:
+            try:
+                parsed = parse_response(call.response)
+            except GatewayError:
+                parsed = None
+        if parsed is not None and parsed.message_set_status_code == NO_STORED_STATE and not parsed.results:
+            try:
+                self.store.transition_job(job, JobStatus.QUEUED, expected=frozenset({JobStatus.IN_DOUBT}),
+                                          changes={"error": None})
+            except StoreConflict:
+                return PROTOCOL_ERROR_PERCENT
+            log.info("in-doubt write was never applied; queued again",
+                     extra={"job_id": job.id, "end_user_id": job.end_user_id})
+            return self._percent(view, lease, pending=True)
+        ours = parsed is not None and parsed.new_message_set_id in (None, pointer.message_set_id)
+        if parsed is not None and ours and parsed.results and parsed.message_set_status_code in (None, 0):
+            outcome = self._outcome(job, call)
+            if outcome.status is not JobStatus.IN_DOUBT:
+                self.queue.settle(job, outcome, attempt=max(job.attempts, pointer.attempt), expected=frozenset(
+                    {JobStatus.IN_DOUBT}), started_at=job.started_at)
+                return self._percent(view, lease)
+        detail = (f"hresult {call.hresult}: {call.message}" if call.hresult else
+                  f"messageSetStatusCode {parsed.message_set_status_code}" if parsed else "an unreadable answer")
+        log.warning("QuickBooks did not say what became of an in-doubt write; it stays in doubt",
+                    extra={"job_id": job.id, "end_user_id": job.end_user_id, "detail": detail})
+        err = error("write_outcome_unknown", f"error recovery for write job {job.id} got {detail}")
+        self._note(lease, err.user_facing_message)
+        return HRESULT_ERROR_PERCENT
+
+    def _late_answer(self, call: c.ReceiveResponseXML) -> int:
+        """An answer from a session that no longer holds the file. The truth settles a write in doubt."""
+        if call.hresult or not ticket_end_user(call.ticket):
             return PROTOCOL_ERROR_PERCENT
-        job = self.store.get_job_at(session.end_user_id, session.in_flight_seq)
-        if job is None:
+        try:
+            parsed = parse_response(call.response)
+        except GatewayError:
+            return PROTOCOL_ERROR_PERCENT
+        ids = {r.request_id.split(".", 1)[0] for r in parsed.results if r.request_id}
+        if len(ids) != 1:
+            return PROTOCOL_ERROR_PERCENT
+        job = self.store.get_job(ids.pop())
+        if (job is None or job.end_user_id != ticket_end_user(call.ticket) or job.status is not JobStatus.IN_DOUBT
+                or parsed.new_message_set_id != job.doubt_message_set_id):
+            log.warning("late answer ignored", extra={"end_user_id": ticket_end_user(call.ticket)})
             return PROTOCOL_ERROR_PERCENT
         outcome = self._outcome(job, call)
-        if outcome is None:  # error recovery: QuickBooks never applied the in-doubt write
-            self.queue.run_again(job, session.ticket_hash)
-            self._update_session(session, {"state": "ready", "in_flight_job_id": None, "in_flight_seq": None,
-                                           "last_activity_at": now})
-            return self._percent(session.jobs_done + session.jobs_failed, session.end_user_id)
-        done = self.queue.complete(job, session.ticket_hash, outcome)
-        failed = done.status is not JobStatus.SUCCEEDED
-        user_changes: dict[str, Any] = {"last_heartbeat_at": now}
-        if not call.hresult:
-            user_changes["last_successful_sync_at"] = now
-        if outcome.error is not None:
-            user_changes["last_error"] = {**outcome.error.to_dict(), "occurred_at": iso(now)}
-        self.store.update_end_user(session.end_user_id, user_changes)
-        session_changes: dict[str, Any] = {
-            "state": "ready", "in_flight_job_id": None, "in_flight_seq": None, "last_activity_at": now,
-            "jobs_done": session.jobs_done + (0 if failed else 1),
-            "jobs_failed": session.jobs_failed + (1 if failed else 0),
-        }
-        if call.hresult and outcome.error is not None:
-            session_changes.update(state="error", last_error_text=outcome.error.user_facing_message)
-            self._update_session(session, session_changes)
-            return HRESULT_ERROR_PERCENT
-        self._update_session(session, session_changes)
-        return self._percent(session.jobs_done + session.jobs_failed + 1, session.end_user_id)
+        if outcome.status is not JobStatus.IN_DOUBT:
+            self.queue.settle(job, outcome, attempt=job.attempts, expected=frozenset({JobStatus.IN_DOUBT}),
+                              started_at=job.started_at)
+            log.info("late answer settled an in-doubt write", extra={"job_id": job.id})
+        return PROTOCOL_ERROR_PERCENT
 
-    def _percent(self, finished: int, end_user_id: str) -> int:
-        """Honest progress: 1-99 while work remains; 99 while the keep-alive holds the session; else 100."""
-        remaining = self.store.count_queued(end_user_id)
-        if remaining:
-            return max(1, min(99, (100 * finished) // max(1, finished + remaining)))
+    def _percent(self, view: FileView, lease: Lease, *, pending: bool = False) -> int:
+        """Honest progress without counting the queue: jobs handed out this session against the
+        sequence numbers accepted behind the current one; 99 while the keep-alive holds the session.
+        ``pending``: the current job itself must run again (never 100 then)."""
+        pointer = lease.pointer
+        behind = max(0, view.next_seq - pointer.seq) if pointer else 0
+        more = pending or behind > 0 or len([j for j in view.jobs if not pointer or j.seq != pointer.seq]) > 0
+        if more:
+            sent = max(1, lease.jobs_sent)
+            return max(1, min(99, (100 * sent) // (sent + max(1, behind))))
         return 99 if self.session_idle.total_seconds() > 0 else 100
 
-    def _outcome(self, job: Job, call: c.ReceiveResponseXML) -> Outcome | None:
-        """What the answer means for the job; None when error recovery says the write never ran."""
+    def _outcome(self, job: Job, call: c.ReceiveResponseXML) -> Outcome:
+        """What the answer means for the job."""
         if call.hresult:
             err = hresult_error(call.hresult, call.message)
             if job.is_write and err.integration_code != UNPARSED_HRESULT:
@@ -360,11 +452,12 @@ class QbwcService:
                 return Outcome(JobStatus.IN_DOUBT, error=error(
                     "write_outcome_unknown", f"unreadable answer to write job {job.id}: {exc.message}"))
             return Outcome(JobStatus.FAILED, error=exc)
-        if job.recovering and not parsed.results:
-            return None
         ours = [r for r in parsed.results
                 if r.request_id and (r.request_id == job.id or r.request_id.startswith(job.id + "."))]
         if not ours:
+            if job.is_write:
+                return Outcome(JobStatus.IN_DOUBT, error=error(
+                    "write_outcome_unknown", f"the answer does not name write job {job.id}"))
             return Outcome(JobStatus.FAILED, response_qbxml=call.response, error=error(
                 "quickbooks_response_unreadable", f"the response does not answer job {job.id}"))
         first = parsed.first_error()
@@ -374,51 +467,66 @@ class QbwcService:
         return Outcome(JobStatus.SUCCEEDED, response_qbxml=call.response)
 
     def connection_error(self, call: c.QbwcConnectionError) -> str:
-        session = self._session(call.ticket)
-        if session is None:
+        held = self._holding(call.ticket, jobs=0)
+        if held is None:
             return "done"
-        user = self._user(session)
+        view, lease = held
+        user = view.user
+        assert user is not None
         err = hresult_error(call.hresult, call.message)
         now = self.clock()
-        attempts = session.connection_errors + 1
+        attempts = lease.connection_errors + 1
         retrying = attempts == 1 and err.integration_code in RETRY_WITH_COMPANY_FILE
         self.store.update_end_user(user.id, {
             "last_error": {**err.to_dict(), "occurred_at": iso(now), "retrying": retrying},
             "last_heartbeat_at": now})
-        if retrying:
-            self._update_session(session, {"connection_errors": attempts})
-            return user.company_file or ""
-        self._update_session(session, {"connection_errors": attempts, "state": "error",
-                                       "last_error_text": err.user_facing_message})
-        return "done"
+        if not retrying:  # "done" ends the update (QBWC may not call closeConnection): give the file up
+            with contextlib.suppress(StoreConflict):  # taken over meanwhile: nothing of ours to give up
+                self.dispatcher.release(self.store.update_lease(lease, {"state": "error",
+                                                                        "last_error_text": err.user_facing_message}))
+            return "done"
+        try:
+            self.store.update_lease(lease, {"connection_errors": attempts, **self.dispatcher.renewal(now)})
+        except StoreConflict:
+            return "done"
+        return user.company_file or ""
+
+    def _ended_text(self, ticket: str) -> str | None:
+        """The error a session ended with, for the ticket that held the file last (it is released)."""
+        end_user_id = ticket_end_user(ticket)
+        lease = self.store.get_lease(end_user_id) if end_user_id else None
+        if lease is None or lease.holder is not None or lease.last_holder != ticket_hash(ticket):
+            return None
+        return lease.last_error_text
 
     def get_last_error(self, call: c.GetLastError) -> str:
-        session = self._session(call.ticket)
-        if session is None:
-            return SESSION_UNKNOWN_TEXT
-        if session.last_error_text:
-            return session.last_error_text
-        if self.clock() - session.last_activity_at < self.session_idle:
+        held = self._holding(call.ticket, jobs=0)
+        if held is None:
+            return self._ended_text(call.ticket) or SESSION_UNKNOWN_TEXT
+        view, lease = held
+        if lease.last_error_text:
+            return lease.last_error_text
+        now = self.clock()
+        last = lease.last_job_at or lease.created_at or now
+        if now - last < self.session_idle:
+            if self.dispatcher.renewal_due(lease, now):  # the keep-alive renews a third of the way to stale
+                try:
+                    self.store.update_lease(lease, self.dispatcher.renewal(now))
+                except StoreConflict:
+                    return SESSION_UNKNOWN_TEXT
+                if view.user is not None and self._heartbeat_due(view.user, now):
+                    self._heartbeat(view.user.id, now)
             return NOOP
-        self._update_session(session, {"state": "closing"})
-        return self._summary(session)
+        return self._summary(lease)
 
-    def _summary(self, session: QbwcSession) -> str:
-        text = f"qbd-gateway: {session.jobs_done} job(s) done"
-        if session.jobs_failed:
-            text += f", {session.jobs_failed} failed (see the application for details)"
-        return text + ". No more work."
+    def _summary(self, lease: Lease) -> str:
+        return f"qbd-gateway: {lease.jobs_sent} request(s) sent to QuickBooks. No more work."
 
     def close_connection(self, call: c.CloseConnection) -> str:
-        session = self._session(call.ticket)
-        if session is None:
-            return "OK"
-        if session.state == "awaiting_response" and session.in_flight_seq is not None:
-            job = self.store.get_job_at(session.end_user_id, session.in_flight_seq)
-            if job is not None:
-                self.queue.give_back(job, session.ticket_hash)
-        self.queue.release_holder(session.end_user_id, session.ticket_hash)
-        self._update_session(session, {"state": "closed", "in_flight_job_id": None, "in_flight_seq": None})
-        log.info("QBWC session closed", extra={"end_user_id": session.end_user_id,
-                                               "jobs_done": session.jobs_done, "jobs_failed": session.jobs_failed})
-        return session.last_error_text or self._summary(session).replace(" No more work.", "")
+        held = self._holding(call.ticket, jobs=0)
+        if held is None:
+            return self._ended_text(call.ticket) or "OK"
+        _, lease = held
+        self.dispatcher.release(lease)
+        log.info("QBWC session closed", extra={"end_user_id": lease.end_user_id, "jobs_sent": lease.jobs_sent})
+        return lease.last_error_text or self._summary(lease).replace(" No more work.", "")

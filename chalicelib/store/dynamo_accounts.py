@@ -20,6 +20,7 @@ from chalicelib.store.dynamo_base import (
     END_USERS,
     EXISTS,
     IS_NEW,
+    PROFILE_KEY,
     DynamoBase,
     failed_condition,
     from_item,
@@ -31,7 +32,8 @@ from chalicelib.store.items import dump, end_user_pk, load
 class AccountItems(DynamoBase):
     # End-users and API keys ----------------------------------------------------------------------
     def put_end_user(self, user: EndUser) -> None:
-        self._put({"pk": end_user_pk(user.id), "sk": "PROFILE", "next_seq": 0, **dump(user)}, IS_NEW)
+        self._put({"pk": end_user_pk(user.id), "sk": "PROFILE", "next_seq": 0, "queued_key": PROFILE_KEY,
+                   **dump(user)}, IS_NEW)
         self._put({"pk": END_USERS, "sk": f"EU#{user.id}", "end_user_id": user.id})  # listable registry
 
     def get_end_user(self, end_user_id: str) -> EndUser | None:

@@ -18,8 +18,11 @@ from chalicelib.store.items import dump_value
 
 IS_NEW = "attribute_not_exists(pk)"
 EXISTS = "attribute_exists(pk)"
-LEASE_IS_FREE_OR_OURS = "attribute_not_exists(holder) OR holder = :holder OR expires_epoch_ms < :now_ms"
-LEASE_IS_OURS = "holder = :holder"
+# The takeover rule of chalicelib.jobs.ports.lease_is_takeable, as one condition.
+LEASE_IS_TAKEABLE = ("attribute_not_exists(holder) OR expires_ms <= :now_ms OR begins_with(holder, :sweeper) "
+                     "OR (attribute_not_exists(p_seq) AND seen_ms < :stale_ms)")
+LEASE_IS_OURS = "holder = :holder AND epoch = :epoch"  # the holder, at the epoch it took the file in
+PROFILE_KEY, LEASE_KEY = "!0", "!1"  # their queue-index keys: before every job ("0#…" and up)
 KEY_IS_FREE_OR_EXPIRED = "attribute_not_exists(pk) OR #ttl < :now"
 
 QUEUE_INDEX = "queue"
@@ -30,8 +33,8 @@ OUTBOX_INDEX = "outbox"
 OUTBOX = "OUTBOX"
 DEADLINE_INDEX = "deadlines"
 DEADLINE_BUCKETS = 8  # queued jobs with a deadline, spread over a few partitions of the index
-INFLIGHT_INDEX = "inflight"  # held leases (company files with a job in flight), by lease expiry
-SESSIONS_INDEX = "sessions"  # open Web Connector sessions, by ticket expiry
+INFLIGHT_INDEX = "inflight"  # leases held or with a pointer left behind, by when the sweeper must look
+SESSIONS_INDEX = "sessions"  # held leases (open Web Connector sessions), by lease expiry
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()

@@ -17,21 +17,24 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.jobs.models import Job, Lease, QbwcSession
-from chalicelib.jobs.ports import IdempotencyRecord, StoreConflict
+from chalicelib.jobs.models import EndUser, FileView, InFlight, Job, Lease
+from chalicelib.jobs.ports import SWEEPER_PREFIX, IdempotencyRecord, StoreConflict
 from chalicelib.jobs.states import JobStatus
 from chalicelib.store.dynamo_accounts import AccountItems
 from chalicelib.store.dynamo_base import (
     DEADLINE_BUCKETS,
     DEADLINE_INDEX,
     EXISTS,
+    INFLIGHT_INDEX,
     IS_NEW,
     JOB_ID_INDEX,
     KEY_IS_FREE_OR_EXPIRED,
-    LEASE_IS_FREE_OR_OURS,
     LEASE_IS_OURS,
+    LEASE_IS_TAKEABLE,
+    LEASE_KEY,
     OUTBOX,
     OUTBOX_INDEX,
+    PROFILE_KEY,
     QUEUE_INDEX,
     bucket_of,
     deadline_attrs,
@@ -51,15 +54,15 @@ class DynamoStore(AccountItems, GaugeQueries):
     """
 
     # Jobs ----------------------------------------------------------------------------------------
-    def next_sequence(self, end_user_id: str) -> int:
+    def next_sequence(self, end_user_id: str) -> tuple[int, EndUser]:
         try:
             out = self._update(end_user_pk(end_user_id), "PROFILE", add={"next_seq": 1},
-                               condition=EXISTS, return_values="UPDATED_NEW")
+                               condition=EXISTS, return_values="ALL_NEW")
         except ClientError as exc:
             if failed_condition(exc):
                 raise KeyError(end_user_id) from exc
             raise
-        return int(out["next_seq"])
+        return int(out["next_seq"]), load(EndUser, out)
 
     def _job_item(self, job: Job) -> dict[str, Any]:
         item = {"pk": end_user_pk(job.end_user_id), "sk": job_sk(job.seq), "job_id": job.id, **dump(job)}
@@ -75,6 +78,14 @@ class DynamoStore(AccountItems, GaugeQueries):
     def put_job(self, job: Job) -> None:
         self._put(self._job_item(job), IS_NEW)
 
+    def put_tombstone(self, end_user_id: str, seq: int) -> Job | None:
+        try:
+            self._put({"pk": end_user_pk(end_user_id), "sk": job_sk(seq), "tombstone": True}, IS_NEW)
+        except StoreConflict as exc:
+            old = exc.current if isinstance(exc.current, dict) else self._get(end_user_pk(end_user_id), job_sk(seq))
+            return self._load_job(old) if old and not old.get("tombstone") else None
+        return None
+
     def get_job(self, job_id: str) -> Job | None:
         out = self.client.query(
             TableName=self.table, IndexName=JOB_ID_INDEX, KeyConditionExpression="job_id = :id",
@@ -85,37 +96,38 @@ class DynamoStore(AccountItems, GaugeQueries):
             return None
         keys = from_item(items[0])
         item = self._get(keys["pk"], keys["sk"])
-        return self._load_job(item) if item else None
+        return self._load_job(item) if item and not item.get("tombstone") else None
 
     def get_job_at(self, end_user_id: str, seq: int) -> Job | None:
         item = self._get(end_user_pk(end_user_id), job_sk(seq))
-        return self._load_job(item) if item else None
+        return self._load_job(item) if item and not item.get("tombstone") else None
 
-    def head_of_queue(self, end_user_id: str) -> Job | None:
+    def read_file(self, end_user_id: str, jobs: int = 1) -> FileView:
+        """One strongly consistent query of the ``queue`` index: the profile (``!0``) and the lease
+        (``!1``) sort before every job, so ``jobs + 2`` items give all three."""
         out = self.client.query(
             TableName=self.table, IndexName=QUEUE_INDEX, KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues=to_item({":pk": end_user_pk(end_user_id)}),
-            ConsistentRead=True, Limit=1, ScanIndexForward=True,
+            ConsistentRead=True, Limit=jobs + 2, ScanIndexForward=True,
         )
-        items = out.get("Items", [])
-        return self._load_job(from_item(items[0])) if items else None
-
-    def count_queued(self, end_user_id: str, limit: int = 1000) -> int:
-        count, start = 0, None
-        while count < limit:
-            kwargs: dict[str, Any] = {
-                "TableName": self.table, "IndexName": QUEUE_INDEX, "KeyConditionExpression": "pk = :pk",
-                "ExpressionAttributeValues": to_item({":pk": end_user_pk(end_user_id)}),
-                "ConsistentRead": True, "Select": "COUNT",
-            }
-            if start:
-                kwargs["ExclusiveStartKey"] = start
-            out = self.client.query(**kwargs)
-            count += int(out.get("Count", 0))
-            start = out.get("LastEvaluatedKey")
-            if not start:
-                break
-        return min(count, limit)
+        user: EndUser | None = None
+        lease: Lease | None = None
+        found: list[Job] = []
+        next_seq = 0
+        for raw in out.get("Items", []):
+            item = from_item(raw)
+            if item["sk"] == "PROFILE":
+                user, next_seq = load(EndUser, item), int(item.get("next_seq", 0))
+            elif item["sk"] == "LEASE":
+                lease = self._lease(end_user_id, item)
+            elif str(item["sk"]).startswith("JOB#"):
+                found.append(self._load_job(item))
+        if user is None:  # written before profiles joined the index: read it, and put it there
+            profile = self._get(end_user_pk(end_user_id), "PROFILE")
+            if profile is not None:
+                user, next_seq = load(EndUser, profile), int(profile.get("next_seq", 0))
+                self._update(end_user_pk(end_user_id), "PROFILE", set_={"queued_key": PROFILE_KEY}, condition=EXISTS)
+        return FileView(user, lease, tuple(found[:jobs]), next_seq)
 
     def transition_job(
         self,
@@ -123,12 +135,13 @@ class DynamoStore(AccountItems, GaugeQueries):
         to: JobStatus,
         *,
         expected: frozenset[JobStatus],
-        holder: str | None = None,
+        attempts: int | None = None,
         changes: Mapping[str, Any] | None = None,
+        outbox: bool = False,
     ) -> Job:
         set_, remove = self._split(dict(changes or {}))
         set_["status"] = to.value
-        if to is JobStatus.QUEUED:  # back in the queue: the queue and deadline indexes see it again
+        if to is JobStatus.QUEUED:  # (back) in the queue: the queue and deadline indexes see it
             set_["queued_key"] = dataclasses.replace(job, status=to).queued_key
             set_.update(deadline_attrs(job))
         elif to is JobStatus.IN_DOUBT:  # heads the queue until error recovery settles it; no deadline
@@ -138,13 +151,13 @@ class DynamoStore(AccountItems, GaugeQueries):
             remove = (*remove, "queued_key", "deadline_bucket", "deadline_ms")
         if to.is_terminal:
             set_["ttl"] = self._ttl(job.enqueued_at)
-            set_["outbox_pk"] = OUTBOX  # sparse index of results not yet published
-            set_["outbox_sk"] = f"{dump_value(set_.get('completed_at') or job.enqueued_at)}#{job.id}"
+            if outbox:  # sparse index of results whose publish is not confirmed yet
+                set_.update(self._outbox_keys(dataclasses.replace(job, completed_at=set_.get("completed_at"))))
         values: dict[str, Any] = {f":e{i}": s.value for i, s in enumerate(sorted(expected))}
         condition = f"#st IN ({', '.join(values)})"  # named condition: job is in an expected state
-        if holder is not None:
-            values[":holder"] = holder
-            condition += " AND holder = :holder"
+        if attempts is not None:
+            values[":att"] = attempts
+            condition += " AND attempts = :att"  # ...and the attempt it answers is still the current one
         key = (end_user_pk(job.end_user_id), job_sk(job.seq))
         try:
             new = self._update(*key, set_=set_, remove=remove, condition=condition, values=values,
@@ -161,19 +174,29 @@ class DynamoStore(AccountItems, GaugeQueries):
         self._update(end_user_pk(job.end_user_id), job_sk(job.seq), set_={"published_at": at},
                      remove=("outbox_pk", "outbox_sk"))
 
+    def to_outbox(self, job: Job) -> None:
+        self._update(end_user_pk(job.end_user_id), job_sk(job.seq), set_=self._outbox_keys(job), condition=EXISTS)
+
+    def _outbox_keys(self, job: Job) -> dict[str, Any]:
+        """The sparse ``outbox`` index's keys, spread over a few partitions (no constant key)."""
+        return {"outbox_pk": f"{OUTBOX}#{bucket_of(job.end_user_id)}",
+                "outbox_sk": f"{dump_value(job.completed_at or job.enqueued_at)}#{job.id}"}
+
     def unpublished(self, completed_before: datetime, limit: int = 100) -> list[Job]:
-        out = self.client.query(
-            TableName=self.table, IndexName=OUTBOX_INDEX,
-            KeyConditionExpression="outbox_pk = :o AND outbox_sk < :before",
-            ExpressionAttributeValues=to_item({":o": OUTBOX, ":before": completed_before.isoformat()}),
-            Limit=limit,
-        )
-        jobs = []
-        for keys in out.get("Items", []):
-            item = self._get(*(from_item(keys)[k] for k in ("pk", "sk")))
-            if item and "outbox_pk" in item:
-                jobs.append(self._load_job(item))
-        return jobs
+        jobs: list[Job] = []
+        for bucket in range(DEADLINE_BUCKETS):
+            out = self.client.query(
+                TableName=self.table, IndexName=OUTBOX_INDEX,
+                KeyConditionExpression="outbox_pk = :o AND outbox_sk < :before",
+                ExpressionAttributeValues=to_item({":o": f"{OUTBOX}#{bucket}",
+                                                   ":before": completed_before.isoformat()}),
+                Limit=limit,
+            )
+            for keys in out.get("Items", []):
+                item = self._get(*(from_item(keys)[k] for k in ("pk", "sk")))
+                if item and "outbox_pk" in item:
+                    jobs.append(self._load_job(item))
+        return sorted(jobs, key=lambda j: (j.completed_at or j.enqueued_at, j.id))[:limit]
 
     def overdue(self, now: datetime, limit: int = 100) -> list[Job]:
         jobs: list[Job] = []
@@ -192,18 +215,6 @@ class DynamoStore(AccountItems, GaugeQueries):
             if len(jobs) >= limit:
                 break
         return jobs
-
-    def claim_idempotency_key(
-        self, end_user_id: str, key: str, job_id: str, body_hash: str, expires_at: datetime
-    ) -> tuple[str, str] | None:
-        pk, sk = end_user_pk(end_user_id), f"IDEM#{key}"
-        try:
-            self._put({"pk": pk, "sk": sk, "target_job_id": job_id, "body_hash": body_hash,
-                       "ttl": int(expires_at.timestamp())}, IS_NEW)
-        except StoreConflict:
-            item = self._get(pk, sk) or {}
-            return str(item.get("target_job_id", job_id)), str(item.get("body_hash", ""))
-        return None
 
     def claim_idempotency_record(
         self, scope: str, key: str, target_id: str, body_hash: str, expires_at: datetime,
@@ -238,53 +249,114 @@ class DynamoStore(AccountItems, GaugeQueries):
             )
         return None
 
+    def move_idempotency_record(self, scope: str, key: str, old_target: str, new_target: str) -> bool:
+        try:
+            self._update(f"IDEM#{scope}#{key}", "IDEM", set_={"target_id": new_target},
+                         condition="target_id = :old", values={":old": old_target})
+        except ClientError as exc:
+            if failed_condition(exc):
+                return False
+            raise
+        return True
+
     # Lease -----------------------------------------------------------------------------------------
     def _lease(self, end_user_id: str, item: Mapping[str, Any] | None) -> Lease:
-        item = item or {}
-        expires = item.get("expires_at")
-        return Lease(
-            end_user_id=end_user_id,
-            holder=item.get("holder"),
-            job_id=item.get("job_id"),
-            job_seq=int(item["job_seq"]) if item.get("job_seq") is not None else None,
-            expires_at=datetime.fromisoformat(expires) if expires else None,
-        )
+        item = dict(item or {})
+        pointer = None
+        if item.get("p_seq") is not None:
+            pointer = InFlight(
+                seq=int(item["p_seq"]), job_id=str(item["p_job_id"]), is_write=bool(item.get("p_write")),
+                attempt=int(item.get("p_attempt", 1)), message_set_id=item.get("p_msid"),
+                epoch=int(item.get("p_epoch", 0)), phase=str(item.get("p_phase")),
+                sent_at=datetime.fromisoformat(str(item["p_sent_at"])))
+        fields = {k: v for k, v in item.items() if k in _LEASE_FIELDS}
+        return dataclasses.replace(load(Lease, {**fields, "end_user_id": end_user_id}), pointer=pointer)
 
-    def acquire_lease(self, end_user_id: str, holder: str, now: datetime, expires_at: datetime) -> Lease:
+    def _lease_values(self, end_user_id: str, changes: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        set_, remove = self._split(changes)
+        bucket = bucket_of(end_user_id)
+        if "expires_at" in set_:
+            ms = epoch_ms(set_["expires_at"])
+            set_.update(expires_ms=ms, lease_expires_ms=ms, session_expires_ms=ms,
+                        inflight_bucket=f"IF#{bucket}", session_bucket=f"SS#{bucket}")
+        if "seen_at" in set_:
+            set_["seen_ms"] = epoch_ms(set_["seen_at"])
+        return set_, remove
+
+    @staticmethod
+    def _pointer_values(pointer: InFlight | None) -> tuple[dict[str, Any], tuple[str, ...]]:
+        if pointer is None:
+            return {}, _POINTER_ATTRS
+        return {"p_seq": pointer.seq, "p_job_id": pointer.job_id, "p_write": pointer.is_write,
+                "p_attempt": pointer.attempt, "p_epoch": pointer.epoch, "p_phase": pointer.phase,
+                "p_sent_at": pointer.sent_at, **({"p_msid": pointer.message_set_id} if pointer.message_set_id else {})
+                }, () if pointer.message_set_id else ("p_msid",)
+
+    def _lease_conflict(self, exc: ClientError, end_user_id: str, message: str) -> StoreConflict:
+        old = exc.response.get("Item")
+        current = self._lease(end_user_id, from_item(old)) if old else self.get_lease(end_user_id)
+        return StoreConflict(message, current)
+
+    def take_lease(
+        self, end_user_id: str, holder: str, *, now: datetime, expires_at: datetime, stale_before: datetime,
+        session: Mapping[str, Any],
+    ) -> Lease:
+        fresh = {"state": "ready", "company_file": None, "qbxml_version": None, "jobs_sent": 0, "last_job_at": None,
+                 "last_error_text": None, "connection_errors": 0, "first_seq": 0, "created_at": now, **session,
+                 "holder": holder, "expires_at": expires_at, "seen_at": now, "queued_key": LEASE_KEY}
+        set_, remove = self._lease_values(end_user_id, fresh)
         try:
-            old = self._update(
-                end_user_pk(end_user_id), "LEASE",
-                set_={"holder": holder, "expires_at": expires_at, "expires_epoch_ms": epoch_ms(expires_at),
-                      "inflight_bucket": f"IF#{bucket_of(end_user_id)}", "lease_expires_ms": epoch_ms(expires_at)},
-                remove=("job_id", "job_seq"),
-                condition=LEASE_IS_FREE_OR_OURS,
-                values={":holder": holder, ":now_ms": epoch_ms(now)},
-                return_values="ALL_OLD",
-            )
+            new = self._update(end_user_pk(end_user_id), "LEASE", set_=set_, remove=remove, add={"epoch": 1},
+                               condition=LEASE_IS_TAKEABLE,
+                               values={":now_ms": epoch_ms(now), ":stale_ms": epoch_ms(stale_before),
+                                       ":sweeper": SWEEPER_PREFIX},
+                               return_values="ALL_NEW")
         except ClientError as exc:
             if not failed_condition(exc):
                 raise
-            raise StoreConflict("company file is busy", self.get_lease(end_user_id)) from exc
-        return self._lease(end_user_id, old)
+            raise self._lease_conflict(exc, end_user_id, "company file is busy") from exc
+        return self._lease(end_user_id, new)
 
-    def set_lease_job(self, end_user_id: str, holder: str, job: Job | None) -> None:
-        changes: dict[str, Any] = {"set_": {"job_id": job.id, "job_seq": job.seq}} if job else {
-            "remove": ("job_id", "job_seq")}
+    def update_lease(
+        self, lease: Lease, changes: Mapping[str, Any], *, pointer: InFlight | object | None = ...,
+        expect_seq: int | object | None = ...,
+    ) -> Lease:
+        set_, remove = self._lease_values(lease.end_user_id, changes)
+        if pointer is not ...:
+            p_set, p_remove = self._pointer_values(pointer if isinstance(pointer, InFlight) else None)
+            set_.update(p_set)
+            remove = (*remove, *p_remove)
+        condition = LEASE_IS_OURS
+        values: dict[str, Any] = {":holder": lease.holder, ":epoch": lease.epoch}
+        if expect_seq is None:
+            condition += " AND attribute_not_exists(p_seq)"
+        elif expect_seq is not ...:
+            condition += " AND p_seq = :pseq"
+            values[":pseq"] = expect_seq
         try:
-            self._update(end_user_pk(end_user_id), "LEASE", condition=LEASE_IS_OURS, values={":holder": holder},
-                         **changes)
+            new = self._update(end_user_pk(lease.end_user_id), "LEASE", set_=set_ or {"holder": lease.holder},
+                               remove=remove, condition=condition, values=values, return_values="ALL_NEW")
         except ClientError as exc:
-            if failed_condition(exc):
-                raise StoreConflict("lease is not ours", self.get_lease(end_user_id)) from exc
-            raise
+            if not failed_condition(exc):
+                raise
+            raise self._lease_conflict(exc, lease.end_user_id, "lease is not ours") from exc
+        return self._lease(lease.end_user_id, new)
 
-    def release_lease(self, end_user_id: str, holder: str) -> bool:
+    def release_lease(self, lease: Lease, *, pointer: InFlight | object | None = ..., due: datetime) -> bool:
+        keeps = lease.pointer if pointer is ... else pointer
+        set_: dict[str, Any] = {"state": "closed", "last_holder": lease.holder}
+        remove: tuple[str, ...] = ("holder", "expires_at", "expires_ms", "session_bucket", "session_expires_ms")
+        if keeps is not None:
+            set_.update(lease_expires_ms=epoch_ms(due), inflight_bucket=f"IF#{bucket_of(lease.end_user_id)}")
+        else:
+            remove = (*remove, "lease_expires_ms")
+        if pointer is not ...:
+            p_set, p_remove = self._pointer_values(pointer if isinstance(pointer, InFlight) else None)
+            set_.update(p_set)
+            remove = (*remove, *p_remove)
         try:
-            self.client.delete_item(
-                TableName=self.table, Key=to_item({"pk": end_user_pk(end_user_id), "sk": "LEASE"}),
-                ConditionExpression=LEASE_IS_OURS,
-                ExpressionAttributeValues=to_item({":holder": holder}),
-            )
+            self._update(end_user_pk(lease.end_user_id), "LEASE", set_=set_, remove=remove, condition=LEASE_IS_OURS,
+                         values={":holder": lease.holder, ":epoch": lease.epoch})
         except ClientError as exc:
             if failed_condition(exc):
                 return False
@@ -295,20 +367,24 @@ class DynamoStore(AccountItems, GaugeQueries):
         item = self._get(end_user_pk(end_user_id), "LEASE")
         return self._lease(end_user_id, item) if item else None
 
-    # Sessions ---------------------------------------------------------------------------------------
-    def put_session(self, session: QbwcSession) -> None:
-        self._put({"pk": f"TICKET#{session.ticket_hash}", "sk": "SESSION",
-                   "ttl": int(session.expires_at.timestamp()), **dump(session),
-                   "session_bucket": f"SS#{bucket_of(session.ticket_hash)}",
-                   "session_expires_ms": epoch_ms(session.expires_at)}, IS_NEW)
+    def leases_due(self, now: datetime, limit: int = 100) -> list[Lease]:
+        found: list[Lease] = []
+        for bucket in range(DEADLINE_BUCKETS):
+            out = self.client.query(
+                TableName=self.table, IndexName=INFLIGHT_INDEX,
+                KeyConditionExpression="inflight_bucket = :b AND lease_expires_ms < :now",
+                ExpressionAttributeValues=to_item({":b": f"IF#{bucket}", ":now": epoch_ms(now)}),
+                Limit=limit,
+            )
+            for keys in out.get("Items", []):
+                plain = from_item(keys)
+                item = self._get(plain["pk"], plain["sk"])
+                if item is not None:
+                    found.append(self._lease(str(plain["pk"]).removeprefix("EU#"), item))
+        return found[:limit]
 
-    def get_session(self, ticket_hash: str) -> QbwcSession | None:
-        item = self._get(f"TICKET#{ticket_hash}", "SESSION")
-        return load(QbwcSession, item) if item else None
 
-    def update_session(self, ticket_hash: str, changes: Mapping[str, Any]) -> None:
-        set_, remove = self._split(changes)
-        if changes.get("state") == "closed":  # no longer an open session: out of the sessions index
-            remove = (*remove, "session_bucket", "session_expires_ms")
-        self._update(f"TICKET#{ticket_hash}", "SESSION", set_=set_, remove=remove, condition=EXISTS)
-
+_POINTER_ATTRS = ("p_seq", "p_job_id", "p_write", "p_attempt", "p_msid", "p_epoch", "p_phase", "p_sent_at")
+_LEASE_FIELDS = frozenset({"epoch", "holder", "expires_at", "seen_at", "created_at", "state", "company_file",
+                           "qbxml_version", "jobs_sent", "last_job_at", "last_error_text", "connection_errors",
+                           "first_seq", "last_holder"})

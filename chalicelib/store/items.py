@@ -7,9 +7,8 @@ item                            pk                   sk
 ==============================  ===================  ============================================
 end-user (+ job counter)        ``EU#<id>``          ``PROFILE``
 job                             ``EU#<id>``          ``JOB#<seq, 12 digits>``
-company-file lease              ``EU#<id>``          ``LEASE``
+company-file lease + session    ``EU#<id>``          ``LEASE``
 idempotency key                 ``EU#<id>``          ``IDEM#<key>``
-Web Connector session           ``TICKET#<sha256>``  ``SESSION``
 API key                         ``APIKEY#<lookup>``  ``KEY#<key id>``
 ==============================  ===================  ============================================
 

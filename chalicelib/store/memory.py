@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, Job, Lease, QbwcSession
-from chalicelib.jobs.ports import IdempotencyRecord, StoreConflict
+from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, FileView, InFlight, Job, Lease
+from chalicelib.jobs.ports import IdempotencyRecord, StoreConflict, lease_is_takeable
 from chalicelib.jobs.states import JobStatus
 
 
@@ -28,8 +28,9 @@ class MemoryStore:
         self.jobs: dict[tuple[str, int], Job] = {}
         self.job_index: dict[str, tuple[str, int]] = {}
         self.leases: dict[str, Lease] = {}
-        self.sessions: dict[str, QbwcSession] = {}
-        self.idempotency: dict[tuple[str, str], tuple[str, str]] = {}
+        self.due: dict[str, datetime] = {}  # released leases with a pointer left: when the sweeper looks
+        self.tombstones: set[tuple[str, int]] = set()
+        self.outbox: set[tuple[str, int]] = set()
         self.idempotency_records: dict[tuple[str, str], IdempotencyRecord] = {}
 
     def put_end_user(self, user: EndUser) -> None:
@@ -81,18 +82,28 @@ class MemoryStore:
         with self._lock:
             self.auth_sessions[token_hash] = dataclasses.replace(self.auth_sessions[token_hash], **changes)
 
-    def next_sequence(self, end_user_id: str) -> int:
+    def next_sequence(self, end_user_id: str) -> tuple[int, EndUser]:
         with self._lock:
+            if end_user_id not in self.users:
+                raise KeyError(end_user_id)
             self.sequences[end_user_id] += 1
-            return self.sequences[end_user_id]
+            return self.sequences[end_user_id], self.users[end_user_id]
 
     def put_job(self, job: Job) -> None:
         with self._lock:
             key = (job.end_user_id, job.seq)
-            if key in self.jobs:
-                raise StoreConflict("job exists", self.jobs[key])
+            if key in self.jobs or key in self.tombstones:
+                raise StoreConflict("job exists", self.jobs.get(key))
             self.jobs[key] = job
             self.job_index[job.id] = key
+
+    def put_tombstone(self, end_user_id: str, seq: int) -> Job | None:
+        with self._lock:
+            key = (end_user_id, seq)
+            if key in self.jobs:
+                return self.jobs[key]
+            self.tombstones.add(key)
+            return None
 
     def get_job(self, job_id: str) -> Job | None:
         key = self.job_index.get(job_id)
@@ -108,14 +119,10 @@ class MemoryStore:
             key=lambda j: j.queued_key,
         )
 
-    def head_of_queue(self, end_user_id: str) -> Job | None:
+    def read_file(self, end_user_id: str, jobs: int = 1) -> FileView:
         with self._lock:
-            queued = self._queued(end_user_id)
-            return queued[0] if queued else None
-
-    def count_queued(self, end_user_id: str, limit: int = 1000) -> int:
-        with self._lock:
-            return min(len(self._queued(end_user_id)), limit)
+            return FileView(self.users.get(end_user_id), self.leases.get(end_user_id),
+                            tuple(self._queued(end_user_id)[:jobs]), self.sequences.get(end_user_id, 0))
 
     def transition_job(
         self,
@@ -123,22 +130,30 @@ class MemoryStore:
         to: JobStatus,
         *,
         expected: frozenset[JobStatus],
-        holder: str | None = None,
+        attempts: int | None = None,
         changes: Mapping[str, Any] | None = None,
+        outbox: bool = False,
     ) -> Job:
         with self._lock:
             key = (job.end_user_id, job.seq)
             current = self.jobs[key]
-            if current.status not in expected or (holder is not None and current.holder != holder):
+            if current.status not in expected or (attempts is not None and current.attempts != attempts):
                 raise StoreConflict(f"job {job.id} is not in {sorted(expected)}", current)
             new = dataclasses.replace(current, status=to, **dict(changes or {}))
             self.jobs[key] = new
+            if outbox and to.is_terminal:
+                self.outbox.add(key)
             return new
 
     def mark_published(self, job: Job, at: datetime) -> None:
         with self._lock:
             key = (job.end_user_id, job.seq)
             self.jobs[key] = dataclasses.replace(self.jobs[key], published_at=at)
+            self.outbox.discard(key)
+
+    def to_outbox(self, job: Job) -> None:
+        with self._lock:
+            self.outbox.add((job.end_user_id, job.seq))
 
     def overdue(self, now: datetime, limit: int = 100) -> list[Job]:
         with self._lock:
@@ -148,19 +163,9 @@ class MemoryStore:
 
     def unpublished(self, completed_before: datetime, limit: int = 100) -> list[Job]:
         with self._lock:
-            done = [j for j in self.jobs.values() if j.status.is_terminal and j.published_at is None
-                    and j.completed_at is not None and j.completed_at < completed_before]
+            done = [self.jobs[k] for k in self.outbox]
+            done = [j for j in done if j.completed_at is not None and j.completed_at < completed_before]
             return sorted(done, key=lambda j: (j.completed_at, j.id))[:limit]
-
-    def claim_idempotency_key(
-        self, end_user_id: str, key: str, job_id: str, body_hash: str, expires_at: datetime
-    ) -> tuple[str, str] | None:
-        with self._lock:
-            existing = self.idempotency.get((end_user_id, key))
-            if existing:
-                return existing
-            self.idempotency[(end_user_id, key)] = (job_id, body_hash)
-            return None
 
     def claim_idempotency_record(
         self, scope: str, key: str, target_id: str, body_hash: str, expires_at: datetime,
@@ -175,47 +180,70 @@ class MemoryStore:
                 target_id, body_hash, copy.deepcopy(dict(response)) if response is not None else None, expires_at)
             return None
 
-    def acquire_lease(self, end_user_id: str, holder: str, now: datetime, expires_at: datetime) -> Lease:
+    def move_idempotency_record(self, scope: str, key: str, old_target: str, new_target: str) -> bool:
         with self._lock:
-            old = self.leases.get(end_user_id) or Lease(end_user_id, None, None, None, None)
-            free = old.holder is None or old.holder == holder or (
-                old.expires_at is not None and old.expires_at < now
-            )
-            if not free:
-                raise StoreConflict("company file is busy", old)
-            self.leases[end_user_id] = Lease(end_user_id, holder, None, None, expires_at)
-            return old
-
-    def set_lease_job(self, end_user_id: str, holder: str, job: Job | None) -> None:
-        with self._lock:
-            lease = self.leases.get(end_user_id)
-            if lease is None or lease.holder != holder:
-                raise StoreConflict("lease is not ours", lease)
-            self.leases[end_user_id] = dataclasses.replace(
-                lease, job_id=job.id if job else None, job_seq=job.seq if job else None
-            )
-
-    def release_lease(self, end_user_id: str, holder: str) -> bool:
-        with self._lock:
-            lease = self.leases.get(end_user_id)
-            if lease is None or lease.holder != holder:
+            existing = self.idempotency_records.get((scope, key))
+            if existing is None or existing.target_id != old_target:
                 return False
-            del self.leases[end_user_id]
+            self.idempotency_records[(scope, key)] = dataclasses.replace(existing, target_id=new_target)
+            return True
+
+    # The company file's lease ------------------------------------------------------------------------
+    def take_lease(
+        self, end_user_id: str, holder: str, *, now: datetime, expires_at: datetime, stale_before: datetime,
+        session: Mapping[str, Any],
+    ) -> Lease:
+        with self._lock:
+            old = self.leases.get(end_user_id) or Lease(end_user_id)
+            if not lease_is_takeable(old, now, stale_before):
+                raise StoreConflict("company file is busy", old)
+            new = dataclasses.replace(Lease(end_user_id), **dict(session), holder=holder, epoch=old.epoch + 1,
+                                      expires_at=expires_at, seen_at=now, pointer=old.pointer)
+            self.leases[end_user_id] = new
+            self.due.pop(end_user_id, None)
+            return new
+
+    def update_lease(
+        self, lease: Lease, changes: Mapping[str, Any], *, pointer: InFlight | object | None = ...,
+        expect_seq: int | object | None = ...,
+    ) -> Lease:
+        with self._lock:
+            current = self.leases.get(lease.end_user_id)
+            if not _holds(current, lease, expect_seq):
+                raise StoreConflict("lease is not ours", current)
+            assert current is not None
+            extra: dict[str, Any] = dict(changes)
+            if pointer is not ...:
+                extra["pointer"] = pointer
+            new = dataclasses.replace(current, **extra)
+            self.leases[lease.end_user_id] = new
+            return new
+
+    def release_lease(self, lease: Lease, *, pointer: InFlight | object | None = ..., due: datetime) -> bool:
+        with self._lock:
+            current = self.leases.get(lease.end_user_id)
+            if not _holds(current, lease, ...):
+                return False
+            assert current is not None
+            new_pointer = current.pointer if pointer is ... else pointer
+            self.leases[lease.end_user_id] = dataclasses.replace(
+                current, holder=None, expires_at=None, state="closed", last_holder=current.holder,
+                pointer=new_pointer)  # type: ignore[arg-type]
+            if new_pointer is not None:
+                self.due[lease.end_user_id] = due
+            else:
+                self.due.pop(lease.end_user_id, None)
             return True
 
     def get_lease(self, end_user_id: str) -> Lease | None:
         return self.leases.get(end_user_id)
 
-    def put_session(self, session: QbwcSession) -> None:
+    def leases_due(self, now: datetime, limit: int = 100) -> list[Lease]:
         with self._lock:
-            self.sessions[session.ticket_hash] = session
-
-    def get_session(self, ticket_hash: str) -> QbwcSession | None:
-        return self.sessions.get(ticket_hash)
-
-    def update_session(self, ticket_hash: str, changes: Mapping[str, Any]) -> None:
-        with self._lock:
-            self.sessions[ticket_hash] = dataclasses.replace(self.sessions[ticket_hash], **changes)
+            found = [lease for eu, lease in self.leases.items()
+                     if (lease.holder is not None and lease.expires_at is not None and lease.expires_at < now)
+                     or (lease.holder is None and eu in self.due and self.due[eu] <= now)]
+            return sorted(found, key=lambda lease: lease.end_user_id)[:limit]
 
     # Listing end-users (operator CLI) ---------------------------------------------------------------
     def list_end_users(self, limit: int = 50, start: str | None = None) -> tuple[list[EndUser], str | None]:
@@ -234,7 +262,15 @@ class MemoryStore:
 
     def activity_stats(self, now: datetime) -> tuple[int, int, int]:
         with self._lock:
-            leases = [lease for lease in self.leases.values() if lease.holder is not None]
-            stuck = sum(1 for lease in leases if lease.expires_at is not None and lease.expires_at < now)
-            sessions = sum(1 for s in self.sessions.values() if s.state != "closed" and s.expires_at > now)
-            return len(leases), stuck, sessions
+            held = [lease for lease in self.leases.values() if lease.pointer is not None]
+            stuck = sum(1 for lease in held if not lease.live(now))
+            sessions = sum(1 for lease in self.leases.values() if lease.live(now))
+            return len(held), stuck, sessions
+
+
+def _holds(current: Lease | None, lease: Lease, expect_seq: int | object | None) -> bool:
+    if current is None or current.holder is None or current.holder != lease.holder or current.epoch != lease.epoch:
+        return False
+    if expect_seq is ...:
+        return True
+    return (current.pointer.seq if current.pointer else None) == expect_seq

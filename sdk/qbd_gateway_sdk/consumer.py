@@ -7,9 +7,11 @@ the message on the queue (SQS delivers it again after its visibility timeout, an
 queue's dead-letter queue after ``maxReceiveCount`` attempts), and the later messages of the same
 end-user in that batch are left too, so one end-user's results are always handled in order.
 
-``seen`` remembers handled job ids: a ``set`` (in memory, one process) or a callable
-``seen(job_id) -> bool`` backed by your own database — then record the job id in the same
-transaction as the handler's work, and the consumer only asks.
+``seen`` remembers handled messages by :func:`message_key`: the job id for a job's result, and
+``<job id>.in_doubt`` for the notice that a write's outcome is not known yet (its final result, under
+the job id, follows). A ``set`` (in memory, one process) or a callable ``seen(key) -> bool`` backed by
+your own database — then record the key in the same transaction as the handler's work, and the
+consumer only asks.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class PollReport:
     failed: list[str] = field(default_factory=list)
     held_back: list[str] = field(default_factory=list)
     unreadable: int = 0
+
+
+def message_key(result: ResultMessage) -> str:
+    """What de-duplicates a message: one final result per job, and at most one in-doubt notice before it."""
+    return f"{result.job_id}.in_doubt" if result.status == "in_doubt" else result.job_id
 
 
 class ResultsConsumer:
@@ -79,7 +86,7 @@ class ResultsConsumer:
             if group in blocked_groups:
                 report.held_back.append(result.job_id)
                 continue
-            if self._already(result.job_id):
+            if self._already(message_key(result)):
                 self._delete(message)
                 report.skipped.append(result.job_id)
                 continue
@@ -90,7 +97,7 @@ class ResultsConsumer:
                 report.failed.append(result.job_id)
                 blocked_groups.add(group)
                 continue
-            self._remember(result.job_id)
+            self._remember(message_key(result))
             self._delete(message)
             report.handled.append(result.job_id)
         return report

@@ -1,7 +1,7 @@
 """Large answers end to end: a QuickBooks answer over the inline limit lands in the emulator's S3, and
 both ``GET /v1/jobs/{id}`` and the SQS result message point at it instead of carrying it.
 
-The gateway runs as ``make run`` serves it, with ``QBDGW_INLINE_RESULT_MAX_CHARS=300`` so that an
+The gateway runs as ``make run`` serves it, with ``QBDGW_INLINE_RESULT_MAX_BYTES=300`` so that an
 ordinary CustomerQuery answer is "large"; the payload bucket is the one the local stack created.
 """
 
@@ -24,7 +24,7 @@ INLINE_LIMIT = 300
 
 @pytest.fixture(scope="module")
 def small_inline_gateway() -> Iterator[GatewayProcess]:
-    process = GatewayProcess.start(extra_env={"QBDGW_INLINE_RESULT_MAX_CHARS": str(INLINE_LIMIT)})
+    process = GatewayProcess.start(extra_env={"QBDGW_INLINE_RESULT_MAX_BYTES": str(INLINE_LIMIT)})
     yield process
     process.stop()
 

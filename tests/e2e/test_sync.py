@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.jobs.dispatch import message_set_id
 from simulator import CompanyFile, SessionOutcome, SessionResult
 from tests.e2e.support import (
     ResultInbox,
@@ -131,9 +132,10 @@ def test_every_document_sent_is_valid_qbxml_with_request_and_message_set_ids(syn
         root = assert_valid_for_its_version(document)
         message_set = root.find("QBXMLMsgsRq")
         assert message_set.get("onError") == "stopOnError"
-        # AND requestID = job id on every request; newMessageSetID = job id on writes only
+        # AND requestID = job id on every request; newMessageSetID (derived from the job, at most 23
+        # characters, one per attempt) on writes only
         assert [rq.get("requestID") for rq in message_set] == [job_id]
-        assert message_set.get("newMessageSetID") == (job_id if is_write else None)
+        assert message_set.get("newMessageSetID") == (message_set_id(job_id, 1) if is_write else None)
 
 
 def test_job_enqueued_while_the_session_idles_runs_in_that_same_session(

@@ -51,7 +51,7 @@ def test_valid_message_stores_a_job(api: Api, aws: Aws, client: Client, services
     result = invoke(client, sqs_event(message(end_user["id"], fixture("qbwc/customer_query_rq.xml"))))
     # THEN no failures are reported and the job is queued
     assert result == {"batchItemFailures": []}
-    job = services.store.head_of_queue(end_user["id"])
+    job = services.store.read_file(end_user["id"]).head
     assert job is not None and job.source == "sqs" and job.status is JobStatus.QUEUED
     # AND the SQS message id keys idempotency, so a redelivery enqueues nothing new
     invoke(client, sqs_event(message(end_user["id"], fixture("qbwc/customer_query_rq.xml"))))

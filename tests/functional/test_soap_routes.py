@@ -97,7 +97,7 @@ def test_a_whole_update_over_soap(api: Api, aws: Aws, client: Client) -> None:
                          "closeConnection")
     # THEN the update ended (no keep-alive here) and the job succeeded with QuickBooks' answer
     assert percent == "100"
-    assert "1 job(s) done" in closed
+    assert "1 request(s) sent to QuickBooks" in closed
     job = api.call("GET", f"/v1/jobs/{job_id}").json_body
     assert job["status"] == "succeeded" and "Northwind Traders" in job["response_qbxml"]
     # AND the result went to the results FIFO queue, grouped by end-user, deduplicated by job id

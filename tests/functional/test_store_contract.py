@@ -17,11 +17,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, ApiKey, EndUser, Job, QbwcSession
+from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, SENT, ApiKey, EndUser, InFlight, Job, Lease
 from chalicelib.jobs.ports import Store, StoreConflict
-from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.states import JobStatus
-from chalicelib.qbxml import SchemaCatalog
 from chalicelib.store.dynamodb import DynamoStore
 from chalicelib.store.memory import MemoryStore
 from infra.provision import provision
@@ -60,7 +58,7 @@ def end_user(end_user_id: str = EU, **changes: Any) -> EndUser:
 
 
 def new_job(store: Store, *, priority: int = 5, end_user_id: str = EU, **changes: Any) -> Job:
-    seq = store.next_sequence(end_user_id)
+    seq, _ = store.next_sequence(end_user_id)
     job = Job(id=f"job_{end_user_id}_{seq:04d}", end_user_id=end_user_id, seq=seq, status=JobStatus.QUEUED,
               qbxml="<CustomerQueryRq/>", request_names=("CustomerQueryRq",), is_write=False,
               enqueued_at=T0 + timedelta(seconds=seq), source="rest", priority=priority, **changes)
@@ -113,9 +111,11 @@ def test_api_keys_by_lookup(store: Store) -> None:
 
 
 # Jobs ---------------------------------------------------------------------------------------------------
-def test_next_sequence_counts_up(store: Store, user: EndUser) -> None:
-    # WHEN sequence numbers are drawn / THEN 1, 2, 3
-    assert [store.next_sequence(EU) for _ in range(3)] == [1, 2, 3]
+def test_next_sequence_counts_up_and_returns_the_end_user(store: Store, user: EndUser) -> None:
+    # WHEN sequence numbers are drawn / THEN 1, 2, 3, each with the end-user (one write proves it exists)
+    drawn = [store.next_sequence(EU) for _ in range(3)]
+    assert [seq for seq, _ in drawn] == [1, 2, 3]
+    assert all(profile.id == EU and profile.company_name == user.company_name for _, profile in drawn)
 
 
 def test_job_round_trip(store: Store, user: EndUser) -> None:
@@ -128,94 +128,124 @@ def test_job_round_trip(store: Store, user: EndUser) -> None:
     assert store.get_job_at(EU, 99) is None
 
 
-def test_head_of_queue_is_fifo_with_priority(store: Store, user: EndUser) -> None:
-    # GIVEN two normal jobs, then a health check
+def test_one_read_gives_the_end_user_the_lease_and_the_head_fifo_with_priority(store: Store, user: EndUser) -> None:
+    # GIVEN two normal jobs, then a health check, and a lease
     first, second = new_job(store), new_job(store)
     check = new_job(store, priority=PRIORITY_HEALTH_CHECK)
-    # THEN the health check heads the queue, then the rest in order of acceptance
-    assert store.count_queued(EU) == 3
-    order = []
-    while (head := store.head_of_queue(EU)) is not None:
-        order.append(head.id)
-        store.transition_job(head, JobStatus.IN_FLIGHT, expected=frozenset({JobStatus.QUEUED}))
-    assert order == [check.id, first.id, second.id]
-    assert store.count_queued(EU) == 0
+    lease = take(store, "h1")
+    # WHEN the file is read / THEN the end-user, its lease and the queue: the health check first, then FIFO
+    view = store.read_file(EU, jobs=3)
+    assert view.user == replace(user) and view.next_seq == 3
+    assert view.lease == lease
+    assert [j.id for j in view.jobs] == [check.id, first.id, second.id]
+    # AND finished jobs leave the queue
+    for job in view.jobs:
+        store.transition_job(job, JobStatus.SUCCEEDED, expected=frozenset({JobStatus.QUEUED}))
+    assert store.read_file(EU, jobs=3).jobs == ()
 
 
 def test_queues_are_per_end_user(store: Store, user: EndUser) -> None:
     # GIVEN a job for another end-user only / THEN this end-user's queue is empty
     store.put_end_user(end_user("eu_other"))
     new_job(store, end_user_id="eu_other")
-    assert store.head_of_queue(EU) is None
-    assert store.head_of_queue("eu_other") is not None
+    assert store.read_file(EU).head is None
+    assert store.read_file("eu_other").head is not None
+    assert store.read_file("eu_nobody").user is None
 
 
-def test_transition_applies_changes(store: Store, user: EndUser) -> None:
-    # WHEN a queued job is claimed with changes
+def test_transition_applies_changes_and_checks_the_attempt(store: Store, user: EndUser) -> None:
+    # WHEN a queued job's first attempt is answered
     job = new_job(store)
-    moved = store.transition_job(job, JobStatus.IN_FLIGHT, expected=frozenset({JobStatus.QUEUED}),
-                                 changes={"holder": "h1", "started_at": T0, "attempts": 1})
+    done = store.transition_job(job, JobStatus.SUCCEEDED, expected=frozenset({JobStatus.QUEUED}), attempts=0,
+                                changes={"started_at": T0, "attempts": 1, "response_qbxml": "<QBXML/>"})
     # THEN the returned job is what is stored
-    assert (moved.status, moved.holder, moved.started_at, moved.attempts) == (JobStatus.IN_FLIGHT, "h1", T0, 1)
-    assert store.get_job(job.id) == moved
-    # AND clearing a field with None removes it
-    back = store.transition_job(moved, JobStatus.QUEUED, expected=frozenset({JobStatus.IN_FLIGHT}),
-                                holder="h1", changes={"holder": None})
-    assert back.holder is None and store.head_of_queue(EU) == back
-
-
-def test_transition_conflict_carries_the_current_job(store: Store, user: EndUser) -> None:
-    # GIVEN a job another holder already moved in flight
-    job = new_job(store)
-    store.transition_job(job, JobStatus.IN_FLIGHT, expected=frozenset({JobStatus.QUEUED}), changes={"holder": "h1"})
-    # WHEN a second claim expects it still queued / THEN StoreConflict with the job as it is now
+    assert (done.status, done.started_at, done.attempts) == (JobStatus.SUCCEEDED, T0, 1)
+    assert store.get_job(job.id) == done
+    # AND an answer to an attempt that is not the current one conflicts, with the job as it is now
+    other = new_job(store)
+    store.transition_job(other, JobStatus.QUEUED, expected=frozenset({JobStatus.QUEUED}), attempts=0,
+                         changes={"attempts": 1})
     with pytest.raises(StoreConflict) as lost:
-        store.transition_job(job, JobStatus.IN_FLIGHT, expected=frozenset({JobStatus.QUEUED}),
-                             changes={"holder": "h2"})
-    assert isinstance(lost.value.current, Job)
-    assert (lost.value.current.id, lost.value.current.status, lost.value.current.holder) == (
-        job.id, JobStatus.IN_FLIGHT, "h1")
-    # AND a move conditioned on the wrong holder conflicts too, changing nothing
-    with pytest.raises(StoreConflict):
-        store.transition_job(job, JobStatus.QUEUED, expected=frozenset({JobStatus.IN_FLIGHT}), holder="h2")
-    assert store.get_job(job.id).holder == "h1"
+        store.transition_job(other, JobStatus.SUCCEEDED, expected=frozenset({JobStatus.QUEUED}), attempts=0)
+    assert isinstance(lost.value.current, Job) and lost.value.current.attempts == 1
+    # AND clearing a field with None removes it
+    doubted = store.transition_job(other, JobStatus.IN_DOUBT, expected=frozenset({JobStatus.QUEUED}),
+                                   changes={"doubt_message_set_id": "abc.1", "error": {"code": "x"}})
+    back = store.transition_job(doubted, JobStatus.QUEUED, expected=frozenset({JobStatus.IN_DOUBT}),
+                                changes={"error": None})
+    assert back.error is None and back.doubt_message_set_id == "abc.1"
+
+
+def test_an_in_doubt_write_heads_the_queue(store: Store, user: EndUser) -> None:
+    # GIVEN a health check and a write, and the write becomes in doubt
+    write = new_job(store)
+    new_job(store, priority=PRIORITY_HEALTH_CHECK)
+    store.transition_job(write, JobStatus.IN_DOUBT, expected=frozenset({JobStatus.QUEUED}))
+    # THEN the write comes before everything else
+    assert store.read_file(EU).head.id == write.id
+
+
+def take(store: Store, holder: str, at: datetime = T0, ttl: timedelta = timedelta(minutes=10)) -> Lease:
+    return store.take_lease(EU, holder, now=at, expires_at=at + ttl, stale_before=at - timedelta(seconds=90),
+                            session={"created_at": at, "state": "ready"})
+
+
+def pointer_to(job: Job, lease: Lease) -> InFlight:
+    return InFlight(seq=job.seq, job_id=job.id, is_write=job.is_write, attempt=job.attempts + 1,
+                    message_set_id="abcdefghijklmnop.1", epoch=lease.epoch, phase=SENT, sent_at=T0)
 
 
 # The lease -----------------------------------------------------------------------------------------------
-def test_lease_acquire_busy_expired_release(store: Store, user: EndUser) -> None:
-    later = T0 + timedelta(minutes=10)
-    # GIVEN a free lease / WHEN h1 takes it / THEN the lease as it was before is returned: free
-    before = store.acquire_lease(EU, "h1", T0, later)
-    assert before.holder is None
+def test_take_busy_expired_release(store: Store, user: EndUser) -> None:
+    # GIVEN a free file / WHEN h1 takes it / THEN it holds epoch 1
+    lease = take(store, "h1")
+    assert (lease.holder, lease.epoch, lease.pointer) == ("h1", 1, None)
     job = new_job(store)
-    store.set_lease_job(EU, "h1", job)
-    # WHEN h2 tries while h1's lease is live / THEN busy, with the current lease
+    lease = store.update_lease(lease, {"jobs_sent": 1}, pointer=pointer_to(job, lease), expect_seq=None)
+    # WHEN h2 tries while h1's lease is live, even long after h1's last call (a job is out) / THEN busy
     with pytest.raises(StoreConflict) as busy:
-        store.acquire_lease(EU, "h2", T0 + timedelta(minutes=9), later)
+        take(store, "h2", T0 + timedelta(minutes=9))
     assert busy.value.current.holder == "h1"
-    # WHEN h1 renews / THEN it is ours again
-    assert store.acquire_lease(EU, "h1", T0 + timedelta(minutes=1), later).holder == "h1"
-    store.set_lease_job(EU, "h1", job)
-    # WHEN h1's lease expired / THEN h2 takes it and learns which job h1 left behind
-    taken = store.acquire_lease(EU, "h2", later + timedelta(seconds=1), later + timedelta(minutes=10))
-    assert (taken.holder, taken.job_id, taken.job_seq, taken.expires_at) == ("h1", job.id, job.seq, later)
-    lease = store.get_lease(EU)
-    assert (lease.holder, lease.job_id) == ("h2", None)
-    # AND only the holder can release it
-    assert store.release_lease(EU, "h1") is False
-    assert store.release_lease(EU, "h2") is True
-    assert store.get_lease(EU) is None
-    assert store.release_lease(EU, "h2") is False
-
-
-def test_only_the_holder_notes_a_job_on_the_lease(store: Store, user: EndUser) -> None:
-    # GIVEN h2 holds the lease
-    job = new_job(store)
-    store.acquire_lease(EU, "h2", T0, T0 + timedelta(minutes=10))
-    # WHEN h1 tries to note its job on it / THEN StoreConflict, and the lease is unchanged
+    # WHEN h1's lease expired / THEN h2 takes it, at the next epoch, and the pointer is kept
+    taken = take(store, "h2", T0 + timedelta(minutes=10, seconds=1))
+    assert (taken.holder, taken.epoch, taken.pointer) == ("h2", 2, lease.pointer)
+    # AND the old holder can change nothing any more
     with pytest.raises(StoreConflict):
-        store.set_lease_job(EU, "h1", job)
-    assert store.get_lease(EU).job_id is None
+        store.update_lease(lease, {"jobs_sent": 2})
+    assert store.release_lease(lease, due=T0) is False
+    # AND the new holder releases it, the pointer staying for the sweeper
+    assert store.release_lease(taken, due=T0 + timedelta(minutes=11)) is True
+    released = store.get_lease(EU)
+    assert (released.holder, released.epoch, released.pointer, released.last_holder) == (None, 2, lease.pointer, "h2")
+    assert [found.end_user_id for found in store.leases_due(T0 + timedelta(minutes=12))] == [EU]
+    assert store.release_lease(taken, due=T0) is False
+
+
+def test_a_stale_holder_with_nothing_out_may_be_taken_over_early(store: Store, user: EndUser) -> None:
+    # GIVEN h1 holds the file with nothing in QuickBooks and made its last call at T0
+    take(store, "h1")
+    # WHEN h2 authenticates 60 s later / THEN busy (h1 may still be polling)
+    with pytest.raises(StoreConflict):
+        take(store, "h2", T0 + timedelta(seconds=60))
+    # WHEN 91 s later / THEN h2 takes it over (the stale rule), before the lease expired
+    assert take(store, "h2", T0 + timedelta(seconds=91)).holder == "h2"
+
+
+def test_the_pointer_is_changed_only_as_expected(store: Store, user: EndUser) -> None:
+    # GIVEN h1 holds the file with job 1 pointed at
+    lease = take(store, "h1")
+    first, second = new_job(store), new_job(store)
+    lease = store.update_lease(lease, {}, pointer=pointer_to(first, lease), expect_seq=None)
+    # WHEN a write expects no pointer, or another job / THEN StoreConflict and nothing changes
+    with pytest.raises(StoreConflict):
+        store.update_lease(lease, {}, pointer=pointer_to(second, lease), expect_seq=None)
+    with pytest.raises(StoreConflict):
+        store.update_lease(lease, {}, pointer=pointer_to(second, lease), expect_seq=second.seq)
+    assert store.get_lease(EU).pointer.seq == first.seq
+    # WHEN it expects job 1 / THEN the pointer moves on, and can be cleared
+    lease = store.update_lease(lease, {"jobs_sent": 2}, pointer=pointer_to(second, lease), expect_seq=first.seq)
+    assert (lease.pointer.seq, lease.jobs_sent) == (second.seq, 2)
+    assert store.update_lease(lease, {}, pointer=None, expect_seq=second.seq).pointer is None
 
 
 def test_duplicate_records_conflict(store: Store, user: EndUser) -> None:
@@ -229,96 +259,89 @@ def test_duplicate_records_conflict(store: Store, user: EndUser) -> None:
     assert store.get_job_at(EU, job.seq) == job
 
 
+def test_a_tombstone_voids_a_slot(store: Store, user: EndUser) -> None:
+    # GIVEN a slot with a job, and an empty one
+    job = new_job(store)
+    # WHEN both are voided / THEN the job's slot keeps its job; the empty one can no longer take a job
+    assert store.put_tombstone(EU, job.seq) == job
+    assert store.put_tombstone(EU, 7) is None
+    with pytest.raises(StoreConflict):
+        store.put_job(replace(job, seq=7, id="job_late"))
+    assert store.get_job_at(EU, 7) is None
+
+
 @pytest.mark.race
-def test_concurrent_acquires_have_one_winner(atomic_store: Store) -> None:
+def test_concurrent_takeovers_have_one_winner(atomic_store: Store) -> None:
     store = atomic_store
     store.put_end_user(end_user())
     # GIVEN eight sessions released at the same instant
     start = threading.Barrier(8)
 
-    def acquire(holder: str) -> bool:
+    def attempt(holder: str) -> bool:
         start.wait()
         try:
-            store.acquire_lease(EU, holder, T0, T0 + timedelta(minutes=10))
+            take(store, holder)
         except StoreConflict:
             return False
         return True
 
-    # WHEN they all try to take the company file's lease
+    # WHEN they all try to take the company file
     with ThreadPoolExecutor(max_workers=8) as pool:
-        won = list(pool.map(acquire, [f"h{i}" for i in range(8)]))
-    # THEN exactly one holds it
+        won = list(pool.map(attempt, [f"h{i}" for i in range(8)]))
+    # THEN exactly one holds it, at epoch 1
     assert won.count(True) == 1
-    assert store.get_lease(EU).holder == f"h{won.index(True)}"
+    lease = store.get_lease(EU)
+    assert (lease.holder, lease.epoch) == (f"h{won.index(True)}", 1)
 
 
 @pytest.mark.race
-def test_concurrent_claims_put_one_job_in_flight(atomic_store: Store) -> None:
+def test_concurrent_pointer_writes_hand_out_one_job(atomic_store: Store) -> None:
     store = atomic_store
     store.put_end_user(end_user())
-    # GIVEN three queued jobs and eight Lambdas, each with its own queue object (no shared memory)
-    for _ in range(3):
-        new_job(store)
+    # GIVEN a holder and three queued jobs, and eight Lambdas of that session racing (a replayed call)
+    lease = take(store, "h1")
+    jobs = [new_job(store) for _ in range(3)]
     start = threading.Barrier(8)
 
-    def claim(holder: str) -> Job | None:
-        queue = JobQueue(store, _NoPublisher(), SchemaCatalog(None), lambda: T0,
-                         lease_ttl=timedelta(minutes=10), max_job_bytes=256_000)
+    def claim(index: int) -> int | None:
         start.wait()
-        return queue.claim_next(EU, holder)
+        try:
+            won = store.update_lease(lease, {}, pointer=pointer_to(jobs[index % 3], lease), expect_seq=None)
+        except StoreConflict:
+            return None
+        return won.pointer.seq if won.pointer else None
 
-    # WHEN they all claim at once
+    # WHEN they all hand out a job at once
     with ThreadPoolExecutor(max_workers=8) as pool:
-        claimed = [job for job in pool.map(claim, [f"h{i}" for i in range(8)]) if job is not None]
-    # THEN one got the head of the queue, and exactly one job is in flight
-    assert [job.seq for job in claimed] == [1]
-    in_flight = [store.get_job_at(EU, seq) for seq in (1, 2, 3)]
-    assert [job.status for job in in_flight] == [JobStatus.IN_FLIGHT, JobStatus.QUEUED, JobStatus.QUEUED]
+        claimed = [seq for seq in pool.map(claim, range(8)) if seq is not None]
+    # THEN exactly one write won, and the lease points at its job
+    assert len(claimed) == 1
+    assert store.get_lease(EU).pointer.seq == claimed[0]
 
 
-class _NoPublisher:
-    def publish(self, message: Any) -> None:
-        raise AssertionError("claiming never publishes")
-
-
-# Sessions, idempotency, outbox -------------------------------------------------------------------------------
-def test_sessions(store: Store, user: EndUser) -> None:
-    # GIVEN a session / WHEN it is updated / THEN the store shows the update
-    session = QbwcSession(ticket_hash="a" * 64, end_user_id=EU, created_at=T0, expires_at=T0 + timedelta(hours=1),
-                          last_activity_at=T0)
-    store.put_session(session)
-    assert store.get_session("a" * 64) == session
-    store.update_session("a" * 64, {"state": "awaiting_response", "in_flight_job_id": "job_1", "in_flight_seq": 1})
-    store.update_session("a" * 64, {"in_flight_job_id": None, "jobs_done": 1})
-    assert store.get_session("a" * 64) == replace(session, state="awaiting_response", in_flight_seq=1, jobs_done=1)
-    assert store.get_session("b" * 64) is None
-
-
-def test_idempotency_keys(store: Store, user: EndUser) -> None:
+# Idempotency, outbox, gauges ----------------------------------------------------------------------------------
+def test_idempotency_records_claim_and_move(store: Store, user: EndUser) -> None:
     # WHEN a key is claimed, then claimed again / THEN the second claim returns the first owner
     expires = T0 + timedelta(hours=24)
-    assert store.claim_idempotency_key(EU, "k", "job_1", "hash-1", expires) is None
-    assert store.claim_idempotency_key(EU, "k", "job_2", "hash-2", expires) == ("job_1", "hash-1")
-    # AND keys are per end-user
-    assert store.claim_idempotency_key("eu_other", "k", "job_3", "hash-3", expires) is None
-
-
-def test_job_is_found_by_id_next_to_its_idempotency_key(store: Store, user: EndUser) -> None:
-    # GIVEN a key claimed for a job id, and the job written under it
-    store.claim_idempotency_key(EU, "k", "job_eu_contract_0001", "h", T0 + timedelta(hours=1))
-    job = new_job(store, idempotency_key="k")
-    # THEN looking the job up by id finds the job, not the key
-    assert store.get_job(job.id) == job
+    assert store.claim_idempotency_record(f"{EU}#job", "k", "1", "hash-1", expires, now=T0) is None
+    held = store.claim_idempotency_record(f"{EU}#job", "k", "2", "hash-2", expires, now=T0)
+    assert held is not None and (held.target_id, held.body_hash) == ("1", "hash-1")
+    # AND it moves only from where it is
+    assert store.move_idempotency_record(f"{EU}#job", "k", "2", "3") is False
+    assert store.move_idempotency_record(f"{EU}#job", "k", "1", "3") is True
+    again = store.claim_idempotency_record(f"{EU}#job", "k", "4", "hash-1", expires, now=T0)
+    assert again is not None and again.target_id == "3"
 
 
 def test_outbox_lists_unpublished_results_oldest_first(store: Store, user: EndUser) -> None:
-    # GIVEN three finished jobs (completed 1, 2, 3 minutes after T0) and one still queued
+    # GIVEN three jobs finished through the outbox (completed 3, 1, 2 minutes after T0), one without it
     jobs = [new_job(store) for _ in range(4)]
     for minutes, job in zip((3, 1, 2), jobs[:3], strict=True):
-        running = store.transition_job(job, JobStatus.IN_FLIGHT, expected=frozenset({JobStatus.QUEUED}))
-        store.transition_job(running, JobStatus.SUCCEEDED, expected=frozenset({JobStatus.IN_FLIGHT}),
-                             changes={"completed_at": T0 + timedelta(minutes=minutes), "response_qbxml": "<QBXML/>"})
-    # THEN the outbox lists the finished ones completed before the cut-off, oldest first
+        store.transition_job(job, JobStatus.EXPIRED, expected=frozenset({JobStatus.QUEUED}), outbox=True,
+                             changes={"completed_at": T0 + timedelta(minutes=minutes)})
+    store.transition_job(jobs[3], JobStatus.SUCCEEDED, expected=frozenset({JobStatus.QUEUED}),
+                         changes={"completed_at": T0})
+    # THEN the outbox lists those completed before the cut-off, oldest first
     assert [j.id for j in store.unpublished(T0 + timedelta(minutes=10))] == [jobs[1].id, jobs[2].id, jobs[0].id]
     assert [j.id for j in store.unpublished(T0 + timedelta(minutes=2))] == [jobs[1].id]
     # WHEN one is marked published / THEN it leaves the outbox
@@ -327,18 +350,26 @@ def test_outbox_lists_unpublished_results_oldest_first(store: Store, user: EndUs
     assert [j.id for j in store.unpublished(T0 + timedelta(minutes=10))] == [jobs[2].id, jobs[0].id]
 
 
-def test_activity_stats_count_leases_stuck_leases_and_open_sessions(store: Store, user: EndUser) -> None:
-    # GIVEN two company files with a job in flight, one of them past its lease, and two sessions, one closed
+def test_activity_stats_count_pointers_stuck_ones_and_open_sessions(store: Store, user: EndUser) -> None:
+    # GIVEN two company files with a job pointed at, one of them past its lease
     store.put_end_user(end_user("eu_other"))
-    store.acquire_lease(EU, "h1", T0, T0 + timedelta(minutes=10))
-    store.acquire_lease("eu_other", "h2", T0, T0 + timedelta(minutes=1))
-    for ticket in ("t-open", "t-closed"):
-        store.put_session(QbwcSession(ticket_hash=ticket, end_user_id=EU, created_at=T0,
-                                      expires_at=T0 + timedelta(hours=1), last_activity_at=T0))
-    store.update_session("t-closed", {"state": "closed"})
-    # WHEN measured five minutes later
-    in_flight, stuck, sessions = store.activity_stats(T0 + timedelta(minutes=5))
-    # THEN two in flight, one stuck, one open session; a released lease no longer counts
-    assert (in_flight, stuck, sessions) == (2, 1, 1)
-    store.release_lease("eu_other", "h2")
-    assert store.activity_stats(T0 + timedelta(minutes=5)) == (1, 0, 1)
+    mine = take(store, "h1")
+    store.update_lease(mine, {}, pointer=pointer_to(new_job(store), mine), expect_seq=None)
+    other = store.take_lease("eu_other", "h2", now=T0, expires_at=T0 + timedelta(minutes=1),
+                             stale_before=T0, session={"created_at": T0})
+    store.update_lease(other, {}, pointer=pointer_to(new_job(store, end_user_id="eu_other"), other), expect_seq=None)
+    # WHEN measured five minutes later / THEN two in flight, one stuck, one live session
+    assert store.activity_stats(T0 + timedelta(minutes=5)) == (2, 1, 1)
+
+
+def test_a_session_takes_the_file_over_from_the_sweeper(store: Store, user: EndUser) -> None:
+    # GIVEN the sweeper holds the file (repairing what a session left behind)
+    sweeper = store.take_lease(EU, "sweeper:sw_1", now=T0, expires_at=T0 + timedelta(seconds=60),
+                               stale_before=T0 - timedelta(seconds=90), session={"created_at": T0})
+    # WHEN a Web Connector authenticates at that moment / THEN it gets the file, at the next epoch
+    session = take(store, "h1", T0 + timedelta(seconds=1))
+    assert (session.holder, session.epoch) == ("h1", sweeper.epoch + 1)
+    # AND the sweeper's later writes are fenced off
+    with pytest.raises(StoreConflict):
+        store.update_lease(sweeper, {}, pointer=None)
+    assert store.release_lease(sweeper, due=T0) is False

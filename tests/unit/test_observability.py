@@ -128,7 +128,7 @@ def test_an_expired_job_counts_as_failed_with_job_deadline_passed(harness: Harne
     text = (FIXTURES_DIR / "qbwc" / "customer_query_rq.xml").read_text()
     harness.queue.enqueue(harness.user.id, text, source="rest", deadline_seconds=60)
     harness.clock.advance(seconds=61)
-    assert harness.queue.expire_overdue() == 1
+    assert harness.service.dispatcher.expire_overdue() == 1
     metrics.flush()
     # THEN it counts as failed with job_deadline_passed
     assert values(documents(capsys.readouterr().out), "JobsFailed", error_code="job_deadline_passed") == [1.0]

@@ -31,6 +31,6 @@ def test_put_writes_xml_and_returns_the_uri() -> None:
 
 def test_settings_read_the_bucket_and_the_inline_limit() -> None:
     # GIVEN / WHEN the environment names a bucket and a limit / THEN the settings carry them
-    settings = Settings.from_env({"QBDGW_PAYLOAD_BUCKET": "b", "QBDGW_INLINE_RESULT_MAX_CHARS": "300"})
-    assert (settings.payload_bucket, settings.inline_result_max_chars) == ("b", 300)
-    assert (Settings.from_env({}).payload_bucket, Settings.from_env({}).inline_result_max_chars) == ("", 150_000)
+    settings = Settings.from_env({"QBDGW_PAYLOAD_BUCKET": "b", "QBDGW_INLINE_RESULT_MAX_BYTES": "300"})
+    assert (settings.payload_bucket, settings.inline_result_max_bytes) == ("b", 300)
+    assert (Settings.from_env({}).payload_bucket, Settings.from_env({}).inline_result_max_bytes) == ("", 384_000)

@@ -7,12 +7,15 @@ clock and a recording publisher, and speaks the calls QBWC makes, in QBWC's orde
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from chalicelib.jobs.models import EndUser, Job
+from chalicelib.jobs.models import EndUser, Job, Lease
 from chalicelib.jobs.queue import JobQueue
+from chalicelib.jobs.security import ticket_hash
+from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.service import QbwcService
 from chalicelib.qbxml import SchemaCatalog
@@ -60,9 +63,19 @@ class Harness:
         return self.queue.enqueue(self.user.id, text, source="rest")[0]
 
     def job(self, job_id: str) -> Job:
+        """The job as the SaaS sees it: ``in_flight`` while the company file's lease points at it."""
         job = self.store.get_job(job_id)
         assert job is not None
+        lease = self.store.get_lease(job.end_user_id)
+        pointed = lease is not None and lease.live(self.clock.now) and lease.pointer is not None
+        if job.status is JobStatus.QUEUED and pointed and lease and lease.pointer and lease.pointer.seq == job.seq:
+            return dataclasses.replace(job, status=JobStatus.IN_FLIGHT, attempts=lease.pointer.attempt)
         return job
+
+    def session(self, ticket: str) -> Lease | None:
+        """The session a ticket opened: the company file's lease while that ticket holds it."""
+        lease = self.store.get_lease(self.user.id)
+        return lease if lease is not None and lease.held_by(ticket_hash(ticket)) else None
 
     def end_user(self) -> EndUser:
         user = self.store.get_end_user(self.user.id)

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
 from chalicelib.errors import GatewayError
-from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, EndUser
+from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, EndUser, Job
+from chalicelib.jobs.ports import StoreConflict
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.states import JobStatus
+from chalicelib.qbxml import SchemaCatalog
 from chalicelib.store.memory import MemoryStore
-from tests.unit.jobs.fakes import FakeClock, make_end_user, qbwc_file, qbxml_job
+from tests.support.paths import SCHEMA_DIR
+from tests.unit.jobs.conftest import LEASE_TTL
+from tests.unit.jobs.fakes import FakeClock, RecordingPublisher, make_end_user, qbwc_file, qbxml_job
+
+
+def make_queue(store: MemoryStore, clock: FakeClock) -> JobQueue:
+    return JobQueue(store, RecordingPublisher(store=store), SchemaCatalog(SCHEMA_DIR), clock,
+                    lease_ttl=LEASE_TTL, max_job_bytes=256_000)
 
 
 def nothing_stored(store: MemoryStore, user: EndUser) -> bool:
-    return not store.jobs and not store.idempotency and store.sequences[user.id] == 0
+    return not store.jobs and not store.idempotency_records and store.sequences[user.id] == 0
 
 
 def test_valid_job_is_stored_queued(queue: JobQueue, store: MemoryStore, user: EndUser,
@@ -130,11 +140,10 @@ def test_idempotent_replay_returns_the_same_job(queue: JobQueue, store: MemorySt
     # WHEN the same request is sent again with the same key
     again, created_again = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest",
                                          idempotency_key="sync-42")
-    # THEN the first job comes back, nothing new is stored
+    # THEN the first job comes back, nothing new is stored (the retry's sequence number stays unused)
     assert (created, created_again) == (True, False)
     assert again == first
     assert len(store.jobs) == 1
-    assert store.sequences[user.id] == 1
 
 
 def test_idempotency_key_reused_for_a_different_body(queue: JobQueue, store: MemoryStore,
@@ -161,19 +170,45 @@ def test_idempotency_keys_are_per_end_user(queue: JobQueue, store: MemoryStore, 
     assert a.id != b.id and b.end_user_id == "eu_other"
 
 
-def test_key_claimed_but_job_never_written_is_finished(queue: JobQueue, store: MemoryStore,
-                                                       user: EndUser) -> None:
-    # GIVEN an attempt that died between claiming the key and writing the job
-    queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="k")
-    (job_id, _), = store.idempotency.values()
-    store.jobs.clear()
-    store.job_index.clear()
+class DiesBeforeWritingTheJob(MemoryStore):
+    """A request that claims its key, then dies before the job item is written (once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.die = True
+
+    def put_job(self, job: Job) -> None:
+        if self.die and job.idempotency_key:
+            self.die = False
+            raise TimeoutError("the Lambda ran out of time")
+        super().put_job(job)
+
+
+def test_retry_of_a_dead_attempt_goes_behind_the_jobs_accepted_meanwhile(clock: FakeClock) -> None:
+    # Finding 8: a retry must not reuse its first attempt's sequence number and overtake later jobs.
+    store = DiesBeforeWritingTheJob()
+    queue = make_queue(store, clock)
+    user = make_end_user()
+    store.put_end_user(user)
+    # GIVEN an attempt that died between claiming its key and writing its job
+    with pytest.raises(TimeoutError):
+        queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="k")
+    # AND another job accepted meanwhile
+    between, _ = queue.enqueue(user.id, qbwc_file("customer_query_rq.xml"), source="rest")
     # WHEN the request is retried
     job, created = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest", idempotency_key="k")
-    # THEN the job is written under the id the key already points to
+    # THEN it is accepted once, behind the job accepted meanwhile
     assert created is True
-    assert job.id == job_id
-    assert store.get_job(job_id) == job
+    assert job.seq > between.seq
+    assert [j.id for j in store._queued(user.id)] == [between.id, job.id]
+    # AND the dead attempt's slot is void: should it wake up, it cannot write a second job there
+    assert (user.id, 1) in store.tombstones
+    with pytest.raises(StoreConflict):
+        store.put_job(dataclasses.replace(job, seq=1, id="job_the_first_attempt"))
+    # AND a further retry returns the same job
+    again, created_again = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest",
+                                         idempotency_key="k")
+    assert (again.id, created_again) == (job.id, False)
 
 
 def test_health_check_priority_is_kept(queue: JobQueue, user: EndUser) -> None:

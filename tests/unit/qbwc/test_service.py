@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from lxml import etree
 
+from chalicelib.jobs.dispatch import message_set_id
 from chalicelib.jobs.security import ticket_hash
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
@@ -42,7 +43,7 @@ def test_authenticate_refuses_with_nvu(gw: Harness, user_name: str, password: st
     result = gw.service.dispatch(c.Authenticate(user_name, password))
     # THEN "nvu", and no session exists for the ticket: it reaches no job
     assert result[1] == "nvu"
-    assert gw.store.get_session(ticket_hash(result[0])) is None
+    assert gw.session(result[0]) is None
     assert gw.send(result[0], first=True) == ""
 
 
@@ -61,7 +62,7 @@ def test_authenticate_with_no_work_answers_none(gw: Harness) -> None:
     ticket, answer = gw.authenticate()[:2]
     # THEN "none": nothing to do, but the heartbeat is recorded
     assert answer == "none"
-    assert gw.store.get_session(ticket_hash(ticket)) is None
+    assert gw.session(ticket) is None
     assert gw.end_user().last_heartbeat_at == gw.clock.now
 
 
@@ -73,10 +74,10 @@ def test_authenticate_with_work_opens_a_session(gw: Harness) -> None:
     # THEN a fresh ticket (>= 128 bits) and "" (use the company file that is open)
     assert answer == ""
     assert len(ticket) * 6 >= 128
-    session = gw.store.get_session(ticket_hash(ticket))
-    assert session is not None and session.end_user_id == gw.user.id
+    session = gw.session(ticket)
+    assert session is not None and session.end_user_id == gw.user.id and ticket.startswith(gw.user.id + ".")
     # AND only the ticket's hash is stored
-    assert ticket not in gw.store.sessions
+    assert session.holder == ticket_hash(ticket) and ticket not in repr(gw.store.leases)
 
 
 def test_company_file_is_bound_by_the_first_session(gw: Harness) -> None:
@@ -134,7 +135,8 @@ def test_write_carries_a_message_set_id(gw: Harness) -> None:
     job = gw.enqueue("customer_add.xml")
     document = gw.send(gw.open_session(), first=True)
     msgs = message_set(document)
-    assert msgs.get("newMessageSetID") == job.id
+    msid = msgs.get("newMessageSetID")
+    assert msid == message_set_id(job.id, 1) and len(msid) <= 23  # the SDK's limit for message set ids
     assert msgs.find("CustomerAddRq").get("requestID") == job.id
     assert catalog().validate(document, V13) == []
 
@@ -272,12 +274,12 @@ def test_noop_inside_the_idle_window_then_a_summary(gw: Harness) -> None:
     # WHEN the window has passed / THEN a summary for the status column ends the session
     gw.clock.advance(seconds=31)
     assert gw.send(ticket) == ""
-    assert gw.last_error(ticket) == "qbd-gateway: 2 job(s) done. No more work."
-    assert gw.close(ticket) == "qbd-gateway: 2 job(s) done."
+    assert gw.last_error(ticket) == "qbd-gateway: 2 request(s) sent to QuickBooks. No more work."
+    assert gw.close(ticket) == "qbd-gateway: 2 request(s) sent to QuickBooks."
 
 
-def test_summary_counts_failures(gw: Harness) -> None:
-    # GIVEN one failed and one succeeded job, and the window passed
+def test_summary_counts_what_was_sent_and_leaves_outcomes_to_the_application(gw: Harness) -> None:
+    # GIVEN one failed and one succeeded job, and the window passed (outcomes go to the SaaS, not QBWC)
     invoice, query = gw.enqueue("invoice_add_rq.xml"), gw.enqueue()
     ticket = gw.open_session()
     gw.send(ticket, first=True)
@@ -287,5 +289,5 @@ def test_summary_counts_failures(gw: Harness) -> None:
     gw.clock.advance(minutes=1)
     # THEN the summary says so
     assert gw.send(ticket) == ""
-    assert gw.last_error(ticket) == (
-        "qbd-gateway: 1 job(s) done, 1 failed (see the application for details). No more work.")
+    assert gw.last_error(ticket) == "qbd-gateway: 2 request(s) sent to QuickBooks. No more work."
+    assert (gw.job(invoice.id).status, gw.job(query.id).status) == (JobStatus.FAILED, JobStatus.SUCCEEDED)

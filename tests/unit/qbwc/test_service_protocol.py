@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.jobs.models import Job
+from chalicelib.jobs.dispatch import message_set_id
+from chalicelib.jobs.models import InFlight, Job, Lease
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.service import (
@@ -18,7 +19,7 @@ from chalicelib.qbwc.service import (
     QbwcService,
 )
 from chalicelib.store.memory import MemoryStore
-from tests.unit.jobs.fakes import make_end_user
+from tests.unit.jobs.fakes import make_end_user, qbwc_file
 from tests.unit.jobs.harness import COMPANY_FILE, LEASE_TTL, MIN_CLIENT, SERVER_VERSION, TICKET_TTL, Harness
 
 
@@ -108,7 +109,7 @@ def test_send_while_a_read_awaits_its_answer_sends_it_again(gw: Harness) -> None
     # THEN the read was given back and, being first in line, is sent again — still one in flight
     assert again == first
     assert gw.job(job.id).attempts == 2
-    assert sum(j.status is JobStatus.IN_FLIGHT for j in gw.store.jobs.values()) == 1
+    assert sum(gw.job(j.id).status is JobStatus.IN_FLIGHT for j in gw.store.jobs.values()) == 1
     # AND its answer now completes it
     assert gw.answer(ticket, job) == 99
     assert gw.job(job.id).status is JobStatus.SUCCEEDED
@@ -124,9 +125,10 @@ def test_send_while_a_write_awaits_its_answer_never_resends_it(gw: Harness) -> N
     # THEN the write is in doubt (it may have been saved) and only an error-recovery probe for it is sent:
     # no request runs again, QuickBooks is asked what became of the message set
     doubtful = gw.job(write.id)
-    assert doubtful.status is JobStatus.IN_FLIGHT and doubtful.recovering
+    assert doubtful.status is JobStatus.IN_DOUBT
     assert doubtful.error["code"] == "lease_expired_outcome_unknown"
-    assert f'oldMessageSetID="{write.id}"' in document
+    assert doubtful.doubt_message_set_id == message_set_id(write.id, 1)
+    assert f'oldMessageSetID="{message_set_id(write.id, 1)}"' in document
     assert "CustomerAddRq" not in document
     assert f'requestID="{read.id}"' not in document
 
@@ -139,7 +141,8 @@ def test_close_while_awaiting_gives_the_job_back(gw: Harness) -> None:
     gw.close(ticket)
     # THEN the read is queued again and the company file is free for the next session
     assert gw.job(job.id).status is JobStatus.QUEUED
-    assert gw.store.get_lease(gw.user.id) is None
+    lease = gw.store.get_lease(gw.user.id)
+    assert lease is not None and lease.holder is None and lease.pointer is not None  # kept for the next holder
     assert gw.authenticate()[1] == COMPANY_FILE
 
 
@@ -160,9 +163,10 @@ def test_second_session_waits_while_the_first_holds_the_file(gw: Harness) -> Non
     gw.enqueue()
     waiting = gw.enqueue()
     gw.send(gw.open_session(), first=True)
-    # WHEN a second session (another QBWC on the same file) asks for work
-    ticket2 = gw.open_session()
-    # THEN it gets nothing while the first holds the lease
+    # WHEN a second Web Connector (another QBWC on the same file) authenticates
+    ticket2, answer = gw.authenticate()[:2]
+    # THEN it is told the service is busy, and its ticket reaches nothing while the first holds the file
+    assert answer == "busy"
     assert gw.send(ticket2, first=True) == ""
     assert gw.job(waiting.id).status is JobStatus.QUEUED
 
@@ -237,13 +241,16 @@ class BrokenStore:
         return fail
 
 
+T = "eu_lakeside." + "A" * 32  # a well-formed ticket: the store is asked about it
+
+
 @pytest.mark.parametrize(("call", "answer"), [
     (c.Authenticate("eu_lakeside", "pw"), ["", "busy"]),
-    (c.SendRequestXML("t", "", "", "US", 13, 0), ""),
-    (c.ReceiveResponseXML("t", "<QBXML/>", "", ""), PROTOCOL_ERROR_PERCENT),
-    (c.QbwcConnectionError("t", "0x80040408", ""), "done"),
-    (c.GetLastError("t"), INTERNAL_ERROR_TEXT),
-    (c.CloseConnection("t"), INTERNAL_ERROR_TEXT),
+    (c.SendRequestXML(T, "", "", "US", 13, 0), ""),
+    (c.ReceiveResponseXML(T, "<QBXML/>", "", ""), PROTOCOL_ERROR_PERCENT),
+    (c.QbwcConnectionError(T, "0x80040408", ""), "done"),
+    (c.GetLastError(T), INTERNAL_ERROR_TEXT),
+    (c.CloseConnection(T), INTERNAL_ERROR_TEXT),
     (c.ServerVersion(), SERVER_VERSION),
     (c.ClientVersion("2.3.0.215"), ""),
 ])
@@ -257,20 +264,23 @@ def test_broken_store_gets_protocol_safe_answers(call: c.SoapCall, answer: Any) 
 
 
 class FlakyStore(MemoryStore):
-    """A memory store whose job transitions (or session updates) fail while told to."""
+    """A memory store whose job transitions fail while ``broken``, and whose next pointer write is
+    applied but its answer lost while ``lose_claim_answer``."""
 
     broken = False
-    refuse_awaiting = False
+    lose_claim_answer = False
 
     def transition_job(self, *args: Any, **kwargs: Any) -> Any:
         if self.broken:
             raise ConnectionError("DynamoDB throttled")
         return super().transition_job(*args, **kwargs)
 
-    def update_session(self, ticket_hash: str, changes: Any) -> None:
-        if self.refuse_awaiting and changes.get("state") == "awaiting_response":
-            raise ConnectionError("DynamoDB throttled")
-        super().update_session(ticket_hash, changes)
+    def update_lease(self, lease: Lease, changes: Any, **kwargs: Any) -> Lease:
+        new = super().update_lease(lease, changes, **kwargs)
+        if self.lose_claim_answer and isinstance(kwargs.get("pointer"), InFlight):
+            self.lose_claim_answer = False
+            raise ConnectionError("connection reset after the write applied")
+        return new
 
 
 def test_failure_while_completing_loses_nothing() -> None:
@@ -292,13 +302,13 @@ def test_failure_while_completing_loses_nothing() -> None:
     assert gw.job(job.id).status is JobStatus.SUCCEEDED
 
 
-def _claimed_but_unrecorded() -> tuple[FlakyStore, Harness, Job, str]:
-    """GIVEN the session update after a claim fails: QBWC gets "" although the job is in flight."""
+def _claimed_but_unrecorded(fixture: str = "customer_query_rq.xml") -> tuple[FlakyStore, Harness, Job, str]:
+    """GIVEN the claim's lease write applied but its answer was lost: QBWC gets "" though the job is pointed at."""
     store = FlakyStore()
     gw = Harness.build(store=store)
-    job = gw.enqueue()
+    job = gw.enqueue(fixture)
     ticket = gw.open_session()
-    store.refuse_awaiting = True
+    store.lose_claim_answer = True
     assert gw.send(ticket, first=True) == ""
     assert gw.job(job.id).status is JobStatus.IN_FLIGHT
     return store, gw, job, ticket
@@ -306,11 +316,21 @@ def _claimed_but_unrecorded() -> tuple[FlakyStore, Harness, Job, str]:
 
 def test_failure_after_claiming_then_noop_loses_nothing() -> None:
     store, gw, job, ticket = _claimed_but_unrecorded()
-    store.refuse_awaiting = False
     # WHEN QBWC asks again after getLastError / THEN the same job is sent, and only it is in flight
     gw.last_error(ticket)
     assert f'requestID="{job.id}"' in gw.send(ticket)
-    assert sum(j.status is JobStatus.IN_FLIGHT for j in store.jobs.values()) == 1
+    assert sum(gw.job(j.id).status is JobStatus.IN_FLIGHT for j in store.jobs.values()) == 1
+
+
+def test_failure_after_claiming_a_write_asks_quickbooks_before_sending_it() -> None:
+    _store, gw, job, ticket = _claimed_but_unrecorded("customer_add.xml")
+    # WHEN QBWC asks again / THEN the write is not sent blindly: QuickBooks is asked about its message set
+    probe = gw.send(ticket)
+    assert f'oldMessageSetID="{message_set_id(job.id, 1)}"' in probe and "CustomerAddRq" not in probe
+    # AND QuickBooks has nothing stored under it (600): the write runs, under a new message set id
+    assert gw.receive(ticket, qbwc_file("recovery_600_rs.xml")) >= 0
+    document = gw.send(ticket)
+    assert "CustomerAddRq" in document and f'newMessageSetID="{message_set_id(job.id, 2)}"' in document
 
 
 def test_failure_after_claiming_then_close_loses_nothing() -> None:

@@ -1,0 +1,298 @@
+"""One job at a time per company file: the lease, what it points at, and how every crash is repaired.
+
+The company file's lease item is the single place that decides what QuickBooks may be running. It
+holds the session that owns the file (``holder``, the hash of its ticket), a fencing ``epoch`` bumped
+at every takeover, an expiry the holder's calls renew, and a *pointer* to the one job handed out.
+Every transition below is one conditional write on that item (holder, epoch and pointer checked), or
+one on the job item (status and attempt count checked); none needs a transaction::
+
+  lease \\ pointer    none            SENT (job queued)      SENT (job settled)   DOUBT / PROBE (job in_doubt)
+  ───────────────    ────────────    ───────────────────    ─────────────────    ────────────────────────────
+  held, epoch e      claim → SENT    answer → job settled   claim next → SENT    probe → PROBE; answer →
+                                     resend/close → as      idle → none          settled, or queued (600),
+                                     inherited                                   or stays (unknown)
+  taken over (e+1)   —               read: attempt counted, re-published,       probe again
+  or swept                           pointer cleared;        pointer cleared
+                                     write: job in_doubt,
+                                     notice, pointer DOUBT
+  free / expired     take (e+1)      the pointer is inherited by the next holder or the sweeper
+
+Why a crash after any prefix is repaired: the pointer is written before QuickBooks can see a job and
+removed only after the job item says what became of it, so a job that may be in QuickBooks is always
+pointed at. Taking the file over keeps the pointer (``take_lease`` never removes it) and bumps the
+epoch, so an inherited pointer is recognisable (``pointer.epoch < lease.epoch``) and its job is dealt
+with before anything else runs: a read counts an attempt and waits in the queue again (it fails for good
+after ``max_read_attempts``), a write becomes ``in_doubt``, heads the queue and is settled by qbXML
+error recovery — a probe with ``oldMessageSetID`` — before any other message set reaches QuickBooks.
+A settled job (hot path) keeps the pointer until the next claim replaces it, so no write clears it;
+when the session ends with the pointer still there, the next holder or the sweeper publishes the
+job's result again (SQS and consumers de-duplicate by ``job_id``) and clears it.
+
+The holder renews by writing ``expires_at``: every claim does, and an idle session's ``getLastError``
+does when a third of ``stale_after`` has passed. A session that holds the file but has nothing in
+QuickBooks and has not called for ``stale_after`` may be taken over early (its Web Connector is gone);
+with a job handed out, only expiry frees the file, so the lease must outlast QuickBooks' slowest
+request. The sweeper (:meth:`Dispatcher.sweep`, scheduled) finds leases nobody renews and pointers
+left behind through a sparse index, never a Scan, and gives an in-doubt write that nobody could settle
+before its deadline up with ``in_doubt_unresolved``.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.errors import GatewayError, error
+from chalicelib.jobs.models import DOUBT, PROBE, SENT, FileView, InFlight, Job, Lease
+from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
+from chalicelib.jobs.queue import JobQueue, Outcome
+from chalicelib.jobs.security import new_id
+from chalicelib.jobs.states import JobStatus
+
+log = logging.getLogger(__name__)
+SWEEPER_HOLD = timedelta(seconds=60)
+DOUBT_GRACE = timedelta(hours=1)  # an in-doubt write without a deadline is given up after this
+_QUEUED = frozenset({JobStatus.QUEUED})
+_IN_DOUBT = frozenset({JobStatus.IN_DOUBT})
+
+
+def message_set_id(job_id: str, attempt: int) -> str:
+    """The ``newMessageSetID`` of one attempt of a write: at most 23 characters, never reused.
+
+    16 base32 characters of the job id's SHA-256 (80 bits), a dot, and the attempt number.
+    """
+    digest = base64.b32encode(hashlib.sha256(job_id.encode()).digest()).decode()[:16].lower()
+    return f"{digest}.{attempt}"
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        queue: JobQueue,
+        clock: Clock,
+        *,
+        lease_ttl: timedelta,
+        stale_after: timedelta = timedelta(seconds=90),
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.clock = clock
+        self.lease_ttl = lease_ttl
+        self.stale_after = stale_after
+
+    def renewal(self, now: datetime) -> dict[str, Any]:
+        return {"expires_at": now + self.lease_ttl, "seen_at": now}
+
+    def renewal_due(self, lease: Lease, now: datetime) -> bool:
+        return lease.seen_at is None or now - lease.seen_at >= self.stale_after / 3
+
+    # Taking and giving up the file -------------------------------------------------------------------
+    def take(self, view: FileView, holder: str, session: dict[str, Any]) -> Lease | None:
+        """Become the file's holder (a new epoch), or None while another live session holds it."""
+        now = self.clock()
+        try:
+            return self.store.take_lease(view.user.id if view.user else "", holder, now=now,
+                                         expires_at=now + self.lease_ttl, stale_before=now - self.stale_after,
+                                         session={"created_at": now, "state": "ready", "first_seq": view.next_seq,
+                                                  **session})
+        except StoreConflict:
+            return None
+
+    def release(self, lease: Lease) -> bool:
+        """The session ends. What it handed out stays pointed at, for the next holder or the sweeper."""
+        return self.store.release_lease(lease, due=self.clock())
+
+    # What the next message set is -----------------------------------------------------------------------
+    def _job(self, view: FileView | None, end_user_id: str, seq: int) -> Job | None:
+        for job in view.jobs if view else ():
+            if job.seq == seq:
+                return job
+        return self.store.get_job_at(end_user_id, seq)
+
+    def next_job(self, view: FileView, lease: Lease) -> tuple[Lease, Job | None, bool]:
+        """Settle whatever the pointer needs, then hand out the next job: ``(lease, job, is_probe)``.
+
+        ``job`` None means nothing to do (no write when the pointer is already clear). Raises
+        :class:`StoreConflict` when the lease is no longer ``lease`` (taken over, closed).
+        """
+        pointer = lease.pointer
+        if pointer is not None:
+            job = self._job(view, lease.end_user_id, pointer.seq)
+            settled_here = (pointer.epoch == lease.epoch and pointer.phase in (SENT, PROBE)
+                            and (job is None or job.status.is_terminal))
+            if not settled_here:
+                lease = self.repair(lease, job)
+                view = self.store.read_file(lease.end_user_id, jobs=2)
+        if lease.pointer is not None and lease.pointer.phase == DOUBT:
+            return self._probe(lease)
+        now = self.clock()
+        while (head := self._head(view, lease)) is not None and _overdue(head, now):
+            self.queue.expire(head)  # the holder never sends an overdue job
+            view = self.store.read_file(lease.end_user_id, jobs=2)
+        if head is not None:
+            if head.status is JobStatus.IN_DOUBT:  # defensive: an in-doubt write nobody points at
+                lease = self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, head),
+                                                expect_seq=lease.pointer.seq if lease.pointer else None)
+                return self._probe(lease)
+            attempt = head.attempts + 1
+            claimed = InFlight(seq=head.seq, job_id=head.id, is_write=head.is_write, attempt=attempt,
+                               message_set_id=message_set_id(head.id, attempt) if head.is_write else None,
+                               epoch=lease.epoch, phase=SENT, sent_at=now)
+            lease = self.store.update_lease(
+                lease, {"jobs_sent": lease.jobs_sent + 1, "last_job_at": now, **self.renewal(now)},
+                pointer=claimed, expect_seq=lease.pointer.seq if lease.pointer else None)
+            return lease, head, False
+        if lease.pointer is not None:  # the last job settled: clear it once, so the file can be taken over
+            lease = self.store.update_lease(lease, {}, pointer=None, expect_seq=lease.pointer.seq)
+        return lease, None, False
+
+    @staticmethod
+    def _head(view: FileView, lease: Lease) -> Job | None:
+        """The first job of the queue that is not the one the pointer already stands for."""
+        return next((j for j in view.jobs if lease.pointer is None or j.seq != lease.pointer.seq), None)
+
+    def doubt_pointer(self, lease: Lease, job: Job) -> InFlight:
+        """A pointer that says: ``job`` is in doubt; probe it with the message set id it was sent with."""
+        return InFlight(seq=job.seq, job_id=job.id, is_write=True, attempt=job.attempts,
+                        message_set_id=job.doubt_message_set_id, epoch=lease.epoch, phase=DOUBT,
+                        sent_at=self.clock())
+
+    def _probe(self, lease: Lease) -> tuple[Lease, Job | None, bool]:
+        pointer = lease.pointer
+        assert pointer is not None
+        job = self.store.get_job_at(lease.end_user_id, pointer.seq)
+        now = self.clock()
+        lease = self.store.update_lease(
+            lease, {"last_job_at": now, **self.renewal(now)},
+            pointer=dataclasses.replace(pointer, phase=PROBE, epoch=lease.epoch, sent_at=now), expect_seq=pointer.seq)
+        log.info("asking QuickBooks what became of an in-doubt write",
+                 extra={"job_id": pointer.job_id, "end_user_id": lease.end_user_id})
+        return lease, job, True
+
+    # Repairs ----------------------------------------------------------------------------------------------
+    def repair(self, lease: Lease, job: Job | None) -> Lease:
+        """Deal with a pointer the holder (``lease``) inherited, or whose answer never came."""
+        pointer = lease.pointer
+        assert pointer is not None
+        if job is None or job.status.is_terminal:
+            if job is not None:  # the session that settled it may have died before publishing
+                self.queue.publish_or_keep(job)
+            return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+        if job.status is JobStatus.IN_DOUBT:
+            if pointer.phase == DOUBT and pointer.epoch == lease.epoch:
+                return lease
+            return self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, job), expect_seq=pointer.seq)
+        if pointer.phase == PROBE:  # the probe said "never applied": the write was queued to run again
+            return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+        if not pointer.is_write:
+            self._count_lost_read(job, pointer)
+            return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+        doubted = self.mark_in_doubt(job, pointer, error(
+            "lease_expired_outcome_unknown",
+            f"the Web Connector session running write job {job.id} ended before QuickBooks' answer arrived"))
+        if doubted is None:  # it moved on meanwhile (a late answer settled it): look again
+            return self.repair(lease, self.store.get_job_at(lease.end_user_id, pointer.seq))
+        return self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, doubted), expect_seq=pointer.seq)
+
+    def _count_lost_read(self, job: Job, pointer: InFlight) -> None:
+        """A read whose answer never came: it runs again, unless that was its last allowed attempt."""
+        if pointer.attempt >= self.queue.max_read_attempts:
+            self.queue.settle(job, Outcome(JobStatus.FAILED, error=error(
+                "job_abandoned_repeatedly",
+                f"read job {job.id} was handed to the Web Connector {pointer.attempt} times without an answer")),
+                attempt=pointer.attempt, expected=_QUEUED, outbox=True)
+            return
+        try:
+            self.store.transition_job(job, JobStatus.QUEUED, expected=_QUEUED, attempts=pointer.attempt - 1,
+                                      changes={"attempts": pointer.attempt})
+        except StoreConflict:
+            return  # counted already, or settled by a late answer
+        log.warning("abandoned job recovered", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                                      "to": "queued", "status": "queued"})
+
+    def mark_in_doubt(self, job: Job, pointer: InFlight, err: GatewayError) -> Job | None:
+        """A write that may have reached QuickBooks: ``in_doubt`` until error recovery settles it."""
+        try:
+            doubted = self.store.transition_job(
+                job, JobStatus.IN_DOUBT, expected=_QUEUED, attempts=pointer.attempt - 1,
+                changes={"attempts": pointer.attempt, "doubt_message_set_id": pointer.message_set_id,
+                         "started_at": pointer.sent_at, "error": err.to_dict()})
+        except StoreConflict:
+            return None
+        log.warning("abandoned job recovered", extra={"job_id": job.id, "end_user_id": job.end_user_id,
+                                                      "to": "in_doubt", "status": "in_doubt"})
+        self.queue.publish(doubted)  # an in_doubt notice: nothing is silent
+        return doubted
+
+    # The sweeper ------------------------------------------------------------------------------------------
+    def sweep(self, limit: int = 100) -> int:
+        """Repair every company file whose holder stopped renewing or whose pointer was left behind."""
+        repaired = 0
+        for found in self.store.leases_due(self.clock(), limit):
+            now = self.clock()
+            try:
+                lease = self.store.take_lease(found.end_user_id, f"{SWEEPER_PREFIX}{new_id('sw')}", now=now,
+                                              expires_at=now + SWEEPER_HOLD, stale_before=now - self.stale_after,
+                                              session={"state": "sweeping", "created_at": now})
+            except StoreConflict:
+                continue  # a live session has it now
+            due = now
+            try:
+                due = self._sweep_one(lease)
+            finally:
+                self.store.release_lease(lease, due=due)  # by holder and epoch: a no-op once somebody else has it
+            repaired += 1
+        return repaired
+
+    def _sweep_one(self, lease: Lease) -> datetime:
+        if lease.pointer is None:
+            return self.clock()
+        lease = self.repair(lease, self.store.get_job_at(lease.end_user_id, lease.pointer.seq))
+        pointer = lease.pointer
+        if pointer is None:
+            return self.clock()
+        job = self.store.get_job_at(lease.end_user_id, pointer.seq)
+        deadline = self.clock() if job is None else job.deadline_at or job.enqueued_at + DOUBT_GRACE
+        if job is not None and job.status is JobStatus.IN_DOUBT and deadline <= self.clock():
+            done = self.queue.settle(job, Outcome(JobStatus.FAILED, error=error(
+                "in_doubt_unresolved",
+                f"write job {job.id} was still in doubt at its deadline {deadline.isoformat()}; no session could "
+                "ask QuickBooks whether it was applied")), attempt=job.attempts, expected=_IN_DOUBT, outbox=True)
+            if done is not None:
+                self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+            return self.clock()
+        return max(deadline, self.clock())
+
+    def expire_overdue(self, limit: int = 200) -> int:
+        """Expire queued jobs past their deadline. A write is expired only while the sweeper holds its
+        file (a live session expires its own when it reaches them): never one that may be in QuickBooks."""
+        expired = 0
+        for job in self.store.overdue(self.clock(), limit):
+            if not job.is_write:
+                lease = self.store.get_lease(job.end_user_id)
+                if lease is not None and lease.pointer is not None and lease.pointer.seq == job.seq:
+                    continue
+                expired += self.queue.expire(job) is not None
+                continue
+            now = self.clock()
+            try:
+                lease = self.store.take_lease(job.end_user_id, f"{SWEEPER_PREFIX}{new_id('sw')}", now=now,
+                                              expires_at=now + SWEEPER_HOLD, stale_before=now - self.stale_after,
+                                              session={"state": "sweeping", "created_at": now})
+            except StoreConflict:
+                continue
+            try:
+                if lease.pointer is None or lease.pointer.seq != job.seq:
+                    expired += self.queue.expire(job) is not None
+            finally:
+                self.store.release_lease(lease, due=now)
+        return expired
+
+
+def _overdue(job: Job, now: datetime) -> bool:
+    return job.status is JobStatus.QUEUED and job.deadline_at is not None and job.deadline_at < now
