@@ -1,16 +1,19 @@
 """``python -m bench`` (``make bench``): measure the gateway on this machine and write a JSON report.
 
     python -m bench [--jobs N] [--files M] [--noop-wait S] [--latency-jobs K] [--out FILE]
-                    [--skip-dynalite] [--seed N]
+                    [--skip-dynalite] [--seed N] [--calls-only]
 
 In order, so that the heavy parts never overlap:
 
-1. cold start of ``app.py`` in fresh interpreters (median of 5), and the SOAP handler's own time
+1. AWS API calls per path (``bench.calls``, no servers: the services in process on ``moto.mock_aws``,
+   every botocore call counted by a ``before-call`` hook), with 1 and with 1,000 end-users; with
+   ``--calls-only`` this is the only step (about 20 s);
+2. cold start of ``app.py`` in fresh interpreters (median of 5), and the SOAP handler's own time
    per call in this process (in-memory store, no HTTP);
-2. the gateway as the tests start it (``tests.support.stack.GatewayProcess``: moto inside, real
+3. the gateway as the tests start it (``tests.support.stack.GatewayProcess``: moto inside, real
    HTTP on 127.0.0.1, session idle limit 30 s as deployed): N enqueues, N jobs through one
    session, enqueue → result with a session open (NoOp wait S, then 1 s), M company files at once;
-3. the same gateway with its table on dynalite: N enqueues, N jobs through one session, M files.
+4. the same gateway with its table on dynalite: N enqueues, N jobs through one session, M files.
 
 Prints a table and writes everything to ``--out`` (default ``var/bench/bench-results.json``).
 Every wait is bounded; a scenario that fails is reported and the others still run.
@@ -31,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import inprocess, scenarios
+from bench import calls, inprocess, scenarios
 from bench.harness import Target
 from bench.report import render
 
@@ -52,6 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cold-repeats", type=int, default=5, help="fresh interpreters for the cold start (5)")
     parser.add_argument("--skip-dynalite", action="store_true", help="do not run the dynalite scenarios")
     parser.add_argument("--seed", type=int, default=1, help="seed for the enqueue moments in the poll cycle (1)")
+    parser.add_argument("--calls-only", action="store_true",
+                        help="only count the AWS API calls per path (step 1; in process, no servers, ~20 s)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report ({DEFAULT_OUT.relative_to(REPO)})")
     args = parser.parse_args(argv)
     for name in ("jobs", "files", "latency_jobs", "cold_repeats"):
@@ -139,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     results: dict[str, Any] = {}
 
+    counted = attempt(results, "aws_calls", lambda: calls.aws_calls(schema_dir))
+    if counted is not None:
+        results["aws_calls"] = counted
+    if args.calls_only:
+        return finish(args, host, started_at, began, schema_dir, results)
+
     cold = attempt(results, "cold_start", lambda: inprocess.cold_start(schema_dir, args.cold_repeats))
     if cold is not None:
         results["cold_start"] = cold
@@ -170,7 +181,12 @@ def main(argv: list[str] | None = None) -> int:
                         target.stop()
             finally:
                 dynalite.stop()
+    return finish(args, host, started_at, began, schema_dir, results)
 
+
+def finish(args: argparse.Namespace, host: dict[str, Any], started_at: str, began: float, schema_dir: Path | None,
+           results: dict[str, Any]) -> int:
+    """Write the JSON report, print the table; 1 when a scenario failed."""
     report = {
         "meta": {**host, "started_at": started_at, "seconds": round(time.monotonic() - began, 1),
                  "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},

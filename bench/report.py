@@ -91,6 +91,67 @@ def throughput_rows(results: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _calls(t: Mapping[str, Any] | None) -> str:
+    """``8 (3 r, 4 w, 1 sqs)``: total, then reads, writes, SQS sends and other calls."""
+    if not t or "total" not in t:
+        return "—"
+    parts = [f"{t['reads']} r", f"{t['writes']} w"]
+    if t.get("sqs_sends"):
+        parts.append(f"{t['sqs_sends']} sqs")
+    if t.get("other"):
+        parts.append(f"{t['other']} other")
+    if t.get("count_queries"):
+        parts.append(f"{t['count_queries']} COUNT")
+    return f"{t['total']} ({', '.join(parts)})"
+
+
+CALL_ROWS: tuple[tuple[str, str, str | None], ...] = (
+    ("(a) enqueue, one job", "enqueue", None),
+    ("(b) one-job session, serverVersion → closeConnection", "one_job_session", None),
+    ("(c) 10-job session, serverVersion → closeConnection", "ten_job_session", None),
+    ("(d) marginal job, enqueue → result on SQS", "marginal_job", None),
+    ("(e) idle keep-alive cycle (sendRequestXML \"\" + getLastError NoOp)", "keep_alive", "cycle"),
+    ("(e)   sendRequestXML alone", "keep_alive", "send_request_xml"),
+    ("(e)   getLastError alone", "keep_alive", "get_last_error"),
+    ("(f) idle poll (authenticate → none, closeConnection)", "idle_poll", None),
+    ("(h) sweeper run with nothing to do", "sweeper", None),
+)
+
+
+def calls_lines(results: Mapping[str, Any]) -> list[str]:
+    """The AWS-calls table (``bench.calls``): one row per path, one column per number of end-users."""
+    item = results.get("aws_calls") or {}
+    by_size: Mapping[str, Any] = item.get("end_users") or {}
+    if not by_size:
+        return []
+    sizes = list(by_size)
+    header = ["AWS calls per path (r reads, w writes, sqs sends)",
+              *(f"{int(n):,} end-user{'s' if int(n) != 1 else ''}" for n in sizes)]
+    rows = []
+    for label, key, sub in CALL_ROWS:
+        cells = []
+        for size in sizes:
+            value = (by_size[size] or {}).get(key) or {}
+            cells.append(_calls(value.get(sub) if sub else value))
+        rows.append([label, *cells])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(header)).rstrip(),
+             "-" * (sum(widths) + 2 * (len(widths) - 1))]
+    lines += ["  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row)).rstrip() for row in rows]
+    first = by_size[sizes[0]] or {}
+    marginal = first.get("marginal_job") or {}
+    if marginal.get("by_call"):
+        lines.append("(d) by call: " + "; ".join(f"{name} {_calls(t)}" for name, t in marginal["by_call"].items()))
+        lines.append("(d) by operation: " + ", ".join(f"{op} {n}" for op, n in marginal.get("calls", {}).items()))
+    keep = first.get("keep_alive") or {}
+    if keep.get("cycles"):
+        lines.append(f"(e) over {keep['cycles']} cycles {keep['pause_seconds']:g} s apart: "
+                     f"{keep.get('send_request_xml_writing', 0)} of {keep['cycles']} idle sendRequestXML wrote")
+    lines.append(f"COUNT queries in the SOAP path: {item.get('soap_path_count_queries', '—')} "
+                 f"of {item.get('soap_path_queries', '—')} queries")
+    return lines
+
+
 def render(report: Mapping[str, Any]) -> str:
     """The whole report as text: machine, latency table, throughput table, errors."""
     meta = report["meta"]
@@ -102,6 +163,9 @@ def render(report: Mapping[str, Any]) -> str:
         f"args {meta['args']}",
         "",
     ]
+    calls = calls_lines(results)
+    if calls:
+        lines += [*calls, ""]
     rows = timing_rows(results)
     if rows:
         header: Row = ("latency", "n", "p50", "p95", "max")

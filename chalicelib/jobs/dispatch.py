@@ -56,6 +56,7 @@ from chalicelib.jobs.states import JobStatus
 log = logging.getLogger(__name__)
 SWEEPER_HOLD = timedelta(seconds=60)
 DOUBT_GRACE = timedelta(hours=1)  # an in-doubt write without a deadline is given up after this
+VIEW_JOBS = 2  # jobs read with the lease on every call: the pointed one (if still queued) and the next
 _QUEUED = frozenset({JobStatus.QUEUED})
 _IN_DOUBT = frozenset({JobStatus.IN_DOUBT})
 
@@ -114,6 +115,15 @@ class Dispatcher:
                 return job
         return self.store.get_job_at(end_user_id, seq)
 
+    def _answered(self, view: FileView, lease: Lease, pointer: InFlight) -> bool:
+        """Did this session's own last message set get its answer (the job left the queue)?"""
+        if pointer.epoch != lease.epoch or pointer.phase not in (SENT, PROBE):
+            return False
+        if pointer.left_the_queue(view, VIEW_JOBS):
+            return True  # no read needed: the hot path
+        job = self._job(view, lease.end_user_id, pointer.seq)
+        return job is None or job.status.is_terminal
+
     def next_job(self, view: FileView, lease: Lease) -> tuple[Lease, Job | None, bool]:
         """Settle whatever the pointer needs, then hand out the next job: ``(lease, job, is_probe)``.
 
@@ -121,19 +131,15 @@ class Dispatcher:
         :class:`StoreConflict` when the lease is no longer ``lease`` (taken over, closed).
         """
         pointer = lease.pointer
-        if pointer is not None:
-            job = self._job(view, lease.end_user_id, pointer.seq)
-            settled_here = (pointer.epoch == lease.epoch and pointer.phase in (SENT, PROBE)
-                            and (job is None or job.status.is_terminal))
-            if not settled_here:
-                lease = self.repair(lease, job)
-                view = self.store.read_file(lease.end_user_id, jobs=2)
+        if pointer is not None and not self._answered(view, lease, pointer):
+            lease = self.repair(lease, self._job(view, lease.end_user_id, pointer.seq))
+            view = self.store.read_file(lease.end_user_id, jobs=VIEW_JOBS)
         if lease.pointer is not None and lease.pointer.phase == DOUBT:
             return self._probe(lease)
         now = self.clock()
         while (head := self._head(view, lease)) is not None and _overdue(head, now):
             self.queue.expire(head)  # the holder never sends an overdue job
-            view = self.store.read_file(lease.end_user_id, jobs=2)
+            view = self.store.read_file(lease.end_user_id, jobs=VIEW_JOBS)
         if head is not None:
             if head.status is JobStatus.IN_DOUBT:  # defensive: an in-doubt write nobody points at
                 lease = self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, head),
@@ -142,7 +148,7 @@ class Dispatcher:
             attempt = head.attempts + 1
             claimed = InFlight(seq=head.seq, job_id=head.id, is_write=head.is_write, attempt=attempt,
                                message_set_id=message_set_id(head.id, attempt) if head.is_write else None,
-                               epoch=lease.epoch, phase=SENT, sent_at=now)
+                               epoch=lease.epoch, phase=SENT, sent_at=now, queued_key=head.queued_key)
             lease = self.store.update_lease(
                 lease, {"jobs_sent": lease.jobs_sent + 1, "last_job_at": now, **self.renewal(now)},
                 pointer=claimed, expect_seq=lease.pointer.seq if lease.pointer else None)
@@ -160,7 +166,7 @@ class Dispatcher:
         """A pointer that says: ``job`` is in doubt; probe it with the message set id it was sent with."""
         return InFlight(seq=job.seq, job_id=job.id, is_write=True, attempt=job.attempts,
                         message_set_id=job.doubt_message_set_id, epoch=lease.epoch, phase=DOUBT,
-                        sent_at=self.clock())
+                        sent_at=self.clock(), queued_key=dataclasses.replace(job, status=JobStatus.IN_DOUBT).queued_key)
 
     def _probe(self, lease: Lease) -> tuple[Lease, Job | None, bool]:
         pointer = lease.pointer

@@ -130,6 +130,17 @@ class InFlight:
     epoch: int
     phase: str
     sent_at: datetime
+    queued_key: str = ""  # the job's queue-index key when pointed at: tells a settled job from one pushed back
+
+    def left_the_queue(self, view: FileView, jobs_read: int) -> bool:
+        """Is the pointed job no longer queued, as far as a read of ``jobs_read`` jobs can tell?
+
+        It would be among the jobs read unless it left the queue (settled), or more than ``jobs_read``
+        jobs now sort before it (health checks enqueued since): only then is a read of the job needed.
+        """
+        if any(job.seq == self.seq for job in view.jobs) or not self.queued_key:
+            return False
+        return len(view.jobs) < jobs_read or view.jobs[-1].queued_key > self.queued_key
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ ticket); a refused login counts as ``AuthenticationFailures`` (``kind=web_connec
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -37,9 +38,9 @@ from typing import Any
 
 from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error, status_error, wrong_company_file_error
 from chalicelib.errors import GatewayError, error
-from chalicelib.jobs.dispatch import Dispatcher, message_set_id
+from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher, message_set_id
 from chalicelib.jobs.models import PROBE, SENT, EndUser, FileView, Job, Lease
-from chalicelib.jobs.ports import Clock, Store, StoreConflict
+from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue, Outcome
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import (
@@ -160,7 +161,7 @@ class QbwcService:
             log.exception("could not record the session error")
 
     # Helpers -------------------------------------------------------------------------------------------
-    def _holding(self, ticket: str, jobs: int = 2) -> tuple[FileView, Lease] | None:
+    def _holding(self, ticket: str, jobs: int = VIEW_JOBS) -> tuple[FileView, Lease] | None:
         """The file this ticket's session holds, read once, or None (unknown, closed or taken over)."""
         end_user_id = ticket_end_user(ticket)
         if end_user_id is None:
@@ -220,8 +221,9 @@ class QbwcService:
         log.info("QBWC session opened", extra={"end_user_id": user.id, "epoch": lease.epoch})
         return [ticket, user.company_file or ""]
 
-    def _record_company(self, lease: Lease, user: EndUser, call: c.SendRequestXML) -> Lease:
-        """First call of a session: learn the company file, its country and qbXML versions."""
+    def _record_company(self, user: EndUser, call: c.SendRequestXML) -> EndUser:
+        """First call of a session: learn the company file, its country and qbXML versions (one write,
+        on the end-user; every later call of the session reads it with the lease)."""
         info = parse_hcp_response(call.hcp_response)
         supported = info.supported_versions if info else ()
         version = choose_version(supported, call.qbxml_major_vers, call.qbxml_minor_vers,
@@ -236,9 +238,9 @@ class QbwcService:
         if info is not None:
             changes["product_name"] = info.product_name or user.product_name
             changes["qb_company_name"] = info.company_name or user.qb_company_name
-        self._heartbeat(user.id, self.clock(), **changes)
-        return self.store.update_lease(lease, {"qbxml_version": str(version),
-                                               "company_file": call.company_file_name or lease.company_file})
+        now = self.clock()
+        self._heartbeat(user.id, now, **changes)
+        return dataclasses.replace(user, last_heartbeat_at=now, **changes)
 
     def send_request_xml(self, call: c.SendRequestXML) -> str:
         held = self._holding(call.ticket)
@@ -250,22 +252,23 @@ class QbwcService:
         now = self.clock()
         if self._wrong_company_file(lease, user, call):
             return ""
-        if call.hcp_response or not lease.qbxml_version:
-            lease = self._record_company(lease, user, call)
-        elif self._heartbeat_due(user, now):
-            self._heartbeat(user.id, now)
-        version = QbxmlVersion.parse(lease.qbxml_version) if lease.qbxml_version else DEFAULT_VERSION
+        if call.hcp_response or not user.qbxml_version:
+            user = self._record_company(user, call)
+        version = QbxmlVersion.parse(user.qbxml_version) if user.qbxml_version else DEFAULT_VERSION
         try:
             while True:
                 lease, job, probe = self.dispatcher.next_job(view, lease)
                 if job is None:
-                    return ""
+                    return ""  # idle: one read, and no write (the keep-alive's getLastError renews)
+                if self._heartbeat_due(user, now):  # a long sync keeps the end-user's heartbeat fresh
+                    self._heartbeat(user.id, now)
+                    user = dataclasses.replace(user, last_heartbeat_at=now)
                 document = self._message_set(job, lease, version, probe)
                 if document is not None:
                     log.info("job sent to QuickBooks", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                                               "probe": probe})
                     return document
-                view = self.store.read_file(lease.end_user_id, jobs=2)
+                view = self.store.read_file(lease.end_user_id, jobs=VIEW_JOBS)
         except StoreConflict:
             log.warning("the session no longer holds the company file", extra={"end_user_id": lease.end_user_id})
             return ""
@@ -495,8 +498,10 @@ class QbwcService:
         """The error a session ended with, for the ticket that held the file last (it is released)."""
         end_user_id = ticket_end_user(ticket)
         lease = self.store.get_lease(end_user_id) if end_user_id else None
-        if lease is None or lease.holder is not None or lease.last_holder != ticket_hash(ticket):
+        if lease is None or lease.last_holder != ticket_hash(ticket):
             return None
+        if lease.holder is not None and not lease.holder.startswith(SWEEPER_PREFIX):
+            return None  # another session holds the file now
         return lease.last_error_text
 
     def get_last_error(self, call: c.GetLastError) -> str:

@@ -268,7 +268,7 @@ class DynamoStore(AccountItems, GaugeQueries):
                 seq=int(item["p_seq"]), job_id=str(item["p_job_id"]), is_write=bool(item.get("p_write")),
                 attempt=int(item.get("p_attempt", 1)), message_set_id=item.get("p_msid"),
                 epoch=int(item.get("p_epoch", 0)), phase=str(item.get("p_phase")),
-                sent_at=datetime.fromisoformat(str(item["p_sent_at"])))
+                sent_at=datetime.fromisoformat(str(item["p_sent_at"])), queued_key=str(item.get("p_qkey", "")))
         fields = {k: v for k, v in item.items() if k in _LEASE_FIELDS}
         return dataclasses.replace(load(Lease, {**fields, "end_user_id": end_user_id}), pointer=pointer)
 
@@ -289,7 +289,8 @@ class DynamoStore(AccountItems, GaugeQueries):
             return {}, _POINTER_ATTRS
         return {"p_seq": pointer.seq, "p_job_id": pointer.job_id, "p_write": pointer.is_write,
                 "p_attempt": pointer.attempt, "p_epoch": pointer.epoch, "p_phase": pointer.phase,
-                "p_sent_at": pointer.sent_at, **({"p_msid": pointer.message_set_id} if pointer.message_set_id else {})
+                "p_sent_at": pointer.sent_at, "p_qkey": pointer.queued_key,
+                **({"p_msid": pointer.message_set_id} if pointer.message_set_id else {})
                 }, () if pointer.message_set_id else ("p_msid",)
 
     def _lease_conflict(self, exc: ClientError, end_user_id: str, message: str) -> StoreConflict:
@@ -301,9 +302,11 @@ class DynamoStore(AccountItems, GaugeQueries):
         self, end_user_id: str, holder: str, *, now: datetime, expires_at: datetime, stale_before: datetime,
         session: Mapping[str, Any],
     ) -> Lease:
-        fresh = {"state": "ready", "company_file": None, "qbxml_version": None, "jobs_sent": 0, "last_job_at": None,
-                 "last_error_text": None, "connection_errors": 0, "first_seq": 0, "created_at": now, **session,
-                 "holder": holder, "expires_at": expires_at, "seen_at": now, "queued_key": LEASE_KEY}
+        # A session starts afresh; the sweeper leaves the last session's state (its error text) alone.
+        fresh = {} if holder.startswith(SWEEPER_PREFIX) else {
+            "state": "ready", "company_file": None, "qbxml_version": None, "jobs_sent": 0, "last_job_at": None,
+            "last_error_text": None, "connection_errors": 0, "first_seq": 0, "created_at": now, **session}
+        fresh.update(holder=holder, expires_at=expires_at, seen_at=now, queued_key=LEASE_KEY)
         set_, remove = self._lease_values(end_user_id, fresh)
         try:
             new = self._update(end_user_pk(end_user_id), "LEASE", set_=set_, remove=remove, add={"epoch": 1},
@@ -344,7 +347,9 @@ class DynamoStore(AccountItems, GaugeQueries):
 
     def release_lease(self, lease: Lease, *, pointer: InFlight | object | None = ..., due: datetime) -> bool:
         keeps = lease.pointer if pointer is ... else pointer
-        set_: dict[str, Any] = {"state": "closed", "last_holder": lease.holder}
+        set_: dict[str, Any] = {"state": "closed"}
+        if lease.holder and not lease.holder.startswith(SWEEPER_PREFIX):
+            set_["last_holder"] = lease.holder  # its error text stays readable by its ticket
         remove: tuple[str, ...] = ("holder", "expires_at", "expires_ms", "session_bucket", "session_expires_ms")
         if keeps is not None:
             set_.update(lease_expires_ms=epoch_ms(due), inflight_bucket=f"IF#{bucket_of(lease.end_user_id)}")
@@ -384,7 +389,7 @@ class DynamoStore(AccountItems, GaugeQueries):
         return found[:limit]
 
 
-_POINTER_ATTRS = ("p_seq", "p_job_id", "p_write", "p_attempt", "p_msid", "p_epoch", "p_phase", "p_sent_at")
+_POINTER_ATTRS = ("p_seq", "p_job_id", "p_write", "p_attempt", "p_msid", "p_epoch", "p_phase", "p_sent_at", "p_qkey")
 _LEASE_FIELDS = frozenset({"epoch", "holder", "expires_at", "seen_at", "created_at", "state", "company_file",
                            "qbxml_version", "jobs_sent", "last_job_at", "last_error_text", "connection_errors",
                            "first_seq", "last_holder"})

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, FileView, InFlight, Job, Lease
-from chalicelib.jobs.ports import IdempotencyRecord, StoreConflict, lease_is_takeable
+from chalicelib.jobs.ports import SWEEPER_PREFIX, IdempotencyRecord, StoreConflict, lease_is_takeable
 from chalicelib.jobs.states import JobStatus
 
 
@@ -197,8 +197,11 @@ class MemoryStore:
             old = self.leases.get(end_user_id) or Lease(end_user_id)
             if not lease_is_takeable(old, now, stale_before):
                 raise StoreConflict("company file is busy", old)
-            new = dataclasses.replace(Lease(end_user_id), **dict(session), holder=holder, epoch=old.epoch + 1,
-                                      expires_at=expires_at, seen_at=now, pointer=old.pointer)
+            # A session starts afresh; the sweeper leaves the last session's state (its error text) alone.
+            base = old if holder.startswith(SWEEPER_PREFIX) else dataclasses.replace(
+                Lease(end_user_id), **dict(session), last_holder=old.last_holder)
+            new = dataclasses.replace(base, holder=holder, epoch=old.epoch + 1, expires_at=expires_at, seen_at=now,
+                                      pointer=old.pointer)
             self.leases[end_user_id] = new
             self.due.pop(end_user_id, None)
             return new
@@ -227,8 +230,9 @@ class MemoryStore:
             assert current is not None
             new_pointer = current.pointer if pointer is ... else pointer
             self.leases[lease.end_user_id] = dataclasses.replace(
-                current, holder=None, expires_at=None, state="closed", last_holder=current.holder,
-                pointer=new_pointer)  # type: ignore[arg-type]
+                current, holder=None, expires_at=None, state="closed", pointer=new_pointer,  # type: ignore[arg-type]
+                last_holder=current.last_holder if (current.holder or "").startswith(SWEEPER_PREFIX)
+                else current.holder)
             if new_pointer is not None:
                 self.due[lease.end_user_id] = due
             else:

@@ -373,3 +373,20 @@ def test_a_session_takes_the_file_over_from_the_sweeper(store: Store, user: EndU
     with pytest.raises(StoreConflict):
         store.update_lease(sweeper, {}, pointer=None)
     assert store.release_lease(sweeper, due=T0) is False
+
+
+def test_the_sweeper_leaves_the_last_sessions_error_readable(store: Store, user: EndUser) -> None:
+    # GIVEN a session that ended with an error text and left a pointer behind
+    lease = take(store, "h1")
+    job = new_job(store)
+    lease = store.update_lease(lease, {"last_error_text": "QuickBooks is showing a dialog"},
+                               pointer=pointer_to(job, lease), expect_seq=None)
+    store.release_lease(lease, due=T0)
+    # WHEN the sweeper takes the file and gives it back
+    sweeper = store.take_lease(EU, "sweeper:sw_1", now=T0, expires_at=T0 + timedelta(seconds=60),
+                               stale_before=T0 - timedelta(seconds=90), session={"state": "sweeping"})
+    assert sweeper.last_error_text == "QuickBooks is showing a dialog"
+    store.release_lease(sweeper, due=T0)
+    # THEN the last session's ticket can still read what its session ended with
+    after = store.get_lease(EU)
+    assert (after.last_holder, after.last_error_text) == ("h1", "QuickBooks is showing a dialog")

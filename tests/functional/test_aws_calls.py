@@ -1,0 +1,82 @@
+"""AWS API call budgets of the queue core (docs/queue-core.md, "Costs"), counted by ``bench.calls``.
+
+The gateway's real code and real boto3 clients run in process against ``moto.mock_aws``; a botocore
+``before-call`` hook on every client the services use counts each call. Counts are deterministic (a
+manual clock, one simulated Web Connector), so these are budgets, not timings. Everything is measured
+once per module, with 1 end-user and with 1,000 others in the table (about 20 s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from bench.calls import POPULATION, aws_calls
+from tests.support.paths import SCHEMA_DIR
+
+SIZES = ("1", str(POPULATION))
+SAME_AT_ANY_SIZE = ("enqueue", "one_job_session", "ten_job_session", "marginal_job", "keep_alive", "idle_poll")
+
+
+@pytest.fixture(scope="module")
+def counted() -> dict[str, Any]:
+    return aws_calls(SCHEMA_DIR if SCHEMA_DIR.is_dir() else None, population=POPULATION)
+
+
+def show(t: Mapping[str, Any]) -> str:
+    return (f"{t['total']} calls ({t['reads']} reads, {t['writes']} writes, {t['sqs_sends']} SQS sends, "
+            f"{t['other']} other): {t['calls']}")
+
+
+def by_call(t: Mapping[str, Any]) -> str:
+    return "; ".join(f"{name}: {show(part)}" for name, part in (t.get("by_call") or {}).items())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_marginal_job_costs_at_most_seven_calls(counted: dict[str, Any], size: str) -> None:
+    job = counted["end_users"][size]["marginal_job"]
+    assert job["total"] <= 7, f"marginal job ({size} end-users): {show(job)}; by call: {by_call(job)}"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_idle_keep_alive_send_request_xml_reads_at_most_once(counted: dict[str, Any], size: str) -> None:
+    keep = counted["end_users"][size]["keep_alive"]
+    assert keep["send_request_xml_worst"]["reads"] <= 1, (
+        f"idle sendRequestXML ({size} end-users), worst of {keep['cycles']}: {keep['send_request_xml_worst']}; "
+        f"average {show(keep['send_request_xml'])}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_idle_keep_alive_send_request_xml_never_writes(counted: dict[str, Any], size: str) -> None:
+    keep = counted["end_users"][size]["keep_alive"]
+    assert keep["send_request_xml_writing"] == 0, (
+        f"{keep['send_request_xml_writing']} of {keep['cycles']} idle sendRequestXML wrote ({size} end-users); "
+        f"average {show(keep['send_request_xml'])}; worst {keep['send_request_xml_worst']}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_idle_poll_makes_at_most_two_calls(counted: dict[str, Any], size: str) -> None:
+    poll = counted["end_users"][size]["idle_poll"]
+    assert poll["worst_total"] <= 2, f"idle poll ({size} end-users): {show(poll)}; by call: {by_call(poll)}"
+
+
+def test_the_soap_path_never_counts(counted: dict[str, Any]) -> None:
+    assert counted["soap_path_queries"] > 0
+    assert counted["soap_path_count_queries"] == 0, (
+        f"{counted['soap_path_count_queries']} Query with Select=COUNT in SOAP calls: "
+        f"{[counted['end_users'][s]['soap_path']['count_queries_in'] for s in SIZES]}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_answer_is_written_once(counted: dict[str, Any], size: str) -> None:
+    carried = counted["end_users"][size]["marginal_job"]["answer_carried_by"]
+    writes = {name: n for name, n in carried.items() if name.startswith("dynamodb.")}
+    assert sum(writes.values()) == 1, f"QuickBooks' answer went to DynamoDB in {writes} per job ({size} end-users)"
+
+
+@pytest.mark.parametrize("path", SAME_AT_ANY_SIZE)
+def test_a_thousand_end_users_cost_what_one_costs(counted: dict[str, Any], path: str) -> None:
+    one, many = counted["end_users"]["1"][path], counted["end_users"][str(POPULATION)][path]
+    assert many == one, f"{path}: 1 end-user {show(one)}, {POPULATION} end-users {show(many)}"
