@@ -9,7 +9,7 @@ export QBDGW_SHARED_DIR ?= $(SHARED)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test unit lint bench install system-deps clean package deploy
+.PHONY: run test unit soak lint bench install system-deps clean package deploy
 
 # Programs from Debian the tests need: Node.js/npm (dynalite) and Chromium (the browser tests).
 # Installed with apt-get when missing (needs root, as on CI); nothing is downloaded outside the registries.
@@ -44,6 +44,10 @@ test: system-deps install
 ## The pure layers only: fast, no network.
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+## The queue core's seeded simulation (tests/unit/jobs/test_simulation.py) with 50,000 examples; make test runs 2,000.
+soak: install
+	QBDGW_SIM_EXAMPLES=50000 $(PY) -m pytest tests/unit/jobs/test_simulation.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

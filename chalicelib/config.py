@@ -35,7 +35,6 @@ class Settings:
     owner_id: uuid.UUID = DEFAULT_OWNER_ID
     server_version: str = "qbd-gateway 0.1.0"
     min_client_version: str = "2.1.0.0"
-    ticket_ttl_seconds: int = 3600
     lease_ttl_seconds: int = 600
     session_idle_seconds: int = 30
     qwc_poll_seconds: int = 20
@@ -80,7 +79,6 @@ class Settings:
             public_base_url=text("QBDGW_PUBLIC_URL", "").rstrip("/"),
             app_name=text("QBDGW_APP_NAME", cls.app_name),
             owner_id=uuid.UUID(text("QBDGW_OWNER_ID", str(DEFAULT_OWNER_ID))),
-            ticket_ttl_seconds=number("QBDGW_TICKET_TTL_SECONDS", cls.ticket_ttl_seconds),
             lease_ttl_seconds=number("QBDGW_LEASE_TTL_SECONDS", cls.lease_ttl_seconds),
             session_idle_seconds=number("QBDGW_SESSION_IDLE_SECONDS", cls.session_idle_seconds),
             qwc_poll_seconds=number("QBDGW_QWC_RUN_EVERY_SECONDS", cls.qwc_poll_seconds),

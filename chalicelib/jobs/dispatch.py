@@ -101,8 +101,9 @@ class Dispatcher:
                                          expires_at=now + self.lease_ttl, stale_before=now - self.stale_after,
                                          session={"created_at": now, "state": "ready", "first_seq": view.next_seq,
                                                   **session})
-        except StoreConflict:
-            return None
+        except StoreConflict as exc:  # busy, unless it is our own takeover, applied and resent by the SDK
+            current = exc.current
+            return current if isinstance(current, Lease) and current.held_by(holder) else None
 
     def release(self, lease: Lease) -> bool:
         """The session ends. What it handed out stays pointed at, for the next holder or the sweeper."""
@@ -149,9 +150,16 @@ class Dispatcher:
             claimed = InFlight(seq=head.seq, job_id=head.id, is_write=head.is_write, attempt=attempt,
                                message_set_id=message_set_id(head.id, attempt) if head.is_write else None,
                                epoch=lease.epoch, phase=SENT, sent_at=now, queued_key=head.queued_key)
-            lease = self.store.update_lease(
-                lease, {"jobs_sent": lease.jobs_sent + 1, "last_job_at": now, **self.renewal(now)},
-                pointer=claimed, expect_seq=lease.pointer.seq if lease.pointer else None)
+            changes = {"jobs_sent": lease.jobs_sent + 1, "last_job_at": now, **self.renewal(now)}
+            try:
+                lease = self.store.update_lease(lease, changes, pointer=claimed,
+                                                expect_seq=lease.pointer.seq if lease.pointer else None)
+            except StoreConflict as exc:  # our own claim, applied and resent by the SDK, is still ours
+                current = exc.current
+                if not (isinstance(current, Lease) and current.held_by(lease.holder or "")
+                        and current.epoch == lease.epoch and current.pointer == claimed):
+                    raise
+                lease = current
             return lease, head, False
         if lease.pointer is not None:  # the last job settled: clear it once, so the file can be taken over
             lease = self.store.update_lease(lease, {}, pointer=None, expect_seq=lease.pointer.seq)
@@ -247,21 +255,22 @@ class Dispatcher:
                                               session={"state": "sweeping", "created_at": now})
             except StoreConflict:
                 continue  # a live session has it now
-            due = now
+            due, held = now, lease
             try:
-                due = self._sweep_one(lease)
-            finally:
-                self.store.release_lease(lease, due=due)  # by holder and epoch: a no-op once somebody else has it
+                held, due = self._sweep_one(lease)
+            finally:  # by holder and epoch (a no-op once somebody else has it), with the pointer as repaired
+                self.store.release_lease(held, due=due)
             repaired += 1
         return repaired
 
-    def _sweep_one(self, lease: Lease) -> datetime:
+    def _sweep_one(self, lease: Lease) -> tuple[Lease, datetime]:
+        """Repair one file the sweeper holds: the lease as it leaves it, and when to look again."""
         if lease.pointer is None:
-            return self.clock()
+            return lease, self.clock()
         lease = self.repair(lease, self.store.get_job_at(lease.end_user_id, lease.pointer.seq))
         pointer = lease.pointer
         if pointer is None:
-            return self.clock()
+            return lease, self.clock()
         job = self.store.get_job_at(lease.end_user_id, pointer.seq)
         deadline = self.clock() if job is None else job.deadline_at or job.enqueued_at + DOUBT_GRACE
         if job is not None and job.status is JobStatus.IN_DOUBT and deadline <= self.clock():
@@ -270,9 +279,9 @@ class Dispatcher:
                 f"write job {job.id} was still in doubt at its deadline {deadline.isoformat()}; no session could "
                 "ask QuickBooks whether it was applied")), attempt=job.attempts, expected=_IN_DOUBT, outbox=True)
             if done is not None:
-                self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
-            return self.clock()
-        return max(deadline, self.clock())
+                lease = self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+            return lease, self.clock()
+        return lease, max(deadline, self.clock())
 
     def expire_overdue(self, limit: int = 200) -> int:
         """Expire queued jobs past their deadline. A write is expired only while the sweeper holds its

@@ -162,7 +162,11 @@ class JobQueue:
             body_hash = hashlib.sha256(f"{deadline_seconds}|{qbxml}".encode()).hexdigest()
             written, created = self._put_once(job, idempotency_key, body_hash, now)
         else:
-            self.store.put_job(job)
+            try:
+                self.store.put_job(job)
+            except StoreConflict:  # our own put, applied, its answer lost and resent? Then it is written.
+                if (self.store.get_job_at(end_user_id, seq) or job).id != job.id:
+                    raise
             written, created = job, True
         if created:
             log.info("job accepted", extra={"job_id": written.id, "end_user_id": end_user_id, "seq": written.seq,
@@ -236,6 +240,10 @@ class JobQueue:
             current = exc.current if isinstance(exc.current, Job) else None
             log.warning("late answer ignored", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                                       "status": current.status.value if current else None})
+            if current is not None and current.status.is_terminal and not outbox:
+                # Perhaps our own write, applied, its answer lost and the request resent by the SDK: then
+                # nothing else would publish it. A second publish of somebody else's result is harmless.
+                self.publish_or_keep(current)
             return None
         log.info("job finished", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                         "status": done.status.value, "error_code": (done.error or {}).get("code")})

@@ -100,7 +100,6 @@ class QbwcService:
         *,
         server_version: str,
         min_client_version: str,
-        ticket_ttl: timedelta,
         session_idle: timedelta,
         metrics: Metrics = NO_METRICS,
         dispatcher: Dispatcher | None = None,
@@ -112,7 +111,6 @@ class QbwcService:
         self.clock = clock
         self.server_version = server_version
         self.min_client_version = min_client_version
-        self.ticket_ttl = ticket_ttl
         self.session_idle = session_idle
         self._handlers: dict[type, Callable[[Any], Result]] = {
             c.ServerVersion: lambda _call: self.server_version,

@@ -277,8 +277,7 @@ class DynamoStore(AccountItems, GaugeQueries):
         bucket = bucket_of(end_user_id)
         if "expires_at" in set_:
             ms = epoch_ms(set_["expires_at"])
-            set_.update(expires_ms=ms, lease_expires_ms=ms, session_expires_ms=ms,
-                        inflight_bucket=f"IF#{bucket}", session_bucket=f"SS#{bucket}")
+            set_.update(expires_ms=ms, session_expires_ms=ms, session_bucket=f"SS#{bucket}")
         if "seen_at" in set_:
             set_["seen_ms"] = epoch_ms(set_["seen_at"])
         return set_, remove
@@ -308,6 +307,8 @@ class DynamoStore(AccountItems, GaugeQueries):
             "last_error_text": None, "connection_errors": 0, "first_seq": 0, "created_at": now, **session}
         fresh.update(holder=holder, expires_at=expires_at, seen_at=now, queued_key=LEASE_KEY)
         set_, remove = self._lease_values(end_user_id, fresh)
+        # In the sweeper's index until the holder's first write says whether a pointer is left.
+        set_.update(lease_expires_ms=epoch_ms(expires_at), inflight_bucket=f"IF#{bucket_of(end_user_id)}")
         try:
             new = self._update(end_user_pk(end_user_id), "LEASE", set_=set_, remove=remove, add={"epoch": 1},
                                condition=LEASE_IS_TAKEABLE,
@@ -329,6 +330,13 @@ class DynamoStore(AccountItems, GaugeQueries):
             p_set, p_remove = self._pointer_values(pointer if isinstance(pointer, InFlight) else None)
             set_.update(p_set)
             remove = (*remove, *p_remove)
+        # The sweeper's ``inflight`` index holds a lease while it points at a job, by its expiry.
+        points = (pointer if pointer is not ... else lease.pointer) is not None
+        expires = changes.get("expires_at", lease.expires_at)
+        if points and isinstance(expires, datetime):
+            set_.update(lease_expires_ms=epoch_ms(expires), inflight_bucket=f"IF#{bucket_of(lease.end_user_id)}")
+        elif not points:
+            remove = (*remove, "lease_expires_ms")
         condition = LEASE_IS_OURS
         values: dict[str, Any] = {":holder": lease.holder, ":epoch": lease.epoch}
         if expect_seq is None:

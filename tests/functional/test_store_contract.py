@@ -390,3 +390,35 @@ def test_the_sweeper_leaves_the_last_sessions_error_readable(store: Store, user:
     # THEN the last session's ticket can still read what its session ended with
     after = store.get_lease(EU)
     assert (after.last_holder, after.last_error_text) == ("h1", "QuickBooks is showing a dialog")
+
+
+def test_a_file_the_sweeper_repaired_leaves_its_list(store: Store, user: EndUser) -> None:
+    # GIVEN a session that answered its job and ended, its pointer left behind (the hot path's cover)
+    from chalicelib.jobs.dispatch import Dispatcher
+    from chalicelib.jobs.queue import JobQueue
+    from chalicelib.qbxml import SchemaCatalog
+
+    class Sent:
+        def __init__(self) -> None:
+            self.messages: list[Any] = []
+
+        def publish(self, message: Any) -> None:
+            self.messages.append(message)
+
+    lease = take(store, "h1")
+    job = new_job(store)
+    lease = store.update_lease(lease, {}, pointer=pointer_to(job, lease), expect_seq=None)
+    store.transition_job(job, JobStatus.SUCCEEDED, expected=frozenset({JobStatus.QUEUED}), attempts=0,
+                         changes={"attempts": 1, "completed_at": T0})
+    store.release_lease(lease, due=T0)
+    sent = Sent()
+    queue = JobQueue(store, sent, SchemaCatalog(None), lambda: T0 + timedelta(seconds=5),
+                     lease_ttl=timedelta(minutes=10), max_job_bytes=256_000)
+    dispatcher = Dispatcher(store, queue, lambda: T0 + timedelta(seconds=5), lease_ttl=timedelta(minutes=10))
+    # WHEN the sweeper runs / THEN it re-publishes the result and clears the pointer
+    assert dispatcher.sweep() == 1
+    assert [m["job_id"] for m in sent.messages] == [job.id]
+    assert store.get_lease(EU).pointer is None
+    # AND the file is off its list: nothing in flight, nothing stuck, nothing left to sweep
+    assert store.leases_due(T0 + timedelta(minutes=1)) == []
+    assert store.activity_stats(T0 + timedelta(minutes=1)) == (0, 0, 0)

@@ -52,7 +52,7 @@ class Harness:
         publisher = RecordingPublisher(store=store)
         queue = JobQueue(store, publisher, catalog(), clock, lease_ttl=LEASE_TTL, max_job_bytes=256_000)
         service = QbwcService(store, queue, clock, server_version=SERVER_VERSION,
-                              min_client_version=MIN_CLIENT, ticket_ttl=TICKET_TTL, session_idle=session_idle)
+                              min_client_version=MIN_CLIENT, session_idle=session_idle)
         user = make_end_user()
         store.put_end_user(user)
         return cls(store, clock, publisher, queue, service, user)

@@ -26,7 +26,7 @@ from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc.service import INTERNAL_ERROR_TEXT, PROTOCOL_ERROR_PERCENT, QbwcService
 from chalicelib.store.memory import MemoryStore
 from tests.unit.jobs.fakes import FakeClock, RecordingPublisher, make_end_user, qbwc_file, qbxml_job
-from tests.unit.jobs.harness import LEASE_TTL, MIN_CLIENT, SERVER_VERSION, TICKET_TTL, Harness, catalog
+from tests.unit.jobs.harness import LEASE_TTL, MIN_CLIENT, SERVER_VERSION, Harness, catalog
 
 INLINE = 2_000  # inline_result_bytes of these tests: request and answer together, in UTF-8 bytes
 BUCKET = "payloads-test"
@@ -85,7 +85,7 @@ def build(*, offload: bool = True, inline: int = INLINE,
     queue = JobQueue(store, publisher, catalog(), clock, lease_ttl=LEASE_TTL, max_job_bytes=256_000,
                      payloads=payloads if offload else None, inline_result_bytes=inline)
     service = QbwcService(store, queue, clock, server_version=SERVER_VERSION, min_client_version=MIN_CLIENT,
-                          ticket_ttl=TICKET_TTL, session_idle=timedelta(seconds=30))
+                          session_idle=timedelta(seconds=30))
     user = make_end_user()
     store.put_end_user(user)
     return Harness(store, clock, publisher, queue, service, user), payloads

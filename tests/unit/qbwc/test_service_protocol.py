@@ -258,8 +258,7 @@ def test_broken_store_gets_protocol_safe_answers(call: c.SoapCall, answer: Any) 
     # GIVEN a store that fails on every call / WHEN the Web Connector calls / THEN a protocol answer
     healthy = Harness.build()
     service = QbwcService(BrokenStore(), healthy.queue, healthy.clock, server_version=SERVER_VERSION,
-                          min_client_version=MIN_CLIENT, ticket_ttl=TICKET_TTL,
-                          session_idle=timedelta(seconds=30))
+                          min_client_version=MIN_CLIENT, session_idle=timedelta(seconds=30))
     assert service.dispatch(call) == answer
 
 
