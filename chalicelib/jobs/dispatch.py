@@ -240,7 +240,7 @@ class Dispatcher:
             return None
         log.warning("abandoned job recovered", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                                       "to": "in_doubt", "status": "in_doubt"})
-        self.queue.publish(doubted)  # an in_doubt notice: nothing is silent
+        self.queue.publish(doubted)  # an in_doubt notice, best effort: the final result is what must arrive
         return doubted
 
     # The sweeper ------------------------------------------------------------------------------------------
@@ -248,14 +248,10 @@ class Dispatcher:
         """Repair every company file whose holder stopped renewing or whose pointer was left behind."""
         repaired = 0
         for found in self.store.leases_due(self.clock(), limit):
-            now = self.clock()
-            try:
-                lease = self.store.take_lease(found.end_user_id, f"{SWEEPER_PREFIX}{new_id('sw')}", now=now,
-                                              expires_at=now + SWEEPER_HOLD, stale_before=now - self.stale_after,
-                                              session={"state": "sweeping", "created_at": now})
-            except StoreConflict:
+            lease = self._hold(found.end_user_id)
+            if lease is None:
                 continue  # a live session has it now
-            due, held = now, lease
+            due, held = self.clock(), lease
             try:
                 held, due = self._sweep_one(lease)
             finally:  # by holder and epoch (a no-op once somebody else has it), with the pointer as repaired
@@ -294,19 +290,25 @@ class Dispatcher:
                     continue
                 expired += self.queue.expire(job) is not None
                 continue
-            now = self.clock()
+            held = self._hold(job.end_user_id)
+            if held is None:
+                continue  # a live session holds the file: it expires the job when it reaches it
             try:
-                lease = self.store.take_lease(job.end_user_id, f"{SWEEPER_PREFIX}{new_id('sw')}", now=now,
-                                              expires_at=now + SWEEPER_HOLD, stale_before=now - self.stale_after,
-                                              session={"state": "sweeping", "created_at": now})
-            except StoreConflict:
-                continue
-            try:
-                if lease.pointer is None or lease.pointer.seq != job.seq:
+                if held.pointer is None or held.pointer.seq != job.seq:
                     expired += self.queue.expire(job) is not None
             finally:
-                self.store.release_lease(lease, due=now)
+                self.store.release_lease(held, due=self.clock())
         return expired
+
+    def _hold(self, end_user_id: str) -> Lease | None:
+        """The sweeper takes a file for a moment (any Web Connector may take it back at once), or None."""
+        now = self.clock()
+        try:
+            return self.store.take_lease(end_user_id, f"{SWEEPER_PREFIX}{new_id('sw')}", now=now,
+                                         expires_at=now + SWEEPER_HOLD, stale_before=now - self.stale_after,
+                                         session={"state": "sweeping", "created_at": now})
+        except StoreConflict:
+            return None
 
 
 def _overdue(job: Job, now: datetime) -> bool:

@@ -11,7 +11,9 @@ An ``Idempotency-Key`` claims one record ``key → sequence slot`` before the jo
 that finds the record but no job at the slot (the first attempt died in between) voids that slot with
 a tombstone — so the first attempt, should it wake up, can no longer write there — moves the record to
 a slot of its own with a conditional write, and writes the job there: one job per key, never at a
-number older than the jobs accepted meanwhile.
+number older than the jobs accepted meanwhile. Before voiding a slot it pauses a few milliseconds
+(more each round) and looks again, so that twin requests racing on one key settle instead of voiding
+each other's slots in turn.
 
 Finishing (:meth:`JobQueue.settle`) stores the outcome on the job first (the outbox) and then
 publishes it. An answer that would push the job item past DynamoDB's 400 KB (request and answer
@@ -37,6 +39,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +63,7 @@ ITEM_LIMIT_BYTES = 400_000  # DynamoDB's item limit
 ITEM_OVERHEAD_BYTES = 16_000  # attribute names, ids, error objects, index keys: room kept on every job item
 MAX_OFFLOADED_RESULT_BYTES = 50_000_000
 _IDEMPOTENCY_ROUNDS = 8
+_RETRY_PAUSE = 0.02  # seconds, growing each round: lets a twin request that holds the key finish its write
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,9 @@ class JobQueue:
         payloads: PayloadStore | None = None,
         inline_result_bytes: int = ITEM_LIMIT_BYTES - ITEM_OVERHEAD_BYTES,
         max_read_attempts: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.sleep = sleep
         self.store = store
         self.payloads = payloads
         self.inline_result_bytes = inline_result_bytes
@@ -178,7 +185,7 @@ class JobQueue:
         """Write ``job`` for ``key`` unless a job for it exists (then return that one): the protocol above."""
         scope = f"{job.end_user_id}#job"
         expires = now + IDEMPOTENCY_WINDOW
-        for _ in range(_IDEMPOTENCY_ROUNDS):
+        for round_ in range(_IDEMPOTENCY_ROUNDS):
             held = self.store.claim_idempotency_record(scope, key, str(job.seq), body_hash, expires, now=now)
             if held is None:
                 try:
@@ -191,7 +198,8 @@ class JobQueue:
                 raise error("idempotency_key_reused",
                             f"Idempotency-Key {key!r} was used for a different request")
             slot = int(held.target_id)
-            existing = self.store.put_tombstone(job.end_user_id, slot)
+            self.sleep(_RETRY_PAUSE * (round_ + 1))  # a concurrent twin may be writing it right now
+            existing = self.store.get_job_at(job.end_user_id, slot) or self.store.put_tombstone(job.end_user_id, slot)
             if existing is not None:
                 return existing, False
             if self.store.move_idempotency_record(scope, key, held.target_id, str(job.seq)):

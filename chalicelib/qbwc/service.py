@@ -36,12 +36,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error, status_error, wrong_company_file_error
+from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error, wrong_company_file_error
 from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher, message_set_id
 from chalicelib.jobs.models import PROBE, SENT, EndUser, FileView, Job, Lease
 from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
-from chalicelib.jobs.queue import JobQueue, Outcome
+from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import (
     dummy_hash,
@@ -54,6 +54,7 @@ from chalicelib.jobs.security import (
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics, bind, short_hash
 from chalicelib.qbwc import calls as c
+from chalicelib.qbwc.answers import NO_STORED_STATE, outcome_of
 from chalicelib.qbxml import (
     DEFAULT_VERSION,
     JobRequests,
@@ -70,9 +71,7 @@ log = logging.getLogger(__name__)
 
 Result = str | int | list[str]
 HRESULT_ERROR_PERCENT = -101
-UNPARSED_HRESULT = "0x80040400"  # QuickBooks could not parse the request: nothing in it ran
 PROTOCOL_ERROR_PERCENT = -102
-NO_STORED_STATE = 600  # error recovery: QuickBooks has nothing stored under that message set id
 NOOP = "NoOp"
 SESSION_UNKNOWN_TEXT = (
     "qbd-gateway: this update session has ended or expired. Click Update Selected to start a new one."
@@ -327,7 +326,7 @@ class QbwcService:
             return self._percent(view, lease)  # answered twice: the first answer settled it
         if pointer.phase == PROBE:
             return self._probe_answer(view, lease, job, call)
-        outcome = self._outcome(job, call)
+        outcome = outcome_of(job, call)
         now = self.clock()
         if outcome.status is JobStatus.IN_DOUBT:
             assert outcome.error is not None
@@ -386,7 +385,7 @@ class QbwcService:
             return self._percent(view, lease, pending=True)
         ours = parsed is not None and parsed.new_message_set_id in (None, pointer.message_set_id)
         if parsed is not None and ours and parsed.results and parsed.message_set_status_code in (None, 0):
-            outcome = self._outcome(job, call)
+            outcome = outcome_of(job, call)
             if outcome.status is not JobStatus.IN_DOUBT:
                 self.queue.settle(job, outcome, attempt=max(job.attempts, pointer.attempt), expected=frozenset(
                     {JobStatus.IN_DOUBT}), started_at=job.started_at)
@@ -415,7 +414,7 @@ class QbwcService:
                 or parsed.new_message_set_id != job.doubt_message_set_id):
             log.warning("late answer ignored", extra={"end_user_id": ticket_end_user(call.ticket)})
             return PROTOCOL_ERROR_PERCENT
-        outcome = self._outcome(job, call)
+        outcome = outcome_of(job, call)
         if outcome.status is not JobStatus.IN_DOUBT:
             self.queue.settle(job, outcome, attempt=job.attempts, expected=frozenset({JobStatus.IN_DOUBT}),
                               started_at=job.started_at)
@@ -433,39 +432,6 @@ class QbwcService:
             sent = max(1, lease.jobs_sent)
             return max(1, min(99, (100 * sent) // (sent + max(1, behind))))
         return 99 if self.session_idle.total_seconds() > 0 else 100
-
-    def _outcome(self, job: Job, call: c.ReceiveResponseXML) -> Outcome:
-        """What the answer means for the job."""
-        if call.hresult:
-            err = hresult_error(call.hresult, call.message)
-            if job.is_write and err.integration_code != UNPARSED_HRESULT:
-                # QuickBooks threw while running a write: it may have saved it. Never report that as a
-                # plain failure (the caller would retry and duplicate it); recovery settles it.
-                return Outcome(JobStatus.IN_DOUBT, error=error(
-                    "write_outcome_unknown",
-                    f"QuickBooks threw {err.integration_code} while running write job {job.id}: {call.message}",
-                    integration_code=err.integration_code))
-            return Outcome(JobStatus.FAILED, error=err)
-        try:
-            parsed = parse_response(call.response)
-        except GatewayError as exc:
-            if job.is_write:
-                return Outcome(JobStatus.IN_DOUBT, error=error(
-                    "write_outcome_unknown", f"unreadable answer to write job {job.id}: {exc.message}"))
-            return Outcome(JobStatus.FAILED, error=exc)
-        ours = [r for r in parsed.results
-                if r.request_id and (r.request_id == job.id or r.request_id.startswith(job.id + "."))]
-        if not ours:
-            if job.is_write:
-                return Outcome(JobStatus.IN_DOUBT, error=error(
-                    "write_outcome_unknown", f"the answer does not name write job {job.id}"))
-            return Outcome(JobStatus.FAILED, response_qbxml=call.response, error=error(
-                "quickbooks_response_unreadable", f"the response does not answer job {job.id}"))
-        first = parsed.first_error()
-        if first is not None:
-            return Outcome(JobStatus.FAILED, response_qbxml=call.response,
-                           error=status_error(first.status_code, first.message, first.name))
-        return Outcome(JobStatus.SUCCEEDED, response_qbxml=call.response)
 
     def connection_error(self, call: c.QbwcConnectionError) -> str:
         held = self._holding(call.ticket, jobs=0)

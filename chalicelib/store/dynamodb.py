@@ -183,38 +183,13 @@ class DynamoStore(AccountItems, GaugeQueries):
                 "outbox_sk": f"{dump_value(job.completed_at or job.enqueued_at)}#{job.id}"}
 
     def unpublished(self, completed_before: datetime, limit: int = 100) -> list[Job]:
-        jobs: list[Job] = []
-        for bucket in range(DEADLINE_BUCKETS):
-            out = self.client.query(
-                TableName=self.table, IndexName=OUTBOX_INDEX,
-                KeyConditionExpression="outbox_pk = :o AND outbox_sk < :before",
-                ExpressionAttributeValues=to_item({":o": f"{OUTBOX}#{bucket}",
-                                                   ":before": completed_before.isoformat()}),
-                Limit=limit,
-            )
-            for keys in out.get("Items", []):
-                item = self._get(*(from_item(keys)[k] for k in ("pk", "sk")))
-                if item and "outbox_pk" in item:
-                    jobs.append(self._load_job(item))
+        items = self._below(OUTBOX_INDEX, "outbox_pk", f"{OUTBOX}#", "outbox_sk", completed_before.isoformat(), limit)
+        jobs = [self._load_job(item) for item in items if "outbox_pk" in item]
         return sorted(jobs, key=lambda j: (j.completed_at or j.enqueued_at, j.id))[:limit]
 
     def overdue(self, now: datetime, limit: int = 100) -> list[Job]:
-        jobs: list[Job] = []
-        for bucket in range(DEADLINE_BUCKETS):
-            out = self.client.query(
-                TableName=self.table, IndexName=DEADLINE_INDEX,
-                KeyConditionExpression="deadline_bucket = :b AND deadline_ms < :now",
-                ExpressionAttributeValues=to_item({":b": f"DL#{bucket}", ":now": epoch_ms(now)}),
-                Limit=limit - len(jobs),
-            )
-            for keys in out.get("Items", []):
-                plain = from_item(keys)
-                item = self._get(plain["pk"], plain["sk"])
-                if item and item.get("status") == JobStatus.QUEUED.value:
-                    jobs.append(self._load_job(item))
-            if len(jobs) >= limit:
-                break
-        return jobs
+        items = self._below(DEADLINE_INDEX, "deadline_bucket", "DL#", "deadline_ms", epoch_ms(now), limit)
+        return [self._load_job(item) for item in items if item.get("status") == JobStatus.QUEUED.value][:limit]
 
     def claim_idempotency_record(
         self, scope: str, key: str, target_id: str, body_hash: str, expires_at: datetime,
@@ -381,20 +356,25 @@ class DynamoStore(AccountItems, GaugeQueries):
         return self._lease(end_user_id, item) if item else None
 
     def leases_due(self, now: datetime, limit: int = 100) -> list[Lease]:
-        found: list[Lease] = []
+        items = self._below(INFLIGHT_INDEX, "inflight_bucket", "IF#", "lease_expires_ms", epoch_ms(now), limit)
+        return [self._lease(str(item["pk"]).removeprefix("EU#"), item) for item in items][:limit]
+
+    def _below(self, index: str, bucket_key: str, prefix: str, sort_key: str, below: Any, limit: int
+               ) -> list[dict[str, Any]]:
+        """The items a bucketed sparse index lists with ``sort_key`` below ``below``, read again from the
+        table (the indexes project keys only): at most ``limit`` a bucket, over every bucket."""
+        found: list[dict[str, Any]] = []
         for bucket in range(DEADLINE_BUCKETS):
             out = self.client.query(
-                TableName=self.table, IndexName=INFLIGHT_INDEX,
-                KeyConditionExpression="inflight_bucket = :b AND lease_expires_ms < :now",
-                ExpressionAttributeValues=to_item({":b": f"IF#{bucket}", ":now": epoch_ms(now)}),
-                Limit=limit,
-            )
+                TableName=self.table, IndexName=index,
+                KeyConditionExpression=f"{bucket_key} = :b AND {sort_key} < :below",
+                ExpressionAttributeValues=to_item({":b": f"{prefix}{bucket}", ":below": below}), Limit=limit)
             for keys in out.get("Items", []):
                 plain = from_item(keys)
                 item = self._get(plain["pk"], plain["sk"])
                 if item is not None:
-                    found.append(self._lease(str(plain["pk"]).removeprefix("EU#"), item))
-        return found[:limit]
+                    found.append(item)
+        return found
 
 
 _POINTER_ATTRS = ("p_seq", "p_job_id", "p_write", "p_attempt", "p_msid", "p_epoch", "p_phase", "p_sent_at", "p_qkey")

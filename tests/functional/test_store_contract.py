@@ -422,3 +422,29 @@ def test_a_file_the_sweeper_repaired_leaves_its_list(store: Store, user: EndUser
     # AND the file is off its list: nothing in flight, nothing stuck, nothing left to sweep
     assert store.leases_due(T0 + timedelta(minutes=1)) == []
     assert store.activity_stats(T0 + timedelta(minutes=1)) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("backend", ["moto", "dynalite"])
+def test_a_job_enqueued_through_the_sdk_has_a_deadline_and_counts_in_the_gauges(
+        backend: str, request: pytest.FixtureRequest) -> None:
+    # Finding 8: jobs enqueued through chalicelib.sdk got no deadline, so the deadline-indexed gauges missed them.
+    from chalicelib.config import Settings
+    from chalicelib.sdk import enqueue_job
+
+    server = request.getfixturevalue("moto_server" if backend == "moto" else "dynalite")
+    client = aws_client("dynamodb", server.endpoint)
+    outputs = provision(f"s{uuid.uuid4().hex[:12]}", dynamodb=client, sqs=None)
+    try:
+        store = DynamoStore(client, outputs.table_name)
+        store.put_end_user(end_user())
+        # WHEN a SaaS enqueues a job with the SDK, without a deadline of its own
+        job = enqueue_job(EU, "<CustomerQueryRq><MaxReturned>5</MaxReturned></CustomerQueryRq>",
+                          table_name=outputs.table_name, dynamodb_client=client)
+        # THEN it carries the gateway's default deadline, and the queue gauges see it
+        stored = store.get_job_at(EU, 1)
+        assert stored is not None and stored.id == job["id"] and stored.deadline_at is not None
+        assert stored.deadline_at - stored.enqueued_at == timedelta(seconds=Settings.default_deadline_seconds)
+        depth, oldest = store.queue_stats(stored.enqueued_at)
+        assert (depth, oldest) == (1, stored.enqueued_at)
+    finally:
+        client.delete_table(TableName=outputs.table_name)
