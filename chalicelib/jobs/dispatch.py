@@ -99,8 +99,7 @@ class Dispatcher:
         try:
             return self.store.take_lease(view.user.id if view.user else "", holder, now=now,
                                          expires_at=now + self.lease_ttl, stale_before=now - self.stale_after,
-                                         session={"created_at": now, "state": "ready", "first_seq": view.next_seq,
-                                                  **session})
+                                         session={"created_at": now, "state": "ready", **session})
         except StoreConflict as exc:  # busy, unless it is our own takeover, applied and resent by the SDK
             current = exc.current
             return current if isinstance(current, Lease) and current.held_by(holder) else None

@@ -166,7 +166,6 @@ class Lease:
     last_job_at: datetime | None = None
     last_error_text: str | None = None
     connection_errors: int = 0
-    first_seq: int = 0  # the profile's sequence counter when the session began (progress)
     last_holder: str | None = None  # the session that released the file last (its error stays readable)
     pointer: InFlight | None = None
 
