@@ -1,4 +1,7 @@
-"""What an answer of QuickBooks means for the job it answers (pure: no store, no clock).
+"""What the Web Connector's calls mean and what to answer back — the pure part of the session
+service (no store, no clock).
+
+What an answer of QuickBooks means for the job it answers (:func:`outcome_of`):
 
 * An HRESULT instead of an answer fails a read. For a write it means QuickBooks threw while running
   it and may have saved it, so the write is ``in_doubt`` — except ``0x80040400``: QuickBooks could not
@@ -7,22 +10,30 @@
 * Otherwise the first request whose status is an error fails the job (with QuickBooks' status
   code), and an answer without one succeeds; warnings (500 to 999) are successes.
 
-For the error-recovery probe of an in-doubt write, :data:`NO_STORED_STATE` (600) is the one answer
-that says the write never ran; see :meth:`chalicelib.qbwc.service.QbwcService.receive_response_xml`.
+For the error-recovery probe of an in-doubt write (:func:`probe_verdict`), :data:`NO_STORED_STATE`
+(600) is the one answer that says the write never ran; the stored answer of the very message set
+asked about says what it did; anything else says nothing, and the write stays in doubt.
+
+What to answer back: :func:`progress` (``receiveResponseXML``'s percent, without counting the queue),
+:func:`company_details` (what the first ``sendRequestXML`` of a session tells about the company file),
+:func:`file_name` and :func:`parse_client_version`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.catalog import hresult_error, status_error
 from chalicelib.errors import GatewayError, error
-from chalicelib.jobs.models import Job
+from chalicelib.jobs.models import EndUser, FileView, Job, Lease
 from chalicelib.jobs.queue import Outcome
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
-from chalicelib.qbxml import parse_response
+from chalicelib.qbxml import QbxmlVersion, choose_version, parse_hcp_response, parse_response
 
 UNPARSED_HRESULT = "0x80040400"  # QuickBooks could not parse the request: nothing in it ran
 NO_STORED_STATE = 600  # error recovery: QuickBooks has nothing stored under that message set id
+NEVER_APPLIED, STORED, UNKNOWN = "never_applied", "stored", "unknown"  # what a probe says
 
 
 def outcome_of(job: Job, call: c.ReceiveResponseXML) -> Outcome:
@@ -57,3 +68,78 @@ def outcome_of(job: Job, call: c.ReceiveResponseXML) -> Outcome:
         return Outcome(JobStatus.FAILED, response_qbxml=call.response,
                        error=status_error(first.status_code, first.message, first.name))
     return Outcome(JobStatus.SUCCEEDED, response_qbxml=call.response)
+
+
+def progress(view: FileView, lease: Lease, *, keep_alive: bool, pending: bool = False) -> int:
+    """Honest progress without counting the queue: jobs handed out this session against the
+    sequence numbers accepted behind the current one; 99 while the keep-alive holds the session.
+    ``pending``: the current job itself must run again (never 100 then)."""
+    pointer = lease.pointer
+    behind = max(0, view.next_seq - pointer.seq) if pointer else 0
+    more = pending or behind > 0 or any(not pointer or j.seq != pointer.seq for j in view.jobs)
+    if more:
+        sent = max(1, lease.jobs_sent)
+        return max(1, min(99, (100 * sent) // (sent + max(1, behind))))
+    return 99 if keep_alive else 100
+
+
+def company_details(user: EndUser, call: c.SendRequestXML, available: tuple[QbxmlVersion, ...]) -> dict[str, Any]:
+    """What the first ``sendRequestXML`` of a session teaches about the company file: its qbXML
+    version (the newest both sides speak), country, product and company name, and its path the first
+    time it is seen."""
+    info = parse_hcp_response(call.hcp_response)
+    supported = info.supported_versions if info else ()
+    version = choose_version(supported, call.qbxml_major_vers, call.qbxml_minor_vers, available)
+    changes: dict[str, Any] = {
+        "qbxml_version": str(version),
+        "supported_versions": tuple(supported) or user.supported_versions,
+        "country": call.qbxml_country or (info.country if info else None) or user.country,
+    }
+    if call.company_file_name and not user.company_file:
+        changes["company_file"] = call.company_file_name
+    if info is not None:
+        changes["product_name"] = info.product_name or user.product_name
+        changes["qb_company_name"] = info.company_name or user.qb_company_name
+    return changes
+
+
+def file_name(path: str) -> str:
+    """A company file's name, whatever drive or share it is reached through (``Z:\\Books\\Acme.qbw``)."""
+    return path.strip().replace("/", "\\").rsplit("\\", 1)[-1].lower()
+
+
+def parse_client_version(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.strip().split("."))
+    except ValueError:
+        return ()
+
+
+def probe_verdict(call: c.ReceiveResponseXML, message_set_id: str | None) -> tuple[str, str]:
+    """What QuickBooks said about the message set ``message_set_id``: :data:`NEVER_APPLIED`,
+    :data:`STORED` (its answer is in ``call.response``) or :data:`UNKNOWN`; and a detail for the log."""
+    if call.hresult:
+        return UNKNOWN, f"hresult {call.hresult}: {call.message}"
+    try:
+        parsed = parse_response(call.response)
+    except GatewayError:
+        return UNKNOWN, "an unreadable answer"
+    if parsed.message_set_status_code == NO_STORED_STATE and not parsed.results:
+        return NEVER_APPLIED, "messageSetStatusCode 600"
+    ours = parsed.new_message_set_id in (None, message_set_id)
+    if ours and parsed.results and parsed.message_set_status_code in (None, 0):
+        return STORED, "the stored answer"
+    return UNKNOWN, f"messageSetStatusCode {parsed.message_set_status_code}"
+
+
+def answered_job(call: c.ReceiveResponseXML) -> tuple[str, str | None] | None:
+    """The one job an answer names (by its ``requestID``s) and the message set id it carries; None
+    for an HRESULT, an unreadable answer, or one naming no job or several."""
+    if call.hresult:
+        return None
+    try:
+        parsed = parse_response(call.response)
+    except GatewayError:
+        return None
+    ids = {r.request_id.split(".", 1)[0] for r in parsed.results if r.request_id}
+    return (ids.pop(), parsed.new_message_set_id) if len(ids) == 1 else None

@@ -18,9 +18,9 @@ is younger than the idle limit since its last job, so QBWC keeps calling ``sendR
 With ``session_idle_seconds = 0`` the last job answers 100.
 
 Every state lives in the store: a session is its company file's lease (chalicelib.jobs.dispatch),
-found from the end-user id that starts its ticket and checked against the ticket's hash; nothing is
-kept in process memory.
-Protocol conditions are answered in protocol terms; no exception leaves :meth:`QbwcService.dispatch`.
+found by the end-user id that starts its ticket and checked against the ticket's hash. Answers are
+read and composed by the pure :mod:`chalicelib.qbwc.answers`. Protocol conditions are answered in
+protocol terms; no exception leaves :meth:`QbwcService.dispatch`.
 
 Observability: once a call's session (or, for ``authenticate``, its user) is known, its end-user id
 and the ticket's short hash are bound as correlation keys of the invocation's log lines (never the
@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error, wrong_company_file_error
-from chalicelib.errors import GatewayError, error
+from chalicelib.errors import CATALOG, GatewayError, error
 from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher, message_set_id
 from chalicelib.jobs.models import PROBE, SENT, EndUser, FileView, Job, Lease
 from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
@@ -53,17 +53,14 @@ from chalicelib.jobs.security import (
 )
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics, bind, short_hash
+from chalicelib.qbwc import answers
 from chalicelib.qbwc import calls as c
-from chalicelib.qbwc.answers import NO_STORED_STATE, outcome_of
 from chalicelib.qbxml import (
     DEFAULT_VERSION,
     JobRequests,
     QbxmlVersion,
     build_message_set,
-    choose_version,
-    parse_hcp_response,
     parse_job_qbxml,
-    parse_response,
     validate_job,
 )
 
@@ -77,17 +74,6 @@ SESSION_UNKNOWN_TEXT = (
     "qbd-gateway: this update session has ended or expired. Click Update Selected to start a new one."
 )
 INTERNAL_ERROR_TEXT = "qbd-gateway: temporary problem on the server. Nothing was lost; try again shortly."
-
-
-def _file_name(path: str) -> str:
-    return path.strip().replace("/", "\\").rsplit("\\", 1)[-1].lower()
-
-
-def _parse_client_version(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.strip().split("."))
-    except ValueError:
-        return ()
 
 
 class QbwcService:
@@ -179,7 +165,8 @@ class QbwcService:
 
     # The calls -------------------------------------------------------------------------------------------
     def client_version(self, call: c.ClientVersion) -> str:
-        theirs, ours = _parse_client_version(call.str_version), _parse_client_version(self.min_client_version)
+        theirs = answers.parse_client_version(call.str_version)
+        ours = answers.parse_client_version(self.min_client_version)
         if theirs and theirs < ours:
             return f"O:{self.min_client_version}"
         return ""
@@ -221,20 +208,7 @@ class QbwcService:
     def _record_company(self, user: EndUser, call: c.SendRequestXML) -> EndUser:
         """First call of a session: learn the company file, its country and qbXML versions (one write,
         on the end-user; every later call of the session reads it with the lease)."""
-        info = parse_hcp_response(call.hcp_response)
-        supported = info.supported_versions if info else ()
-        version = choose_version(supported, call.qbxml_major_vers, call.qbxml_minor_vers,
-                                 self.queue.schemas.available())
-        changes: dict[str, Any] = {
-            "qbxml_version": str(version),
-            "supported_versions": tuple(supported) or user.supported_versions,
-            "country": call.qbxml_country or (info.country if info else None) or user.country,
-        }
-        if call.company_file_name and not user.company_file:
-            changes["company_file"] = call.company_file_name
-        if info is not None:
-            changes["product_name"] = info.product_name or user.product_name
-            changes["qb_company_name"] = info.company_name or user.qb_company_name
+        changes = answers.company_details(user, call, self.queue.schemas.available())
         now = self.clock()
         self._heartbeat(user.id, now, **changes)
         return dataclasses.replace(user, last_heartbeat_at=now, **changes)
@@ -277,7 +251,7 @@ class QbwcService:
         (``Z:\\Books\\Acme.qbw`` vs ``\\\\SERVER\\Books\\Acme.qbw``) is not a different file.
         """
         opened = call.company_file_name.strip()
-        if not (user.company_file and opened) or _file_name(opened) == _file_name(user.company_file):
+        if not (user.company_file and opened) or answers.file_name(opened) == answers.file_name(user.company_file):
             return False
         now = self.clock()
         err = wrong_company_file_error(user.company_file, opened)
@@ -326,7 +300,7 @@ class QbwcService:
             return self._percent(view, lease)  # answered twice: the first answer settled it
         if pointer.phase == PROBE:
             return self._probe_answer(view, lease, job, call)
-        outcome = outcome_of(job, call)
+        outcome = answers.outcome_of(job, call)
         now = self.clock()
         if outcome.status is JobStatus.IN_DOUBT:
             assert outcome.error is not None
@@ -368,13 +342,8 @@ class QbwcService:
         again), or anything else (it stays in doubt; the next session asks again)."""
         pointer = lease.pointer
         assert pointer is not None
-        parsed = None
-        if not call.hresult:
-            try:
-                parsed = parse_response(call.response)
-            except GatewayError:
-                parsed = None
-        if parsed is not None and parsed.message_set_status_code == NO_STORED_STATE and not parsed.results:
+        verdict, detail = answers.probe_verdict(call, pointer.message_set_id)
+        if verdict == answers.NEVER_APPLIED:
             try:
                 self.store.transition_job(job, JobStatus.QUEUED, expected=frozenset({JobStatus.IN_DOUBT}),
                                           changes={"error": None})
@@ -383,38 +352,27 @@ class QbwcService:
             log.info("in-doubt write was never applied; queued again",
                      extra={"job_id": job.id, "end_user_id": job.end_user_id})
             return self._percent(view, lease, pending=True)
-        ours = parsed is not None and parsed.new_message_set_id in (None, pointer.message_set_id)
-        if parsed is not None and ours and parsed.results and parsed.message_set_status_code in (None, 0):
-            outcome = outcome_of(job, call)
-            if outcome.status is not JobStatus.IN_DOUBT:
-                self.queue.settle(job, outcome, attempt=max(job.attempts, pointer.attempt), expected=frozenset(
-                    {JobStatus.IN_DOUBT}), started_at=job.started_at)
-                return self._percent(view, lease)
-        detail = (f"hresult {call.hresult}: {call.message}" if call.hresult else
-                  f"messageSetStatusCode {parsed.message_set_status_code}" if parsed else "an unreadable answer")
+        outcome = answers.outcome_of(job, call) if verdict == answers.STORED else None
+        if outcome is not None and outcome.status is not JobStatus.IN_DOUBT:
+            self.queue.settle(job, outcome, attempt=max(job.attempts, pointer.attempt),
+                              expected=frozenset({JobStatus.IN_DOUBT}), started_at=job.started_at)
+            return self._percent(view, lease)
         log.warning("QuickBooks did not say what became of an in-doubt write; it stays in doubt",
                     extra={"job_id": job.id, "end_user_id": job.end_user_id, "detail": detail})
-        err = error("write_outcome_unknown", f"error recovery for write job {job.id} got {detail}")
-        self._note(lease, err.user_facing_message)
+        self._note(lease, CATALOG["write_outcome_unknown"].user_facing_message)  # the text QBWC shows
         return HRESULT_ERROR_PERCENT
 
     def _late_answer(self, call: c.ReceiveResponseXML) -> int:
         """An answer from a session that no longer holds the file. The truth settles a write in doubt."""
-        if call.hresult or not ticket_end_user(call.ticket):
+        named = answers.answered_job(call) if ticket_end_user(call.ticket) else None
+        if named is None:
             return PROTOCOL_ERROR_PERCENT
-        try:
-            parsed = parse_response(call.response)
-        except GatewayError:
-            return PROTOCOL_ERROR_PERCENT
-        ids = {r.request_id.split(".", 1)[0] for r in parsed.results if r.request_id}
-        if len(ids) != 1:
-            return PROTOCOL_ERROR_PERCENT
-        job = self.store.get_job(ids.pop())
+        job = self.store.get_job(named[0])
         if (job is None or job.end_user_id != ticket_end_user(call.ticket) or job.status is not JobStatus.IN_DOUBT
-                or parsed.new_message_set_id != job.doubt_message_set_id):
+                or named[1] != job.doubt_message_set_id):
             log.warning("late answer ignored", extra={"end_user_id": ticket_end_user(call.ticket)})
             return PROTOCOL_ERROR_PERCENT
-        outcome = outcome_of(job, call)
+        outcome = answers.outcome_of(job, call)
         if outcome.status is not JobStatus.IN_DOUBT:
             self.queue.settle(job, outcome, attempt=job.attempts, expected=frozenset({JobStatus.IN_DOUBT}),
                               started_at=job.started_at)
@@ -422,16 +380,7 @@ class QbwcService:
         return PROTOCOL_ERROR_PERCENT
 
     def _percent(self, view: FileView, lease: Lease, *, pending: bool = False) -> int:
-        """Honest progress without counting the queue: jobs handed out this session against the
-        sequence numbers accepted behind the current one; 99 while the keep-alive holds the session.
-        ``pending``: the current job itself must run again (never 100 then)."""
-        pointer = lease.pointer
-        behind = max(0, view.next_seq - pointer.seq) if pointer else 0
-        more = pending or behind > 0 or len([j for j in view.jobs if not pointer or j.seq != pointer.seq]) > 0
-        if more:
-            sent = max(1, lease.jobs_sent)
-            return max(1, min(99, (100 * sent) // (sent + max(1, behind))))
-        return 99 if self.session_idle.total_seconds() > 0 else 100
+        return answers.progress(view, lease, keep_alive=self.session_idle > timedelta(0), pending=pending)
 
     def connection_error(self, call: c.QbwcConnectionError) -> str:
         held = self._holding(call.ticket, jobs=0)
