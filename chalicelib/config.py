@@ -50,6 +50,9 @@ class Settings:
     inline_result_max_bytes: int = 384_000
     session_stale_seconds: int = 90  # no call for this long and nothing in QuickBooks: another session may take over
     max_read_attempts: int = 3  # a read handed out this often without an answer fails for good
+    # DynamoDB's TransactWriteItems (an answer settles its job and hands out the next in one call);
+    # "false" for an emulator without it (dynalite), which gets the same two writes in order.
+    dynamodb_transactions: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -93,4 +96,5 @@ class Settings:
             inline_result_max_bytes=number("QBDGW_INLINE_RESULT_MAX_BYTES", cls.inline_result_max_bytes),
             session_stale_seconds=number("QBDGW_SESSION_STALE_SECONDS", cls.session_stale_seconds),
             max_read_attempts=number("QBDGW_MAX_READ_ATTEMPTS", cls.max_read_attempts),
+            dynamodb_transactions=text("QBDGW_DYNAMODB_TRANSACTIONS", "true").lower() not in ("false", "0", "no"),
         )

@@ -79,7 +79,8 @@ def build(
         if "dynamodb" not in clients:
             clients["dynamodb"] = aws_client("dynamodb", settings)
         store = DynamoStore(clients["dynamodb"], settings.table_name,
-                            retention_seconds=settings.result_retention_days * 86400)
+                            retention_seconds=settings.result_retention_days * 86400,
+                            transactions=None if settings.dynamodb_transactions else False)
     if "sqs" not in clients:  # a client only when none was given (building one costs ~0.1 s)
         clients["sqs"] = aws_client("sqs", settings)
     settings = _resolve_queue_urls(settings, clients["sqs"])

@@ -4,18 +4,25 @@ The company file's lease item is the single place that decides what QuickBooks m
 holds the session that owns the file (``holder``, the hash of its ticket), a fencing ``epoch`` bumped
 at every takeover, an expiry the holder's calls renew, and a *pointer* to the one job handed out.
 Every transition below is one conditional write on that item (holder, epoch and pointer checked), or
-one on the job item (status and attempt count checked); none needs a transaction::
+one on the job item (status and attempt count checked), except the hot path of a sync: an answer with
+another job queued behind settles its job and hands that one out (NEXT) in one transaction of both
+items (:meth:`follow_on`; ``Store.settle_and_hand_out``), so the next ``sendRequestXML`` only reads::
 
-  lease \\ pointer    none            SENT (job queued)      SENT (job settled)   DOUBT / PROBE (job in_doubt)
-  ───────────────    ────────────    ───────────────────    ─────────────────    ────────────────────────────
-  held, epoch e      claim → SENT    answer → job settled   claim next → SENT    probe → PROBE; answer →
-                                     resend/close → as      idle → none          settled, or queued (600),
-                                     inherited                                   or stays (unknown)
+  lease \\ pointer    none            SENT/NEXT (job queued)  SENT/NEXT (settled)  DOUBT / PROBE (job in_doubt)
+  ───────────────    ────────────    ─────────────────────   ──────────────────   ────────────────────────────
+  held, epoch e      claim → SENT    answer → job settled    claim next → SENT    probe → PROBE; answer →
+                                     (+ next job → NEXT);    idle → none          settled, or queued (600),
+                                     NEXT: given, no write;                       or stays (unknown)
+                                     resend/close → as inherited
   taken over (e+1)   —               read: attempt counted, re-published,       probe again
   or swept                           pointer cleared;        pointer cleared
                                      write: job in_doubt,
                                      notice, pointer DOUBT
   free / expired     take (e+1)      the pointer is inherited by the next holder or the sweeper
+
+A NEXT pointer is as good as SENT for every repair (QuickBooks may have the job: QBWC's call after an
+answer below 100 is the ``sendRequestXML`` that gives it, and QBWC never repeats a call), and its
+``previous_seq`` names the job whose answer handed it out, so that an inherited one re-publishes it.
 
 Why a crash after any prefix is repaired: the pointer is written before QuickBooks can see a job and
 removed only after the job item says what became of it, so a job that may be in QuickBooks is always
@@ -47,7 +54,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.errors import GatewayError, error
-from chalicelib.jobs.models import DOUBT, PROBE, SENT, FileView, InFlight, Job, Lease
+from chalicelib.jobs.models import DOUBT, NEXT, PROBE, SENT, FileView, HandOut, InFlight, Job, Lease
 from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue, Outcome
 from chalicelib.jobs.security import new_id
@@ -117,7 +124,7 @@ class Dispatcher:
 
     def _answered(self, view: FileView, lease: Lease, pointer: InFlight) -> bool:
         """Did this session's own last message set get its answer (the job left the queue)?"""
-        if pointer.epoch != lease.epoch or pointer.phase not in (SENT, PROBE):
+        if pointer.epoch != lease.epoch or pointer.phase not in (SENT, PROBE, NEXT):
             return False
         if pointer.left_the_queue(view, VIEW_JOBS):
             return True  # no read needed: the hot path
@@ -131,6 +138,17 @@ class Dispatcher:
         :class:`StoreConflict` when the lease is no longer ``lease`` (taken over, closed).
         """
         pointer = lease.pointer
+        if pointer is not None and pointer.phase == NEXT and pointer.epoch == lease.epoch and not (
+                pointer.left_the_queue(view, VIEW_JOBS)):
+            handed = self._job(view, lease.end_user_id, pointer.seq)
+            if handed is not None and handed.status is JobStatus.QUEUED:
+                if not view.jobs or view.jobs[0].seq == handed.seq:
+                    return lease, handed, False  # no write: the answer's write handed it out and renewed
+                # a job of higher priority (a health check) was accepted since: this call is the one that
+                # would have given the NEXT one (QBWC makes each call once, in order), so it was never
+                # given, and waits its turn
+                lease = self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+                pointer = None
         if pointer is not None and not self._answered(view, lease, pointer):
             lease = self.repair(lease, self._job(view, lease.end_user_id, pointer.seq))
             view = self.store.read_file(lease.end_user_id, jobs=VIEW_JOBS)
@@ -145,24 +163,46 @@ class Dispatcher:
                 lease = self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, head),
                                                 expect_seq=lease.pointer.seq if lease.pointer else None)
                 return self._probe(lease)
-            attempt = head.attempts + 1
-            claimed = InFlight(seq=head.seq, job_id=head.id, is_write=head.is_write, attempt=attempt,
-                               message_set_id=message_set_id(head.id, attempt) if head.is_write else None,
-                               epoch=lease.epoch, phase=SENT, sent_at=now, queued_key=head.queued_key)
+            claimed = self._pointer(lease, head, SENT, now)
             changes = {"jobs_sent": lease.jobs_sent + 1, "last_job_at": now, **self.renewal(now)}
-            try:
-                lease = self.store.update_lease(lease, changes, pointer=claimed,
-                                                expect_seq=lease.pointer.seq if lease.pointer else None)
-            except StoreConflict as exc:  # our own claim, applied and resent by the SDK, is still ours
-                current = exc.current
-                if not (isinstance(current, Lease) and current.held_by(lease.holder or "")
-                        and current.epoch == lease.epoch and current.pointer == claimed):
-                    raise
-                lease = current
+            lease = self._point(lease, changes, claimed, lease.pointer.seq if lease.pointer else None)
             return lease, head, False
         if lease.pointer is not None:  # the last job settled: clear it once, so the file can be taken over
             lease = self.store.update_lease(lease, {}, pointer=None, expect_seq=lease.pointer.seq)
         return lease, None, False
+
+    @staticmethod
+    def _pointer(lease: Lease, job: Job, phase: str, now: datetime) -> InFlight:
+        attempt = job.attempts + 1
+        return InFlight(seq=job.seq, job_id=job.id, is_write=job.is_write, attempt=attempt,
+                        message_set_id=message_set_id(job.id, attempt) if job.is_write else None,
+                        epoch=lease.epoch, phase=phase, sent_at=now, queued_key=job.queued_key)
+
+    def _point(self, lease: Lease, changes: dict[str, Any], pointer: InFlight, expect_seq: int | None) -> Lease:
+        """Write ``pointer`` onto the lease; our own write, applied and resent by the SDK, counts as done."""
+        try:
+            return self.store.update_lease(lease, changes, pointer=pointer, expect_seq=expect_seq)
+        except StoreConflict as exc:
+            current = exc.current
+            if not (isinstance(current, Lease) and current.held_by(lease.holder or "")
+                    and current.epoch == lease.epoch and current.pointer == pointer):
+                raise
+            return current
+
+    def follow_on(self, view: FileView, lease: Lease, answered: Job) -> HandOut | None:
+        """The job to hand out in the write that settles ``answered`` (phase NEXT), when the read
+        before that answer already shows it: the hot path of a sync, where ``sendRequestXML`` then reads
+        and writes nothing more for a read. None when anything else must come first or decide."""
+        pointer = lease.pointer
+        if pointer is None or pointer.epoch != lease.epoch or pointer.seq != answered.seq or pointer.phase == PROBE:
+            return None
+        now = self.clock()
+        head = next((j for j in view.jobs if j.seq != answered.seq), None)
+        if head is None or head.status is not JobStatus.QUEUED or _overdue(head, now):
+            return None  # an in-doubt write heads the queue, or an overdue job: sendRequestXML sees to it
+        changes = {"jobs_sent": lease.jobs_sent + 1, "last_job_at": now, **self.renewal(now)}
+        return HandOut(lease, changes, dataclasses.replace(self._pointer(lease, head, NEXT, now),
+                                                           previous_seq=answered.seq))
 
     @staticmethod
     def _head(view: FileView, lease: Lease) -> Job | None:
@@ -192,6 +232,8 @@ class Dispatcher:
         """Deal with a pointer the holder (``lease``) inherited, or whose answer never came."""
         pointer = lease.pointer
         assert pointer is not None
+        if pointer.previous_seq is not None and pointer.epoch != lease.epoch:
+            self._publish_previous(lease.end_user_id, pointer.previous_seq)
         if job is None or job.status.is_terminal:
             if job is not None:  # the session that settled it may have died before publishing
                 self.queue.publish_or_keep(job)
@@ -211,6 +253,13 @@ class Dispatcher:
         if doubted is None:  # it moved on meanwhile (a late answer settled it): look again
             return self.repair(lease, self.store.get_job_at(lease.end_user_id, pointer.seq))
         return self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, doubted), expect_seq=pointer.seq)
+
+    def _publish_previous(self, end_user_id: str, seq: int) -> None:
+        """The answer that handed out an inherited NEXT pointer settled this job; its session may have
+        died before publishing the result. Publish it again (consumers de-duplicate by ``job_id``)."""
+        previous = self.store.get_job_at(end_user_id, seq)
+        if previous is not None and previous.status.is_terminal:
+            self.queue.publish_or_keep(previous)
 
     def _count_lost_read(self, job: Job, pointer: InFlight) -> None:
         """A read whose answer never came: it runs again, unless that was its last allowed attempt."""

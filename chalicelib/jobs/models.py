@@ -7,6 +7,7 @@ from DynamoDB items. Times are timezone-aware UTC datetimes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -109,6 +110,8 @@ class Job:
 
 
 SENT = "sent"      # handed to the Web Connector (or about to be): QuickBooks may be running it
+NEXT = "next"      # handed out by the answer before it; the next sendRequestXML gives it without a write.
+                   # As for SENT, QuickBooks may be running it (a write may be applied) from this write on.
 PROBE = "probe"    # the error-recovery probe of an in-doubt write was handed out
 DOUBT = "doubt"    # an in-doubt write waiting for its probe
 
@@ -131,6 +134,9 @@ class InFlight:
     phase: str
     sent_at: datetime
     queued_key: str = ""  # the job's queue-index key when pointed at: tells a settled job from one pushed back
+    # NEXT only: the job whose answer handed this one out. Its result goes to SQS right after that write;
+    # if the session died in between, whoever inherits this pointer publishes it again.
+    previous_seq: int | None = None
 
     def left_the_queue(self, view: FileView, jobs_read: int) -> bool:
         """Is the pointed job no longer queued, as far as a read of ``jobs_read`` jobs can tell?
@@ -174,6 +180,16 @@ class Lease:
 
     def live(self, now: datetime) -> bool:
         return self.holder is not None and self.expires_at is not None and self.expires_at > now
+
+
+@dataclass(frozen=True)
+class HandOut:
+    """The next job, handed out in the same write that settles the one answered: the lease (as read)
+    that must still hold the file, what changes on it, and the pointer it takes."""
+
+    lease: Lease
+    changes: Mapping[str, Any]
+    pointer: InFlight
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ and a clock.
 ``chalicelib/delivery`` has the SQS adapter of :class:`ResultPublisher` and the S3 adapter of
 :class:`PayloadStore` (answers too large for the job item or a message). Every write that decides
 something (take the file, hand out a job, settle it, give the file up) is one single-item conditional
-write, so the invariants hold on any store whose conditional writes are atomic (DynamoDB, dynalite);
-no transaction is needed (dynalite has none).
+write, so the invariants hold on any store whose conditional writes are atomic (DynamoDB, dynalite).
+One transition writes two items: an answer that settles its job and hands out the next one
+(:meth:`Store.settle_and_hand_out`). Where the store has transactions (DynamoDB, the in-memory twin)
+that is one atomic write; where it has none (dynalite) the job is written first and the lease second,
+and a crash between them leaves the pointer at a settled job, which the next call hands on from.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, FileView, InFlight, Job, Lease
+from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, FileView, HandOut, InFlight, Job, Lease
 from chalicelib.jobs.states import JobStatus
 
 Clock = Callable[[], datetime]
@@ -117,6 +120,24 @@ class Store(Protocol):
 
         ``outbox`` puts a finished job in the outbox index until :meth:`mark_published`. Raises
         :class:`StoreConflict` with the current job when the condition fails.
+        """
+        ...
+
+    def settle_and_hand_out(
+        self,
+        job: Job,
+        to: JobStatus,
+        *,
+        expected: frozenset[JobStatus],
+        attempts: int | None,
+        changes: Mapping[str, Any],
+        hand_out: HandOut,
+    ) -> tuple[Job, Lease | None]:
+        """:meth:`transition_job` and, atomically with it, :meth:`update_lease` of ``hand_out`` (its
+        lease still held at its epoch, pointing at ``job``): the answer settles its job and the next job
+        is handed out in one write. Raises :class:`StoreConflict` with the current job when the job's
+        condition fails (nothing changed); when only the lease's fails, the job is settled alone and the
+        lease returned is None.
         """
         ...
 

@@ -47,7 +47,7 @@ from typing import Any
 
 from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.connection import require_polling
-from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, Job
+from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, HandOut, Job
 from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, Store, StoreConflict
 from chalicelib.jobs.results import result_message
 from chalicelib.jobs.security import new_id
@@ -232,9 +232,13 @@ class JobQueue:
                                 "Use MaxReturned and iterators to page the query.")), {}
 
     def settle(self, job: Job, outcome: Outcome, *, attempt: int, expected: frozenset[JobStatus],
-               started_at: datetime | None = None, outbox: bool = False) -> Job | None:
+               started_at: datetime | None = None, outbox: bool = False,
+               hand_out: HandOut | None = None) -> Job | None:
         """Store a final ``outcome`` on the job, then publish it. None when the job had moved on already
-        (a late answer: somebody else settled it, or the attempt it answers was given up)."""
+        (a late answer: somebody else settled it, or the attempt it answers was given up).
+
+        ``hand_out``: the next job of the file is handed out in the same write (the session's hot path).
+        """
         now = self.clock()
         outcome, changes = self._answer_changes(job, outcome)
         changes.update(completed_at=now, attempts=attempt, error=outcome.error.to_dict() if outcome.error else None)
@@ -242,8 +246,12 @@ class JobQueue:
             changes["started_at"] = started_at
         attempts_before = None if JobStatus.IN_DOUBT in expected else attempt - 1
         try:
-            done = self.store.transition_job(job, outcome.status, expected=expected, attempts=attempts_before,
-                                             changes=changes, outbox=outbox)
+            if hand_out is None:
+                done = self.store.transition_job(job, outcome.status, expected=expected, attempts=attempts_before,
+                                                 changes=changes, outbox=outbox)
+            else:
+                done, _ = self.store.settle_and_hand_out(job, outcome.status, expected=expected,
+                                                         attempts=attempts_before, changes=changes, hand_out=hand_out)
         except StoreConflict as exc:
             current = exc.current if isinstance(exc.current, Job) else None
             log.warning("late answer ignored", extra={"job_id": job.id, "end_user_id": job.end_user_id,

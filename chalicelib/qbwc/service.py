@@ -39,7 +39,7 @@ from typing import Any
 from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error, wrong_company_file_error
 from chalicelib.errors import CATALOG, GatewayError, error
 from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher, message_set_id
-from chalicelib.jobs.models import PROBE, SENT, EndUser, FileView, Job, Lease
+from chalicelib.jobs.models import NEXT, PROBE, SENT, EndUser, FileView, Job, Lease
 from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.results import iso
@@ -192,7 +192,7 @@ class QbwcService:
         cleared = {"last_error": None} if (user.last_error or {}).get("code") == "bad_web_connector_password" else {}
         self._heartbeat(user.id, now, **cleared)
         pointer = view.lease.pointer if view.lease else None
-        if view.head is None and (pointer is None or pointer.phase == SENT):
+        if view.head is None and (pointer is None or pointer.phase in (SENT, NEXT)):
             return [new_ticket(), "none"]
         ticket = session_ticket(user.id)
         lease = self.dispatcher.take(view, ticket_hash(ticket), {
@@ -290,7 +290,7 @@ class QbwcService:
             return self._late_answer(call)
         view, lease = held
         pointer = lease.pointer
-        if pointer is None or pointer.epoch != lease.epoch or pointer.phase not in (SENT, PROBE):
+        if pointer is None or pointer.epoch != lease.epoch or pointer.phase not in (SENT, NEXT, PROBE):
             self._note(lease, "qbd-gateway: received a response it did not ask for. Click Update Selected to "
                               "start again.")
             return PROTOCOL_ERROR_PERCENT
@@ -310,8 +310,10 @@ class QbwcService:
                                         pointer=self.dispatcher.doubt_pointer(lease, doubted), expect_seq=pointer.seq)
             self._record_error(view, outcome.error, now)
             return HRESULT_ERROR_PERCENT
+        ending = outcome.error is not None and bool(call.hresult)  # the session ends: hand nothing out
         done = self.queue.settle(job, outcome, attempt=pointer.attempt, expected=frozenset({JobStatus.QUEUED}),
-                                 started_at=pointer.sent_at)
+                                 started_at=pointer.sent_at,
+                                 hand_out=None if ending else self.dispatcher.follow_on(view, lease, job))
         if done is None:  # it finished meanwhile (e.g. a health check withdrawn): nothing more to do with it
             return self._percent(view, lease)
         if outcome.error is not None:

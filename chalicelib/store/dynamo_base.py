@@ -75,10 +75,14 @@ def failed_condition(exc: ClientError) -> bool:
 class DynamoBase:
     """The table, the serialisers and the conditional-write helpers every part of the adapter uses."""
 
-    def __init__(self, client: Any, table_name: str, *, retention_seconds: int = 30 * 86400) -> None:
+    def __init__(self, client: Any, table_name: str, *, retention_seconds: int = 30 * 86400,
+                 transactions: bool | None = None) -> None:
         self.client = client
         self.table = table_name
         self.retention_seconds = retention_seconds
+        # Does the endpoint run TransactWriteItems? None: try, and remember (dynalite answers
+        # UnknownOperationException); False: never try (QBDGW_DYNAMODB_TRANSACTIONS=false).
+        self.transactions = transactions
 
     # Low-level helpers -------------------------------------------------------------------------
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
@@ -113,6 +117,24 @@ class DynamoBase:
         names: Mapping[str, str] | None = None,
         return_values: str = "NONE",
     ) -> dict[str, Any]:
+        kwargs = self._update_args(pk, sk, set_=set_, remove=remove, add=add, condition=condition, values=values,
+                                   names=names)
+        out = self.client.update_item(**kwargs, ReturnValues=return_values)
+        return from_item(out.get("Attributes", {}))
+
+    def _update_args(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        set_: Mapping[str, Any] | None = None,
+        remove: tuple[str, ...] = (),
+        add: Mapping[str, int] | None = None,
+        condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The arguments of one ``UpdateItem`` (also one ``Update`` of a ``TransactWriteItems``)."""
         attr_names: dict[str, str] = dict(names or {})
         attr_values: dict[str, Any] = dict(values or {})
         clauses = []
@@ -138,7 +160,6 @@ class DynamoBase:
             "TableName": self.table,
             "Key": to_item({"pk": pk, "sk": sk}),
             "UpdateExpression": " ".join(clauses),
-            "ReturnValues": return_values,
         }
         if attr_names:
             kwargs["ExpressionAttributeNames"] = attr_names
@@ -147,8 +168,7 @@ class DynamoBase:
         if condition:
             kwargs["ConditionExpression"] = condition
             kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        out = self.client.update_item(**kwargs)
-        return from_item(out.get("Attributes", {}))
+        return kwargs
 
     def _split(self, changes: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
         set_ = {k: v for k, v in changes.items() if v is not None}

@@ -1,6 +1,8 @@
 """The DynamoDB adapter of :class:`chalicelib.jobs.ports.Store` (AWS, moto, dynalite alike).
 
-Every decision is one single-item conditional write with a named condition below; a lost race
+Every decision is one single-item conditional write with a named condition below, except the
+answer that also hands out the next job: one ``TransactWriteItems`` of two updates (or, where the
+emulator has no transactions, the same two writes in order; see ``settle_and_hand_out``). A lost race
 comes back as :class:`~chalicelib.jobs.ports.StoreConflict` carrying the item as it was
 (``ReturnValuesOnConditionCheckFailure=ALL_OLD``, or one consistent read where an emulator does not
 return it). There is no Scan anywhere: every read is a key lookup or an index query.
@@ -10,6 +12,7 @@ See :mod:`chalicelib.store.items` for the table layout.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.jobs.models import EndUser, FileView, InFlight, Job, Lease
+from chalicelib.jobs.models import EndUser, FileView, HandOut, InFlight, Job, Lease
 from chalicelib.jobs.ports import SWEEPER_PREFIX, IdempotencyRecord, StoreConflict
 from chalicelib.jobs.states import JobStatus
 from chalicelib.store.dynamo_accounts import AccountItems
@@ -139,6 +142,19 @@ class DynamoStore(AccountItems, GaugeQueries):
         changes: Mapping[str, Any] | None = None,
         outbox: bool = False,
     ) -> Job:
+        args = self._transition_args(job, to, expected=expected, attempts=attempts, changes=changes, outbox=outbox)
+        try:
+            new = self.client.update_item(**args, ReturnValues="ALL_NEW")
+        except ClientError as exc:
+            if not failed_condition(exc):
+                raise
+            raise self._job_conflict(job, expected, exc.response.get("Item")) from exc
+        return self._load_job(from_item(new.get("Attributes", {})))
+
+    def _transition_args(
+        self, job: Job, to: JobStatus, *, expected: frozenset[JobStatus], attempts: int | None,
+        changes: Mapping[str, Any] | None, outbox: bool = False,
+    ) -> dict[str, Any]:
         set_, remove = self._split(dict(changes or {}))
         set_["status"] = to.value
         if to is JobStatus.QUEUED:  # (back) in the queue: the queue and deadline indexes see it
@@ -158,17 +174,53 @@ class DynamoStore(AccountItems, GaugeQueries):
         if attempts is not None:
             values[":att"] = attempts
             condition += " AND attempts = :att"  # ...and the attempt it answers is still the current one
-        key = (end_user_pk(job.end_user_id), job_sk(job.seq))
+        return self._update_args(end_user_pk(job.end_user_id), job_sk(job.seq), set_=set_, remove=remove,
+                                 condition=condition, values=values, names={"#st": "status"})
+
+    def _job_conflict(self, job: Job, expected: frozenset[JobStatus], old: Mapping[str, Any] | None) -> StoreConflict:
+        current = self._load_job(from_item(old)) if old else self.get_job_at(job.end_user_id, job.seq)
+        return StoreConflict(f"job {job.id} is not in {sorted(expected)}", current)
+
+    def settle_and_hand_out(
+        self,
+        job: Job,
+        to: JobStatus,
+        *,
+        expected: frozenset[JobStatus],
+        attempts: int | None,
+        changes: Mapping[str, Any],
+        hand_out: HandOut,
+    ) -> tuple[Job, Lease | None]:
+        """One ``TransactWriteItems`` (the job, then the lease); on a store without transactions
+        (dynalite answers ``UnknownOperationException``, remembered) the same two writes in that order."""
+        if self.transactions is not False:
+            job_args = self._transition_args(job, to, expected=expected, attempts=attempts, changes=changes)
+            lease_args = self._lease_args(hand_out.lease, hand_out.changes, pointer=hand_out.pointer,
+                                          expect_seq=job.seq)
+            token = hashlib.sha256(f"{job.id}|{attempts}|{hand_out.lease.epoch}".encode()).hexdigest()[:36]
+            try:
+                self.client.transact_write_items(
+                    TransactItems=[{"Update": job_args}, {"Update": lease_args}], ClientRequestToken=token)
+                self.transactions = True
+                done = dataclasses.replace(job, status=to, **dict(changes))
+                return done, dataclasses.replace(hand_out.lease, **dict(hand_out.changes), pointer=hand_out.pointer)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code == "UnknownOperationException":
+                    self.transactions = False
+                elif code != "TransactionCanceledException":
+                    raise
+                else:
+                    reasons = exc.response.get("CancellationReasons") or [{}, {}]
+                    if reasons[0].get("Code") == "ConditionalCheckFailed":
+                        raise self._job_conflict(job, expected, reasons[0].get("Item")) from exc
+                    # the lease moved on (or a concurrent transaction): the answer still settles its job
+        done = self.transition_job(job, to, expected=expected, attempts=attempts, changes=changes)
         try:
-            new = self._update(*key, set_=set_, remove=remove, condition=condition, values=values,
-                               names={"#st": "status"}, return_values="ALL_NEW")
-        except ClientError as exc:
-            if not failed_condition(exc):
-                raise
-            old = exc.response.get("Item")
-            current = self._load_job(from_item(old)) if old else self.get_job_at(job.end_user_id, job.seq)
-            raise StoreConflict(f"job {job.id} is not in {sorted(expected)}", current) from exc
-        return self._load_job(new)
+            return done, self.update_lease(hand_out.lease, hand_out.changes, pointer=hand_out.pointer,
+                                           expect_seq=job.seq)
+        except StoreConflict:
+            return done, None
 
     def mark_published(self, job: Job, at: datetime) -> None:
         self._update(end_user_pk(job.end_user_id), job_sk(job.seq), set_={"published_at": at},
@@ -243,7 +295,8 @@ class DynamoStore(AccountItems, GaugeQueries):
                 seq=int(item["p_seq"]), job_id=str(item["p_job_id"]), is_write=bool(item.get("p_write")),
                 attempt=int(item.get("p_attempt", 1)), message_set_id=item.get("p_msid"),
                 epoch=int(item.get("p_epoch", 0)), phase=str(item.get("p_phase")),
-                sent_at=datetime.fromisoformat(str(item["p_sent_at"])), queued_key=str(item.get("p_qkey", "")))
+                sent_at=datetime.fromisoformat(str(item["p_sent_at"])), queued_key=str(item.get("p_qkey", "")),
+                previous_seq=int(item["p_prev"]) if item.get("p_prev") is not None else None)
         fields = {k: v for k, v in item.items() if k in _LEASE_FIELDS}
         return dataclasses.replace(load(Lease, {**fields, "end_user_id": end_user_id}), pointer=pointer)
 
@@ -264,8 +317,10 @@ class DynamoStore(AccountItems, GaugeQueries):
         return {"p_seq": pointer.seq, "p_job_id": pointer.job_id, "p_write": pointer.is_write,
                 "p_attempt": pointer.attempt, "p_epoch": pointer.epoch, "p_phase": pointer.phase,
                 "p_sent_at": pointer.sent_at, "p_qkey": pointer.queued_key,
-                **({"p_msid": pointer.message_set_id} if pointer.message_set_id else {})
-                }, () if pointer.message_set_id else ("p_msid",)
+                **({"p_msid": pointer.message_set_id} if pointer.message_set_id else {}),
+                **({"p_prev": pointer.previous_seq} if pointer.previous_seq is not None else {}),
+                }, (*(() if pointer.message_set_id else ("p_msid",)),
+                    *(() if pointer.previous_seq is not None else ("p_prev",)))
 
     def _lease_conflict(self, exc: ClientError, end_user_id: str, message: str) -> StoreConflict:
         old = exc.response.get("Item")
@@ -300,6 +355,19 @@ class DynamoStore(AccountItems, GaugeQueries):
         self, lease: Lease, changes: Mapping[str, Any], *, pointer: InFlight | object | None = ...,
         expect_seq: int | object | None = ...,
     ) -> Lease:
+        args = self._lease_args(lease, changes, pointer=pointer, expect_seq=expect_seq)
+        try:
+            new = self.client.update_item(**args, ReturnValues="ALL_NEW")
+        except ClientError as exc:
+            if not failed_condition(exc):
+                raise
+            raise self._lease_conflict(exc, lease.end_user_id, "lease is not ours") from exc
+        return self._lease(lease.end_user_id, from_item(new.get("Attributes", {})))
+
+    def _lease_args(
+        self, lease: Lease, changes: Mapping[str, Any], *, pointer: InFlight | object | None,
+        expect_seq: int | object | None,
+    ) -> dict[str, Any]:
         set_, remove = self._lease_values(lease.end_user_id, changes)
         if pointer is not ...:
             p_set, p_remove = self._pointer_values(pointer if isinstance(pointer, InFlight) else None)
@@ -319,14 +387,8 @@ class DynamoStore(AccountItems, GaugeQueries):
         elif expect_seq is not ...:
             condition += " AND p_seq = :pseq"
             values[":pseq"] = expect_seq
-        try:
-            new = self._update(end_user_pk(lease.end_user_id), "LEASE", set_=set_ or {"holder": lease.holder},
-                               remove=remove, condition=condition, values=values, return_values="ALL_NEW")
-        except ClientError as exc:
-            if not failed_condition(exc):
-                raise
-            raise self._lease_conflict(exc, lease.end_user_id, "lease is not ours") from exc
-        return self._lease(lease.end_user_id, new)
+        return self._update_args(end_user_pk(lease.end_user_id), "LEASE", set_=set_ or {"holder": lease.holder},
+                                 remove=remove, condition=condition, values=values)
 
     def release_lease(self, lease: Lease, *, pointer: InFlight | object | None = ..., due: datetime) -> bool:
         keeps = lease.pointer if pointer is ... else pointer
@@ -377,7 +439,8 @@ class DynamoStore(AccountItems, GaugeQueries):
         return found
 
 
-_POINTER_ATTRS = ("p_seq", "p_job_id", "p_write", "p_attempt", "p_msid", "p_epoch", "p_phase", "p_sent_at", "p_qkey")
+_POINTER_ATTRS = ("p_seq", "p_job_id", "p_write", "p_attempt", "p_msid", "p_epoch", "p_phase", "p_sent_at", "p_qkey",
+                  "p_prev")
 _LEASE_FIELDS = frozenset({"epoch", "holder", "expires_at", "seen_at", "created_at", "state", "company_file",
                            "qbxml_version", "jobs_sent", "last_job_at", "last_error_text", "connection_errors",
                            "last_holder"})

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, FileView, InFlight, Job, Lease
+from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, FileView, HandOut, InFlight, Job, Lease
 from chalicelib.jobs.ports import SWEEPER_PREFIX, IdempotencyRecord, StoreConflict, lease_is_takeable
 from chalicelib.jobs.states import JobStatus
 
@@ -144,6 +144,24 @@ class MemoryStore:
             if outbox and to.is_terminal:
                 self.outbox.add(key)
             return new
+
+    def settle_and_hand_out(
+        self,
+        job: Job,
+        to: JobStatus,
+        *,
+        expected: frozenset[JobStatus],
+        attempts: int | None,
+        changes: Mapping[str, Any],
+        hand_out: HandOut,
+    ) -> tuple[Job, Lease | None]:
+        with self._lock:  # one lock: both conditions are checked and both items written at once
+            done = self.transition_job(job, to, expected=expected, attempts=attempts, changes=changes)
+            current = self.leases.get(hand_out.lease.end_user_id)
+            if not _holds(current, hand_out.lease, job.seq):
+                return done, None
+            lease = self.update_lease(hand_out.lease, hand_out.changes, pointer=hand_out.pointer, expect_seq=job.seq)
+            return done, lease
 
     def mark_published(self, job: Job, at: datetime) -> None:
         with self._lock:

@@ -35,9 +35,9 @@ def by_call(t: Mapping[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_a_marginal_job_costs_at_most_seven_calls(counted: dict[str, Any], size: str) -> None:
+def test_a_marginal_job_costs_at_most_six_calls(counted: dict[str, Any], size: str) -> None:
     job = counted["end_users"][size]["marginal_job"]
-    assert job["total"] <= 7, f"marginal job ({size} end-users): {show(job)}; by call: {by_call(job)}"
+    assert job["total"] <= 6, f"marginal job ({size} end-users): {show(job)}; by call: {by_call(job)}"
 
 
 @pytest.mark.parametrize("size", SIZES)

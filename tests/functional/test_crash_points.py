@@ -338,7 +338,8 @@ def open_rig(kind: str, dynalite_endpoint: str | None, stage: str = "crash") -> 
             settings = Settings(stage=stage, region=REGION, table_name=out.table_name,
                                 results_queue_url=out.results_queue_url, ingress_queue_url=out.ingress_queue_url,
                                 ingress_dlq_url=out.ingress_dlq_url, payload_bucket=out.payload_bucket,
-                                schema_dir=SCHEMA_DIR if SCHEMA_DIR.is_dir() else None, **SETTINGS)
+                                schema_dir=SCHEMA_DIR if SCHEMA_DIR.is_dir() else None,
+                                dynamodb_transactions=dynalite_endpoint is None, **SETTINGS)
             clock = ManualClock(T0)
             services = build(settings, clients=dict(hooked), clock=clock, metrics=NO_METRICS)
             assert set(services.clients) == set(hooked), "the services built clients of their own"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, SENT, ApiKey, EndUser, InFlight, Job, Lease
+from chalicelib.jobs.models import NEXT, PRIORITY_HEALTH_CHECK, SENT, ApiKey, EndUser, HandOut, InFlight, Job, Lease
 from chalicelib.jobs.ports import Store, StoreConflict
 from chalicelib.jobs.states import JobStatus
 from chalicelib.store.dynamodb import DynamoStore
@@ -246,6 +246,61 @@ def test_the_pointer_is_changed_only_as_expected(store: Store, user: EndUser) ->
     lease = store.update_lease(lease, {"jobs_sent": 2}, pointer=pointer_to(second, lease), expect_seq=first.seq)
     assert (lease.pointer.seq, lease.jobs_sent) == (second.seq, 2)
     assert store.update_lease(lease, {}, pointer=None, expect_seq=second.seq).pointer is None
+
+
+def _answered_and_next(store: Store) -> tuple[Lease, Job, Job, HandOut]:
+    """GIVEN h1 holds the file with job 1 sent, job 2 queued, and job 1's answer handing out job 2."""
+    lease = take(store, "h1")
+    first, second = new_job(store), new_job(store)
+    lease = store.update_lease(lease, {}, pointer=pointer_to(first, lease), expect_seq=None)
+    nxt = replace(pointer_to(second, lease), phase=NEXT, message_set_id=None, previous_seq=first.seq)
+    return lease, first, second, HandOut(lease, {"jobs_sent": 2, "expires_at": T0 + timedelta(minutes=20)}, nxt)
+
+
+def test_an_answer_settles_its_job_and_hands_out_the_next_in_one_write(
+        store: Store, user: EndUser, request: pytest.FixtureRequest) -> None:
+    _lease, first, second, hand_out = _answered_and_next(store)
+    # WHEN job 1's answer is stored with job 2 handed out
+    done, new_lease = store.settle_and_hand_out(
+        first, JobStatus.SUCCEEDED, expected=frozenset({JobStatus.QUEUED}), attempts=0,
+        changes={"attempts": 1, "response_qbxml": "<CustomerQueryRs/>", "completed_at": T0}, hand_out=hand_out)
+    # THEN both items changed: job 1 settled (and out of the queue), the lease points at job 2, NEXT
+    assert (done.status, done.attempts, done.response_qbxml) == (JobStatus.SUCCEEDED, 1, "<CustomerQueryRs/>")
+    assert store.get_job_at(EU, first.seq) == done
+    stored = store.get_lease(EU)
+    assert new_lease == stored
+    assert (stored.pointer, stored.jobs_sent, stored.expires_at) == (hand_out.pointer, 2, T0 + timedelta(minutes=20))
+    assert [j.seq for j in store.read_file(EU, jobs=2).jobs] == [second.seq]
+    # AND on DynamoDB it was one TransactWriteItems; dynalite has none: two writes, the job's first
+    if isinstance(store, DynamoStore):
+        assert store.transactions is (request.node.callspec.params["store"] == "moto")
+
+
+def test_an_answer_that_comes_late_changes_nothing(store: Store, user: EndUser) -> None:
+    lease, first, _second, hand_out = _answered_and_next(store)
+    # GIVEN job 1 was settled meanwhile (another answer)
+    store.transition_job(first, JobStatus.FAILED, expected=frozenset({JobStatus.QUEUED}))
+    # WHEN the late answer tries to settle it and hand out job 2 / THEN a conflict with the job as it is
+    with pytest.raises(StoreConflict) as raised:
+        store.settle_and_hand_out(first, JobStatus.SUCCEEDED, expected=frozenset({JobStatus.QUEUED}), attempts=0,
+                                  changes={"attempts": 1}, hand_out=hand_out)
+    assert isinstance(raised.value.current, Job) and raised.value.current.status is JobStatus.FAILED
+    # AND the lease still points at job 1: nothing was handed out
+    assert store.get_lease(EU).pointer == lease.pointer
+
+
+def test_an_answer_after_the_file_was_taken_over_settles_its_job_and_hands_out_nothing(
+        store: Store, user: EndUser) -> None:
+    _lease, first, _second, hand_out = _answered_and_next(store)
+    # GIVEN the lease expired and h2 took the file over (a new epoch)
+    taken = take(store, "h2", at=T0 + timedelta(minutes=11))
+    # WHEN h1's answer arrives / THEN it is the truth about job 1, but nothing is handed out
+    done, new_lease = store.settle_and_hand_out(
+        first, JobStatus.SUCCEEDED, expected=frozenset({JobStatus.QUEUED}), attempts=0,
+        changes={"attempts": 1}, hand_out=hand_out)
+    assert new_lease is None
+    assert store.get_job_at(EU, first.seq) == done and done.status is JobStatus.SUCCEEDED
+    assert store.get_lease(EU) == taken
 
 
 def test_duplicate_records_conflict(store: Store, user: EndUser) -> None:

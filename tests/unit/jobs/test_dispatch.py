@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 
 from chalicelib.jobs.dispatch import Dispatcher, message_set_id
-from chalicelib.jobs.models import DOUBT, PRIORITY_HEALTH_CHECK, SENT, Job, Lease
+from chalicelib.jobs.models import DOUBT, NEXT, PRIORITY_HEALTH_CHECK, SENT, Job, Lease
 from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE
 from chalicelib.jobs.security import ticket_hash
 from chalicelib.jobs.states import JobStatus
@@ -101,14 +101,25 @@ class CountingStore(MemoryStore):
     def __init__(self) -> None:
         super().__init__()
         self.writes: list[str] = []
+        self._inside = False
 
     def update_lease(self, lease: Lease, changes: Any, **kwargs: Any) -> Lease:
-        self.writes.append("lease")
+        if not self._inside:
+            self.writes.append("lease")
         return super().update_lease(lease, changes, **kwargs)
 
     def transition_job(self, *args: Any, **kwargs: Any) -> Any:
-        self.writes.append("job")
+        if not self._inside:
+            self.writes.append("job")
         return super().transition_job(*args, **kwargs)
+
+    def settle_and_hand_out(self, *args: Any, **kwargs: Any) -> Any:
+        self.writes.append("job+lease")  # one write of two items (TransactWriteItems on DynamoDB)
+        self._inside = True
+        try:
+            return super().settle_and_hand_out(*args, **kwargs)
+        finally:
+            self._inside = False
 
     def put_job(self, job: Job) -> None:
         self.writes.append("job")
@@ -139,13 +150,14 @@ def test_nothing_queued_takes_no_lease(gw: Harness) -> None:
 
 def test_handing_out_a_job_is_one_write_on_the_lease() -> None:
     # Finding 1: a claim used to be two writes (job, then lease); a crash between them stranded the job.
-    # GIVEN a session that already ran one job, and a second job waiting
+    # GIVEN a session that answered its only job (the keep-alive holds it open), then a second job
     store = CountingStore()
     gw = Harness.build(store=store)
-    first, second = gw.enqueue(), gw.enqueue()
+    first = gw.enqueue()
     ticket = gw.open_session()
     gw.send(ticket, first=True)
-    gw.answer(ticket, first)
+    assert gw.answer(ticket, first) == 99
+    second = gw.enqueue()
     store.writes.clear()
     # WHEN the session asks for the next request
     document = gw.send(ticket)
@@ -162,6 +174,140 @@ def test_handing_out_a_job_is_one_write_on_the_lease() -> None:
         second.id, second.seq, 1, SENT, lease(gw).epoch)
     assert (gw.job(second.id).status, gw.job(second.id).attempts) == (JobStatus.IN_FLIGHT, 1)
     assert lease(gw).expires_at == gw.clock.now + LEASE_TTL
+
+
+def test_an_answer_settles_its_job_and_hands_out_the_next_in_one_write() -> None:
+    # GIVEN a session in its stride: one read answered, the next sent, a third queued
+    store = CountingStore()
+    gw = Harness.build(store=store)
+    done, first, second = gw.enqueue(), gw.enqueue(), gw.enqueue()
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.answer(ticket, done)
+    assert requests_in(gw.send(ticket)) == [("CustomerQueryRq", first.id)]
+    store.writes.clear()
+    gw.clock.advance(seconds=3)
+    # WHEN QuickBooks' answer arrives
+    assert 0 < gw.answer(ticket, first) < 100
+    # THEN one write settled it and handed the second out: the lease says NEXT, the job is untouched
+    assert store.writes == ["job+lease"]
+    assert gw.job(first.id).status is JobStatus.SUCCEEDED
+    pointer = lease(gw).pointer
+    assert pointer is not None
+    assert (pointer.job_id, pointer.attempt, pointer.phase, pointer.epoch, pointer.previous_seq) == (
+        second.id, 1, NEXT, lease(gw).epoch, first.seq)
+    assert lease(gw).expires_at == gw.clock.now + LEASE_TTL  # the write renewed the lease
+    stored = store.get_job(second.id)
+    assert stored is not None and (stored.status, stored.attempts) == (JobStatus.QUEUED, 0)
+    assert gw.job(second.id).status is JobStatus.IN_FLIGHT
+    # AND the result went out after the write, once
+    assert [m["job_id"] for m in gw.publisher.delivered] == [done.id, first.id]
+    # WHEN the Web Connector asks for the next request / THEN it gets the read, and nothing is written
+    store.writes.clear()
+    assert requests_in(gw.send(ticket)) == [("CustomerQueryRq", second.id)]
+    assert store.writes == []
+    # AND its answer settles it as the attempt that was handed out, with nothing left to hand out
+    store.writes.clear()
+    assert gw.answer(ticket, second) == 99
+    assert store.writes == ["job"]
+    assert (gw.job(second.id).status, gw.job(second.id).attempts) == (JobStatus.SUCCEEDED, 1)
+
+
+def test_a_write_handed_out_by_an_answer_is_given_without_a_write() -> None:
+    # GIVEN a read answered with a write behind it: the write is handed out NEXT, with its message set id
+    store = CountingStore()
+    gw = Harness.build(store=store)
+    first, second = read(gw), write(gw)
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.answer(ticket, first)
+    handed = lease(gw).pointer
+    assert handed is not None
+    assert (handed.job_id, handed.phase, handed.message_set_id) == (second.id, NEXT, message_set_id(second.id, 1))
+    store.writes.clear()
+    # WHEN the Web Connector asks for it / THEN it is sent under that id, and nothing is written
+    document = gw.send(ticket)
+    assert requests_in(document) == [("CustomerAddRq", second.id)]
+    assert message_set_attributes(document)["newMessageSetID"] == handed.message_set_id
+    assert store.writes == []
+    assert lease(gw).pointer == handed
+
+
+def test_a_write_handed_out_before_its_session_vanished_is_asked_about_first(gw: Harness) -> None:
+    # GIVEN a read answered with a write behind it, and the Web Connector gone without a word
+    first, second, third = read(gw), write(gw), read(gw)
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.answer(ticket, first)
+    assert lease(gw).pointer is not None and lease(gw).pointer.phase == NEXT
+    gw.clock.advance(seconds=EXPIRY)
+    # WHEN the next session opens / THEN nothing tells whether it reached QuickBooks: in doubt, probed
+    ticket = gw.open_session()
+    probe = gw.send(ticket, first=True)
+    assert requests_in(probe) == []
+    assert message_set_attributes(probe)["oldMessageSetID"] == message_set_id(second.id, 1)
+    assert gw.store.get_job(second.id).status is JobStatus.IN_DOUBT  # type: ignore[union-attr]
+    # WHEN QuickBooks says it never saw it (600) / THEN it runs as attempt 2, before the read behind it
+    gw.receive(ticket, qbwc_file("recovery_600_rs.xml"))
+    document = gw.send(ticket)
+    assert requests_in(document) == [("CustomerAddRq", second.id)]
+    assert message_set_attributes(document)["newMessageSetID"] == message_set_id(second.id, 2)
+    assert third.id not in document
+
+
+def test_a_read_handed_out_before_its_session_vanished_counts_an_attempt(gw: Harness) -> None:
+    # GIVEN two reads: the first answered, the second handed out (NEXT), then the session vanished
+    first, second = gw.enqueue(), gw.enqueue()
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.answer(ticket, first)
+    gw.send(ticket)  # QuickBooks may be running it: nothing says it is not
+    gw.clock.advance(seconds=EXPIRY)
+    # WHEN the next session opens / THEN the read runs again as attempt 2
+    ticket = gw.open_session()
+    assert requests_in(gw.send(ticket, first=True)) == [("CustomerQueryRq", second.id)]
+    assert lease(gw).pointer is not None and lease(gw).pointer.attempt == 2
+
+
+def test_a_health_check_accepted_after_the_hand_out_still_goes_first(gw: Harness) -> None:
+    # GIVEN two reads, the first answered and the second handed out (NEXT)
+    first, second = gw.enqueue(), gw.enqueue()
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.answer(ticket, first)
+    # WHEN a health check is accepted before the Web Connector asks for the next request
+    check = gw.queue.enqueue(gw.user.id, qbwc_file("customer_query_rq.xml"), source="rest",
+                             priority=PRIORITY_HEALTH_CHECK)[0]
+    # THEN the health check is sent first, and the read after it, as its first attempt
+    assert requests_in(gw.send(ticket))[0][1] == check.id
+    gw.answer(ticket, check)
+    assert requests_in(gw.send(ticket))[0][1] == second.id
+    assert lease(gw).pointer is not None and lease(gw).pointer.attempt == 1
+
+
+def test_a_result_whose_publish_died_with_its_session_is_published_by_the_next_holder(gw: Harness) -> None:
+    # GIVEN an answer that settled its read and handed out the next, then SQS and the outbox failed
+    first, second = gw.enqueue(), gw.enqueue()
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.publisher.fail = True
+    original = gw.store.to_outbox
+
+    def unreachable(job: Job) -> None:
+        raise ConnectionError("DynamoDB unreachable")
+
+    gw.store.to_outbox = unreachable  # type: ignore[method-assign]
+    assert gw.answer(ticket, first) == PROTOCOL_ERROR_PERCENT
+    assert gw.store.get_job(first.id).status is JobStatus.SUCCEEDED  # type: ignore[union-attr]
+    assert gw.publisher.delivered == []
+    gw.store.to_outbox = original  # type: ignore[method-assign]
+    gw.publisher.fail = False
+    gw.close(ticket)
+    gw.clock.advance(seconds=EXPIRY)
+    # WHEN the next session takes the file over / THEN the first result reaches SQS, then the read runs
+    ticket = gw.open_session()
+    assert requests_in(gw.send(ticket, first=True)) == [("CustomerQueryRq", second.id)]
+    assert [(m["job_id"], m["status"]) for m in gw.publisher.delivered] == [(first.id, "succeeded")]
 
 
 def test_fifo_order_with_reads_and_writes_mixed(gw: Harness) -> None:

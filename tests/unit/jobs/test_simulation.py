@@ -77,7 +77,7 @@ from chalicelib.config import Settings
 from chalicelib.errors import GatewayError, error
 from chalicelib.jobs import security
 from chalicelib.jobs.dispatch import Dispatcher
-from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, PROBE, SENT, Job
+from chalicelib.jobs.models import NEXT, PRIORITY_HEALTH_CHECK, PROBE, SENT, Job
 from chalicelib.jobs.ports import StoreConflict
 from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE, JobQueue
 from chalicelib.jobs.security import ticket_hash
@@ -510,8 +510,10 @@ class QueueWorld(RuleBasedStateMachine):
         problems = []
         if lease is None or not lease.held_by(ticket_hash(w.ticket)) or not lease.live(now):
             problems.append("handed out by a session that does not hold a live lease")
+        # A probe is PROBE; a job is SENT, or NEXT (handed out by the answer before it, given without a write).
+        allowed = {PROBE} if probe else {SENT, NEXT}
         if pointer is None or (lease is not None and pointer.epoch != lease.epoch) or \
-                pointer.phase != (PROBE if probe else SENT) or (ids and ids != {pointer.job_id}):
+                pointer.phase not in allowed or (ids and ids != {pointer.job_id}):
             problems.append(f"not what the lease points at (pointer {pointer}, requests of {sorted(ids)})")
         job_id = pointer.job_id if pointer is not None else (sorted(ids) or ["?"])[0]
         expires = lease.expires_at if lease is not None and lease.expires_at is not None else now
