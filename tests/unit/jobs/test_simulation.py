@@ -1010,3 +1010,31 @@ def test_a_result_settled_by_a_resent_write_is_published() -> None:
     _scheduled_tasks_later(world)
 
     assert (job.id, "succeeded") in _delivered(world)
+
+
+@pytest.mark.parametrize("call", ["take_lease", "update_lease"])
+def test_a_session_whose_own_take_or_claim_was_resent_goes_on(call: str) -> None:
+    """Counter-example 3, found by the simulation with SDK resends.
+
+    GIVEN a queued read
+    WHEN authenticate's take of the file (``take_lease``) or sendRequestXML's claim (``update_lease``)
+    is applied, its answer lost, and the SDK resends it: the resend's condition fails (the lease is
+    held already, by this very session / the pointer is set already, to this very job)
+    THEN the session holds the file and gets the job, as if the first answer had arrived. Before the
+    fix, authenticate answered ``busy`` (StoreConflict read as another session) and sendRequestXML
+    answered "" with the job pointed at and nobody to run it until the lease expired.
+    """
+    world = QueueSimulationWithResends()
+    job, _ = world.queue.enqueue(world.user.id, READ_BODY, source="rest")
+    if call == "take_lease":
+        world.store.arm(0, RETRIED, only="take_lease")
+    answer = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))
+    assert answer[1] not in ("busy", "none", "nvu"), answer
+    ticket = answer[0]
+    if call == "update_lease":
+        world.store.arm(0, RETRIED, only="update_lease")
+    document = _send(world, ticket, first=True)
+    assert world.store.fired == [f"{call}:{RETRIED}"]
+    assert job.id in document
+    assert 0 < _run_and_answer(world, ticket, document) <= 100
+    assert _status(world, job.id) is JobStatus.SUCCEEDED
