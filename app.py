@@ -135,7 +135,8 @@ def enqueue_job(end_user_id: str) -> Response:
     key = idempotency_key(_request().headers.get("idempotency-key"))
     job, created = services().queue.enqueue(end_user_id, body.qbxml, source="rest",
                                             deadline_seconds=body.deadline_seconds, idempotency_key=key,
-                                            fail_if_offline=body.fail_if_offline)
+                                            fail_if_offline=body.fail_if_offline,
+                                            paging=body.paging.model_dump() if body.paging else None)
     return json_response(202 if created else 200, {
         "id": job.id, "end_user_id": job.end_user_id, "status": job.status.value,
         "enqueued_at": iso(job.enqueued_at),

@@ -53,6 +53,8 @@ class Settings:
     # DynamoDB's TransactWriteItems (an answer settles its job and hands out the next in one call);
     # "false" for an emulator without it (dynalite), which gets the same two writes in order.
     dynamodb_transactions: bool = True
+    # An unpaged query without MaxReturned gets this one, so that its answer fits one SOAP body (0: none).
+    unpaged_max_returned: int = 500
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,5 +98,6 @@ class Settings:
             inline_result_max_bytes=number("QBDGW_INLINE_RESULT_MAX_BYTES", cls.inline_result_max_bytes),
             session_stale_seconds=number("QBDGW_SESSION_STALE_SECONDS", cls.session_stale_seconds),
             max_read_attempts=number("QBDGW_MAX_READ_ATTEMPTS", cls.max_read_attempts),
+            unpaged_max_returned=number("QBDGW_UNPAGED_MAX_RETURNED", cls.unpaged_max_returned),
             dynamodb_transactions=text("QBDGW_DYNAMODB_TRANSACTIONS", "true").lower() not in ("false", "0", "no"),
         )

@@ -42,6 +42,7 @@ def enqueue_job(
     schema_dir: str | Path | None = None,
     deadline_seconds: int | None = None,
     idempotency_key: str | None = None,
+    paging: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Enqueue one job; returns ``{"id", "end_user_id", "status", "enqueued_at", "created"}``.
 
@@ -60,8 +61,9 @@ def enqueue_job(
         lease_ttl=timedelta(seconds=Settings.lease_ttl_seconds),
         max_job_bytes=Settings.max_job_bytes,
         default_deadline=timedelta(seconds=Settings.default_deadline_seconds),  # as over REST: gauges see it
+        unpaged_max_returned=Settings.unpaged_max_returned,
     )
     job, created = queue.enqueue(end_user_id, qbxml, source="sdk", deadline_seconds=deadline_seconds,
-                                 idempotency_key=idempotency_key)
+                                 idempotency_key=idempotency_key, paging=paging)
     return {"id": job.id, "end_user_id": job.end_user_id, "status": job.status.value,
             "enqueued_at": iso(job.enqueued_at), "created": created}

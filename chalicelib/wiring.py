@@ -100,7 +100,8 @@ def build(
                      metrics=metrics,
                      payloads=payloads,
                      inline_result_bytes=settings.inline_result_max_bytes,
-                     max_read_attempts=settings.max_read_attempts)
+                     max_read_attempts=settings.max_read_attempts,
+                     unpaged_max_returned=settings.unpaged_max_returned)
     dispatcher = Dispatcher(store, queue, clock, lease_ttl=timedelta(seconds=settings.lease_ttl_seconds),
                             stale_after=timedelta(seconds=settings.session_stale_seconds))
     qbwc = QbwcService(store, queue, clock,

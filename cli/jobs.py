@@ -1,4 +1,13 @@
-"""``qbdgw jobs``: enqueue a qbXML job, show it, wait for it (with progress on stderr)."""
+"""``qbdgw jobs``: enqueue a qbXML job, show it, wait for it (with progress on stderr).
+
+``enqueue --page-size N`` runs one list query page by page (``paging: {"page_size": N}``, see the
+gateway's docs/paging.md); ``show`` and ``wait`` then print the sync's progress (pages, records,
+remaining, restarts) and any warnings. A large answer is not in the job view: ``response_qbxml`` is
+null and ``response_s3_uri`` names the object in the gateway's payload bucket. ``show --response``
+prints the answer's qbXML alone (for a paged query, the last page delivered), reading that object
+with the operator's AWS credentials (``--region``, ``--endpoint-url``) when it was offloaded; with
+``--json`` it prints the job with ``response_qbxml`` filled in.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,7 @@ from typing import Any, TextIO
 
 import click
 
+from cli.aws import Aws, endpoint_options
 from cli.output import emit_json, fail, json_option, record
 from cli.rest import Gateway, rest_options
 
@@ -15,7 +25,7 @@ FINAL_OK = {"succeeded"}
 FINAL_BAD = {"failed", "expired", "cancelled"}
 TIMEOUT_EXIT = 124
 JOB_KEYS = ("id", "end_user_id", "status", "request_names", "enqueued_at", "started_at", "completed_at",
-            "deadline_at", "error")
+            "deadline_at", "response_s3_uri", "error")
 SPINNER = "|/-\\"
 
 
@@ -32,10 +42,13 @@ def jobs() -> None:
 @click.option("--deadline-seconds", type=click.IntRange(min=1), default=None)
 @click.option("--fail-if-offline", is_flag=True, help="Refuse at once if the Web Connector is not calling.")
 @click.option("--idempotency-key", default=None, help="Sent as the Idempotency-Key header.")
+@click.option("--page-size", type=click.IntRange(min=1), default=None,
+              help="Run one list query page by page, N records a page (the gateway takes 1-1000).")
 @rest_options
 @json_option
 def enqueue(end_user_id: str, qbxml: str | None, qbxml_file: TextIO | None, deadline_seconds: int | None,
-            fail_if_offline: bool, idempotency_key: str | None, gateway: Gateway, as_json: bool) -> None:
+            fail_if_offline: bool, idempotency_key: str | None, page_size: int | None, gateway: Gateway,
+            as_json: bool) -> None:
     """Queue QBXML (request elements, e.g. '<CustomerQueryRq/>') for END_USER_ID."""
     if (qbxml is None) == (qbxml_file is None):
         raise fail("invalid_arguments", "give the qbXML either as an argument or with --file")
@@ -44,6 +57,8 @@ def enqueue(end_user_id: str, qbxml: str | None, qbxml_file: TextIO | None, dead
         body["deadline_seconds"] = deadline_seconds
     if fail_if_offline:
         body["fail_if_offline"] = True
+    if page_size is not None:
+        body["paging"] = {"page_size": page_size}
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
     job = gateway.json("POST", f"/v1/end-users/{end_user_id}/jobs", body, headers)
     if as_json:
@@ -52,26 +67,64 @@ def enqueue(end_user_id: str, qbxml: str | None, qbxml_file: TextIO | None, dead
         click.echo(record(job))
 
 
+def _paging_line(paging: dict[str, Any]) -> str:
+    remaining = paging.get("remaining")
+    return (f"paging: {paging.get('pages')} page(s) of {paging.get('page_size')}, {paging.get('records')} "
+            f"record(s), {'unknown' if remaining is None else remaining} remaining, "
+            f"{paging.get('restarts')} restart(s)")
+
+
 def _print_job(job: dict[str, Any]) -> None:
     click.echo(record(job, [k for k in JOB_KEYS if k in job]))
+    paging = job.get("paging")
+    if isinstance(paging, dict):
+        click.echo(f"\n{_paging_line(paging)}")
     error = job.get("error")
     if isinstance(error, dict):
         click.echo(f"\nerror: {error.get('code')}: {error.get('message')}")
         if error.get("user_facing_message"):
             click.echo(f"  user-facing message: {error['user_facing_message']}")
+    warnings = [w for w in job.get("warnings") or [] if isinstance(w, dict)]
+    if warnings:
+        click.echo("\nwarnings:")
+        for warning in warnings:
+            code = warning.get("integration_code")
+            click.echo(f"  {warning.get('code')}{f' ({code})' if code else ''}: {warning.get('message')}")
     if job.get("response_qbxml"):
         click.echo("\nresponse_qbxml:")
         click.echo(job["response_qbxml"])
+    elif job.get("response_s3_uri"):
+        click.echo(f"\nthe answer is in S3 ({job['response_s3_uri']}): `qbdgw jobs show {job.get('id')} --response`")
+
+
+def _response(job: dict[str, Any], aws: Aws) -> str:
+    """The answer's qbXML: inline, or read from the payload bucket; a job without one is a failure."""
+    if job.get("response_qbxml") is not None:
+        return str(job["response_qbxml"])
+    if job.get("response_s3_uri"):
+        return aws.read_s3_text(str(job["response_s3_uri"]))
+    omitted = " (QuickBooks' answer was too large to keep: response_omitted)" if job.get("response_omitted") else ""
+    raise fail("no_response", f"job {job.get('id')} ({job.get('status')}) has no answer{omitted}",
+               "QuickBooks has not answered this job (yet); see its status and error.")
 
 
 @jobs.command("show")
 @click.argument("job_id")
+@click.option("--response", "response_only", is_flag=True,
+              help="Print only the answer's qbXML (a paged query: its last page), read from S3 when offloaded.")
 @rest_options
+@endpoint_options
 @json_option
-def show(job_id: str, gateway: Gateway, as_json: bool) -> None:
-    """A job: status, times, error and QuickBooks' response."""
+def show(job_id: str, response_only: bool, gateway: Gateway, aws: Aws, as_json: bool) -> None:
+    """A job: status, times, paging progress, error, warnings and QuickBooks' response."""
     job = gateway.json("GET", f"/v1/jobs/{job_id}")
-    if as_json:
+    if response_only:
+        text = _response(job, aws)
+        if as_json:
+            emit_json({**job, "response_qbxml": text})
+        else:
+            click.echo(text, nl=not text.endswith("\n"))
+    elif as_json:
         emit_json(job)
     else:
         _print_job(job)

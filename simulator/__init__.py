@@ -4,7 +4,9 @@ It plays the end-user's Windows machine in the demo, in end-to-end tests and in 
 tests. It deliberately imports nothing from ``chalicelib``: an independent implementation of the
 other end of the protocol catches what shared code would hide.
 
-- :class:`CompanyFile` (``simulator.quickbooks``) answers qbXML as QuickBooks Desktop does;
+- :class:`CompanyFile` (``simulator.quickbooks``) answers qbXML as QuickBooks Desktop does, and
+  :meth:`CompanyFile.populate` fills it with a seeded history for large syncs
+  (``simulator.population``);
 - :class:`WebConnector` (``simulator.web_connector``) speaks SOAP to the gateway as QBWC does;
 - :data:`CONDITIONS` (``simulator.faults``) names the field failures either side can be switched to;
 - ``python -m simulator`` runs them against a gateway URL.
@@ -12,9 +14,11 @@ other end of the protocol catches what shared code would hide.
 
 from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile
 from simulator.faults import CONDITIONS, Condition
+from simulator.population import Population
 from simulator.quickbooks import CompanyFile
 from simulator.records import Customer, Execution, Fault, FaultKind, HResultError, Invoice, Status
-from simulator.web_connector import Call, SessionOutcome, SessionResult, WebConnector
+from simulator.sessions import Call, Interruption, SessionOutcome, SessionResult
+from simulator.web_connector import WebConnector
 
 __all__ = [
     "CONDITIONS",
@@ -29,7 +33,9 @@ __all__ = [
     "Fault",
     "FaultKind",
     "HResultError",
+    "Interruption",
     "Invoice",
+    "Population",
     "SessionOutcome",
     "SessionResult",
     "Status",

@@ -3,15 +3,23 @@
     python -m simulator --url http://127.0.0.1:8000/qbwc --username U --password P
     python -m simulator --url … --username U --password P --every 10 --noop-wait 5 --modern
     python -m simulator --url … --username U --password P --condition dialog_open
+    python -m simulator --url … --username U --password P --customers 100000 --invoices 50000 --seed 7
+    python -m simulator --url … --username U --password P --customers 10000 --vanish-after 3
     python -m simulator --list-conditions
 
 Without ``--every`` it runs one update session; with it, a session every N seconds (QBWC's
 Auto-Run) until Ctrl-C. ``--condition NAME`` holds one of the field conditions of
 ``simulator.faults`` for the whole run (QuickBooks closed, a dialog open, permission reset …);
-``--list-conditions`` prints them and exits. The first Ctrl-C ends the running session after its current call; a
-second one interrupts at once. Each call is printed on one line. The exit status is 1 when the
-last session failed (wire error, rejected version, bad credentials, connection error, or the
-gateway reported an error), else 0.
+``--list-conditions`` prints them and exits. ``--customers``/``--invoices``/``--seed`` fill the
+company file with a seeded history first (``simulator.population``), for large syncs.
+Lost sessions mid-sync: ``--vanish-after N`` makes every session go silent after N requests (the
+machine sleeps: no closeConnection; ``--vanish-before-answer``: before the Nth answer is sent),
+``--close-after N`` ends every session with closeConnection after N requests, and
+``--expire-iterators-after N`` lets QuickBooks forget its iterators once, after N message sets.
+The first Ctrl-C ends the running session after its current call; a second one interrupts at once.
+Each call is printed on one line. The exit status is 1 when the last session failed (wire error,
+rejected version, bad credentials, connection error, or the gateway reported an error), else 0; a
+session cut short on purpose (vanished, closed early) is not a failure.
 """
 
 from __future__ import annotations
@@ -58,6 +66,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="hold this field condition for the whole run (see --list-conditions)",
     )
     parser.add_argument("--list-conditions", action="store_true", help="print the field conditions and exit")
+    data = parser.add_argument_group("a large company file")
+    data.add_argument("--customers", type=_count, default=0, metavar="N", help="generate N customers and jobs first")
+    data.add_argument("--invoices", type=_count, default=0, metavar="M", help="generate M invoices first")
+    data.add_argument("--seed", type=int, default=0, metavar="S", help="the seed of the generated history (0)")
+    lost = parser.add_argument_group("lost sessions")
+    lost.add_argument("--vanish-after", type=_positive, default=None, metavar="N",
+                      help="every session goes silent after N requests (no closeConnection)")  # fmt: skip
+    lost.add_argument("--vanish-before-answer", action="store_true",
+                      help="with --vanish-after: vanish before receiveResponseXML carries the Nth answer")  # fmt: skip
+    lost.add_argument("--close-after", type=_positive, default=None, metavar="N",
+                      help="every session calls closeConnection after N requests")  # fmt: skip
+    lost.add_argument("--expire-iterators-after", type=_count, default=None, metavar="N",
+                      help="QuickBooks forgets its iterators once, after N message sets")  # fmt: skip
     args = parser.parse_args(argv)
     if args.list_conditions:
         return args
@@ -66,7 +87,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("the following arguments are required: " + ", ".join(f"--{option}" for option in missing))
     if not args.password:
         parser.error("--password (or $QBWC_PASSWORD) is required")
+    if args.invoices and not args.customers:
+        parser.error("--invoices needs --customers")
+    if args.vanish_before_answer and args.vanish_after is None:
+        parser.error("--vanish-before-answer needs --vanish-after")
     return args
+
+
+def _count(text: str) -> int:
+    value = int(text.replace("_", ""))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not at least 1")
+    return value
 
 
 def list_conditions() -> None:
@@ -95,6 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     factory = CompanyFile.modern if args.modern else CompanyFile
     company = factory(args.company_name, path=args.company_path, schema_dir=args.schema_dir)
     company.set_condition(args.condition)
+    if args.customers:
+        started = time.perf_counter()
+        made = company.populate(args.customers, args.invoices, seed=args.seed)
+        _print(
+            f"populated {made.customers} customers ({made.jobs} jobs) and {made.invoices} invoices "
+            f"({made.lines} lines) from {made.since} to {made.until}, seed {made.seed}, "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+    if args.expire_iterators_after is not None:
+        company.expire_iterators(after=args.expire_iterators_after)
     connector = WebConnector(
         args.url,
         args.username,
@@ -106,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log=_print,
         owner_id=args.owner_id,
         file_id=args.file_id,
+        vanish_after=args.vanish_after,
+        vanish_before_answer=args.vanish_before_answer,
+        close_after=args.close_after,
     )
 
     def on_sigint(signum: int, frame: FrameType | None) -> None:

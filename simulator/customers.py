@@ -9,7 +9,12 @@ The rules a gateway has to live with, and which the simulator therefore enforces
 - a query by ``ListID`` fails with 3120 when one of them does not exist; a query by ``FullName``
   answers with the customers it found and a 500 *warning* naming the first one it did not find;
   a filter that matches nothing answers statusCode 1, which is not an error;
-- ``ActiveStatus`` defaults to ``ActiveOnly``; results come sorted by ``FullName``.
+- ``ActiveStatus`` defaults to ``ActiveOnly``; results come sorted by ``FullName`` without regard
+  to case — the order a gateway resumes a lost iterator in, with ``NameRangeFilter/FromName`` set
+  to the last name it got (inclusive: that record comes again, nothing is skipped);
+  ``FromModifiedDate``/``ToModifiedDate`` are inclusive to the second. "Without regard to case"
+  is ``str.casefold`` and then code-point order, so ``Østergaard`` and ``Éclair`` sort after ``Zed``;
+  Intuit does not document QuickBooks' collation, and this is the order the gateway compares in.
 
 Fields the simulator does not interpret are kept as sent and returned in ``CustomerRet`` in schema
 order; ``BillAddressBlock``/``ShipAddressBlock``, ``Balance`` and ``TotalBalance`` are computed.
@@ -17,13 +22,15 @@ order; ``BillAddressBlock``/``ShipAddressBlock``, ``Balance`` and ``TotalBalance
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from simulator.ledger import Answer, Ledger, Page, paginate, parse_moment, ref_label
+from simulator.ledger import Answer, Ledger, parse_moment, ref_label
+from simulator.paging import Page, paginate
 from simulator.qbxml_text import (
     assemble,
     elements,
@@ -169,7 +176,7 @@ def add(ledger: Ledger, request: etree._Element) -> Answer:
         edit_sequence=edit_sequence,
         fields=tuple(node for nodes in fields.values() if nodes for node in nodes),
     )
-    ledger.customers[customer.list_id] = customer
+    ledger.add_customer(customer)
     return Answer(Status.ok(), (customer_ret(ledger, customer),))
 
 
@@ -208,7 +215,7 @@ def mod(ledger: Ledger, request: etree._Element) -> Answer:
         edit_sequence=new_sequence,
         fields=tuple(node for nodes in merged.values() for node in nodes),
     )
-    ledger.customers[list_id] = updated
+    ledger.replace_customer(updated)
     return Answer(Status.ok(), (customer_ret(ledger, updated),))
 
 
@@ -225,10 +232,10 @@ def query(ledger: Ledger, request: etree._Element) -> Answer:
         keys = tuple(customer.list_id for customer in found if customer is not None)
         absent = [name for name, customer in zip(full_names, found, strict=True) if customer is None]
         return _answer(ledger, Status.partial(absent[0]) if absent else Status.ok(), Page(keys))
-    page = paginate(ledger, request, [customer.list_id for customer in _filtered(ledger, request)])
+    page = paginate(ledger.iterators, request, lambda: matching(ledger, request))
     if isinstance(page, Status):
         return Answer(page)
-    return _answer(ledger, Status.ok() if page.keys else Status.no_match(), page)
+    return _answer(ledger, page.status(), page)
 
 
 def _answer(ledger: Ledger, status: Status, page: Page) -> Answer:
@@ -236,39 +243,50 @@ def _answer(ledger: Ledger, status: Status, page: Page) -> Answer:
     return Answer(status, rets, page.attributes)
 
 
-def _filtered(ledger: Ledger, request: etree._Element) -> list[Customer]:
-    active = text_of(request, "ActiveStatus") or "ActiveOnly"
+def matching(ledger: Ledger, request: etree._Element) -> list[str]:
+    """The ListIDs a filtered CustomerQuery matches, in FullName order without regard to case.
+
+    ``NameRangeFilter`` (``FromName``/``ToName``, both inclusive) and ``NameFilter`` ``StartsWith``
+    are a slice of the cached :class:`~simulator.ledger.NameOrder`, found by bisection; the other
+    filters are checked on that slice only. FullNames compare casefolded and whole (``ToName``
+    ``Acme`` excludes its job ``Acme:Kitchen``, which sorts after it).
+    """
+    order = ledger.name_order()
+    keys, ids = order.keys, order.ids
+    low, high = 0, len(keys)
     name_filter = first(request, "NameFilter")
     range_filter = first(request, "NameRangeFilter")
-    from_modified = text_of(request, "FromModifiedDate")
-    to_modified = text_of(request, "ToModifiedDate")
-    now = ledger.clock()
-    chosen: list[Customer] = []
-    for customer in ledger.customers.values():
-        full_name = ledger.full_name(customer).casefold()
-        if (active == "ActiveOnly" and not customer.is_active) or (active == "InactiveOnly" and customer.is_active):
-            continue
-        if name_filter is not None and not _name_matches(full_name, name_filter):
-            continue
-        if range_filter is not None:
-            low = (text_of(range_filter, "FromName") or "").casefold()
-            high = text_of(range_filter, "ToName")
-            if full_name < low or (high is not None and full_name > high.casefold()):
-                continue
-        modified = parse_moment(customer.time_modified, now)
-        if from_modified is not None and modified < parse_moment(from_modified, now):
-            continue
-        if to_modified is not None and modified > parse_moment(to_modified, now):
-            continue
-        chosen.append(customer)
-    return sorted(chosen, key=lambda customer: ledger.full_name(customer).casefold())
-
-
-def _name_matches(full_name: str, name_filter: etree._Element) -> bool:
-    criterion = text_of(name_filter, "MatchCriterion") or "StartsWith"
-    wanted = (text_of(name_filter, "Name") or "").casefold()
+    wanted, criterion = "", "StartsWith"
+    if range_filter is not None:
+        from_name, to_name = text_of(range_filter, "FromName"), text_of(range_filter, "ToName")
+        if from_name is not None:
+            low = bisect.bisect_left(keys, from_name.casefold())
+        if to_name is not None:
+            high = max(low, bisect.bisect_right(keys, to_name.casefold()))
+    elif name_filter is not None:
+        criterion = text_of(name_filter, "MatchCriterion") or "StartsWith"
+        wanted = (text_of(name_filter, "Name") or "").casefold()
+        if criterion == "StartsWith":
+            low = bisect.bisect_left(keys, wanted)
+            high = low
+            while high < len(keys) and keys[high].startswith(wanted):
+                high += 1
+    found = ids[low:high]
     if criterion == "Contains":
-        return wanted in full_name
-    if criterion == "EndsWith":
-        return full_name.endswith(wanted)
-    return full_name.startswith(wanted)
+        found = [ids[index] for index in range(low, high) if wanted in keys[index]]
+    elif criterion == "EndsWith":
+        found = [ids[index] for index in range(low, high) if keys[index].endswith(wanted)]
+    active = text_of(request, "ActiveStatus") or "ActiveOnly"
+    inactive = ledger.inactive
+    if active == "ActiveOnly" and inactive:
+        found = [list_id for list_id in found if list_id not in inactive]
+    elif active == "InactiveOnly":
+        found = [list_id for list_id in found if list_id in inactive]
+    from_modified, to_modified = text_of(request, "FromModifiedDate"), text_of(request, "ToModifiedDate")
+    if from_modified is not None or to_modified is not None:
+        now = ledger.clock()
+        since = parse_moment(from_modified, now).timestamp() if from_modified is not None else float("-inf")
+        until = parse_moment(to_modified, now).timestamp() if to_modified is not None else float("inf")
+        modified_at = ledger.modified_at
+        found = [key for key in found if since <= modified_at[key] <= until]
+    return found

@@ -22,7 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from lxml import etree
 
 from simulator.customers import address_block
-from simulator.ledger import Answer, Ledger, Page, paginate, parse_moment, ref_label
+from simulator.ledger import Answer, Ledger, parse_moment, ref_label
+from simulator.paging import Page, paginate
 from simulator.qbxml_text import (
     assemble,
     elements,
@@ -181,7 +182,7 @@ def add(ledger: Ledger, request: etree._Element) -> Answer:
         lines=tuple(lines),
         fields=tuple(fields),
     )
-    ledger.invoices[invoice.txn_id] = invoice
+    ledger.add_invoice(invoice)
     return Answer(Status.ok(), (invoice_ret(ledger, invoice),))
 
 
@@ -221,10 +222,10 @@ def query(ledger: Ledger, request: etree._Element) -> Answer:
         if missing is not None:
             return Answer(Status.object_not_found(missing))
         return _answer(ledger, Status.ok(), Page(tuple(txn_ids)), include_lines)
-    page = paginate(ledger, request, [invoice.txn_id for invoice in _filtered(ledger, request)])
+    page = paginate(ledger.iterators, request, lambda: matching(ledger, request))
     if isinstance(page, Status):
         return Answer(page)
-    return _answer(ledger, Status.ok() if page.keys else Status.no_match(), page, include_lines)
+    return _answer(ledger, page.status(), page, include_lines)
 
 
 def _answer(ledger: Ledger, status: Status, page: Page, include_lines: bool) -> Answer:
@@ -232,57 +233,67 @@ def _answer(ledger: Ledger, status: Status, page: Page, include_lines: bool) -> 
     return Answer(status, rets, page.attributes)
 
 
-def _filtered(ledger: Ledger, request: etree._Element) -> list[Invoice]:
-    exact = texts_of(request, "RefNumber")
-    exact_case = texts_of(request, "RefNumberCaseSensitive")
+def matching(ledger: Ledger, request: etree._Element) -> list[str]:
+    """The TxnIDs an InvoiceQuery matches, in creation (``TxnNumber``) order.
+
+    ``ModifiedDateRangeFilter`` compares ``TimeModified`` to the second, both ends inclusive (a date
+    without a time is its midnight); ``TxnDateRangeFilter`` compares whole days, both inclusive
+    (its ``DateMacro`` form is not interpreted: it matches every date).
+    """
+    exact = {value.casefold() for value in texts_of(request, "RefNumber")}
+    exact_case = set(texts_of(request, "RefNumberCaseSensitive"))
     entity = first(request, "EntityFilter")
-    dates = first(request, "TxnDateRangeFilter")
-    modified = first(request, "ModifiedDateRangeFilter")
+    owners = _entity_ids(ledger, entity) if entity is not None else None
+    dates, modified = first(request, "TxnDateRangeFilter"), first(request, "ModifiedDateRangeFilter")
+    first_day = _day(text_of(dates, "FromTxnDate")) if dates is not None else None
+    last_day = _day(text_of(dates, "ToTxnDate")) if dates is not None else None
+    since, until = float("-inf"), float("inf")
+    if modified is not None:
+        now = ledger.clock()
+        low, high = text_of(modified, "FromModifiedDate"), text_of(modified, "ToModifiedDate")
+        since = parse_moment(low, now).timestamp() if low is not None else since
+        until = parse_moment(high, now).timestamp() if high is not None else until
     ref_filter = first(request, "RefNumberFilter")
     paid = text_of(request, "PaidStatus") or "All"
-    now = ledger.clock()
-    chosen: list[Invoice] = []
-    for invoice in sorted(ledger.invoices.values(), key=lambda invoice: invoice.txn_number):
+    chosen: list[str] = []
+    modified_at = ledger.modified_at
+    for invoice in ledger.invoices.values():
         ref = invoice.ref_number
-        if exact and ref.casefold() not in {value.casefold() for value in exact}:
+        if (exact and ref.casefold() not in exact) or (exact_case and ref not in exact_case):
             continue
-        if exact_case and ref not in exact_case:
+        if owners is not None and invoice.customer_id not in owners:
             continue
-        if entity is not None and not _entity_matches(ledger, invoice.customer_id, entity):
+        if (first_day and invoice.txn_date < first_day) or (last_day and invoice.txn_date > last_day):
             continue
-        if dates is not None and not _between(date.fromisoformat(invoice.txn_date), dates, "TxnDate"):
+        if modified is not None and not since <= modified_at[invoice.txn_id] <= until:
             continue
-        if modified is not None:
-            moment = parse_moment(invoice.time_modified, now)
-            low, high = text_of(modified, "FromModifiedDate"), text_of(modified, "ToModifiedDate")
-            if (low and moment < parse_moment(low, now)) or (high and moment > parse_moment(high, now)):
-                continue
         if ref_filter is not None and not _ref_matches(ref, ref_filter):
             continue
-        is_paid = invoice.balance_remaining <= 0
-        if (paid == "PaidOnly" and not is_paid) or (paid == "NotPaidOnly" and is_paid):
+        if paid != "All" and (invoice.balance_remaining <= 0) is not (paid == "PaidOnly"):
             continue
-        chosen.append(invoice)
+        chosen.append(invoice.txn_id)
     return chosen
 
 
-def _entity_matches(ledger: Ledger, customer_id: str, entity: etree._Element) -> bool:
-    customer = ledger.customers[customer_id]
-    full_name = ledger.full_name(customer).casefold()
+def _day(value: str | None) -> str | None:
+    """A ``DATETYPE`` as ``YYYY-MM-DD`` text, which compares in date order."""
+    return date.fromisoformat(value[:10]).isoformat() if value else None
+
+
+def _entity_ids(ledger: Ledger, entity: etree._Element) -> set[str]:
+    """The customers and jobs an ``EntityFilter`` names (``…WithChildren``: with all their jobs)."""
     if texts_of(entity, "ListID"):
-        return customer_id in texts_of(entity, "ListID")
+        return set(texts_of(entity, "ListID"))
     if texts_of(entity, "FullName"):
-        return full_name in {name.casefold() for name in texts_of(entity, "FullName")}
+        named = (ledger.customer_named(name) for name in texts_of(entity, "FullName"))
+        return {customer.list_id for customer in named if customer is not None}
     parent_id = text_of(entity, "ListIDWithChildren")
-    if parent_id is not None:
-        return parent_id in ledger.customers and ledger.is_descendant(customer_id, parent_id)
-    parent_name = (text_of(entity, "FullNameWithChildren") or "").casefold()
-    return full_name == parent_name or full_name.startswith(parent_name + ":")
-
-
-def _between(day: date, dates: etree._Element, what: str) -> bool:
-    low, high = text_of(dates, f"From{what}"), text_of(dates, f"To{what}")
-    return not ((low and day < date.fromisoformat(low[:10])) or (high and day > date.fromisoformat(high[:10])))
+    if parent_id is None:
+        parent = ledger.customer_named(text_of(entity, "FullNameWithChildren") or "")
+        parent_id = parent.list_id if parent is not None else None
+    if parent_id is None or parent_id not in ledger.customers:
+        return set()
+    return set(ledger.family(parent_id))
 
 
 def _ref_matches(ref: str, ref_filter: etree._Element) -> bool:

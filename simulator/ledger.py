@@ -8,18 +8,21 @@ as opaque strings that merely look like this:
 - ``TxnID`` of a transaction and ``TxnLineID`` of its lines: a hex counter without padding and the
   creation time, e.g. ``C5-1417118624``;
 - ``EditSequence``: the modification time in Unix seconds, as a decimal string, which must change
-  on every modification (the simulator never repeats one, even within a second);
+  on every modification of an object (the simulator never repeats one, even within a second;
+  records of a bulk import, modified in the same second, share it as they do in QuickBooks);
 - ``TimeCreated`` / ``TimeModified``: local time with its UTC offset, ``2014-11-27T18:03:44-02:00``.
 
-:class:`Ledger` holds the lists, transactions, data extensions and open iterators. It is not
+:class:`Ledger` holds the lists, transactions, data extensions, open iterators
+(:mod:`simulator.paging`) and the indexes that keep a file of 100,000 customers fast. It is not
 thread-safe: :class:`simulator.quickbooks.CompanyFile` serialises access with its lock.
 Handlers (``customers``, ``invoices``, ``company_info``) take a ledger and one request element and
-return an :class:`Answer`.
+return an :class:`Answer`; :mod:`simulator.population` fills a ledger with a generated history.
 """
 
 from __future__ import annotations
 
-import uuid
+import bisect
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,8 +31,11 @@ from decimal import Decimal
 from lxml import etree
 
 from simulator.company_profile import CompanyProfile
+from simulator.paging import Cursor
 from simulator.qbxml_text import format_time, text_of
 from simulator.records import Customer, Invoice, Item, Node, Ref, Status
+
+_ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,25 @@ DEFAULT_ITEMS: tuple[tuple[str, str, str], ...] = (
 """Items every simulated company file starts with: (name, sales description, price)."""
 
 
+@dataclass
+class NameOrder:
+    """Every customer in QuickBooks' order: ``keys`` (casefolded FullNames, sorted) beside their ListIDs."""
+
+    keys: list[str]
+    ids: list[str]
+
+
 class Ledger:
-    """Lists, transactions, counters and the clock of one company file."""
+    """Lists, transactions, counters, indexes and the clock of one company file.
+
+    The indexes keep queries cheap in a file of 100,000 customers: FullName by ListID, ListID by
+    casefolded FullName (names are unique without regard to case), the jobs of each customer, the
+    open balance of each customer, the RefNumbers in use, and the :class:`NameOrder` CustomerQuery
+    answers in. Every write goes through :meth:`add_customer`, :meth:`replace_customer`,
+    :meth:`add_invoice` or :meth:`load`, which keep them right; the name order is built on first
+    use, grows in place on an add, and is dropped when a rename or a move under another parent
+    changes FullNames.
+    """
 
     def __init__(
         self,
@@ -66,19 +89,43 @@ class Ledger:
         self.clock = clock
         self.customers: dict[str, Customer] = {}
         self.invoices: dict[str, Invoice] = {}
+        """In creation (``TxnNumber``) order: invoices are only ever appended."""
         self.items: dict[str, Item] = {}
         self.data_ext: dict[tuple[str, str], str] = {}
-        self.iterators: dict[str, list[str]] = {}
+        self.iterators: dict[str, Cursor] = {}
+        self._full_names: dict[str, str] = {}
+        self._by_name: dict[str, str] = {}
+        self._jobs: dict[str, list[str]] = {}
+        self._balances: dict[str, Decimal] = {}
+        self._ref_numbers: set[str] = set()
+        self._order: NameOrder | None = None
+        self.inactive: set[str] = set()
+        """ListIDs of the inactive customers and jobs."""
+        self.modified_at: dict[str, float] = {}
+        """``TimeModified`` of every customer and invoice, as Unix seconds, by ListID or TxnID."""
         self._list_counter = 0x80000000
         self._txn_counter = 0
         self._txn_number = 0
         self._ref_number = 0
         self._last_edit_sequence = 0
-        _, created = self.stamp()
+        self._catalogue = tuple(items)
+        self.ar_account = self.invoice_template = self.non_taxable = Ref("", "")
+        self.found(self.stamp()[1])
+
+    def found(self, created: str) -> None:
+        """Create the accounts, template, tax code and items every file starts with, as of ``created``.
+
+        :mod:`simulator.population` calls it again to date them back to the start of a generated
+        history; only while the file holds nothing else (no customer, no invoice).
+        """
+        if self.customers or self.invoices:
+            raise ValueError("the built-in lists can be founded only in an empty company file")
+        self._list_counter = 0x80000000
         self.ar_account = Ref(self.new_list_id(created), "Accounts Receivable")
         self.invoice_template = Ref(self.new_list_id(created), "Intuit Service Invoice")
         self.non_taxable = Ref(self.new_list_id(created), "Non")
-        for name, description, price in items:
+        self.items = {}
+        for name, description, price in self._catalogue:
             item = Item(self.new_list_id(created), name, description, Decimal(price))
             self.items[item.list_id] = item
 
@@ -107,34 +154,109 @@ class Ledger:
         return self._txn_number
 
     def next_ref_number(self) -> str:
-        """QuickBooks numbers invoices that arrive without a ``RefNumber``."""
+        """QuickBooks numbers invoices that arrive without a ``RefNumber``: the last number plus one."""
         self._ref_number += 1
-        while any(invoice.ref_number == str(self._ref_number) for invoice in self.invoices.values()):
+        while str(self._ref_number) in self._ref_numbers:
             self._ref_number += 1
         return str(self._ref_number)
 
+    # -- writes ------------------------------------------------------------------------------
+
+    def add_customer(self, customer: Customer) -> None:
+        """Store a new customer or job (its parent, if any, is stored already)."""
+        full_name = self._compose(customer)
+        self.customers[customer.list_id] = customer
+        self._index(customer, full_name)
+        if self._order is not None:
+            key = full_name.casefold()
+            at = bisect.bisect_left(self._order.keys, key)
+            self._order.keys.insert(at, key)
+            self._order.ids.insert(at, customer.list_id)
+
+    def replace_customer(self, customer: Customer) -> None:
+        """Store a modified customer; a new name or parent renames it and all its jobs."""
+        old = self.customers[customer.list_id]
+        self.customers[customer.list_id] = customer
+        self._stamp_index(customer)
+        if (old.name, old.parent_id) == (customer.name, customer.parent_id):
+            return
+        if old.parent_id is not None:
+            self._jobs[old.parent_id].remove(customer.list_id)
+        if customer.parent_id is not None:
+            self._jobs.setdefault(customer.parent_id, []).append(customer.list_id)
+        self._order = None
+        pending = [customer.list_id]
+        while pending:
+            current = self.customers[pending.pop()]
+            self._by_name.pop(self._full_names[current.list_id].casefold(), None)
+            full_name = self._compose(current)
+            self._full_names[current.list_id] = full_name
+            self._by_name[full_name.casefold()] = current.list_id
+            pending.extend(self._jobs.get(current.list_id, ()))
+
+    def add_invoice(self, invoice: Invoice) -> None:
+        self.invoices[invoice.txn_id] = invoice
+        self.modified_at[invoice.txn_id] = seconds_of(invoice.time_modified)
+        self._ref_numbers.add(invoice.ref_number)
+        owner = invoice.customer_id
+        self._balances[owner] = self._balances.get(owner, _ZERO) + invoice.balance_remaining
+
+    def load(self, customers: Iterable[Customer], invoices: Iterable[Invoice], last_ref_number: int = 0) -> None:
+        """Store a generated history at once (parents before their jobs, invoices in TxnNumber order)."""
+        for customer in customers:
+            self.customers[customer.list_id] = customer
+            self._index(customer, self._compose(customer))
+        for invoice in invoices:
+            self.add_invoice(invoice)
+            self._last_edit_sequence = max(self._last_edit_sequence, int(invoice.edit_sequence))
+        for customer in self.customers.values():
+            self._last_edit_sequence = max(self._last_edit_sequence, int(customer.edit_sequence))
+        self._ref_number = max(self._ref_number, last_ref_number)
+        self._order = None
+        self.name_order()
+
+    def _stamp_index(self, customer: Customer) -> None:
+        self.modified_at[customer.list_id] = seconds_of(customer.time_modified)
+        if customer.is_active:
+            self.inactive.discard(customer.list_id)
+        else:
+            self.inactive.add(customer.list_id)
+
+    def _compose(self, customer: Customer) -> str:
+        if customer.parent_id is None:
+            return customer.name
+        return f"{self._full_names[customer.parent_id]}:{customer.name}"
+
+    def _index(self, customer: Customer, full_name: str) -> None:
+        self._stamp_index(customer)
+        self._full_names[customer.list_id] = full_name
+        self._by_name[full_name.casefold()] = customer.list_id
+        if customer.parent_id is not None:
+            self._jobs.setdefault(customer.parent_id, []).append(customer.list_id)
+
     # -- customers ---------------------------------------------------------------------------
+
+    def name_order(self) -> NameOrder:
+        """Every customer sorted by FullName without regard to case (``str.casefold``), built once."""
+        if self._order is None:
+            pairs = sorted((name.casefold(), list_id) for list_id, name in self._full_names.items())
+            self._order = NameOrder([key for key, _ in pairs], [list_id for _, list_id in pairs])
+        return self._order
 
     def full_name(self, customer: Customer) -> str:
         """``Parent:Job`` names, as QuickBooks builds them for jobs."""
-        names = [customer.name]
-        parent_id = customer.parent_id
-        while parent_id is not None:
-            parent = self.customers[parent_id]
-            names.append(parent.name)
-            parent_id = parent.parent_id
-        return ":".join(reversed(names))
+        return self._full_names[customer.list_id]
 
     def sublevel(self, customer: Customer) -> int:
-        return self.full_name(customer).count(":")
+        depth, parent_id = 0, customer.parent_id
+        while parent_id is not None:
+            depth, parent_id = depth + 1, self.customers[parent_id].parent_id
+        return depth
 
     def customer_named(self, full_name: str, exclude: str | None = None) -> Customer | None:
         """Names are unique without regard to case, as in QuickBooks."""
-        wanted = full_name.casefold()
-        for customer in self.customers.values():
-            if customer.list_id != exclude and self.full_name(customer).casefold() == wanted:
-                return customer
-        return None
+        list_id = self._by_name.get(full_name.casefold())
+        return None if list_id is None or list_id == exclude else self.customers[list_id]
 
     def resolve_customer(self, ref: etree._Element) -> Customer | None:
         """A ``CustomerRef``/``ParentRef``: the ``ListID`` wins over the ``FullName`` when both are sent."""
@@ -157,17 +279,20 @@ class Ledger:
         return False
 
     def balance(self, customer_id: str) -> Decimal:
-        return sum(
-            (invoice.balance_remaining for invoice in self.invoices.values() if invoice.customer_id == customer_id),
-            Decimal("0.00"),
-        )
+        return self._balances.get(customer_id, _ZERO)
+
+    def family(self, customer_id: str) -> list[str]:
+        """The customer and all its jobs, at any depth (the customer first)."""
+        found, pending = [], [customer_id]
+        while pending:
+            current = pending.pop()
+            found.append(current)
+            pending.extend(self._jobs.get(current, ()))
+        return found
 
     def total_balance(self, customer_id: str) -> Decimal:
         """The customer's own balance plus that of all its jobs."""
-        return sum(
-            (self.balance(other) for other in self.customers if self.is_descendant(other, customer_id)),
-            Decimal("0.00"),
-        )
+        return sum((self.balance(member) for member in self.family(customer_id)), _ZERO)
 
     # -- items ------------------------------------------------------------------------------
 
@@ -197,38 +322,7 @@ def parse_moment(value: str, default: datetime) -> datetime:
     return moment
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of query results and the iterator attributes that go with it."""
-
-    keys: tuple[str, ...]
-    attributes: tuple[tuple[str, str], ...] = ()
-
-
-def paginate(ledger: Ledger, request: etree._Element, keys: list[str]) -> Page | Status:
-    """Apply ``MaxReturned`` and the ``iterator`` / ``iteratorID`` attributes to ``keys``.
-
-    ``Start`` remembers what is left under a new ``{GUID}`` iterator ID; ``Continue`` returns the
-    next page; ``Stop`` forgets it. Iterators live only as long as the QuickBooks session that
-    started them (``CompanyFile.close_session`` drops them), so a continuation in a later session
-    gets a 3391 error, as it would in QuickBooks.
-    """
-    iterator = request.get("iterator")
-    max_text = text_of(request, "MaxReturned")
-    max_returned = int(max_text) if max_text is not None and max_text.isdigit() else None
-    if iterator is None:
-        return Page(tuple(keys[:max_returned] if max_returned is not None else keys))
-    if iterator == "Start":
-        iterator_id = "{" + str(uuid.uuid4()) + "}"
-    else:
-        iterator_id = request.get("iteratorID", "")
-        if iterator_id not in ledger.iterators:
-            return Status.bad_iterator(iterator_id)
-        keys = ledger.iterators.pop(iterator_id)
-    if iterator == "Stop":
-        return Page((), (("iteratorRemainingCount", "0"), ("iteratorID", iterator_id)))
-    size = max_returned if max_returned is not None else len(keys)
-    page, rest = keys[:size], keys[size:]
-    if rest:
-        ledger.iterators[iterator_id] = rest
-    return Page(tuple(page), (("iteratorRemainingCount", str(len(rest))), ("iteratorID", iterator_id)))
+@functools.lru_cache(maxsize=4096)
+def seconds_of(time_text: str) -> float:
+    """A stored ``TimeCreated``/``TimeModified`` (always with its offset) as Unix seconds."""
+    return datetime.fromisoformat(time_text).timestamp()

@@ -32,7 +32,10 @@ _FALSE = {"false", "0"}
 
 def escape(value: str) -> str:
     """Entity-escape text or an attribute value (all five XML entities, as QuickBooks does)."""
-    return "".join(_ENTITIES.get(char, char) for char in value)
+    for char, entity in _ENTITIES.items():  # "&" first, so entities are not escaped twice
+        if char in value:
+            value = value.replace(char, entity)
+    return value
 
 
 def render_node(node: Node, out: list[str]) -> None:

@@ -6,7 +6,8 @@ would return — a response document, or an HRESULT thrown instead of one.
 
 ``process()`` goes through the steps QuickBooks goes through:
 
-1. parse the document; not well-formed → ``0x80040400`` (no response document at all);
+1. parse the document (:mod:`simulator.documents`); not well-formed → ``0x80040400`` (no response
+   document at all);
 2. read ``<?qbxml version="X"?>``; missing, or a version this file does not support → ``0x80040400``;
 3. with a ``schema_dir``, validate against Intuit's schema for that version → ``0x80040400``;
 4. run the message set: each ``*Rq`` in order, each answered by one ``*Rs`` carrying its
@@ -32,12 +33,19 @@ closes it), :meth:`CompanyFile.fail_next` queues it as a one-shot fault. Open-st
 that is already open is not affected. Request-stage conditions make :meth:`~CompanyFile.process`
 throw before anything is executed. One-shot faults are consumed before the persistent condition
 is consulted.
+Lost sessions mid-sync: iterators live only as long as the QuickBooks session that started them.
+:meth:`~CompanyFile.close_session` (the Web Connector ends its session) and
+:meth:`~CompanyFile.restart` (QuickBooks closed and started again) drop them, and
+:meth:`~CompanyFile.expire_iterators` drops them now or after a number of message sets, so that
+the next ``iterator="Continue"`` is answered with statusCode 3391 while the company data stays.
+
+:meth:`~CompanyFile.populate` fills an empty file with a seeded history of customers, jobs and
+invoices (:mod:`simulator.population`) for large syncs.
 All state sits behind one lock; the delay is spent outside it so concurrent callers really overlap.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -47,22 +55,12 @@ from typing import Any
 
 from lxml import etree
 
-from simulator import company_info, customers, faults, invoices
+from simulator import company_info, customers, faults, invoices, population
 from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile, default_path
+from simulator.documents import parse_request, render_answer
 from simulator.ledger import DEFAULT_ITEMS, Answer, Handler, Ledger
-from simulator.qbxml_text import (
-    elements,
-    first,
-    local,
-    render_document,
-    render_rs,
-    restrict,
-    texts_of,
-    to_latin1,
-)
+from simulator.qbxml_text import elements, local, render_document
 from simulator.records import (
-    PARSE_ERROR_HRESULT,
-    PARSE_ERROR_MESSAGE,
     WRONG_FILE_HRESULT,
     WRONG_FILE_MESSAGE,
     Customer,
@@ -87,10 +85,6 @@ HANDLERS: dict[str, Handler] = {
     "InvoiceQueryRq": invoices.query,
 }
 """Request type → handler; any other ``*Rq`` is answered with status 1030 (not supported)."""
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-_DECLARATION = re.compile(r"^\ufeff?<\?xml\s[^>]*\?>")
-_VERSION = re.compile(r"""version\s*=\s*["']([^"']*)["']""")
 
 
 class CompanyFile:
@@ -135,6 +129,8 @@ class CompanyFile:
         self._in_flight = 0
         self._max_in_flight = 0
         self._sessions_opened = 0
+        self._restarts = 0
+        self._expire_in: int | None = None
 
     @classmethod
     def modern(cls, name: str = "Demo Co", **kwargs: Any) -> CompanyFile:
@@ -184,6 +180,18 @@ class CompanyFile:
             return self._sessions_opened
 
     @property
+    def restarts(self) -> int:
+        """How often :meth:`restart` was called."""
+        with self._lock:
+            return self._restarts
+
+    @property
+    def open_iterators(self) -> int:
+        """Iterators started and not yet exhausted, stopped or lost."""
+        with self._lock:
+            return len(self._ledger.iterators)
+
+    @property
     def open_attempts(self) -> tuple[str, ...]:
         """The path asked for by every ``open_session()`` call so far, failed or not (``""``: the open file)."""
         with self._lock:
@@ -204,6 +212,24 @@ class CompanyFile:
     def full_name(self, customer: Customer) -> str:
         with self._lock:
             return self._ledger.full_name(customer)
+
+    def populate(
+        self,
+        customers: int = 0,
+        invoices: int = 0,
+        *,
+        seed: int = 0,
+        until: datetime | None = None,
+        years: float = 3.0,
+    ) -> population.Population:
+        """Fill this empty file with a seeded history: ``customers`` customers and jobs, ``invoices`` invoices.
+
+        The same seed gives the same records (see :mod:`simulator.population`); ``until`` is where
+        the history of ``years`` ends. Raises :class:`ValueError` on a file that has customers or
+        invoices already, or for invoices without customers.
+        """
+        with self._lock:
+            return population.populate(self._ledger, customers, invoices, seed=seed, until=until, years=years)
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -253,6 +279,20 @@ class CompanyFile:
         """The next open (open stage) or ``process()`` (request stage) fails with this condition, once."""
         self.inject(faults.lookup(condition).fault())
 
+    def expire_iterators(self, after: int = 0) -> None:
+        """Forget every open iterator: the next ``Continue`` gets statusCode 3391 (the data stays).
+
+        ``after`` = 0 does it now; ``after`` = N lets the next N message sets run first and does it
+        just before the one after them (one shot; a later call replaces a pending one). This is
+        what a gateway sees when QuickBooks' session ends under a sync it thinks is still going.
+        """
+        with self._lock:
+            if after > 0:
+                self._expire_in = after
+            else:
+                self._expire_in = None
+                self._ledger.iterators.clear()
+
     def _held(self, stage: faults.Stage) -> faults.Condition | None:
         condition = self._condition
         return condition if condition is not None and condition.stage == stage else None
@@ -286,8 +326,21 @@ class CompanyFile:
             self._sessions_opened += 1
 
     def close_session(self) -> None:
-        """End the QuickBooks session: iterators started in it become invalid."""
+        """End the QuickBooks session (the Web Connector does after every update, however it ended).
+
+        Iterators started in it become invalid: a ``Continue`` in the next session gets 3391.
+        """
         with self._lock:
+            self._ledger.iterators.clear()
+
+    def restart(self) -> None:
+        """QuickBooks is closed and started again (an update, a crash, the bookkeeper).
+
+        The company data, the stored answers of message sets (``newMessageSetID``) and data
+        extensions are on disk and stay; every iterator is gone (3391 on ``Continue``).
+        """
+        with self._lock:
+            self._restarts += 1
             self._ledger.iterators.clear()
 
     def set_data_ext(self, owner_id: str, name: str, value: str) -> None:
@@ -326,7 +379,8 @@ class CompanyFile:
                 held = self._held("request")
                 if held is not None:
                     raise held.error()
-                message_set, version = self._parse(request_xml)
+                self._count_down_expiry()
+                message_set, version = parse_request(request_xml, self.profile, self._schemas)
                 response = self._run(message_set, version, started)
                 lost = self._take(FaultKind.LOSE_RESPONSE)
                 if lost is not None:
@@ -336,39 +390,12 @@ class CompanyFile:
             with self._lock:
                 self._in_flight -= 1
 
-    def _parse(self, request_xml: str) -> tuple[etree._Element, str]:
-        body = _DECLARATION.sub("", request_xml, count=1)
-        try:
-            root = etree.fromstring(body, _PARSER)
-        except (etree.XMLSyntaxError, ValueError) as exc:
-            raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail=str(exc)) from exc
-        version = next(
-            (
-                match.group(1)
-                for node in root.itersiblings(preceding=True)
-                if isinstance(node, etree._ProcessingInstruction) and node.target == "qbxml"
-                for match in [_VERSION.search(node.text or "")]
-                if match
-            ),
-            None,
-        )
-        if version is None:
-            raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail="no <?qbxml version?>")
-        if version not in self.profile.supported_versions:
-            raise HResultError(
-                PARSE_ERROR_HRESULT,
-                f'{PARSE_ERROR_MESSAGE} qbXML version "{version}" is not supported by '
-                f"{self.profile.product_name} (highest: {self.profile.highest_version}).",
-            )
-        if self._schemas is not None:
-            self._schemas.validate(root.getroottree(), version)
-        for element in root.iter():
-            if element.text and not element.text.isascii():
-                element.text = to_latin1(element.text)
-        message_set = first(root, "QBXMLMsgsRq") if root.tag == "QBXML" else None
-        if message_set is None or message_set.get("onError") is None:
-            raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail="no QBXMLMsgsRq with onError")
-        return message_set, version
+    def _count_down_expiry(self) -> None:
+        if self._expire_in is not None:
+            self._expire_in -= 1
+            if self._expire_in < 0:
+                self._expire_in = None
+                self._ledger.iterators.clear()
 
     def _run(self, message_set: etree._Element, version: str, started: float) -> str:
         new_id = message_set.get("newMessageSetID")
@@ -392,7 +419,7 @@ class CompanyFile:
             else:
                 handler = HANDLERS.get(name)
                 answer = handler(self._ledger, request) if handler else Answer(Status.unsupported(name))
-            responses.append(self._render(request, answer, include_data))
+            responses.append(render_answer(request, answer, include_data))
             self._executions.append(
                 Execution(
                     request_id=request.get("requestID"),
@@ -409,23 +436,6 @@ class CompanyFile:
         if new_id is not None:
             self._recovery[new_id] = tuple(responses)
         return render_document(responses, (("newMessageSetID", new_id),) if new_id is not None else ())
-
-    @staticmethod
-    def _render(request: etree._Element, answer: Answer, include_data: bool) -> str:
-        name = local(request)
-        rs_name = (name[:-2] if name.endswith("Rq") else name) + "Rs"
-        request_id = request.get("requestID")
-        status = answer.status
-        attributes = [
-            *((("requestID", request_id),) if request_id is not None else ()),
-            ("statusCode", str(status.code)),
-            ("statusSeverity", status.severity),
-            ("statusMessage", status.message),
-            *answer.attributes,
-        ]
-        include = texts_of(request, "IncludeRetElement")
-        rets = [restrict(ret, include) for ret in answer.rets] if include_data else []
-        return render_rs(rs_name, attributes, rets)
 
     def __repr__(self) -> str:
         profile = self.profile

@@ -137,7 +137,7 @@ class Status:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A resolved reference to a list element (``ListID`` + ``FullName``)."""
 
@@ -148,7 +148,7 @@ class Ref:
         return agg(tag, leaf("ListID", self.list_id), leaf("FullName", self.full_name))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Customer:
     """A customer (or a job, when ``parent_id`` is set). ``FullName`` is derived from the parents."""
 
@@ -162,7 +162,7 @@ class Customer:
     fields: tuple[Node, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """An item that invoice lines may reference (the simulator does not model item types)."""
 
@@ -172,7 +172,7 @@ class Item:
     price: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceLine:
     """One ``InvoiceLineRet``; ``amount`` is always computed, as QuickBooks does."""
 
@@ -185,7 +185,7 @@ class InvoiceLine:
     fields: tuple[Node, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Invoice:
     """An invoice; ``Subtotal`` and ``BalanceRemaining`` follow from its lines."""
 

@@ -30,144 +30,65 @@ gateway's ``POST /qbwc``, following the Web Connector's order (PROTOCOL.md §2):
 
 A failure on the wire (HTTP error, SOAP Fault, not XML, wrong element) ends the update the way
 QBWC ends it — no more calls, the QBWC10xx code recorded — and never raises out of
-``run_session``. Everything that happened is returned as a :class:`SessionResult`.
+``run_session``. Everything that happened is returned as a :class:`SessionResult`
+(:mod:`simulator.sessions`).
 
-Two things a customer's machine does are played here rather than in the company file:
+What a customer's machine does is played here rather than in the company file:
 
 - a machine that stops polling (switched off, asleep, the Web Connector closed):
   :meth:`WebConnector.pause` — ``run_forever`` skips its ticks and ``run_session`` calls nothing
   (outcome ``PAUSED``) until :meth:`WebConnector.resume`; a session already running finishes;
+- a machine that goes to sleep in the middle of a session: ``vanish_after=N`` — once QuickBooks
+  has run N requests of the session and ``receiveResponseXML`` has carried the Nth answer, the
+  session makes no further SOAP call, not even ``closeConnection`` (outcome ``VANISHED``); with
+  ``vanish_before_answer`` it vanishes before that ``receiveResponseXML``, so QuickBooks did the
+  work and the gateway never hears of it. The QuickBooks session ends with it: its iterators die;
+- a session that ends early but properly: ``close_after=N`` — after the Nth answer the Web
+  Connector calls ``closeConnection`` instead of asking for more (outcome ``CLOSED_EARLY``; a
+  percentage of 100 or a negative one is handled as usual first);
 - a wrong Web Connector password: construct the connector with another password; a gateway that
   answers ``authenticate`` with ``nvu`` gets ``closeConnection`` and the outcome is ``INVALID_USER``.
+
+``vanish_after``/``close_after`` hold for every session (constructor options or attributes, like
+``max_noops``); :meth:`WebConnector.vanish_next_session` and :meth:`WebConnector.close_next_session`
+apply to the next session only and win over them. "Requests" are the qbXML documents handed to
+QuickBooks, answered or thrown back as an HRESULT; NoOps do not count.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 from lxml import etree
 
 from simulator.quickbooks import CompanyFile
 from simulator.records import HResultError
+from simulator.sessions import (
+    FAILED_OUTCOMES,
+    Call,
+    Interruption,
+    SessionOutcome,
+    SessionRecord,
+    SessionResult,
+)
 from simulator.soap import SoapClient, WireError, result_int, result_string, result_strings
+
+__all__ = [
+    "FAILED_OUTCOMES",
+    "Call",
+    "Interruption",
+    "SessionOutcome",
+    "SessionResult",
+    "WebConnector",
+]
 
 T = TypeVar("T")
 Reader = Callable[[etree._Element, str], T]
-
-
-class SessionOutcome(enum.StrEnum):
-    """How an update session ended."""
-
-    COMPLETED = "completed"  # receiveResponseXML ≥ 100, then closeConnection
-    NO_WORK = "none"  # authenticate said "none"
-    INVALID_USER = "nvu"  # authenticate said "nvu"
-    BUSY = "busy"  # authenticate said "busy"
-    SERVER_ERROR = "server_error"  # negative percentage, getLastError, closeConnection
-    CLOSED_WITH_MESSAGE = "closed_with_message"  # empty request, getLastError text, closeConnection
-    VERSION_REJECTED = "version_rejected"  # clientVersion answered E: or O:
-    CONNECTION_FAILED = "connection_failed"  # opening the company file failed; connectionError said done
-    CONNECTION_RETRY_LIMIT = "connection_retry_limit"  # connectionError never said done (a test bound, not QBWC)
-    INTERACTIVE_UNSUPPORTED = "interactive_unsupported"  # getLastError asked for interactive mode
-    NOOP_LIMIT = "noop_limit"  # more NoOps than max_noops allows (a test bound, not QBWC behaviour)
-    STOPPED = "stopped"  # stop() was called
-    PAUSED = "paused"  # pause() was called: the machine does not poll, nothing was called
-    WIRE_ERROR = "wire_error"  # a call failed on the wire (QBWC10xx)
-
-
-FAILED_OUTCOMES = frozenset(
-    {
-        SessionOutcome.SERVER_ERROR,
-        SessionOutcome.VERSION_REJECTED,
-        SessionOutcome.CONNECTION_FAILED,
-        SessionOutcome.CONNECTION_RETRY_LIMIT,
-        SessionOutcome.INVALID_USER,
-        SessionOutcome.WIRE_ERROR,
-    }
-)
-
-
-@dataclass(frozen=True)
-class Call:
-    """One SOAP call: its parameters (password masked), its answer, and when it was made."""
-
-    method: str
-    params: Mapping[str, str]
-    result: str | int | tuple[str, ...] | None
-    at: float
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class SessionResult:
-    """Everything one update session did."""
-
-    outcome: SessionOutcome
-    calls: tuple[Call, ...]
-    ticket: str | None
-    status_texts: tuple[str, ...]
-    close_message: str | None
-    requests_processed: int
-    hresult_errors: int
-    percents: tuple[int, ...]
-    noops: int
-    started_at: float
-    finished_at: float
-    error_code: str | None = None
-    error: str | None = None
-
-    @property
-    def methods(self) -> tuple[str, ...]:
-        """The methods called, in order."""
-        return tuple(call.method for call in self.calls)
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome in FAILED_OUTCOMES
-
-    def calls_to(self, method: str) -> list[Call]:
-        return [call for call in self.calls if call.method == method]
-
-
-@dataclass
-class _Session:
-    """The mutable record of a session in progress."""
-
-    started_at: float = field(default_factory=time.time)
-    calls: list[Call] = field(default_factory=list)
-    ticket: str | None = None
-    status_texts: list[str] = field(default_factory=list)
-    close_message: str | None = None
-    requests_processed: int = 0
-    hresult_errors: int = 0
-    percents: list[int] = field(default_factory=list)
-    noops: int = 0
-    opened: bool = False
-    error_code: str | None = None
-    error: str | None = None
-
-    def result(self, outcome: SessionOutcome) -> SessionResult:
-        return SessionResult(
-            outcome=outcome,
-            calls=tuple(self.calls),
-            ticket=self.ticket,
-            status_texts=tuple(self.status_texts),
-            close_message=self.close_message,
-            requests_processed=self.requests_processed,
-            hresult_errors=self.hresult_errors,
-            percents=tuple(self.percents),
-            noops=self.noops,
-            started_at=self.started_at,
-            finished_at=time.time(),
-            error_code=self.error_code,
-            error=self.error,
-        )
 
 
 class WebConnector:
@@ -188,6 +109,9 @@ class WebConnector:
         owner_id: str | None = None,
         file_id: str | None = None,
         max_connection_attempts: int | None = 3,
+        vanish_after: int | None = None,
+        vanish_before_answer: bool = False,
+        close_after: int | None = None,
     ) -> None:
         self.url = url
         self.username = username
@@ -199,6 +123,13 @@ class WebConnector:
         self.file_id = file_id
         self.max_connection_attempts = max_connection_attempts
         """``connectionError`` calls after which the simulator gives up on its own; ``None``: never."""
+        self.vanish_after = vanish_after
+        """Every session vanishes (no more calls, no ``closeConnection``) after this many requests."""
+        self.vanish_before_answer = vanish_before_answer
+        """With ``vanish_after``: vanish before ``receiveResponseXML`` carries the last answer."""
+        self.close_after = close_after
+        """Every session calls ``closeConnection`` after this many requests."""
+        self._next_interruption: Interruption | None = None
         self._password = password
         self._log = log
         self._client = SoapClient(url, timeout)
@@ -231,6 +162,23 @@ class WebConnector:
     def paused(self) -> bool:
         return self._paused.is_set()
 
+    def vanish_next_session(self, after: int, *, before_answer: bool = False) -> None:
+        """The next session that reaches QuickBooks vanishes after ``after`` requests (one shot)."""
+        self._next_interruption = Interruption(after, "vanish_before_answer" if before_answer else "vanish")
+
+    def close_next_session(self, after: int) -> None:
+        """The next session that reaches QuickBooks calls ``closeConnection`` after ``after`` requests (one shot)."""
+        self._next_interruption = Interruption(after, "close")
+
+    def _interruption(self) -> Interruption | None:
+        """The one-shot interruption (consumed), else the standing options, for a session starting now."""
+        found, self._next_interruption = self._next_interruption, None
+        if found is not None:
+            return found
+        if self.vanish_after is not None:
+            return Interruption(self.vanish_after, "vanish_before_answer" if self.vanish_before_answer else "vanish")
+        return Interruption(self.close_after, "close") if self.close_after is not None else None
+
     def run_forever(self, interval_seconds: float, on_result: Callable[[SessionResult], None] | None = None) -> int:
         """Run sessions every ``interval_seconds`` (QBWC's Auto-Run) until :meth:`stop`; returns the count.
 
@@ -250,7 +198,7 @@ class WebConnector:
 
     def run_session(self) -> SessionResult:
         """One update, from ``serverVersion`` to ``closeConnection``."""
-        session = _Session()
+        session = SessionRecord()
         try:
             outcome = self._update(session)
         except WireError as exc:
@@ -264,7 +212,7 @@ class WebConnector:
 
     # -- the update ------------------------------------------------------------------------------
 
-    def _update(self, s: _Session) -> SessionOutcome:
+    def _update(self, s: SessionRecord) -> SessionOutcome:
         if self.stopped:
             return SessionOutcome.STOPPED
         if self.paused:
@@ -289,7 +237,7 @@ class WebConnector:
         failed = self._open(s, status)
         return failed if failed is not None else self._exchange(s)
 
-    def _open(self, s: _Session, path: str) -> SessionOutcome | None:
+    def _open(self, s: SessionRecord, path: str) -> SessionOutcome | None:
         attempts = 0
         while True:
             try:
@@ -320,8 +268,9 @@ class WebConnector:
                 self.company.set_data_ext(self.owner_id, "FileID", self.file_id)
             return None
 
-    def _exchange(self, s: _Session) -> SessionOutcome:
+    def _exchange(self, s: SessionRecord) -> SessionOutcome:
         ticket = s.ticket or ""
+        s.interruption = self._interruption()
         major, minor = self.company.profile.highest_major_minor
         first = True
         while not self.stopped:
@@ -364,6 +313,8 @@ class WebConnector:
             except HResultError as exc:
                 response, hresult, message = "", exc.hresult, exc.message
                 s.hresult_errors += 1
+            if s.interrupted("vanish_before_answer"):
+                return self._vanish(s)
             percent = self._call(
                 s,
                 "receiveResponseXML",
@@ -371,6 +322,8 @@ class WebConnector:
                 result_int,
             )
             s.percents.append(percent)
+            if s.interrupted("vanish"):
+                return self._vanish(s)
             if self.stopped:
                 break
             if percent >= 100:
@@ -380,13 +333,20 @@ class WebConnector:
                 s.status_texts.append(self._call(s, "getLastError", (("ticket", ticket),), result_string))
                 self._close(s)
                 return SessionOutcome.SERVER_ERROR
+            if s.interrupted("close"):
+                self._close(s)
+                return SessionOutcome.CLOSED_EARLY
         return SessionOutcome.STOPPED
 
-    def _close(self, s: _Session) -> None:
+    def _vanish(self, s: SessionRecord) -> SessionOutcome:
+        self._say(f"asleep after {s.requests_run} request(s): no more calls in this session")
+        return SessionOutcome.VANISHED
+
+    def _close(self, s: SessionRecord) -> None:
         s.close_message = self._call(s, "closeConnection", (("ticket", s.ticket or ""),), result_string)
         s.status_texts.append(s.close_message)
 
-    def _call(self, s: _Session, method: str, params: Sequence[tuple[str, str]], read: Reader[T]) -> T:
+    def _call(self, s: SessionRecord, method: str, params: Sequence[tuple[str, str]], read: Reader[T]) -> T:
         recorded = {name: ("********" if name == "strPassword" else value) for name, value in params}
         at = time.time()
         try:

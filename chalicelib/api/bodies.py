@@ -18,10 +18,17 @@ class CreateEndUser(_Body):
     source_id: str | None = Field(default=None, max_length=200)
 
 
+class Paging(_Body):
+    """Run one list query page by page (qbXML iterators); each page is its own result message."""
+
+    page_size: int = Field(default=500, ge=1, le=1000)
+
+
 class EnqueueJob(_Body):
     qbxml: str = Field(min_length=1)
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
     fail_if_offline: bool = False
+    paging: Paging | None = None
 
 
 class IngressMessage(_Body):
@@ -32,6 +39,7 @@ class IngressMessage(_Body):
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
     fail_if_offline: bool = False
+    paging: Paging | None = None
 
 
 IDEMPOTENCY_KEY_MAX = 200
@@ -131,6 +139,17 @@ class JobAccepted(_Response):
     enqueued_at: str
 
 
+class PagingProgress(_Response):
+    """Where a paged query stands: pages and records delivered so far, QuickBooks' remaining count,
+    and how often the query restarted after a lost session."""
+
+    page_size: int
+    pages: int
+    records: int
+    remaining: int | None
+    restarts: int
+
+
 class JobView(_Response):
     """``GET /v1/jobs/{id}``."""
 
@@ -146,6 +165,8 @@ class JobView(_Response):
     completed_at: str | None
     deadline_at: str | None
     attempts: int
+    paging: PagingProgress | None = None
+    warnings: list[ErrorObject] | None = None
 
 
 class HealthCheckOk(_Response):
@@ -175,7 +196,8 @@ class AuthSessionCreated(_Response):
 
 
 class ResultMessage(_Response):
-    """A message on the SQS results queue (schema version 1); deduplicate by ``job_id``."""
+    """A message on the SQS results queue (schema version 1); deduplicate by ``job_id`` (a paged
+    query's pages before its last: by ``cursor``). The page fields are present on paged queries only."""
 
     schema_version: int
     job_id: str
@@ -186,3 +208,10 @@ class ResultMessage(_Response):
     error: ErrorObject | None
     enqueued_at: str | None
     completed_at: str | None
+    page: int | None = None
+    records: int | None = None
+    remaining: int | None = None
+    last: bool | None = None
+    resumed: bool | None = None
+    cursor: str | None = None
+    warnings: list[ErrorObject] | None = None

@@ -91,6 +91,7 @@ def _handle(record: IngressRecord, queue: JobQueue, dead_letters: DeadLetters,
             message.end_user_id, message.qbxml, source="sqs",
             deadline_seconds=message.deadline_seconds, fail_if_offline=message.fail_if_offline,
             idempotency_key=message.idempotency_key or f"sqs:{record.message_id}",
+            paging=message.paging.model_dump() if message.paging else None,
         )
         bind(job_id=job.id)
         log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,

@@ -6,6 +6,13 @@ such as the Web Connector read the fault's reason instead of a bare status line;
 SOAP envelope, never a stack trace. Everything the Web Connector can legitimately send is answered by
 :class:`~chalicelib.qbwc.service.QbwcService` in protocol terms with HTTP 200.
 
+Size: deployed, API Gateway hands the request to Lambda inside a JSON event, and Lambda refuses an
+event above 6,291,456 bytes (API Gateway's own 10 MB limit is never the one reached), so no answer
+larger than that reaches our code and the Web Connector sees an HTTP error. The local stack refuses
+the same requests (:func:`fits_deployed`, measured on the JSON-escaped body as Lambda sees it) with a
+SOAP fault the Web Connector shows, and here, where the request did arrive, the job it answers fails
+at once with ``result_too_large`` (a write becomes ``in_doubt``) instead of waiting out its lease.
+
 Every call logs one ``SOAP call`` line — ``method``, ``result`` (a kind such as ``nvu``, ``request``,
 ``empty``, ``NoOp`` or the percentage, never the content: a result may be a ticket or a qbXML
 request), ``duration_ms``, with the ticket's short hash and the end-user as correlation keys — and
@@ -15,7 +22,10 @@ counts ``SoapCalls`` and ``SoapLatency`` (ms) by ``method``. An undecodable requ
 
 from __future__ import annotations
 
+import html
+import json
 import logging
+import re
 import time
 
 from chalice.app import Response
@@ -35,7 +45,23 @@ from chalicelib.qbwc.service import NOOP, QbwcService, Result
 from chalicelib.qbwc.wsdl import render_wsdl
 
 log = logging.getLogger(__name__)
-MAX_SOAP_BYTES = 10_000_000
+LAMBDA_EVENT_LIMIT = 6_291_456  # bytes: Lambda's synchronous invocation payload (the API Gateway event)
+EVENT_OVERHEAD = 8_192  # the event around the body: headers, request context, stage variables
+MAX_SOAP_BYTES = LAMBDA_EVENT_LIMIT  # nothing larger is parsed (it never reaches a deployed gateway)
+_TICKET = re.compile(r"<(?:\w+:)?ticket>([^<]{1,300})</(?:\w+:)?ticket>")
+TOO_LARGE_TEXT = ("qbd-gateway: QuickBooks' answer is too large to deliver ({size:,} bytes; the limit is "
+                  "{limit:,}). The integration must ask for fewer records at a time; nothing else is lost.")
+
+
+def fits_deployed(body: bytes) -> bool:
+    """Would Lambda accept this request body inside its API Gateway event (JSON-escaped)?"""
+    if len(body) + EVENT_OVERHEAD <= LAMBDA_EVENT_LIMIT // 2:
+        return True  # JSON escaping at most doubles it: no need to measure
+    return event_size(body) <= LAMBDA_EVENT_LIMIT
+
+
+def event_size(body: bytes) -> int:
+    return len(json.dumps(body.decode("utf-8", "replace"))) + EVENT_OVERHEAD
 
 
 def result_kind(call: c.SoapCall, result: Result) -> str:
@@ -58,8 +84,30 @@ def _observe(metrics: Metrics, method: str, started: float, result: str, level: 
     log.log(level, "SOAP call", extra={"result": result, "duration_ms": round(elapsed_ms, 1)})
 
 
+def _too_large(service: QbwcService, body: bytes, started: float) -> Response:
+    """A request the deployed path refuses: a fault, and (for an answer) its job dealt with now. The
+    body is not parsed (a text node above 10 MB is refused by the parser itself): the ticket is read
+    from the envelope's head, where the Web Connector puts it before the response."""
+    size = event_size(body)
+    head = body[:4096].decode("utf-8", "replace")
+    method = "receiveResponseXML" if "receiveResponseXML" in head else "invalid"
+    bind(method=method)
+    log.warning("SOAP request above the deployed limit", extra={"bytes": size, "limit": LAMBDA_EVENT_LIMIT})
+    found = _TICKET.search(head)
+    if method == "receiveResponseXML" and found:
+        ticket = html.unescape(found.group(1)).strip()
+        bind(ticket_hash=short_hash(ticket_hash(ticket)))
+        service.answer_too_large(ticket, size, LAMBDA_EVENT_LIMIT)
+    _observe(service.metrics, method, started, "fault")
+    return Response(body=render_fault(TOO_LARGE_TEXT.format(size=size, limit=LAMBDA_EVENT_LIMIT),
+                                      "soap:Client").decode(),
+                    status_code=FAULT_HTTP_STATUS, headers={"Content-Type": CONTENT_TYPE})
+
+
 def handle_soap(service: QbwcService, body: bytes | None, soap_action: str | None) -> Response:
     started = time.perf_counter()
+    if body and not fits_deployed(body):
+        return _too_large(service, body, started)
     try:
         call = parse_call(body or b"", soap_action, max_bytes=MAX_SOAP_BYTES)
     except SoapFaultError as fault:

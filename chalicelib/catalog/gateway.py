@@ -114,6 +114,14 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         description="QuickBooks' response exceeds the deliverable size; use MaxReturned and iterators.",
     ),
     ErrorSpec(
+        "max_returned_ceiling", "quickbooks_request_error", 200,
+        "Only part of the records were read in this sync; the rest will be read when the integration "
+        "pages through them.",
+        guide="split-large-requests",
+        description="A warning: an unpaged query returned exactly the MaxReturned the gateway set on it "
+                    "(QBDGW_UNPAGED_MAX_RETURNED); there may be more records. Page the query.",
+    ),
+    ErrorSpec(
         "lease_expired_outcome_unknown", "quickbooks_request_error", 409,
         "The connection to QuickBooks was lost while this change was being saved, so it is not known "
         "whether QuickBooks saved it. Check the record in QuickBooks before trying again.",

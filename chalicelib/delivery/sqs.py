@@ -28,7 +28,9 @@ class SqsResultPublisher:
             MessageBody=body,
             MessageGroupId=str(message["end_user_id"]),
             # A result de-duplicates by job id; an in_doubt notice is a message of its own before it.
-            MessageDeduplicationId=str(message["job_id"]) + (".in_doubt" if message["status"] == "in_doubt" else ""),
+            MessageDeduplicationId=str(message["job_id"]) + (
+                ".in_doubt" if message["status"] == "in_doubt"
+                else f".p{message['page']}" if message.get("page") and not message.get("last") else ""),
             MessageAttributes={
                 "schema_version": {"DataType": "Number", "StringValue": str(message["schema_version"])},
                 "status": {"DataType": "String", "StringValue": str(message["status"])},

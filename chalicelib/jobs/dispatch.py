@@ -116,7 +116,8 @@ class Dispatcher:
         return self.store.release_lease(lease, due=self.clock())
 
     # What the next message set is -----------------------------------------------------------------------
-    def _job(self, view: FileView | None, end_user_id: str, seq: int) -> Job | None:
+    def job_at(self, view: FileView | None, end_user_id: str, seq: int) -> Job | None:
+        """Job ``seq`` of the file: from ``view`` when it holds it, else one read."""
         for job in view.jobs if view else ():
             if job.seq == seq:
                 return job
@@ -126,10 +127,10 @@ class Dispatcher:
         """Did this session's own last message set get its answer (the job left the queue)?"""
         if pointer.epoch != lease.epoch or pointer.phase not in (SENT, PROBE, NEXT):
             return False
-        if pointer.left_the_queue(view, VIEW_JOBS):
-            return True  # no read needed: the hot path
-        job = self._job(view, lease.end_user_id, pointer.seq)
-        return job is None or job.status.is_terminal
+        if pointer.phase != PROBE and pointer.left_the_queue(view, VIEW_JOBS):
+            return True  # no read needed: the hot path (a probed write may be queued again, under a new key)
+        job = self.job_at(view, lease.end_user_id, pointer.seq)
+        return job is None or job.status.is_terminal or _page_answered(job, pointer)
 
     def next_job(self, view: FileView, lease: Lease) -> tuple[Lease, Job | None, bool]:
         """Settle whatever the pointer needs, then hand out the next job: ``(lease, job, is_probe)``.
@@ -140,8 +141,8 @@ class Dispatcher:
         pointer = lease.pointer
         if pointer is not None and pointer.phase == NEXT and pointer.epoch == lease.epoch and not (
                 pointer.left_the_queue(view, VIEW_JOBS)):
-            handed = self._job(view, lease.end_user_id, pointer.seq)
-            if handed is not None and handed.status is JobStatus.QUEUED:
+            handed = self.job_at(view, lease.end_user_id, pointer.seq)
+            if handed is not None and handed.status is JobStatus.QUEUED and not _page_answered(handed, pointer):
                 if not view.jobs or view.jobs[0].seq == handed.seq:
                     return lease, handed, False  # no write: the answer's write handed it out and renewed
                 # a job of higher priority (a health check) was accepted since: this call is the one that
@@ -150,7 +151,7 @@ class Dispatcher:
                 lease = self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
                 pointer = None
         if pointer is not None and not self._answered(view, lease, pointer):
-            lease = self.repair(lease, self._job(view, lease.end_user_id, pointer.seq))
+            lease = self.repair(lease, self.job_at(view, lease.end_user_id, pointer.seq))
             view = self.store.read_file(lease.end_user_id, jobs=VIEW_JOBS)
         if lease.pointer is not None and lease.pointer.phase == DOUBT:
             return self._probe(lease)
@@ -176,7 +177,8 @@ class Dispatcher:
         attempt = job.attempts + 1
         return InFlight(seq=job.seq, job_id=job.id, is_write=job.is_write, attempt=attempt,
                         message_set_id=message_set_id(job.id, attempt) if job.is_write else None,
-                        epoch=lease.epoch, phase=phase, sent_at=now, queued_key=job.queued_key)
+                        epoch=lease.epoch, phase=phase, sent_at=now, queued_key=job.queued_key,
+                        page=int(job.paging.get("answers") or 0) if job.paging else None)
 
     def _point(self, lease: Lease, changes: dict[str, Any], pointer: InFlight, expect_seq: int | None) -> Lease:
         """Write ``pointer`` onto the lease; our own write, applied and resent by the SDK, counts as done."""
@@ -189,15 +191,18 @@ class Dispatcher:
                 raise
             return current
 
-    def follow_on(self, view: FileView, lease: Lease, answered: Job) -> HandOut | None:
+    def follow_on(self, view: FileView, lease: Lease, answered: Job, *, staying: Job | None = None) -> HandOut | None:
         """The job to hand out in the write that settles ``answered`` (phase NEXT), when the read
         before that answer already shows it: the hot path of a sync, where ``sendRequestXML`` then reads
-        and writes nothing more for a read. None when anything else must come first or decide."""
+        and writes nothing more for a read. ``staying``: ``answered`` as that write leaves it, still
+        queued (a paged query's next page). None when anything else must come first or decide."""
         pointer = lease.pointer
         if pointer is None or pointer.epoch != lease.epoch or pointer.seq != answered.seq or pointer.phase == PROBE:
             return None
         now = self.clock()
-        head = next((j for j in view.jobs if j.seq != answered.seq), None)
+        jobs = [staying if j.seq == answered.seq else j for j in view.jobs
+                if j.seq != answered.seq or staying is not None]
+        head = jobs[0] if jobs else None
         if head is None or head.status is not JobStatus.QUEUED or _overdue(head, now):
             return None  # an in-doubt write heads the queue, or an overdue job: sendRequestXML sees to it
         changes = {"jobs_sent": lease.jobs_sent + 1, "last_job_at": now, **self.renewal(now)}
@@ -206,8 +211,10 @@ class Dispatcher:
 
     @staticmethod
     def _head(view: FileView, lease: Lease) -> Job | None:
-        """The first job of the queue that is not the one the pointer already stands for."""
-        return next((j for j in view.jobs if lease.pointer is None or j.seq != lease.pointer.seq), None)
+        """The first job of the queue that is not the one the pointer already stands for (unless it is
+        a paged query with pages to come: its next page then goes before every job behind it)."""
+        return next((j for j in view.jobs if lease.pointer is None or j.seq != lease.pointer.seq
+                     or j.paging is not None), None)
 
     def doubt_pointer(self, lease: Lease, job: Job) -> InFlight:
         """A pointer that says: ``job`` is in doubt; probe it with the message set id it was sent with."""
@@ -245,6 +252,8 @@ class Dispatcher:
         if pointer.phase == PROBE:  # the probe said "never applied": the write was queued to run again
             return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
         if not pointer.is_write:
+            if _has_page(job) and pointer.previous_seq is None:  # its last page may not have gone out
+                self.queue.publish_or_keep(job)
             self._count_lost_read(job, pointer)
             return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
         doubted = self.mark_in_doubt(job, pointer, error(
@@ -255,10 +264,11 @@ class Dispatcher:
         return self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, doubted), expect_seq=pointer.seq)
 
     def _publish_previous(self, end_user_id: str, seq: int) -> None:
-        """The answer that handed out an inherited NEXT pointer settled this job; its session may have
-        died before publishing the result. Publish it again (consumers de-duplicate by ``job_id``)."""
+        """The answer that handed out an inherited NEXT pointer settled this job (or delivered a page of
+        it); its session may have died before publishing that. Publish it again (consumers de-duplicate
+        by ``job_id``, a page by ``cursor``)."""
         previous = self.store.get_job_at(end_user_id, seq)
-        if previous is not None and previous.status.is_terminal:
+        if previous is not None and (previous.status.is_terminal or _has_page(previous)):
             self.queue.publish_or_keep(previous)
 
     def _count_lost_read(self, job: Job, pointer: InFlight) -> None:
@@ -357,6 +367,16 @@ class Dispatcher:
                                          session={"state": "sweeping", "created_at": now})
         except StoreConflict:
             return None
+
+
+def _has_page(job: Job) -> bool:
+    """A paged query still running, with a page delivered (its last one may be unpublished)."""
+    return job.paging is not None and job.status is JobStatus.QUEUED and int(job.paging.get("pages") or 0) > 0
+
+
+def _page_answered(job: Job, pointer: InFlight) -> bool:
+    """A paged query still queued: did QuickBooks answer the page this pointer handed out?"""
+    return pointer.page is not None and job.paging is not None and int(job.paging.get("answers") or 0) > pointer.page
 
 
 def _overdue(job: Job, now: datetime) -> bool:

@@ -101,6 +101,11 @@ class Job:
     error: dict[str, Any] | None = None
     published_at: datetime | None = None
     doubt_message_set_id: str | None = None  # the message set whose outcome is unknown (status in_doubt)
+    # A paged query: where it stands (chalicelib.qbxml.paging.Cursor as a dict). ``response_qbxml`` (or
+    # ``response_s3_uri``) then holds the last page delivered; ``attempts`` counts the current page's.
+    paging: dict[str, Any] | None = None
+    max_returned_ceiling: int | None = None  # the MaxReturned the gateway put on its queries (unpaged)
+    warnings: list[dict[str, Any]] | None = None  # statusSeverity="Warn" results, and the ceiling reached
 
     @property
     def queued_key(self) -> str:
@@ -134,6 +139,7 @@ class InFlight:
     phase: str
     sent_at: datetime
     queued_key: str = ""  # the job's queue-index key when pointed at: tells a settled job from one pushed back
+    page: int | None = None  # a paged job: the pages it had delivered when this one was handed out
     # NEXT only: the job whose answer handed this one out. Its result goes to SQS right after that write;
     # if the session died in between, whoever inherits this pointer publishes it again.
     previous_seq: int | None = None

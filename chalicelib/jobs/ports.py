@@ -115,8 +115,11 @@ class Store(Protocol):
         attempts: int | None = None,
         changes: Mapping[str, Any] | None = None,
         outbox: bool = False,
+        published: bool = False,
     ) -> Job:
-        """Move ``job`` to ``to`` if it is in one of ``expected`` (and, when given, has made ``attempts``).
+        """Move ``job`` to ``to`` if it is in one of ``expected`` (and, when given, has made ``attempts``;
+        with ``published``, only while it is not in the outbox: a paged query's page awaiting the
+        re-publisher is never overwritten by the next).
 
         ``outbox`` puts a finished job in the outbox index until :meth:`mark_published`. Raises
         :class:`StoreConflict` with the current job when the condition fails.
@@ -132,6 +135,7 @@ class Store(Protocol):
         attempts: int | None,
         changes: Mapping[str, Any],
         hand_out: HandOut,
+        published: bool = False,
     ) -> tuple[Job, Lease | None]:
         """:meth:`transition_job` and, atomically with it, :meth:`update_lease` of ``hand_out`` (its
         lease still held at its epoch, pointing at ``job``): the answer settles its job and the next job

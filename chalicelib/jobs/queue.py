@@ -40,7 +40,7 @@ import dataclasses
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,8 +54,10 @@ from chalicelib.jobs.security import new_id
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics
 from chalicelib.qbxml import QbxmlVersion, SchemaCatalog, parse_job_qbxml, validate_job
+from chalicelib.qbxml.paging import Cursor, page_size_of, pageable, with_ceiling
 
 log = logging.getLogger(__name__)
+_QUEUED_ONLY = frozenset({JobStatus.QUEUED})
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 HEALTH_CHECK_SOURCE = "health_check"
@@ -73,6 +75,7 @@ class Outcome:
     status: JobStatus
     response_qbxml: str | None = None
     error: GatewayError | None = None
+    warnings: tuple[dict[str, Any], ...] = ()  # QuickBooks' statusSeverity="Warn" results, and ours
 
 
 def utf8_len(text: str | None) -> int:
@@ -95,6 +98,7 @@ class JobQueue:
         payloads: PayloadStore | None = None,
         inline_result_bytes: int = ITEM_LIMIT_BYTES - ITEM_OVERHEAD_BYTES,
         max_read_attempts: int = 3,
+        unpaged_max_returned: int = 0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.sleep = sleep
@@ -110,6 +114,7 @@ class JobQueue:
         self.default_deadline = default_deadline
         self.offline_grace = offline_grace
         self.max_read_attempts = max_read_attempts
+        self.unpaged_max_returned = unpaged_max_returned
 
     # Accepting -----------------------------------------------------------------------------------
     def validation_version(self, user: EndUser) -> QbxmlVersion:
@@ -129,13 +134,16 @@ class JobQueue:
         idempotency_key: str | None = None,
         priority: int = PRIORITY_NORMAL,
         fail_if_offline: bool = False,
+        paging: Mapping[str, Any] | None = None,
     ) -> tuple[Job, bool]:
         """Accept a job. Returns ``(job, created)``; ``created`` is False for an idempotent replay.
 
         With ``fail_if_offline`` the job is refused at once (nothing stored) when the end-user's Web
-        Connector has never connected or has not called within its expected interval.
+        Connector has never connected or has not called within its expected interval. With ``paging``
+        (``{"page_size": 500}``) one list query is run page by page (:mod:`chalicelib.qbxml.paging`).
         """
         requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
+        page_size = page_size_of(dict(paging)) if paging is not None else None
         newest = self.schemas.available()
         if newest:  # refuse what no version accepts before taking a sequence number
             validate_job(requests, newest[-1], self.schemas)
@@ -148,6 +156,11 @@ class JobQueue:
         version = self.validation_version(user)
         if not newest or version != newest[-1]:
             validate_job(requests, version, self.schemas)
+        if page_size is not None:
+            pageable(requests, version, self.schemas)
+        ceiling = None
+        if page_size is None and self.unpaged_max_returned:
+            requests, ceiling = with_ceiling(requests, self.unpaged_max_returned, version, self.schemas)
         now = self.clock()
         deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else (
             now + self.default_deadline if self.default_deadline else None)
@@ -164,9 +177,12 @@ class JobQueue:
             priority=priority,
             deadline_at=deadline,
             idempotency_key=idempotency_key,
+            paging=Cursor(page_size=page_size).to_dict() if page_size is not None else None,
+            max_returned_ceiling=ceiling,
         )
         if idempotency_key:
-            body_hash = hashlib.sha256(f"{deadline_seconds}|{qbxml}".encode()).hexdigest()
+            paged = f"paging={page_size}|" if page_size is not None else ""
+            body_hash = hashlib.sha256(f"{deadline_seconds}|{paged}{qbxml}".encode()).hexdigest()
             written, created = self._put_once(job, idempotency_key, body_hash, now)
         else:
             try:
@@ -212,15 +228,20 @@ class JobQueue:
         raise error("internal_error", f"Idempotency-Key {key!r}: too many concurrent retries; try again")
 
     # Finishing -----------------------------------------------------------------------------------
-    def _answer_changes(self, job: Job, outcome: Outcome) -> tuple[Outcome, dict[str, Any]]:
-        """Where the answer goes: on the item, in S3, or (a write QuickBooks applied) left out."""
+    def _answer_changes(self, job: Job, outcome: Outcome, part: str = "", *,
+                        share: int = 1) -> tuple[Outcome, dict[str, Any]]:
+        """Where the answer goes: on the item, in S3, or (a write QuickBooks applied) left out.
+
+        ``share``: the answer may take only this part of the room (with a bucket to spill to, a page
+        keeps half: it replaces the page before it on the item, and moto counts both while it does)."""
         answer = outcome.response_qbxml
-        room = self.inline_result_bytes - utf8_len(job.qbxml)
+        room = (self.inline_result_bytes - utf8_len(job.qbxml)) // share
         size = utf8_len(answer)
         if answer is None or size <= room:
             return outcome, {"response_qbxml": answer} if answer is not None else {}
         if self.payloads is not None and size <= MAX_OFFLOADED_RESULT_BYTES:
-            return Outcome(outcome.status, error=outcome.error), {"response_s3_uri": self._offload(job, answer)}
+            uri = self._offload(job, answer, part)
+            return Outcome(outcome.status, error=outcome.error), {"response_s3_uri": uri, "response_qbxml": None}
         if job.is_write or outcome.error is not None:  # what QuickBooks did stands; only its text is left out
             return Outcome(outcome.status, error=outcome.error), {"response_omitted": {
                 "reason": "result_too_large", "bytes": size,
@@ -242,6 +263,8 @@ class JobQueue:
         now = self.clock()
         outcome, changes = self._answer_changes(job, outcome)
         changes.update(completed_at=now, attempts=attempt, error=outcome.error.to_dict() if outcome.error else None)
+        if outcome.warnings:
+            changes["warnings"] = list(outcome.warnings)
         if started_at is not None:
             changes["started_at"] = started_at
         attempts_before = None if JobStatus.IN_DOUBT in expected else attempt - 1
@@ -270,6 +293,49 @@ class JobQueue:
             self.publish_or_keep(done)
         return done
 
+    def deliver_page(self, job: Job, cursor: Cursor, page: str | None, *, attempt: int,
+                     started_at: datetime | None, hand_out: HandOut | None = None) -> Job | None:
+        """A paged query's answer: the page (or, ``page`` None, an expired iterator) and the cursor after
+        it, stored on the job in one write (with the next page handed out, when ``hand_out``), then the
+        page published. The last page settles the job. None when the job had moved on, or when its
+        previous page still awaits the re-publisher (this page is then not taken: the next session asks
+        for it again from the cursor)."""
+        now = self.clock()
+        last = page is not None and cursor.done
+        changes: dict[str, Any] = {"paging": cursor.to_dict(), "deadline_at": None, "attempts": 0}
+        if page is not None:
+            outcome, stored = self._answer_changes(job, Outcome(JobStatus.SUCCEEDED, response_qbxml=page),
+                                                   f".p{cursor.pages}", share=2 if self.payloads else 1)
+            if outcome.status is JobStatus.FAILED:  # a page above what can be kept: the sync stops here
+                return self.settle(job, outcome, attempt=attempt, expected=_QUEUED_ONLY, started_at=started_at)
+            changes.update({"response_s3_uri": None, **stored})
+        if started_at is not None and job.started_at is None:
+            changes["started_at"] = started_at
+        if last:
+            changes.update(completed_at=now, attempts=attempt, error=None)
+        to = JobStatus.SUCCEEDED if last else JobStatus.QUEUED
+        try:
+            if hand_out is None:
+                done = self.store.transition_job(job, to, expected=_QUEUED_ONLY, attempts=attempt - 1,
+                                                 changes=changes, published=True)
+            else:
+                done, _ = self.store.settle_and_hand_out(job, to, expected=_QUEUED_ONLY, attempts=attempt - 1,
+                                                         changes=changes, hand_out=hand_out, published=True)
+        except StoreConflict as exc:
+            current = exc.current if isinstance(exc.current, Job) else None
+            if current is None or current.paging != changes["paging"]:
+                log.warning("page not taken: the job moved on, or its last page awaits the re-publisher",
+                            extra={"job_id": job.id, "end_user_id": job.end_user_id, "page": cursor.pages})
+                return None
+            done = current  # our own write, applied, its answer lost and the request resent by the SDK
+        if page is not None:
+            log.info("page delivered", extra={"job_id": job.id, "end_user_id": job.end_user_id, "page": cursor.pages,
+                                              "records": cursor.page_records, "remaining": cursor.remaining})
+            if last:
+                self._count_finished(done)
+            self.publish_or_keep(done)
+        return done
+
     def publish_or_keep(self, job: Job) -> bool:
         """Publish a result no outbox entry covers; if that fails, give it one, for the re-publisher."""
         if self.publish(job):
@@ -277,10 +343,10 @@ class JobQueue:
         self.store.to_outbox(job)
         return False
 
-    def _offload(self, job: Job, answer: str) -> str:
+    def _offload(self, job: Job, answer: str, part: str = "") -> str:
         """Write a large answer to the payload store (before the job item: the outbox order)."""
         assert self.payloads is not None
-        key = f"results/{job.end_user_id}/{job.id}.xml"
+        key = f"results/{job.end_user_id}/{job.id}{part}.xml"
         uri = self.payloads.put(key, answer)
         log.info("large answer stored in S3", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                                       "bytes": utf8_len(answer), "key": key})

@@ -44,20 +44,38 @@ def job_view(job: Job, lease: Lease | None = None, now: datetime | None = None) 
         "attempts": attempts,
         **_offloaded(job),
         **({"response_omitted": job.response_omitted} if job.response_omitted else {}),
+        **({"paging": {k: job.paging.get(k) for k in ("page_size", "pages", "records", "remaining", "restarts")}}
+           if job.paging else {}),
+        **({"warnings": job.warnings} if job.warnings else {}),
     }
 
 
+def _page(job: Job) -> dict[str, Any]:
+    """A paged job's last page delivered: ``page`` (1-based), ``records``, ``remaining``, ``last``,
+    ``resumed`` (first page after a restart) and ``cursor`` (``<job id>:<page>``, where it stands)."""
+    if not job.paging or not job.paging.get("pages"):
+        return {}
+    pages, remaining = int(job.paging["pages"]), int(job.paging.get("remaining") or 0)
+    return {"page": pages, "records": int(job.paging.get("page_records") or 0), "remaining": remaining,
+            "last": remaining == 0, "resumed": bool(job.paging.get("resumed")), "cursor": f"{job.id}:{pages}"}
+
+
 def result_message(job: Job) -> dict[str, Any]:
-    """The SQS result message, schema version 1 (DESIGN §5)."""
+    """The SQS result message, schema version 1 (DESIGN §5); a paged job's page, one per page (its
+    ``status`` is ``in_flight`` until the last page, which is the job's result)."""
+    page = _page(job)
+    status = "in_flight" if page and not page["last"] and job.status.value == "queued" else job.status.value
     return {
         "schema_version": SCHEMA_VERSION,
         "job_id": job.id,
         "end_user_id": job.end_user_id,
-        "status": job.status.value,
+        "status": status,
         "response_qbxml": job.response_qbxml,
         "error": job.error,
         "enqueued_at": iso(job.enqueued_at),
         "completed_at": iso(job.completed_at),
         **_offloaded(job),
         **({"response_omitted": job.response_omitted} if job.response_omitted else {}),
+        **({"warnings": job.warnings} if job.warnings else {}),
+        **page,
     }

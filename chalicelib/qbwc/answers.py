@@ -30,7 +30,12 @@ from chalicelib.jobs.queue import Outcome
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
 from chalicelib.qbxml import QbxmlVersion, choose_version, parse_hcp_response, parse_response
+from chalicelib.qbxml.paging import Cursor
+from chalicelib.qbxml.responses import RequestResult
+from chalicelib.qbxml.status import StatusClass
 
+HRESULT_ERROR_PERCENT = -101  # receiveResponseXML: QuickBooks threw; the Web Connector asks getLastError
+PROTOCOL_ERROR_PERCENT = -102  # receiveResponseXML: the gateway could not take the answer
 UNPARSED_HRESULT = "0x80040400"  # QuickBooks could not parse the request: nothing in it ran
 NO_STORED_STATE = 600  # error recovery: QuickBooks has nothing stored under that message set id
 NEVER_APPLIED, STORED, UNKNOWN = "never_applied", "stored", "unknown"  # what a probe says
@@ -67,7 +72,23 @@ def outcome_of(job: Job, call: c.ReceiveResponseXML) -> Outcome:
     if first is not None:
         return Outcome(JobStatus.FAILED, response_qbxml=call.response,
                        error=status_error(first.status_code, first.message, first.name))
-    return Outcome(JobStatus.SUCCEEDED, response_qbxml=call.response)
+    return Outcome(JobStatus.SUCCEEDED, response_qbxml=call.response, warnings=warnings_of(job, ours))
+
+
+def warnings_of(job: Job, results: list[RequestResult]) -> tuple[dict[str, Any], ...]:
+    """A success's warnings: QuickBooks' ``statusSeverity="Warn"`` results (500-999: data came back,
+    perhaps not all of it), and a query that returned exactly the ``MaxReturned`` the gateway set."""
+    found: list[dict[str, Any]] = []
+    for result in results:
+        if result.status_class is StatusClass.WARNING:
+            found.append({**status_error(result.status_code, result.message, result.name).to_dict(),
+                          "request_id": result.request_id})
+        ceiling = job.max_returned_ceiling
+        if ceiling and result.name.endswith("QueryRs") and max(result.records, result.ret_count or 0) >= ceiling:
+            found.append({**error("max_returned_ceiling", (
+                f"{result.name} returned {ceiling} records, the ceiling the gateway sets on unpaged queries "
+                "(QBDGW_UNPAGED_MAX_RETURNED): there may be more")).to_dict(), "request_id": result.request_id})
+    return tuple(found)
 
 
 def progress(view: FileView, lease: Lease, *, keep_alive: bool, pending: bool = False) -> int:
@@ -81,6 +102,16 @@ def progress(view: FileView, lease: Lease, *, keep_alive: bool, pending: bool = 
         sent = max(1, lease.jobs_sent)
         return max(1, min(99, (100 * sent) // (sent + max(1, behind))))
     return 99 if keep_alive else 100
+
+
+def page_progress(cursor: Cursor, view: FileView, lease: Lease) -> int:
+    """A paged query between pages: pages delivered against pages left (``iteratorRemainingCount``
+    over the page size) and the jobs queued behind it; never 100 (its next page must be asked for)."""
+    pointer = lease.pointer
+    behind = max(0, view.next_seq - pointer.seq) if pointer else 0
+    left = -(-int(cursor.remaining or 0) // max(1, cursor.page_size)) + behind
+    done = max(1, cursor.pages)
+    return max(1, min(99, (100 * done) // (done + max(1, left))))
 
 
 def company_details(user: EndUser, call: c.SendRequestXML, available: tuple[QbxmlVersion, ...]) -> dict[str, Any]:

@@ -19,7 +19,8 @@ With ``session_idle_seconds = 0`` the last job answers 100.
 
 Every state lives in the store: a session is its company file's lease (chalicelib.jobs.dispatch),
 found by the end-user id that starts its ticket and checked against the ticket's hash. Answers are
-read and composed by the pure :mod:`chalicelib.qbwc.answers`. Protocol conditions are answered in
+read and composed by the pure :mod:`chalicelib.qbwc.answers`; a paged query's pages and answers too
+large to deliver are handled by :mod:`chalicelib.qbwc.large`. Protocol conditions are answered in
 protocol terms; no exception leaves :meth:`QbwcService.dispatch`.
 
 Observability: once a call's session (or, for ``authenticate``, its user) is known, its end-user id
@@ -55,11 +56,13 @@ from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics, bind, short_hash
 from chalicelib.qbwc import answers
 from chalicelib.qbwc import calls as c
+from chalicelib.qbwc.large import LargeAnswers
 from chalicelib.qbxml import (
     DEFAULT_VERSION,
     JobRequests,
     QbxmlVersion,
     build_message_set,
+    paging,
     parse_job_qbxml,
     validate_job,
 )
@@ -67,8 +70,8 @@ from chalicelib.qbxml import (
 log = logging.getLogger(__name__)
 
 Result = str | int | list[str]
-HRESULT_ERROR_PERCENT = -101
-PROTOCOL_ERROR_PERCENT = -102
+HRESULT_ERROR_PERCENT = answers.HRESULT_ERROR_PERCENT
+PROTOCOL_ERROR_PERCENT = answers.PROTOCOL_ERROR_PERCENT
 NOOP = "NoOp"
 SESSION_UNKNOWN_TEXT = (
     "qbd-gateway: this update session has ended or expired. Click Update Selected to start a new one."
@@ -76,7 +79,7 @@ SESSION_UNKNOWN_TEXT = (
 INTERNAL_ERROR_TEXT = "qbd-gateway: temporary problem on the server. Nothing was lost; try again shortly."
 
 
-class QbwcService:
+class QbwcService(LargeAnswers):
     def __init__(
         self,
         store: Store,
@@ -273,6 +276,10 @@ class QbwcService:
             return build_message_set(JobRequests((), ()), version=version, request_id=job.id,
                                      on_error="continueOnError", new_message_set_id=msid, old_message_set_id=msid)
         requests = parse_job_qbxml(job.qbxml, max_bytes=max(self.queue.max_job_bytes, len(job.qbxml) + 1))
+        if job.paging is not None:  # the query of its next page: Start, Continue, or a restart
+            element = paging.page_request(requests.elements[0], paging.Cursor.from_dict(job.paging),
+                                          session=lease.epoch)
+            requests = JobRequests((element,), requests.names)
         try:
             validate_job(requests, version, self.queue.schemas)
         except GatewayError as exc:
@@ -300,6 +307,10 @@ class QbwcService:
             return self._percent(view, lease)  # answered twice: the first answer settled it
         if pointer.phase == PROBE:
             return self._probe_answer(view, lease, job, call)
+        if job.paging is not None and not call.hresult:
+            handled = self._page_answer(view, lease, job, call)
+            if handled is not None:
+                return handled
         outcome = answers.outcome_of(job, call)
         now = self.clock()
         if outcome.status is JobStatus.IN_DOUBT:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from chalicelib.errors import error
+from chalicelib.errors import GatewayError, error
 from chalicelib.qbxml.requests import JobRequests, validate_job
 from chalicelib.qbxml.schema import SchemaCatalog
 from chalicelib.qbxml.text import strip_declaration
@@ -55,12 +55,15 @@ class Cursor:
     page_size: int
     pages: int = 0  # pages delivered so far
     records: int = 0  # records delivered so far
+    page_records: int = 0  # records on the last page delivered
     iterator_id: str | None = None
     session: int | None = None
     remaining: int | None = None  # QuickBooks' iteratorRemainingCount after the last page
     last_name: str | None = None  # the name (FullName, else Name) of the last record delivered
     last_ids: tuple[str, ...] = ()  # the ListIDs delivered under that name
     restarts: int = 0
+    answers: int = 0  # message sets of this job QuickBooks answered (pages, and expired iterators)
+    resumed: bool = False  # the last page delivered was the first after a restart
 
     @property
     def done(self) -> bool:
@@ -74,7 +77,8 @@ class Cursor:
         fields = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in raw.items() if k in fields}
         values["last_ids"] = tuple(values.get("last_ids") or ())  # type: ignore[arg-type]
-        for name in ("page_size", "pages", "records", "restarts"):
+        values["resumed"] = bool(values.get("resumed"))
+        for name in ("page_size", "pages", "records", "page_records", "restarts", "answers"):
             values[name] = int(values.get(name) or 0)  # type: ignore[call-overload]
         for name in ("session", "remaining"):
             if values.get(name) is not None:
@@ -128,8 +132,30 @@ def pageable(requests: JobRequests, version: QbxmlVersion, catalog: SchemaCatalo
     for form in forms:
         try:
             validate_job(JobRequests((form,), requests.names), version, catalog)
-        except Exception as exc:
-            raise error("invalid_request", f"{requests.names[0]} cannot be paged by name: {exc}") from exc
+        except GatewayError as exc:
+            raise error("invalid_request", f"{requests.names[0]} cannot be paged by name: {exc.message}") from exc
+
+
+def with_ceiling(requests: JobRequests, ceiling: int, version: QbxmlVersion,
+                 catalog: SchemaCatalog) -> tuple[JobRequests, int | None]:
+    """An unpaged job with ``MaxReturned`` = ``ceiling`` on each query that takes one and has none
+    (the answer must fit one SOAP body); the ceiling applied, or None when no request took it."""
+    elements, applied = list(requests.elements), False
+    for index, (element, name) in enumerate(zip(requests.elements, requests.names, strict=True)):
+        if not name.endswith("QueryRq"):
+            continue
+        query = parse_xml(element)
+        tags = [local_name(c) for c in query if isinstance(c.tag, str)]
+        if "MaxReturned" in tags or query.get("iterator") is not None:
+            continue
+        _set_max_returned(query, ceiling)
+        candidate = str(etree.tostring(query, encoding="unicode"))
+        try:
+            validate_job(JobRequests((candidate,), (name,)), version, catalog)
+        except GatewayError:  # this query takes no MaxReturned there (by ID, a report, CompanyQuery …)
+            continue
+        elements[index], applied = candidate, True
+    return JobRequests(tuple(elements), requests.names), ceiling if applied else None
 
 
 def page_request(element: str, cursor: Cursor, *, session: int) -> str:
@@ -153,7 +179,7 @@ def restarting(cursor: Cursor, session: int) -> bool:
 
 def expired(cursor: Cursor) -> Cursor:
     """QuickBooks said the iterator expired (3391): the next page restarts from the last record."""
-    return dataclasses.replace(cursor, iterator_id=None, session=None)
+    return dataclasses.replace(cursor, iterator_id=None, session=None, answers=cursor.answers + 1)
 
 
 def read_page(response: str, cursor: Cursor, *, session: int, request_id: str) -> Page:
@@ -191,10 +217,10 @@ def read_page(response: str, cursor: Cursor, *, session: int, request_id: str) -
     if dropped:
         answer.set("retCount", str(len(records)))
     new = dataclasses.replace(
-        cursor, pages=cursor.pages + 1, records=cursor.records + len(records),
+        cursor, pages=cursor.pages + 1, records=cursor.records + len(records), page_records=len(records),
         iterator_id=answer.get("iteratorID") if remaining else None, session=session if remaining else None,
         remaining=remaining, last_name=last_name, last_ids=last_ids,
-        restarts=cursor.restarts + (1 if resumed else 0))
+        restarts=cursor.restarts + (1 if resumed else 0), answers=cursor.answers + 1, resumed=resumed)
     text = response if not dropped else _serialise(root, response)
     return Page(status, len(records), dropped, remaining, new.iterator_id, text, new, resumed)
 

@@ -34,6 +34,7 @@ class RequestResult:
     ret_count: int | None
     iterator_remaining_count: int | None
     iterator_id: str | None
+    records: int = 0  # the ``…Ret`` elements it carries (QuickBooks gives ``retCount`` only with metaData)
 
     @property
     def status_class(self) -> StatusClass:
@@ -81,6 +82,7 @@ def _result(element: Any) -> RequestResult:
         ret_count=_int_attribute(element, "retCount"),
         iterator_remaining_count=_int_attribute(element, "iteratorRemainingCount"),
         iterator_id=element.get("iteratorID"),
+        records=sum(1 for child in element if isinstance(child.tag, str) and local_name(child).endswith("Ret")),
     )
 
 

@@ -141,8 +141,10 @@ class DynamoStore(AccountItems, GaugeQueries):
         attempts: int | None = None,
         changes: Mapping[str, Any] | None = None,
         outbox: bool = False,
+        published: bool = False,
     ) -> Job:
-        args = self._transition_args(job, to, expected=expected, attempts=attempts, changes=changes, outbox=outbox)
+        args = self._transition_args(job, to, expected=expected, attempts=attempts, changes=changes, outbox=outbox,
+                                     published=published)
         try:
             new = self.client.update_item(**args, ReturnValues="ALL_NEW")
         except ClientError as exc:
@@ -153,13 +155,17 @@ class DynamoStore(AccountItems, GaugeQueries):
 
     def _transition_args(
         self, job: Job, to: JobStatus, *, expected: frozenset[JobStatus], attempts: int | None,
-        changes: Mapping[str, Any] | None, outbox: bool = False,
+        changes: Mapping[str, Any] | None, outbox: bool = False, published: bool = False,
     ) -> dict[str, Any]:
         set_, remove = self._split(dict(changes or {}))
         set_["status"] = to.value
         if to is JobStatus.QUEUED:  # (back) in the queue: the queue and deadline indexes see it
             set_["queued_key"] = dataclasses.replace(job, status=to).queued_key
-            set_.update(deadline_attrs(job))
+            deadline = (changes or {}).get("deadline_at", job.deadline_at)
+            if deadline is None:  # none (any more: a paged sync under way is no longer waiting)
+                remove = (*remove, "deadline_bucket", "deadline_ms")
+            else:
+                set_.update(deadline_attrs(dataclasses.replace(job, deadline_at=deadline)))
         elif to is JobStatus.IN_DOUBT:  # heads the queue until error recovery settles it; no deadline
             set_["queued_key"] = dataclasses.replace(job, status=to).queued_key
             remove = (*remove, "deadline_bucket", "deadline_ms")
@@ -174,6 +180,8 @@ class DynamoStore(AccountItems, GaugeQueries):
         if attempts is not None:
             values[":att"] = attempts
             condition += " AND attempts = :att"  # ...and the attempt it answers is still the current one
+        if published:
+            condition += " AND attribute_not_exists(outbox_pk)"  # ...and nothing of it awaits the re-publisher
         return self._update_args(end_user_pk(job.end_user_id), job_sk(job.seq), set_=set_, remove=remove,
                                  condition=condition, values=values, names={"#st": "status"})
 
@@ -190,11 +198,13 @@ class DynamoStore(AccountItems, GaugeQueries):
         attempts: int | None,
         changes: Mapping[str, Any],
         hand_out: HandOut,
+        published: bool = False,
     ) -> tuple[Job, Lease | None]:
         """One ``TransactWriteItems`` (the job, then the lease); on a store without transactions
         (dynalite answers ``UnknownOperationException``, remembered) the same two writes in that order."""
         if self.transactions is not False:
-            job_args = self._transition_args(job, to, expected=expected, attempts=attempts, changes=changes)
+            job_args = self._transition_args(job, to, expected=expected, attempts=attempts, changes=changes,
+                                             published=published)
             lease_args = self._lease_args(hand_out.lease, hand_out.changes, pointer=hand_out.pointer,
                                           expect_seq=job.seq)
             token = hashlib.sha256(f"{job.id}|{attempts}|{hand_out.lease.epoch}".encode()).hexdigest()[:36]
@@ -215,7 +225,7 @@ class DynamoStore(AccountItems, GaugeQueries):
                     if reasons[0].get("Code") == "ConditionalCheckFailed":
                         raise self._job_conflict(job, expected, reasons[0].get("Item")) from exc
                     # the lease moved on (or a concurrent transaction): the answer still settles its job
-        done = self.transition_job(job, to, expected=expected, attempts=attempts, changes=changes)
+        done = self.transition_job(job, to, expected=expected, attempts=attempts, changes=changes, published=published)
         try:
             return done, self.update_lease(hand_out.lease, hand_out.changes, pointer=hand_out.pointer,
                                            expect_seq=job.seq)
@@ -296,7 +306,8 @@ class DynamoStore(AccountItems, GaugeQueries):
                 attempt=int(item.get("p_attempt", 1)), message_set_id=item.get("p_msid"),
                 epoch=int(item.get("p_epoch", 0)), phase=str(item.get("p_phase")),
                 sent_at=datetime.fromisoformat(str(item["p_sent_at"])), queued_key=str(item.get("p_qkey", "")),
-                previous_seq=int(item["p_prev"]) if item.get("p_prev") is not None else None)
+                previous_seq=int(item["p_prev"]) if item.get("p_prev") is not None else None,
+                page=int(item["p_page"]) if item.get("p_page") is not None else None)
         fields = {k: v for k, v in item.items() if k in _LEASE_FIELDS}
         return dataclasses.replace(load(Lease, {**fields, "end_user_id": end_user_id}), pointer=pointer)
 
@@ -319,8 +330,10 @@ class DynamoStore(AccountItems, GaugeQueries):
                 "p_sent_at": pointer.sent_at, "p_qkey": pointer.queued_key,
                 **({"p_msid": pointer.message_set_id} if pointer.message_set_id else {}),
                 **({"p_prev": pointer.previous_seq} if pointer.previous_seq is not None else {}),
+                **({"p_page": pointer.page} if pointer.page is not None else {}),
                 }, (*(() if pointer.message_set_id else ("p_msid",)),
-                    *(() if pointer.previous_seq is not None else ("p_prev",)))
+                    *(() if pointer.previous_seq is not None else ("p_prev",)),
+                    *(() if pointer.page is not None else ("p_page",)))
 
     def _lease_conflict(self, exc: ClientError, end_user_id: str, message: str) -> StoreConflict:
         old = exc.response.get("Item")
@@ -440,7 +453,7 @@ class DynamoStore(AccountItems, GaugeQueries):
 
 
 _POINTER_ATTRS = ("p_seq", "p_job_id", "p_write", "p_attempt", "p_msid", "p_epoch", "p_phase", "p_sent_at", "p_qkey",
-                  "p_prev")
+                  "p_prev", "p_page")
 _LEASE_FIELDS = frozenset({"epoch", "holder", "expires_at", "seen_at", "created_at", "state", "company_file",
                            "qbxml_version", "jobs_sent", "last_job_at", "last_error_text", "connection_errors",
                            "last_holder"})

@@ -133,11 +133,13 @@ class MemoryStore:
         attempts: int | None = None,
         changes: Mapping[str, Any] | None = None,
         outbox: bool = False,
+        published: bool = False,
     ) -> Job:
         with self._lock:
             key = (job.end_user_id, job.seq)
             current = self.jobs[key]
-            if current.status not in expected or (attempts is not None and current.attempts != attempts):
+            if current.status not in expected or (attempts is not None and current.attempts != attempts) or (
+                    published and key in self.outbox):
                 raise StoreConflict(f"job {job.id} is not in {sorted(expected)}", current)
             new = dataclasses.replace(current, status=to, **dict(changes or {}))
             self.jobs[key] = new
@@ -154,9 +156,11 @@ class MemoryStore:
         attempts: int | None,
         changes: Mapping[str, Any],
         hand_out: HandOut,
+        published: bool = False,
     ) -> tuple[Job, Lease | None]:
         with self._lock:  # one lock: both conditions are checked and both items written at once
-            done = self.transition_job(job, to, expected=expected, attempts=attempts, changes=changes)
+            done = self.transition_job(job, to, expected=expected, attempts=attempts, changes=changes,
+                                       published=published)
             current = self.leases.get(hand_out.lease.end_user_id)
             if not _holds(current, hand_out.lease, job.seq):
                 return done, None

@@ -1,7 +1,11 @@
-"""qbd-gateway SDK: a typed client of the REST API and a consumer of the SQS results queue."""
+"""qbd-gateway SDK: a typed client of the REST API and a consumer of the SQS results queue.
+
+``fetch_response`` reads a job's answer whether it came inline or was offloaded to S3; ``message_key``
+is what de-duplicates result messages (a job's result, its in-doubt notice, each page of a paged query).
+"""
 
 from qbd_gateway_sdk.client import Client
-from qbd_gateway_sdk.consumer import PollReport, ResultsConsumer
+from qbd_gateway_sdk.consumer import PollReport, ResultsConsumer, message_key
 from qbd_gateway_sdk.errors import QbdGatewayError
 from qbd_gateway_sdk.models import (
     AuthSessionCreated,
@@ -12,9 +16,10 @@ from qbd_gateway_sdk.models import (
     JobView,
     ResultMessage,
 )
+from qbd_gateway_sdk.responses import fetch_response
 
 __all__ = [
     "AuthSessionCreated", "Client", "EndUserCreated", "EndUserView", "HealthCheckOk", "JobAccepted", "JobView",
-    "PollReport", "QbdGatewayError", "ResultMessage", "ResultsConsumer",
+    "PollReport", "QbdGatewayError", "ResultMessage", "ResultsConsumer", "fetch_response", "message_key",
 ]
 __version__ = "0.1.0"

@@ -7,6 +7,10 @@ Retry rules (``retries`` attempts after the first, exponential back-off from ``b
   the gateway then returns the original result to a retry, so nothing is created twice. Without a
   key they are sent once — the SDK never makes up a key behind your back;
 * ``create_auth_session`` and ``health_check`` are never retried.
+
+A job's answer may be too large to come inline (``response_qbxml`` is then ``None`` and
+``response_s3_uri`` names an object in the gateway's payload bucket): :meth:`Client.job_response`
+returns its text either way (see :mod:`qbd_gateway_sdk.responses`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from qbd_gateway_sdk.models import (
     HealthCheckOk,
     JobAccepted,
     JobView,
+    Paging,
 )
+from qbd_gateway_sdk.responses import default_s3_client, fetch_response
 
 M = TypeVar("M", bound=BaseModel)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -44,6 +50,7 @@ class Client:
         self.retries = max(0, retries)
         self.backoff = backoff
         self.http = session or requests.Session()
+        self._s3: Any = None  # made on first need by job_response without an s3_client
 
     # End-users ---------------------------------------------------------------------------------------
     def create_end_user(self, company_name: str, source_id: str | None = None, *,
@@ -73,13 +80,16 @@ class Client:
 
     # Jobs -----------------------------------------------------------------------------------------------
     def enqueue_job(self, end_user_id: str, qbxml: str, idempotency_key: str | None = None, *,
-                    deadline_seconds: int | None = None, fail_if_offline: bool = False) -> JobAccepted:
-        """Queue qbXML request elements for the end-user's company file.
+                    deadline_seconds: int | None = None, fail_if_offline: bool = False,
+                    page_size: int | None = None) -> JobAccepted:
+        """Queue qbXML request elements for the end-user's company file. With ``page_size``, one list
+        query runs page by page (qbXML iterators), each page its own result message.
 
         Retried on network errors and 5xx only when ``idempotency_key`` is given; without one a failure
         is raised at once, since the job may or may not have been accepted.
         """
-        body = EnqueueJob(qbxml=qbxml, deadline_seconds=deadline_seconds, fail_if_offline=fail_if_offline)
+        body = EnqueueJob(qbxml=qbxml, deadline_seconds=deadline_seconds, fail_if_offline=fail_if_offline,
+                          paging=Paging(page_size=page_size) if page_size is not None else None)
         return self._call("POST", f"/v1/end-users/{_segment(end_user_id)}/jobs", JobAccepted, body=body,
                           idempotency_key=idempotency_key, safe=idempotency_key is not None)
 
@@ -102,6 +112,20 @@ class Client:
                 raise QbdGatewayError("job_wait_timeout", f"job {job_id} is still {job.status} after {timeout} s",
                                       retryable=True)
             time.sleep(min(poll_interval, left))
+
+    def job_response(self, job: JobView, s3_client: Any = None) -> str | None:
+        """QuickBooks' answer to ``job`` (for a paged query: the last page delivered): ``response_qbxml``
+        when inline, else the text of the S3 object at ``response_s3_uri``, else ``None``.
+
+        ``s3_client`` is a boto3 S3 client allowed ``s3:GetObject`` on the payload bucket; without one, a
+        default boto3 client (your environment's credentials and region) is made when S3 must be read.
+        Raises ``QbdGatewayError`` (``response_fetch_failed``, …) when the object cannot be read.
+        """
+        if job.response_qbxml is None and job.response_s3_uri and s3_client is None:
+            if self._s3 is None:
+                self._s3 = default_s3_client()
+            s3_client = self._s3
+        return fetch_response(job, s3_client)
 
     # Plumbing -------------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, model: type[M], *, body: BaseModel | None = None,

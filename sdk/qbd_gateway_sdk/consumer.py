@@ -7,11 +7,20 @@ the message on the queue (SQS delivers it again after its visibility timeout, an
 queue's dead-letter queue after ``maxReceiveCount`` attempts), and the later messages of the same
 end-user in that batch are left too, so one end-user's results are always handled in order.
 
-``seen`` remembers handled messages by :func:`message_key`: the job id for a job's result, and
+``seen`` remembers handled messages by :func:`message_key`: the job id for a job's result,
 ``<job id>.in_doubt`` for the notice that a write's outcome is not known yet (its final result, under
-the job id, follows). A ``set`` (in memory, one process) or a callable ``seen(key) -> bool`` backed by
+the job id, follows), and ``<job id>.p<n>`` for page ``n`` of a paged query (its last page is the
+job's result, under the job id). A ``set`` (in memory, one process) or a callable ``seen(key) -> bool`` backed by
 your own database — then record the key in the same transaction as the handler's work, and the
 consumer only asks.
+
+A large answer is not in the message: ``response_qbxml`` is ``None`` and ``response_s3_uri`` names the
+object in the gateway's payload bucket (see :mod:`qbd_gateway_sdk.responses`). Given an ``s3_client``
+(boto3), the consumer reads that object before calling the handler — only for a message it has not
+handled yet — and hands the handler a copy of the message whose ``response_qbxml`` is the object's text
+(``response_s3_uri`` stays). A download that fails counts as a failed handler: the message stays on the
+queue for redelivery and the end-user's later messages in the batch are held back, so nothing is lost
+and the order holds. Without an ``s3_client`` the handler gets the message as it came.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from qbd_gateway_sdk.models import ResultMessage
+from qbd_gateway_sdk.responses import fetch_response
 
 log = logging.getLogger(__name__)
 Handler = Callable[[ResultMessage], None]
@@ -43,15 +53,27 @@ class PollReport:
 
 
 def message_key(result: ResultMessage) -> str:
-    """What de-duplicates a message: one final result per job, and at most one in-doubt notice before it."""
-    return f"{result.job_id}.in_doubt" if result.status == "in_doubt" else result.job_id
+    """What de-duplicates a message: one final result per job, at most one in-doubt notice before it,
+    and one message per page of a paged query before its last (``<job id>.p<page>``)."""
+    if result.status == "in_doubt":
+        return f"{result.job_id}.in_doubt"
+    if result.page is not None and not result.last:
+        return f"{result.job_id}.p{result.page}"
+    return result.job_id
 
 
 class ResultsConsumer:
+    """Hands each new result message of ``queue_url`` to ``handler`` once, in each end-user's order.
+
+    ``s3_client`` (optional, a boto3 S3 client): read answers offloaded to S3 into ``response_qbxml``
+    before the handler sees them.
+    """
+
     def __init__(self, sqs_client: Any, queue_url: str, handler: Handler,
                  seen: MutableSet[str] | Callable[[str], bool] | None = None, *,
-                 wait_seconds: int = 10, max_messages: int = 10) -> None:
+                 wait_seconds: int = 10, max_messages: int = 10, s3_client: Any = None) -> None:
         self.sqs = sqs_client
+        self.s3 = s3_client
         self.queue_url = queue_url
         self.handler = handler
         self.seen: MutableSet[str] | Callable[[str], bool] = set() if seen is None else seen
@@ -67,6 +89,12 @@ class ResultsConsumer:
 
     def _delete(self, message: dict[str, Any]) -> None:
         self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _with_response(self, result: ResultMessage) -> ResultMessage:
+        """The message with an offloaded answer read into ``response_qbxml`` (with an ``s3_client``)."""
+        if self.s3 is None or result.response_qbxml is not None or not result.response_s3_uri:
+            return result
+        return result.model_copy(update={"response_qbxml": fetch_response(result, self.s3)})
 
     def poll_once(self) -> PollReport:
         """Receive one batch (long poll of ``wait_seconds``) and handle it."""
@@ -89,6 +117,14 @@ class ResultsConsumer:
             if self._already(message_key(result)):
                 self._delete(message)
                 report.skipped.append(result.job_id)
+                continue
+            try:
+                result = self._with_response(result)
+            except Exception:  # a QbdGatewayError from fetch_response; anything else is treated alike
+                log.exception("cannot read the result's answer from S3; message left for redelivery (job %s)",
+                              result.job_id)
+                report.failed.append(result.job_id)
+                blocked_groups.add(group)
                 continue
             try:
                 self.handler(result)

@@ -7,7 +7,8 @@ from typing import Any
 
 class QbdGatewayError(Exception):
     """A request failed. ``code`` is the gateway's stable error code (see the gateway's docs/errors.md),
-    or ``network_error`` / ``unexpected_response`` / ``job_wait_timeout`` for failures on the way.
+    or ``network_error`` / ``unexpected_response`` / ``job_wait_timeout`` for failures on the way, and
+    ``response_fetch_failed`` / ``s3_client_unavailable`` when an answer offloaded to S3 cannot be read.
 
     ``user_facing_message`` is written for the bookkeeper: show it as is.
     """

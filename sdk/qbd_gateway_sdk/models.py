@@ -30,10 +30,17 @@ class CreateEndUser(_Request):
     source_id: str | None = Field(default=None, max_length=200)
 
 
+class Paging(_Request):
+    """Run one list query page by page; each page arrives as its own result message."""
+
+    page_size: int = Field(default=500, ge=1, le=1000)
+
+
 class EnqueueJob(_Request):
     qbxml: str = Field(min_length=1)
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
     fail_if_offline: bool = False
+    paging: Paging | None = None
 
 
 class CreateAuthSession(_Request):
@@ -94,6 +101,14 @@ class JobAccepted(_Response):
     enqueued_at: str
 
 
+class PagingProgress(_Response):
+    page_size: int
+    pages: int
+    records: int
+    remaining: int | None
+    restarts: int
+
+
 class JobView(_Response):
     id: str
     end_user_id: str
@@ -107,6 +122,8 @@ class JobView(_Response):
     completed_at: str | None
     deadline_at: str | None
     attempts: int
+    paging: PagingProgress | None = None
+    warnings: list[ErrorObject] | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -140,3 +157,10 @@ class ResultMessage(_Response):
     error: ErrorObject | None
     enqueued_at: str | None
     completed_at: str | None
+    page: int | None = None  # a paged query's page (1-based); the fields below come with it
+    records: int | None = None
+    remaining: int | None = None
+    last: bool | None = None
+    resumed: bool | None = None
+    cursor: str | None = None
+    warnings: list[ErrorObject] | None = None

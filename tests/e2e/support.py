@@ -101,7 +101,8 @@ class ResultInbox:
         self.queue_url = process.env["QBDGW_RESULTS_QUEUE_URL"]
         self.messages: list[dict[str, Any]] = []
 
-    def _receive(self) -> None:
+    def poll(self) -> None:
+        """Receive one batch (1 s long poll), keep it, and delete it from the queue."""
         out = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
                                        AttributeNames=["All"])
         for message in out.get("Messages", []):
@@ -116,14 +117,14 @@ class ResultInbox:
         wanted = set(job_ids)
         deadline = time.monotonic() + timeout
         while wanted - {m["job_id"] for m in self.messages} and time.monotonic() < deadline:
-            self._receive()
+            self.poll()
         return [m for m in self.messages if m["job_id"] in wanted]
 
     def for_end_user(self, end_user_id: str, count: int, timeout: float = 30) -> list[dict[str, Any]]:
         """The messages of one end-user, once at least ``count`` have arrived (or ``timeout`` passed)."""
         deadline = time.monotonic() + timeout
         while len(self._of(end_user_id)) < count and time.monotonic() < deadline:
-            self._receive()
+            self.poll()
         return self._of(end_user_id)
 
     def _of(self, end_user_id: str) -> list[dict[str, Any]]:

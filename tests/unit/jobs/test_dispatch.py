@@ -682,6 +682,25 @@ def test_probe_600_queues_the_write_again_under_a_new_message_set_id(gw: Harness
     assert requests_in(gw.send(ticket)) == [("CustomerQueryRq", second.id)]
 
 
+def test_a_write_queued_again_by_its_probe_goes_before_later_jobs_when_health_checks_pushed_it_out_of_view(
+        gw: Harness) -> None:
+    """Counter-example found by make soak (seeded batch 6): after a probe answered 600, two overdue health
+    checks sorted before the write in the two-job read, so the pointer's job looked settled; once they
+    expired, the read accepted after the write was sent first."""
+    # GIVEN a write in doubt and its probe sent, two health checks accepted meanwhile, their time up
+    first, _second, ticket, _document = doubted(gw)
+    checks = [gw.queue.enqueue(gw.user.id, qbwc_file("customer_query_rq.xml"), source="rest",
+                               priority=PRIORITY_HEALTH_CHECK, deadline_seconds=10)[0] for _ in range(2)]
+    later = read(gw)
+    # WHEN QuickBooks answers the probe with 600 and the health checks' deadlines pass
+    assert gw.receive(ticket, qbwc_file("recovery_600_rs.xml")) >= 0
+    gw.clock.advance(seconds=11)
+    # THEN the write runs next (attempt 2), before the read accepted after it
+    assert requests_in(gw.send(ticket)) == [("CustomerAddRq", first.id)]
+    assert all(gw.job(check.id).status is JobStatus.EXPIRED for check in checks)
+    assert gw.job(later.id).status is JobStatus.QUEUED
+
+
 def test_probe_with_a_stored_answer_settles_the_write(gw: Harness) -> None:
     # Finding 10: QuickBooks returns the stored answer of a message set it did run.
     # GIVEN a write in doubt, its probe sent, and a read behind it

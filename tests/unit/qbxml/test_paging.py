@@ -3,7 +3,6 @@ once, in order, across iterator pages, restarts after lost sessions, and expired
 
 from __future__ import annotations
 
-import random
 from functools import cache
 
 import pytest
@@ -23,6 +22,7 @@ from chalicelib.qbxml.paging import (
 from chalicelib.qbxml.requests import JobRequests
 from chalicelib.qbxml.schema import SchemaCatalog
 from simulator.quickbooks import CompanyFile
+from tests.support.companies import company_with
 from tests.support.paths import SCHEMA_DIR
 
 V13 = QbxmlVersion(13, 0)
@@ -32,24 +32,6 @@ QUERY = "<CustomerQueryRq><ActiveStatus>All</ActiveStatus></CustomerQueryRq>"
 @cache
 def catalog() -> SchemaCatalog:
     return SchemaCatalog(SCHEMA_DIR)
-
-
-def company_with(count: int, seed: int = 3) -> tuple[CompanyFile, list[str]]:
-    """GIVEN a company file with ``count`` customers of assorted names; returns it and their names in order."""
-    company = CompanyFile("Paging Co", schema_dir=SCHEMA_DIR)
-    rng = random.Random(seed)
-    names = set()
-    while len(names) < count:
-        names.add(rng.choice(["Acme", "acme", "Bolt", "Émile", "Zed", "zulu", "Mc", "O'Neil"])
-                  + f" {rng.randrange(10**6):06d}")
-    adds = "".join(f"<CustomerAddRq requestID='{i}'><CustomerAdd><Name>{n}</Name></CustomerAdd></CustomerAddRq>"
-                   for i, n in enumerate(sorted(names)))
-    for start in range(0, count, 100):
-        chunk = "".join(adds.split("</CustomerAddRq>")[start:start + 100])
-        chunk = chunk.replace("<CustomerAddRq", "</CustomerAddRq><CustomerAddRq")[len("</CustomerAddRq>"):]
-        company.process(build_message_set(parse_job_qbxml(chunk + "</CustomerAddRq>"), version=V13,
-                                          request_id="add"))
-    return company, sorted(names, key=str.casefold)
 
 
 def run_page(company: CompanyFile, query: str, cursor: Cursor, session: int, page_id: str):  # type: ignore[no-untyped-def]
@@ -90,6 +72,7 @@ def test_an_expired_iterator_restarts_from_the_last_record() -> None:
     assert gone.status_code == ITERATOR_EXPIRED and gone.cursor == first.cursor
     rest = []
     cursor = expired(first.cursor)
+    assert cursor.answers == 2 and cursor.iterator_id is None
     while not cursor.done:
         page = run_page(company, QUERY, cursor, 1, "p3")
         rest += names_in(page.response_qbxml)
@@ -163,5 +146,5 @@ def test_page_sizes_are_checked(paging: object) -> None:
 
 def test_the_cursor_survives_its_stored_form() -> None:
     cursor = Cursor(page_size=5, pages=2, records=10, iterator_id="{x}", session=3, remaining=7,
-                    last_name="Bolt", last_ids=("80000001-1",), restarts=1)
+                    last_name="Bolt", last_ids=("80000001-1",), restarts=1, answers=4, resumed=True)
     assert Cursor.from_dict(cursor.to_dict()) == cursor

@@ -1,0 +1,176 @@
+"""A paged query through the session service (issue "Large syncs"): pages published one by one, the
+sync resumed after lost sessions and expired iterators without a record twice or missed, health checks
+between pages, other jobs after the sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from chalicelib.errors import GatewayError
+from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, Job
+from chalicelib.jobs.results import job_view
+from chalicelib.jobs.states import JobStatus
+from chalicelib.store.memory import MemoryStore
+from simulator.quickbooks import CompanyFile
+from tests.support.companies import company_with
+from tests.unit.jobs.fakes import qbwc_file
+from tests.unit.jobs.harness import LEASE_TTL, Harness
+
+QUERY = "<CustomerQueryRq><ActiveStatus>All</ActiveStatus></CustomerQueryRq>"
+
+
+def names_in(response: str | None) -> list[str]:
+    assert response is not None
+    root = etree.fromstring(response.split("?>", 2)[-1].encode())
+    return [str(e.text) for e in root.iter("Name")]
+
+
+def paged(gw: Harness, size: int) -> Job:
+    return gw.queue.enqueue(gw.user.id, QUERY, source="rest", paging={"page_size": size})[0]
+
+
+def exchange(gw: Harness, company: CompanyFile, ticket: str, *, first: bool = False) -> tuple[str, int | None]:
+    """One round trip: sendRequestXML, QuickBooks runs it, receiveResponseXML. Percent None when idle."""
+    document = gw.send(ticket, first=first)
+    if not document:
+        return "", None
+    return document, gw.receive(ticket, company.process(document))
+
+
+def pages_of(gw: Harness, job: Job) -> list[dict[str, Any]]:
+    """The job's pages as a consumer keeps them: one per ``cursor`` (SQS and the SDK's consumer drop a
+    re-publish, which must be the very same page)."""
+    kept: dict[str, dict[str, Any]] = {}
+    for message in (m for m in gw.publisher.delivered if m["job_id"] == job.id):
+        first = kept.setdefault(message["cursor"], message)
+        assert first == message, f"page {message['cursor']} published twice with different content"
+    return list(kept.values())
+
+
+def test_a_paged_query_publishes_each_page_and_settles_with_the_last() -> None:
+    gw = Harness.build()
+    company, names = company_with(350)
+    job = paged(gw, 100)
+    ticket = gw.open_session()
+    percents = []
+    first = True
+    while gw.store.get_job(job.id).status is JobStatus.QUEUED:  # type: ignore[union-attr]
+        _, percent = exchange(gw, company, ticket, first=first)
+        first = False
+        percents.append(percent)
+    messages = pages_of(gw, job)
+    assert [(m["page"], m["records"], m["remaining"], m["last"], m["status"]) for m in messages] == [
+        (1, 100, 250, False, "in_flight"), (2, 100, 150, False, "in_flight"), (3, 100, 50, False, "in_flight"),
+        (4, 50, 0, True, "succeeded")]
+    assert [n for m in messages for n in names_in(m["response_qbxml"])] == names
+    assert [m["cursor"] for m in messages] == [f"{job.id}:{n}" for n in range(1, 5)]
+    assert all(0 < p < 100 for p in percents[:-1]) and percents == sorted(percents)
+    view = job_view(gw.store.get_job(job.id))  # type: ignore[arg-type]
+    assert view["status"] == "succeeded"
+    assert view["paging"] == {"page_size": 100, "pages": 4, "records": 350, "remaining": 0, "restarts": 0}
+
+
+def test_a_sync_resumes_after_lost_sessions_without_a_record_twice_or_missed() -> None:
+    gw = Harness.build()
+    company, names = company_with(1_000)
+    job = paged(gw, 90)
+    ticket, first, lose_after = gw.open_session(), True, {2, 5, 9}
+    round_trips = 0
+    while gw.store.get_job(job.id).status is JobStatus.QUEUED:  # type: ignore[union-attr]
+        exchange(gw, company, ticket, first=first)
+        first, round_trips = False, round_trips + 1
+        if round_trips in lose_after:  # the machine sleeps: no closeConnection, QuickBooks forgets
+            company.close_session()
+            gw.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+            ticket, first = gw.open_session(), True
+    messages = pages_of(gw, job)
+    assert [n for m in messages for n in names_in(m["response_qbxml"])] == names
+    assert [m["page"] for m in messages] == list(range(1, len(messages) + 1))
+    assert [m["page"] for m in messages if m["resumed"]] == [3, 6, 10]
+    assert messages[-1]["last"] and messages[-1]["status"] == "succeeded"
+
+
+def test_an_expired_iterator_restarts_from_the_last_record_in_the_same_session() -> None:
+    gw = Harness.build()
+    company, names = company_with(300)
+    job = paged(gw, 100)
+    ticket = gw.open_session()
+    exchange(gw, company, ticket, first=True)
+    company.close_session()  # QuickBooks restarted under the Web Connector: the iterator is gone
+    _, percent = exchange(gw, company, ticket)
+    assert percent is not None and 0 < percent < 100  # 3391: noted, the next page restarts
+    while gw.store.get_job(job.id).status is JobStatus.QUEUED:  # type: ignore[union-attr]
+        exchange(gw, company, ticket)
+    messages = pages_of(gw, job)
+    assert [n for m in messages for n in names_in(m["response_qbxml"])] == names
+    assert [m["resumed"] for m in messages] == [False, True, False, False]  # the boundary record is dropped
+
+
+def test_a_health_check_goes_between_pages_and_other_jobs_after_the_sync() -> None:
+    gw = Harness.build()
+    company, _ = company_with(300)
+    job = paged(gw, 100)
+    ticket = gw.open_session()
+    exchange(gw, company, ticket, first=True)
+    other = gw.enqueue()
+    check = gw.queue.enqueue(gw.user.id, qbwc_file("customer_query_rq.xml"), source="rest",
+                             priority=PRIORITY_HEALTH_CHECK)[0]
+    order = []
+    while True:
+        document, _ = exchange(gw, company, ticket)
+        if not document:
+            break
+        order.append(next(e.get("requestID") for e in etree.fromstring(document.split("?>", 2)[-1].encode()).iter()
+                          if e.get("requestID")))
+    assert order == [check.id, job.id, job.id, other.id]
+
+
+def test_a_query_that_cannot_be_paged_is_refused_at_once() -> None:
+    gw = Harness.build()
+    with pytest.raises(GatewayError) as raised:
+        gw.queue.enqueue(gw.user.id, "<InvoiceQueryRq/>", source="rest", paging={"page_size": 10})
+    assert raised.value.code == "invalid_request" and raised.value.user_facing_message
+    assert gw.store.jobs == {}
+
+
+class FlakyStore(MemoryStore):
+    """A memory store whose next page write (``settle_and_hand_out``) is applied and then either its
+    answer is lost (``lost``) or the SDK resends it and the caller gets the resend's answer (``resent``)."""
+
+    mode: str | None = None
+
+    def settle_and_hand_out(self, *args: Any, **kwargs: Any) -> Any:
+        mode, self.mode = self.mode, None
+        out = super().settle_and_hand_out(*args, **kwargs)
+        if mode == "lost":
+            raise ConnectionError("injected: applied, its answer lost")
+        if mode == "resent":
+            return super().settle_and_hand_out(*args, **kwargs)
+        return out
+
+
+@pytest.mark.parametrize("mode", ["lost", "resent"])
+def test_a_page_whose_write_was_applied_but_not_acknowledged_is_published_once(mode: str) -> None:
+    store = FlakyStore()
+    gw = Harness.build(store=store)
+    company, names = company_with(250)
+    job = paged(gw, 100)
+    ticket = gw.open_session()
+    exchange(gw, company, ticket, first=True)
+    store.mode = mode  # the second page's write
+    _, percent = exchange(gw, company, ticket)
+    if mode == "lost":  # the Web Connector is told something went wrong; the session ends
+        assert percent is not None and percent < 0
+        gw.close(ticket)
+        company.close_session()
+        gw.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+        ticket = gw.open_session()
+        exchange(gw, company, ticket, first=True)
+    while gw.store.get_job(job.id).status is JobStatus.QUEUED:  # type: ignore[union-attr]
+        exchange(gw, company, ticket)
+    messages = pages_of(gw, job)
+    assert [n for m in messages for n in names_in(m["response_qbxml"])] == names
+    assert sorted({m["page"] for m in messages}) == [m["page"] for m in messages]
