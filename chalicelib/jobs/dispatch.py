@@ -124,11 +124,16 @@ class Dispatcher:
         return self.store.get_job_at(end_user_id, seq)
 
     def _answered(self, view: FileView, lease: Lease, pointer: InFlight) -> bool:
-        """Did this session's own last message set get its answer (the job left the queue)?"""
-        if pointer.epoch != lease.epoch or pointer.phase not in (SENT, PROBE, NEXT):
+        """Did this session's own last message set get its answer (the job left the queue)?
+
+        A probe never counts as answered here: whatever its answer did (settled the write, queued it
+        again, left it in doubt) — or a late answer of the session that lost the file did, whose
+        publish may have died with it — :meth:`repair` reads the job, publishes a settled one, and
+        clears or keeps the pointer."""
+        if pointer.epoch != lease.epoch or pointer.phase not in (SENT, NEXT):
             return False
-        if pointer.phase != PROBE and pointer.left_the_queue(view, VIEW_JOBS):
-            return True  # no read needed: the hot path (a probed write may be queued again, under a new key)
+        if pointer.left_the_queue(view, VIEW_JOBS):
+            return True  # no read needed: the hot path
         job = self.job_at(view, lease.end_user_id, pointer.seq)
         return job is None or job.status.is_terminal or _page_answered(job, pointer)
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -156,8 +157,7 @@ class JobQueue:
         version = self.validation_version(user)
         if not newest or version != newest[-1]:
             validate_job(requests, version, self.schemas)
-        if page_size is not None:
-            pageable(requests, version, self.schemas)
+        cursor = pageable(requests, page_size, version, self.schemas) if page_size is not None else None
         ceiling = None
         if page_size is None and self.unpaged_max_returned:
             requests, ceiling = with_ceiling(requests, self.unpaged_max_returned, version, self.schemas)
@@ -177,7 +177,7 @@ class JobQueue:
             priority=priority,
             deadline_at=deadline,
             idempotency_key=idempotency_key,
-            paging=Cursor(page_size=page_size).to_dict() if page_size is not None else None,
+            paging=cursor.to_dict() if cursor is not None else None,
             max_returned_ceiling=ceiling,
         )
         if idempotency_key:
@@ -229,13 +229,14 @@ class JobQueue:
 
     # Finishing -----------------------------------------------------------------------------------
     def _answer_changes(self, job: Job, outcome: Outcome, part: str = "", *,
-                        share: int = 1) -> tuple[Outcome, dict[str, Any]]:
+                        share: int = 1, reserved: int = 0) -> tuple[Outcome, dict[str, Any]]:
         """Where the answer goes: on the item, in S3, or (a write QuickBooks applied) left out.
 
         ``share``: the answer may take only this part of the room (with a bucket to spill to, a page
-        keeps half: it replaces the page before it on the item, and moto counts both while it does)."""
+        keeps half: it replaces the page before it on the item, and moto counts both while it does);
+        ``reserved``: bytes the same write puts on the item besides (a paged query's cursor)."""
         answer = outcome.response_qbxml
-        room = (self.inline_result_bytes - utf8_len(job.qbxml)) // share
+        room = (self.inline_result_bytes - utf8_len(job.qbxml) - reserved) // share
         size = utf8_len(answer)
         if answer is None or size <= room:
             return outcome, {"response_qbxml": answer} if answer is not None else {}
@@ -305,7 +306,8 @@ class JobQueue:
         changes: dict[str, Any] = {"paging": cursor.to_dict(), "deadline_at": None, "attempts": 0}
         if page is not None:
             outcome, stored = self._answer_changes(job, Outcome(JobStatus.SUCCEEDED, response_qbxml=page),
-                                                   f".p{cursor.pages}", share=2 if self.payloads else 1)
+                                                   f".p{cursor.pages}", share=2 if self.payloads else 1,
+                                                   reserved=utf8_len(json.dumps(changes["paging"])))
             if outcome.status is JobStatus.FAILED:  # a page above what can be kept: the sync stops here
                 return self.settle(job, outcome, attempt=attempt, expected=_QUEUED_ONLY, started_at=started_at)
             changes.update({"response_s3_uri": None, **stored})

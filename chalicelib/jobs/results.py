@@ -55,9 +55,11 @@ def _page(job: Job) -> dict[str, Any]:
     ``resumed`` (first page after a restart) and ``cursor`` (``<job id>:<page>``, where it stands)."""
     if not job.paging or not job.paging.get("pages"):
         return {}
-    pages, remaining = int(job.paging["pages"]), int(job.paging.get("remaining") or 0)
-    return {"page": pages, "records": int(job.paging.get("page_records") or 0), "remaining": remaining,
-            "last": remaining == 0, "resumed": bool(job.paging.get("resumed")), "cursor": f"{job.id}:{pages}"}
+    pages, remaining = int(job.paging["pages"]), job.paging.get("remaining")
+    last = bool(job.paging["finished"]) if "finished" in job.paging else remaining == 0
+    return {"page": pages, "records": int(job.paging.get("page_records") or 0),
+            "remaining": 0 if last else int(remaining) if remaining is not None else None,
+            "last": last, "resumed": bool(job.paging.get("resumed")), "cursor": f"{job.id}:{pages}"}
 
 
 def result_message(job: Job) -> dict[str, Any]:

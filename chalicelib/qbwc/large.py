@@ -61,8 +61,8 @@ class LargeAnswers:
             return None
         if page.status_code == paging.ITERATOR_EXPIRED:
             after, text = paging.expired(cursor), None
-        elif page.status_code in (0, 1):
-            after, text = page.cursor, page.response_qbxml
+        elif page.status_code in (0, 1):  # a page, or (a transaction walk) a count that only moves the cursor
+            after, text = page.cursor, page.response_qbxml if page.delivers else None
         else:
             return None
         staying = dataclasses.replace(job, paging=after.to_dict(), attempts=0)

@@ -1,5 +1,6 @@
-"""Paged list queries: one query job run as many message sets with qbXML iterators, and resumed
-after a lost session without re-delivering or skipping a record.
+"""Paged queries: one query job run as many message sets with qbXML iterators, and resumed after a
+lost session without re-delivering or skipping a record. List queries are resumed by name (here);
+transaction queries are walked in windows of TimeModified (:mod:`chalicelib.qbxml.windows`).
 
 A paged job holds one list query (``CustomerQueryRq``, ``VendorQueryRq``, ``ItemQueryRq`` …) and a
 page size. Its pages, and where the sync stands, are a :class:`Cursor` stored on the job:
@@ -19,7 +20,7 @@ page size. Its pages, and where the sync stands, are a :class:`Cursor` stored on
 Limits, said once: the restart relies on QuickBooks' name order, compared here case-insensitively
 (``str.casefold``), for the ``NameFilter`` case only; a record renamed or added behind the last
 name delivered during the sync is not seen by this sync (a change feed sees it). Transaction
-queries are not paged by this module (their order is not a resumable key).
+queries have no order a restart could key on: they are walked in windows instead.
 
 :func:`pageable` decides at acceptance whether a query can be paged (it validates the Start, the
 Continue and the restart forms against Intuit's schema), :func:`page_request` writes the request
@@ -30,11 +31,12 @@ Pure: no I/O, no store.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from lxml import etree
 
 from chalicelib.errors import GatewayError, error
+from chalicelib.qbxml import windows
+from chalicelib.qbxml.cursor import Cursor, Page
 from chalicelib.qbxml.requests import JobRequests, validate_job
 from chalicelib.qbxml.schema import SchemaCatalog
 from chalicelib.qbxml.text import strip_declaration
@@ -46,58 +48,8 @@ DEFAULT_PAGE_SIZE = 500
 ITERATOR_EXPIRED = 3391
 _BEFORE_NAME_RANGE = ("MaxReturned", "ActiveStatus", "FromModifiedDate", "ToModifiedDate")
 _SAMPLE_NAME = "qbdgw"
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a paged job stands. ``session`` is the lease epoch its iterator belongs to."""
-
-    page_size: int
-    pages: int = 0  # pages delivered so far
-    records: int = 0  # records delivered so far
-    page_records: int = 0  # records on the last page delivered
-    iterator_id: str | None = None
-    session: int | None = None
-    remaining: int | None = None  # QuickBooks' iteratorRemainingCount after the last page
-    last_name: str | None = None  # the name (FullName, else Name) of the last record delivered
-    last_ids: tuple[str, ...] = ()  # the ListIDs delivered under that name
-    restarts: int = 0
-    answers: int = 0  # message sets of this job QuickBooks answered (pages, and expired iterators)
-    resumed: bool = False  # the last page delivered was the first after a restart
-
-    @property
-    def done(self) -> bool:
-        return self.pages > 0 and self.remaining == 0
-
-    def to_dict(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, object]) -> Cursor:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in raw.items() if k in fields}
-        values["last_ids"] = tuple(values.get("last_ids") or ())  # type: ignore[arg-type]
-        values["resumed"] = bool(values.get("resumed"))
-        for name in ("page_size", "pages", "records", "page_records", "restarts", "answers"):
-            values[name] = int(values.get(name) or 0)  # type: ignore[call-overload]
-        for name in ("session", "remaining"):
-            if values.get(name) is not None:
-                values[name] = int(values[name])  # type: ignore[call-overload]
-        return cls(**values)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page as read from QuickBooks' answer, with the records already delivered taken out."""
-
-    status_code: int
-    records: int  # records kept on this page
-    dropped: int  # records QuickBooks sent again that an earlier page delivered
-    remaining: int
-    iterator_id: str | None
-    response_qbxml: str  # the answer, without the dropped records
-    cursor: Cursor  # the cursor after this page
-    resumed: bool  # the first page after a restart
+__all__ = ["ITERATOR_EXPIRED", "Cursor", "Page", "expired", "page_request", "page_size_of", "pageable", "read_page",
+           "with_ceiling"]
 
 
 def page_size_of(paging: object) -> int:
@@ -110,9 +62,10 @@ def page_size_of(paging: object) -> int:
     return size
 
 
-def pageable(requests: JobRequests, version: QbxmlVersion, catalog: SchemaCatalog) -> None:
-    """Refuse, with a reason, a job that cannot be paged: it must be one list query, without its own
-    ``MaxReturned`` or iterator, whose Start, Continue and restart forms are valid qbXML."""
+def pageable(requests: JobRequests, page_size: int, version: QbxmlVersion, catalog: SchemaCatalog) -> Cursor:
+    """The cursor of a new paged job, or a refusal with a reason: it must be one query, without its own
+    ``MaxReturned`` or iterator, whose Start, Continue and restart forms are valid qbXML — a list query
+    restarted by name, else a transaction query walked in TimeModified windows."""
     if len(requests.elements) != 1 or not requests.names[0].endswith("QueryRq"):
         raise error("invalid_request", "paging needs exactly one query request (such as <CustomerQueryRq>)")
     query = parse_xml(requests.elements[0])
@@ -123,17 +76,27 @@ def pageable(requests: JobRequests, version: QbxmlVersion, catalog: SchemaCatalo
         raise error("invalid_request", "a paged query must not carry MaxReturned: give paging.page_size instead")
     if "ListID" in children or "FullName" in children:
         raise error("invalid_request", "a query by ListID or FullName returns known records: it needs no paging")
+    if "TxnID" in children or "RefNumber" in children or "RefNumberCaseSensitive" in children:
+        raise error("invalid_request", "a query by TxnID or RefNumber returns known records: it needs no paging")
     start = Cursor(page_size=1)
     forms = (page_request(requests.elements[0], start, session=1),
              page_request(requests.elements[0], dataclasses.replace(start, pages=1, iterator_id="{0}", session=1),
                           session=1),
              page_request(requests.elements[0], dataclasses.replace(start, pages=1, last_name=_SAMPLE_NAME),
                           session=2))
-    for form in forms:
-        try:
+    try:
+        for form in forms:
             validate_job(JobRequests((form,), requests.names), version, catalog)
-        except GatewayError as exc:
-            raise error("invalid_request", f"{requests.names[0]} cannot be paged by name: {exc.message}") from exc
+    except GatewayError as by_name:
+        try:
+            cursor = windows.first_cursor(query, page_size)
+            for form in windows.forms(requests.elements[0], cursor):
+                validate_job(JobRequests((form,), requests.names), version, catalog)
+        except GatewayError as by_window:
+            raise error("invalid_request", f"{requests.names[0]} cannot be paged: not by name ({by_name.message}), "
+                                           f"not by modified date ({by_window.message})") from by_window
+        return cursor
+    return Cursor(page_size=page_size)
 
 
 def with_ceiling(requests: JobRequests, ceiling: int, version: QbxmlVersion,
@@ -148,7 +111,7 @@ def with_ceiling(requests: JobRequests, ceiling: int, version: QbxmlVersion,
         tags = [local_name(c) for c in query if isinstance(c.tag, str)]
         if "MaxReturned" in tags or query.get("iterator") is not None:
             continue
-        _set_max_returned(query, ceiling)
+        set_max_returned(query, ceiling)
         candidate = str(etree.tostring(query, encoding="unicode"))
         try:
             validate_job(JobRequests((candidate,), (name,)), version, catalog)
@@ -160,8 +123,10 @@ def with_ceiling(requests: JobRequests, ceiling: int, version: QbxmlVersion,
 
 def page_request(element: str, cursor: Cursor, *, session: int) -> str:
     """The request of the next page (without ``requestID``), for a session at lease epoch ``session``."""
+    if cursor.family == "txn":
+        return windows.window_request(element, cursor, session=session)
     query = parse_xml(element)
-    _set_max_returned(query, cursor.page_size)
+    set_max_returned(query, cursor.page_size)
     if cursor.iterator_id and cursor.session == session:
         query.set("iterator", "Continue")
         query.set("iteratorID", cursor.iterator_id)
@@ -187,10 +152,9 @@ def read_page(response: str, cursor: Cursor, *, session: int, request_id: str) -
 
     Raises ``quickbooks_response_unreadable`` when the answer has no ``…Rs`` for it.
     """
-    root = parse_xml(strip_declaration(response), max_bytes=64_000_000)
-    answer = next((e for e in root.iter() if isinstance(e.tag, str) and e.get("requestID") == request_id), None)
-    if answer is None or not local_name(answer).endswith("Rs"):
-        raise error("quickbooks_response_unreadable", f"the answer has no response to page request {request_id}")
+    root, answer = answer_element(response, request_id)
+    if cursor.family == "txn":
+        return windows.read_window(root, answer, response, cursor, session=session)
     status = int(answer.get("statusCode", "0") or 0)
     resumed = restarting(cursor, session)
     if status not in (0, 1):
@@ -220,12 +184,13 @@ def read_page(response: str, cursor: Cursor, *, session: int, request_id: str) -
         cursor, pages=cursor.pages + 1, records=cursor.records + len(records), page_records=len(records),
         iterator_id=answer.get("iteratorID") if remaining else None, session=session if remaining else None,
         remaining=remaining, last_name=last_name, last_ids=last_ids,
-        restarts=cursor.restarts + (1 if resumed else 0), answers=cursor.answers + 1, resumed=resumed)
-    text = response if not dropped else _serialise(root, response)
+        restarts=cursor.restarts + (1 if resumed else 0), answers=cursor.answers + 1, resumed=resumed,
+        finished=remaining == 0)
+    text = response if not dropped else serialise(root, response)
     return Page(status, len(records), dropped, remaining, new.iterator_id, text, new, resumed)
 
 
-def _set_max_returned(query: etree._Element, size: int) -> None:
+def set_max_returned(query: etree._Element, size: int) -> None:
     for child in query:
         if isinstance(child.tag, str) and local_name(child) == "MaxReturned":
             query.remove(child)
@@ -269,6 +234,15 @@ def _list_id(record: etree._Element) -> str:
     return str(found.text) if found is not None and found.text else ""
 
 
-def _serialise(root: etree._Element, original: str) -> str:
+def answer_element(response: str, request_id: str) -> tuple[etree._Element, etree._Element]:
+    """The answer document and its ``…Rs`` for ``request_id``; ``quickbooks_response_unreadable`` without."""
+    root = parse_xml(strip_declaration(response), max_bytes=64_000_000)
+    answer = next((e for e in root.iter() if isinstance(e.tag, str) and e.get("requestID") == request_id), None)
+    if answer is None or not local_name(answer).endswith("Rs"):
+        raise error("quickbooks_response_unreadable", f"the answer has no response to page request {request_id}")
+    return root, answer
+
+
+def serialise(root: etree._Element, original: str) -> str:
     head = original[: original.find("<QBXML")] if "<QBXML" in original else ""
     return head + str(etree.tostring(root, encoding="unicode"))

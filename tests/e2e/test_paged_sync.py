@@ -123,3 +123,27 @@ def test_an_unpaged_answer_too_large_for_the_deployed_path_fails_its_job_at_once
     view = api.wait_job(job["id"], timeout=30)
     assert view["status"] == "failed" and view["error"]["code"] == "result_too_large"
     assert "fewer records" in view["error"]["user_facing_message"]
+
+
+def test_two_thousand_invoices_arrive_once_across_lost_sessions(gateway: GatewayProcess) -> None:
+    api = Gateway(gateway.base_url, gateway.api_key)
+    user = api.create_end_user("Invoice Heavy Co")
+    company = CompanyFile("Invoice Heavy Co", schema_dir=SCHEMA_DIR)
+    company.populate(customers=300, invoices=2_000, seed=21)
+    job = api.enqueue(user["id"], "<InvoiceQueryRq><IncludeLineItems>true</IncludeLineItems></InvoiceQueryRq>",
+                      paging={"page_size": 200})
+    wc = connector(gateway, user, company, noop_wait=0.05)
+    for after in (4, 9):  # two sessions end with the machine asleep: windows are walked again from their start
+        wc.vanish_next_session(after)
+        wc.run_session()
+        time.sleep(LEASE_SECONDS + 0.5)
+    for _ in range(10):
+        if api.job(job["id"])["status"] == "succeeded":
+            break
+        wc.run_session()
+    pages = last_page(ResultInbox(gateway), job["id"])
+    delivered = [str(ret.findtext("TxnID")) for page in pages
+                 for ret in parse_qbxml(page_text(gateway, page)).iter("InvoiceRet")]
+    assert sorted(delivered) == sorted(invoice.txn_id for invoice in company.invoices())
+    assert len(delivered) == len(set(delivered)) == 2_000
+    assert api.job(job["id"])["paging"]["records"] == 2_000

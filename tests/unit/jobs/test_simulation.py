@@ -1038,3 +1038,33 @@ def test_a_session_whose_own_take_or_claim_was_resent_goes_on(call: str) -> None
     assert job.id in document
     assert 0 < _run_and_answer(world, ticket, document) <= 100
     assert _status(world, job.id) is JobStatus.SUCCEEDED
+
+
+def test_a_write_settled_by_the_late_answer_of_a_session_that_lost_the_file_is_published() -> None:
+    """Counter-example 4, found by make soak (the model with SDK resends, 50,000 examples).
+
+    GIVEN a write that QuickBooks applied, and the lease of the session that sent it expired
+    WHEN a new session takes the file over and probes the write, and the old session's answer arrives
+    meanwhile: it settles the write (the truth), but that store call's answer is lost, so nothing is
+    published; then the probe's answer comes, and the new session goes on
+    THEN the write's result still reaches SQS. It never did: the probe's answer found the write settled
+    ("answered twice"), the next sendRequestXML counted the probe as answered and cleared the pointer,
+    and nothing covered the result any more.
+    """
+    world = QueueSimulation()
+    job, _ = world.queue.enqueue(world.user.id, write_body("Harbor Plumbing"), source="rest")
+    old = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    document = _send(world, old, first=True)
+    answer = world.qb.run(document)
+    world.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+    new = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    probe = _send(world, new, first=True)
+    world.store.arm(0, AFTER, only="transition_job")
+    assert _soap(world, c.ReceiveResponseXML(old, *answer)) < 0
+    assert world.store.fired == ["transition_job:" + AFTER]
+    assert _status(world, job.id) is JobStatus.SUCCEEDED
+    assert (job.id, "succeeded") not in _delivered(world)
+    _run_and_answer(world, new, probe)
+    _idle_until_closed(world, new)
+
+    assert (job.id, "succeeded") in _delivered(world)

@@ -16,6 +16,7 @@ from chalicelib.jobs.states import JobStatus
 from chalicelib.store.memory import MemoryStore
 from simulator.quickbooks import CompanyFile
 from tests.support.companies import company_with
+from tests.support.paths import SCHEMA_DIR
 from tests.unit.jobs.fakes import qbwc_file
 from tests.unit.jobs.harness import LEASE_TTL, Harness
 
@@ -131,7 +132,7 @@ def test_a_health_check_goes_between_pages_and_other_jobs_after_the_sync() -> No
 def test_a_query_that_cannot_be_paged_is_refused_at_once() -> None:
     gw = Harness.build()
     with pytest.raises(GatewayError) as raised:
-        gw.queue.enqueue(gw.user.id, "<InvoiceQueryRq/>", source="rest", paging={"page_size": 10})
+        gw.queue.enqueue(gw.user.id, "<CompanyQueryRq/>", source="rest", paging={"page_size": 10})
     assert raised.value.code == "invalid_request" and raised.value.user_facing_message
     assert gw.store.jobs == {}
 
@@ -174,3 +175,26 @@ def test_a_page_whose_write_was_applied_but_not_acknowledged_is_published_once(m
     messages = pages_of(gw, job)
     assert [n for m in messages for n in names_in(m["response_qbxml"])] == names
     assert sorted({m["page"] for m in messages}) == [m["page"] for m in messages]
+
+
+def test_a_paged_invoice_query_is_walked_in_windows_across_lost_sessions() -> None:
+    gw = Harness.build()
+    company = CompanyFile("Windows Co", schema_dir=SCHEMA_DIR)
+    company.populate(customers=200, invoices=1_500, seed=8)
+    job = gw.queue.enqueue(gw.user.id, "<InvoiceQueryRq/>", source="rest", paging={"page_size": 100})[0]
+    ticket, first, round_trips = gw.open_session(), True, 0
+    while gw.store.get_job(job.id).status is JobStatus.QUEUED:  # type: ignore[union-attr]
+        exchange(gw, company, ticket, first=first)
+        first, round_trips = False, round_trips + 1
+        assert round_trips < 500
+        if round_trips % 9 == 0 and gw.store.get_job(job.id).status is JobStatus.QUEUED:  # type: ignore[union-attr]
+            # the machine sleeps now and then
+            company.close_session()
+            gw.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+            ticket, first = gw.open_session(), True
+    messages = pages_of(gw, job)
+    delivered = [str(ret.findtext("TxnID")) for m in messages
+                 for ret in etree.fromstring(str(m["response_qbxml"]).split("?>", 2)[-1].encode()).iter("InvoiceRet")]
+    assert sorted(delivered) == sorted(i.txn_id for i in company.invoices()) and len(set(delivered)) == 1_500
+    assert [m["last"] for m in messages] == [False] * (len(messages) - 1) + [True]
+    assert messages[-1]["status"] == "succeeded" and all(m["status"] == "in_flight" for m in messages[:-1])

@@ -115,11 +115,14 @@ def test_an_empty_result_is_one_last_page() -> None:
     ("<CustomerQueryRq><MaxReturned>5</MaxReturned></CustomerQueryRq>", "MaxReturned"),
     ("<CustomerQueryRq><FullName>Acme</FullName></CustomerQueryRq>", "needs no paging"),
     ('<CustomerQueryRq iterator="Start"/>', "iterator attributes"),
-    ("<InvoiceQueryRq/>", "cannot be paged by name"),
+    ("<InvoiceQueryRq><TxnDateRangeFilter><FromTxnDate>2024-01-01</FromTxnDate></TxnDateRangeFilter>"
+     "</InvoiceQueryRq>", "TxnDateRangeFilter"),
+    ("<InvoiceQueryRq><TxnID>1-1</TxnID></InvoiceQueryRq>", "needs no paging"),
+    ("<CompanyQueryRq/>", "cannot be paged"),
 ])
 def test_what_cannot_be_paged_is_refused_with_a_reason(body: str, reason: str) -> None:
     with pytest.raises(GatewayError) as raised:
-        pageable(parse_job_qbxml(body), V13, catalog())
+        pageable(parse_job_qbxml(body), 10, V13, catalog())
     assert raised.value.code == "invalid_request" and reason in raised.value.message
 
 
@@ -127,7 +130,7 @@ def test_what_cannot_be_paged_is_refused_with_a_reason(body: str, reason: str) -
     QUERY, "<VendorQueryRq/>", "<ItemQueryRq><ActiveStatus>All</ActiveStatus></ItemQueryRq>",
     "<CustomerQueryRq><IncludeRetElement>Name</IncludeRetElement><OwnerID>0</OwnerID></CustomerQueryRq>"])
 def test_list_queries_can_be_paged(body: str) -> None:
-    pageable(parse_job_qbxml(body), V13, catalog())
+    pageable(parse_job_qbxml(body), 10, V13, catalog())
 
 
 def test_include_ret_element_and_owner_id_pass_through() -> None:

@@ -1,0 +1,208 @@
+"""Paged transaction queries: the modified-date range walked in windows, each one iterated whole.
+
+QuickBooks returns transactions in no order a restart could start from, so a transaction query
+cannot be resumed "after the last record" the way a list query is (:mod:`chalicelib.qbxml.paging`).
+Instead the gateway walks the query's ``ModifiedDateRangeFilter`` (the caller's, or everything up
+to now) in consecutive windows ``[from, to]`` of TimeModified, and iterates each window with the
+usual iterator. A restart after a lost session or an expired iterator (3391) runs the current window
+again and drops the ``TxnID``s it already delivered from it, so the cursor only ever remembers one
+window's ids, never the whole sync's:
+
+1. *count*: ``metaData="MetaDataOnly"`` for ``[from, open end]``. If the rest of the range holds at
+   most :func:`window_cap` records, that is the last window; otherwise count ``[from, from + span]``,
+   narrowing ``span`` in proportion until the window holds at most the cap (a second never narrows).
+   The rest is counted once; after each window what is left of it is estimated, and counted whole
+   again only when it may fit one window;
+2. *walk* the window with ``iterator="Start"``/``"Continue"`` and ``MaxReturned`` = the page size;
+3. the next window starts one second after this one ends (bounds are inclusive and TimeModified has
+   whole seconds), its span grown from what this one held.
+
+Windows are wall-clock times of the QuickBooks machine (no UTC offset is sent), as QuickBooks reads
+a date filter. Limits: a record modified while the sync runs moves to a later window and comes again
+with its new revision (deduplicate by ``TxnID`` and ``EditSequence``), or, modified into a window
+already walked, is left to the next sync; a single second holding more than the cap is walked as one
+window all the same (its ids are remembered). Queries with ``TxnDateRangeFilter`` (a ``choice`` with
+``ModifiedDateRangeFilter``) cannot be walked this way and are refused. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from lxml import etree
+
+from chalicelib.errors import error
+from chalicelib.qbxml.cursor import Cursor, Page
+from chalicelib.safexml import local_name, parse_xml
+
+EARLIEST = "1980-01-01T00:00:00"  # before any QuickBooks data: the start of an open range
+FIRST_SPAN = 30 * 86400  # seconds: the first bounded window, when the open range holds too much
+MAX_SPAN = 40 * 365 * 86400
+_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def window_cap(page_size: int) -> int:
+    """The most records a window may hold: what a restart must remember (two pages, 200 to 2,000)."""
+    return max(200, min(2000, 2 * page_size))
+
+
+def first_cursor(query: etree._Element, page_size: int) -> Cursor:
+    """The cursor of a new paged transaction query: its whole modified-date range, to be counted."""
+    children = {local_name(c): c for c in query if isinstance(c.tag, str)}
+    if "TxnDateRangeFilter" in children:
+        raise error("invalid_request", "a transaction query is paged by ModifiedDateRangeFilter; it cannot be "
+                                       "combined with TxnDateRangeFilter in qbXML (filter the dates on your side)")
+    low, high = EARLIEST, None
+    modified = children.get("ModifiedDateRangeFilter")
+    if modified is not None:
+        low = _moment_text(modified.findtext("FromModifiedDate")) or EARLIEST
+        high = _moment_text(modified.findtext("ToModifiedDate"))
+    return Cursor(page_size=page_size, family="txn", window_from=low, window_to=None, range_to=high,
+                  span=FIRST_SPAN, counting=True)
+
+
+def forms(element: str, cursor: Cursor) -> Iterator[str]:
+    """The requests a walk sends (a count, a Start, a Continue), to check against the schema."""
+    yield window_request(element, cursor, session=1)
+    walking = dataclasses.replace(cursor, counting=False)
+    yield window_request(element, walking, session=1)
+    yield window_request(element, dataclasses.replace(walking, iterator_id="{0}", session=1), session=1)
+
+
+def window_request(element: str, cursor: Cursor, *, session: int) -> str:
+    """The next request of a walk: the count of a window, or a page of it."""
+    query = parse_xml(element)
+    for child in [c for c in query if isinstance(c.tag, str) and local_name(c) in ("MaxReturned",
+                                                                                   "ModifiedDateRangeFilter")]:
+        query.remove(child)
+    window = etree.Element("ModifiedDateRangeFilter")
+    etree.SubElement(window, "FromModifiedDate").text = cursor.window_from or EARLIEST
+    upper = cursor.window_to if cursor.window_to is not None else cursor.range_to
+    if upper is not None:
+        etree.SubElement(window, "ToModifiedDate").text = upper
+    query.insert(0, window)
+    if cursor.counting:
+        query.set("metaData", "MetaDataOnly")
+    else:
+        size = etree.Element("MaxReturned")
+        size.text = str(cursor.page_size)
+        query.insert(0, size)
+        if cursor.iterator_id and cursor.session == session:
+            query.set("iterator", "Continue")
+            query.set("iteratorID", cursor.iterator_id)
+        else:
+            query.set("iterator", "Start")
+    _include_txn_id(query)
+    return str(etree.tostring(query, encoding="unicode"))
+
+
+def read_window(root: etree._Element, answer: etree._Element, response: str, cursor: Cursor, *,
+                session: int) -> Page:
+    """What one answer of a walk means: a count (the cursor moves, nothing to publish) or a page."""
+    status = int(answer.get("statusCode", "0") or 0)
+    if status not in (0, 1):
+        return Page(status, 0, 0, cursor.remaining or 0, None, response, cursor, False)
+    if cursor.counting:
+        return _counted(response, cursor, int(answer.get("retCount", "0") or 0))
+    resumed = not (cursor.iterator_id and cursor.session == session) and bool(cursor.window_ids)
+    records = [e for e in answer if isinstance(e.tag, str) and local_name(e).endswith("Ret")]
+    dropped = 0
+    for record in records:
+        if _txn_id(record) in cursor.window_ids:
+            answer.remove(record)
+            dropped += 1
+    kept = [r for r in records if r.getparent() is not None]
+    remaining = int(answer.get("iteratorRemainingCount", "0") or 0)
+    ids = (*cursor.window_ids, *(t for t in map(_txn_id, kept) if t))
+    new = dataclasses.replace(
+        cursor, pages=cursor.pages + 1, records=cursor.records + len(kept), page_records=len(kept),
+        iterator_id=answer.get("iteratorID") if remaining else None, session=session if remaining else None,
+        remaining=remaining, window_ids=ids, restarts=cursor.restarts + (1 if resumed else 0),
+        answers=cursor.answers + 1, resumed=resumed)
+    if not remaining:
+        new = _window_walked(new)
+    text = response if not dropped else _serialise(root, response)
+    return Page(status, len(kept), dropped, remaining, new.iterator_id, text, new, resumed)
+
+
+def _counted(response: str, cursor: Cursor, count: int) -> Page:
+    cap = window_cap(cursor.page_size)
+    if cursor.window_to is None:  # the rest of the range
+        if count <= cap:  # the last window
+            after = dataclasses.replace(cursor, counting=False, span=0, rest=count)
+        else:
+            after = dataclasses.replace(cursor, window_to=_bounded(cursor, cursor.span), rest=count)
+    elif count > cap and cursor.span > 1:  # too full: narrow it in proportion (a little more)
+        span = max(1, int(cursor.span * cap / count * 0.8))
+        after = dataclasses.replace(cursor, span=span, window_to=_bounded(cursor, span))
+    elif count == 0:  # empty: the next window at once, wider
+        after = _next_window(cursor, 0)
+        after = dataclasses.replace(after, rest=cursor.rest)
+    else:
+        after = dataclasses.replace(cursor, counting=False)
+    after = dataclasses.replace(after, answers=cursor.answers + 1)  # the last page's fields stay as they were
+    return Page(0, 0, 0, count, None, response, after, False, delivers=False)
+
+
+def _window_walked(cursor: Cursor) -> Cursor:
+    """The window's last page: the walk ends with it, or goes on with the next window."""
+    if cursor.window_to is None or cursor.window_to == cursor.range_to:
+        return dataclasses.replace(cursor, finished=True, window_ids=())
+    return dataclasses.replace(_next_window(cursor, len(cursor.window_ids)), remaining=None)
+
+
+def _next_window(cursor: Cursor, held: int) -> Cursor:
+    """The window after this one: counted whole when what is left of the rest may fit one window,
+    else sized from this one's density (``held`` records) and counted bounded."""
+    cap = window_cap(cursor.page_size)
+    grown = cursor.span * (4 if held == 0 else max(0.25, min(4.0, cap / held * 0.8)))
+    span = int(max(1, min(MAX_SPAN, grown)))
+    start = _parse(cursor.window_to or EARLIEST) + timedelta(seconds=1)
+    if cursor.range_to is not None and start > _parse(cursor.range_to):
+        return dataclasses.replace(cursor, finished=True, window_ids=(), counting=False)
+    rest = None if cursor.rest is None else max(0, cursor.rest - held)
+    moved = dataclasses.replace(cursor, window_from=start.strftime(_FORMAT), window_to=None, span=span, counting=True,
+                                window_ids=(), iterator_id=None, session=None, rest=rest)
+    if rest is not None and rest > cap:  # still more than a window's worth: count a bounded one
+        return dataclasses.replace(moved, window_to=_bounded(moved, span))
+    return moved
+
+
+def _bounded(cursor: Cursor, span: int) -> str:
+    end = _parse(cursor.window_from or EARLIEST) + timedelta(seconds=span)
+    if cursor.range_to is not None and end >= _parse(cursor.range_to):
+        return cursor.range_to
+    return end.strftime(_FORMAT)
+
+
+def _parse(text: str) -> datetime:
+    return datetime.strptime(text[:19], _FORMAT)
+
+
+def _moment_text(text: str | None) -> str | None:
+    """A caller's bound as a wall-clock second (a date alone is its first second)."""
+    if not text:
+        return None
+    text = text.strip()
+    return f"{text}T00:00:00" if len(text) == 10 else text[:19]
+
+
+def _include_txn_id(query: etree._Element) -> None:
+    """A query that names the elements to return must return TxnID too: the restart drops by it."""
+    named = [c for c in query if isinstance(c.tag, str) and local_name(c) == "IncludeRetElement"]
+    if named and not any((c.text or "").strip() == "TxnID" for c in named):
+        extra = etree.Element("IncludeRetElement")
+        extra.text = "TxnID"
+        named[-1].addnext(extra)
+
+
+def _txn_id(record: etree._Element) -> str:
+    found = next((c for c in record if isinstance(c.tag, str) and local_name(c) == "TxnID"), None)
+    return str(found.text) if found is not None and found.text else ""
+
+
+def _serialise(root: etree._Element, original: str) -> str:
+    head = original[: original.find("<QBXML")] if "<QBXML" in original else ""
+    return head + str(etree.tostring(root, encoding="unicode"))
