@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import datetime
+from typing import Protocol
 
 from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher
@@ -27,28 +28,25 @@ from chalicelib.qbxml import paging
 log = logging.getLogger(__name__)
 
 
-class LargeAnswers:
+class _Service(Protocol):
+    """What these methods use of :class:`~chalicelib.qbwc.service.QbwcService`."""
+
     store: Store
     queue: JobQueue
     dispatcher: Dispatcher
     clock: Clock
 
-    def _holding(self, ticket: str, jobs: int = VIEW_JOBS) -> tuple[FileView, Lease] | None:
-        raise NotImplementedError
+    def _holding(self, ticket: str, jobs: int = VIEW_JOBS) -> tuple[FileView, Lease] | None: ...
+    def _percent(self, view: FileView, lease: Lease, *, pending: bool = False) -> int: ...
+    def _note(self, lease: Lease, text: str) -> None: ...
+    def _record_error(self, view: FileView, err: GatewayError, now: datetime) -> None: ...
+    def _record_success(self, view: FileView, now: datetime) -> None: ...
 
-    def _percent(self, view: FileView, lease: Lease, *, pending: bool = False) -> int:
-        raise NotImplementedError
 
-    def _note(self, lease: Lease, text: str) -> None:
-        raise NotImplementedError
+class LargeAnswers:
+    """Mixed into the session service; ``self`` is that service (:class:`_Service`)."""
 
-    def _record_error(self, view: FileView, err: GatewayError, now: datetime) -> None:
-        raise NotImplementedError
-
-    def _record_success(self, view: FileView, now: datetime) -> None:
-        raise NotImplementedError
-
-    def _page_answer(self, view: FileView, lease: Lease, job: Job, call: c.ReceiveResponseXML) -> int | None:
+    def _page_answer(self: _Service, view: FileView, lease: Lease, job: Job, call: c.ReceiveResponseXML) -> int | None:
         """A page of a paged query (chalicelib.qbxml.paging): stored and published, the next page handed
         out in the same write. None when the answer is not a page (unreadable, an error status): it
         then settles the job like any other answer."""
@@ -77,7 +75,7 @@ class LargeAnswers:
             return self._percent(view, lease)
         return answers.page_progress(after, view, lease)
 
-    def answer_too_large(self, ticket: str, size: int, limit: int) -> None:
+    def answer_too_large(self: _Service, ticket: str, size: int, limit: int) -> None:
         """An answer the deployed path could never deliver: its job fails now (a read, or a paged
         query's page) or becomes in doubt (a write: it may be applied), instead of waiting out the
         lease to be sent again. Never raises."""

@@ -122,6 +122,6 @@ def max_in_one_second() -> int:
     return max(seconds.values())
 
 
-@pytest.mark.parametrize("size", [1, 100, 500, 1000])
-def test_the_window_cap_is_two_pages_within_bounds(size: int) -> None:
-    assert window_cap(size) == max(200, min(2000, 2 * size))
+@pytest.mark.parametrize(("size", "cap"), [(1, 200), (100, 200), (150, 300), (500, 1000), (1000, 2000)])
+def test_the_window_cap_is_two_pages_within_bounds(size: int, cap: int) -> None:
+    assert window_cap(size) == cap
