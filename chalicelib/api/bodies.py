@@ -120,6 +120,8 @@ class EndUserView(_Response):
     status: EndUserStatus
     company_file: str | None
     qbxml_version: str | None
+    supported_qbxml_versions: list[str]
+    quickbooks_country: str | None
     quickbooks_product: str | None
     quickbooks_company_name: str | None
     last_heartbeat_at: str | None

@@ -131,6 +131,8 @@ class EndUserService:
             "status": self.status(user),
             "company_file": user.company_file,
             "qbxml_version": user.qbxml_version,
+            "supported_qbxml_versions": list(user.supported_versions),
+            "quickbooks_country": user.country,
             "quickbooks_product": user.product_name,
             "quickbooks_company_name": user.qb_company_name,
             "last_heartbeat_at": iso(user.last_heartbeat_at),

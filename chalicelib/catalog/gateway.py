@@ -72,6 +72,34 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         guide="integration-problem", description="No REST route matches the method and path.",
     ),
     ErrorSpec(
+        "method_not_allowed", "invalid_request_error", 405,
+        "The integration called the QuickBooks gateway in a way it does not support. "
+        f"{_SUPPORT.capitalize()}.",
+        guide="integration-problem", description="The route exists but not with this HTTP method (see `Allow`).",
+    ),
+    ErrorSpec(
+        "unsupported_media_type", "invalid_request_error", 415,
+        "The integration sent data in a form the QuickBooks gateway does not read. "
+        f"{_SUPPORT.capitalize()}.",
+        guide="integration-problem",
+        description="The body's Content-Type is not one the route reads (JSON routes read a body sent as "
+                    "application/json, text/plain, application/x-www-form-urlencoded or without a type).",
+    ),
+    ErrorSpec(
+        "rate_limited", "internal_error", 429,
+        "The QuickBooks gateway is receiving too many requests right now. Nothing was lost; try again in "
+        "a minute.",
+        retryable=True, guide="gateway-problem",
+        description="API Gateway throttled the request or a usage plan's quota is used up.",
+    ),
+    ErrorSpec(
+        "gateway_timeout", "internal_error", 504,
+        "The QuickBooks gateway took too long to answer. If you were saving something, check whether it "
+        "was saved before trying again.",
+        retryable=True, guide="gateway-problem",
+        description="API Gateway's integration timeout (29 s) passed before the function answered.",
+    ),
+    ErrorSpec(
         "auth_link_not_found", "invalid_request_error", 404,
         "This connection link is not valid. Check that the whole link was copied, or ask the application "
         "for a new one.",
@@ -175,6 +203,15 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         "company file. Update QuickBooks Desktop (Help > Update QuickBooks Desktop) and sync again.",
         guide="update-quickbooks",
         description="The job is invalid for the newest qbXML version the company file supports.",
+    ),
+    ErrorSpec(
+        "qbxml_not_in_edition", "quickbooks_request_error", 422,
+        "This request uses a field that the QuickBooks Desktop edition of this company file's country "
+        "does not have (for example another country's sales tax field). Nothing was changed in QuickBooks. "
+        "Contact the application's support team and mention the error code.",
+        guide="integration-problem",
+        description="The job uses an element the company file's country edition (US, CA, UK, AU) lacks, "
+                    "per Intuit's annotated qbXML 14.0 sample; refused at enqueue, nothing stored.",
     ),
     ErrorSpec(
         "connection_error", "connection_error", 503,

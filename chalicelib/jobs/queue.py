@@ -1,19 +1,7 @@
 """The per-company-file job queue: accept jobs, finish them, publish their results.
 
-Accepting a job (:meth:`JobQueue.enqueue`) checks its qbXML first — well-formed, only ``*Rq``
-elements, Latin-1, valid against Intuit's schema for the version in use — and stores nothing when a
-check fails. It then takes two writes: the end-user's next sequence number (one update that also
-returns the end-user, so it proves the end-user exists and gives the version to validate against)
-and the job item at that number. FIFO is the order of acceptance because every job, a retried one
-included, takes a new number when it is written.
-
-An ``Idempotency-Key`` claims one record ``key → sequence slot`` before the job is written. A retry
-that finds the record but no job at the slot (the first attempt died in between) voids that slot with
-a tombstone — so the first attempt, should it wake up, can no longer write there — moves the record to
-a slot of its own with a conditional write, and writes the job there: one job per key, never at a
-number older than the jobs accepted meanwhile. Before voiding a slot it pauses a few milliseconds
-(more each round) and looks again, so that twin requests racing on one key settle instead of voiding
-each other's slots in turn.
+Accepting a job (:meth:`JobQueue.enqueue`, with an ``Idempotency-Key`` or not) is told in
+:mod:`chalicelib.jobs.accept`.
 
 Finishing (:meth:`JobQueue.settle`) stores the outcome on the job first (the outbox) and then
 publishes it. An answer that would push the job item past DynamoDB's 400 KB (request and answer
@@ -36,37 +24,32 @@ injected :class:`~chalicelib.observability.Metrics`.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.errors import GatewayError, error
-from chalicelib.jobs.connection import require_polling
-from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, HandOut, Job
+from chalicelib.jobs.accept import IDEMPOTENCY_WINDOW, Accepting
+from chalicelib.jobs.models import HandOut, Job
 from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, Store, StoreConflict
 from chalicelib.jobs.results import result_message
-from chalicelib.jobs.security import new_id
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics
-from chalicelib.qbxml import QbxmlVersion, SchemaCatalog, parse_job_qbxml, validate_job
-from chalicelib.qbxml.paging import Cursor, page_size_of, pageable, with_ceiling
+from chalicelib.qbxml import SchemaCatalog
+from chalicelib.qbxml.paging import Cursor
 
 log = logging.getLogger(__name__)
+__all__ = ["IDEMPOTENCY_WINDOW", "JobQueue", "Outcome"]
 _QUEUED_ONLY = frozenset({JobStatus.QUEUED})
 
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 HEALTH_CHECK_SOURCE = "health_check"
 ITEM_LIMIT_BYTES = 400_000  # DynamoDB's item limit
 ITEM_OVERHEAD_BYTES = 16_000  # attribute names, ids, error objects, index keys: room kept on every job item
 MAX_OFFLOADED_RESULT_BYTES = 50_000_000
-_IDEMPOTENCY_ROUNDS = 8
-_RETRY_PAUSE = 0.02  # seconds, growing each round: lets a twin request that holds the key finish its write
 
 
 @dataclass(frozen=True)
@@ -83,7 +66,7 @@ def utf8_len(text: str | None) -> int:
     return len(text.encode("utf-8")) if text else 0
 
 
-class JobQueue:
+class JobQueue(Accepting):
     def __init__(
         self,
         store: Store,
@@ -116,116 +99,6 @@ class JobQueue:
         self.offline_grace = offline_grace
         self.max_read_attempts = max_read_attempts
         self.unpaged_max_returned = unpaged_max_returned
-
-    # Accepting -----------------------------------------------------------------------------------
-    def validation_version(self, user: EndUser) -> QbxmlVersion:
-        """The version a new job is checked against: the company file's, else our newest schema."""
-        if user.qbxml_version:
-            return QbxmlVersion.parse(user.qbxml_version)
-        available = self.schemas.available()
-        return available[-1] if available else QbxmlVersion(13, 0)
-
-    def enqueue(
-        self,
-        end_user_id: str,
-        qbxml: str,
-        *,
-        source: str,
-        deadline_seconds: int | None = None,
-        idempotency_key: str | None = None,
-        priority: int = PRIORITY_NORMAL,
-        fail_if_offline: bool = False,
-        paging: Mapping[str, Any] | None = None,
-    ) -> tuple[Job, bool]:
-        """Accept a job. Returns ``(job, created)``; ``created`` is False for an idempotent replay.
-
-        With ``fail_if_offline`` the job is refused at once (nothing stored) when the end-user's Web
-        Connector has never connected or has not called within its expected interval. With ``paging``
-        (``{"page_size": 500}``) one list query is run page by page (:mod:`chalicelib.qbxml.paging`).
-        """
-        requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
-        page_size = page_size_of(dict(paging)) if paging is not None else None
-        newest = self.schemas.available()
-        if newest:  # refuse what no version accepts before taking a sequence number
-            validate_job(requests, newest[-1], self.schemas)
-        try:
-            seq, user = self.store.next_sequence(end_user_id)
-        except KeyError as exc:
-            raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist") from exc
-        if fail_if_offline:
-            require_polling(user, self.clock(), self.offline_grace)
-        version = self.validation_version(user)
-        if not newest or version != newest[-1]:
-            validate_job(requests, version, self.schemas)
-        cursor = pageable(requests, page_size, version, self.schemas) if page_size is not None else None
-        ceiling = None
-        if page_size is None and self.unpaged_max_returned:
-            requests, ceiling = with_ceiling(requests, self.unpaged_max_returned, version, self.schemas)
-        now = self.clock()
-        deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else (
-            now + self.default_deadline if self.default_deadline else None)
-        job = Job(
-            id=new_id("job", int(now.timestamp() * 1000)),
-            end_user_id=end_user_id,
-            seq=seq,
-            status=JobStatus.QUEUED,
-            qbxml="".join(requests.elements),
-            request_names=requests.names,
-            is_write=requests.is_write,
-            enqueued_at=now,
-            source=source,
-            priority=priority,
-            deadline_at=deadline,
-            idempotency_key=idempotency_key,
-            paging=cursor.to_dict() if cursor is not None else None,
-            max_returned_ceiling=ceiling,
-        )
-        if idempotency_key:
-            paged = f"paging={page_size}|" if page_size is not None else ""
-            body_hash = hashlib.sha256(f"{deadline_seconds}|{paged}{qbxml}".encode()).hexdigest()
-            written, created = self._put_once(job, idempotency_key, body_hash, now)
-        else:
-            try:
-                self.store.put_job(job)
-            except StoreConflict:  # our own put, applied, its answer lost and resent? Then it is written.
-                if (self.store.get_job_at(end_user_id, seq) or job).id != job.id:
-                    raise
-            written, created = job, True
-        if created:
-            log.info("job accepted", extra={"job_id": written.id, "end_user_id": end_user_id, "seq": written.seq,
-                                            "requests": list(requests.names), "source": source})
-            self.metrics.put("JobsEnqueued")
-        return written, created
-
-    def _put_once(self, job: Job, key: str, body_hash: str, now: datetime) -> tuple[Job, bool]:
-        """Write ``job`` for ``key`` unless a job for it exists (then return that one): the protocol above."""
-        scope = f"{job.end_user_id}#job"
-        expires = now + IDEMPOTENCY_WINDOW
-        for round_ in range(_IDEMPOTENCY_ROUNDS):
-            held = self.store.claim_idempotency_record(scope, key, str(job.seq), body_hash, expires, now=now)
-            if held is None:
-                try:
-                    self.store.put_job(job)
-                except StoreConflict:  # a retry voided our slot meanwhile: a new slot, and look again
-                    job = dataclasses.replace(job, seq=self.store.next_sequence(job.end_user_id)[0])
-                    continue
-                return job, True
-            if held.body_hash != body_hash:
-                raise error("idempotency_key_reused",
-                            f"Idempotency-Key {key!r} was used for a different request")
-            slot = int(held.target_id)
-            self.sleep(_RETRY_PAUSE * (round_ + 1))  # a concurrent twin may be writing it right now
-            existing = self.store.get_job_at(job.end_user_id, slot) or self.store.put_tombstone(job.end_user_id, slot)
-            if existing is not None:
-                return existing, False
-            if self.store.move_idempotency_record(scope, key, held.target_id, str(job.seq)):
-                try:
-                    self.store.put_job(job)
-                except StoreConflict:
-                    job = dataclasses.replace(job, seq=self.store.next_sequence(job.end_user_id)[0])
-                    continue
-                return job, True
-        raise error("internal_error", f"Idempotency-Key {key!r}: too many concurrent retries; try again")
 
     # Finishing -----------------------------------------------------------------------------------
     def _answer_changes(self, job: Job, outcome: Outcome, part: str = "", *,

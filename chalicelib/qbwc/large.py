@@ -1,52 +1,34 @@
 """Large syncs in the session service: a paged query's pages, and answers too large to deliver.
 
 :class:`LargeAnswers` is the part of :class:`~chalicelib.qbwc.service.QbwcService` that handles
-them (a mixin: the service provides the store, queue, dispatcher and the small helpers declared
-below). A page of a paged query (:mod:`chalicelib.qbxml.paging`) is read, stored and published, and
-the next page handed out in the same write; an expired iterator (3391) is noted so that the next
-page restarts from the last record. An answer above the deployed request limit
-(:mod:`chalicelib.api.soap`) fails its job at once, or puts a write in doubt.
+them (a mixin: the service provides the store, queue, dispatcher and the small helpers declared in
+:class:`~chalicelib.qbwc.parts.Service`). A page of a paged query (:mod:`chalicelib.qbxml.paging`)
+is read, stored and published, and the next page handed out in the same write; an expired
+iterator (3391) is noted so that the next page restarts from the last record. An answer above the
+deployed request limit (:mod:`chalicelib.api.soap`) fails its job at once, or puts a write in doubt.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime
-from typing import Protocol
 
 from chalicelib.errors import GatewayError, error
-from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher
 from chalicelib.jobs.models import NEXT, SENT, FileView, Job, Lease
-from chalicelib.jobs.ports import Clock, Store
-from chalicelib.jobs.queue import JobQueue, Outcome
+from chalicelib.jobs.queue import Outcome
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import answers
 from chalicelib.qbwc import calls as c
+from chalicelib.qbwc.parts import Service
 from chalicelib.qbxml import paging
 
 log = logging.getLogger(__name__)
 
 
-class _Service(Protocol):
-    """What these methods use of :class:`~chalicelib.qbwc.service.QbwcService`."""
-
-    store: Store
-    queue: JobQueue
-    dispatcher: Dispatcher
-    clock: Clock
-
-    def _holding(self, ticket: str, jobs: int = VIEW_JOBS) -> tuple[FileView, Lease] | None: ...
-    def _percent(self, view: FileView, lease: Lease, *, pending: bool = False) -> int: ...
-    def _note(self, lease: Lease, text: str) -> None: ...
-    def _record_error(self, view: FileView, err: GatewayError, now: datetime) -> None: ...
-    def _record_success(self, view: FileView, now: datetime) -> None: ...
-
-
 class LargeAnswers:
-    """Mixed into the session service; ``self`` is that service (:class:`_Service`)."""
+    """Mixed into the session service; ``self`` is that service (:class:`~chalicelib.qbwc.parts.Service`)."""
 
-    def _page_answer(self: _Service, view: FileView, lease: Lease, job: Job, call: c.ReceiveResponseXML) -> int | None:
+    def _page_answer(self: Service, view: FileView, lease: Lease, job: Job, call: c.ReceiveResponseXML) -> int | None:
         """A page of a paged query (chalicelib.qbxml.paging): stored and published, the next page handed
         out in the same write. None when the answer is not a page (unreadable, an error status): it
         then settles the job like any other answer."""
@@ -75,7 +57,7 @@ class LargeAnswers:
             return self._percent(view, lease)
         return answers.page_progress(after, view, lease)
 
-    def answer_too_large(self: _Service, ticket: str, size: int, limit: int) -> None:
+    def answer_too_large(self: Service, ticket: str, size: int, limit: int) -> None:
         """An answer the deployed path could never deliver: its job fails now (a read, or a paged
         query's page) or becomes in doubt (a write: it may be applied), instead of waiting out the
         lease to be sent again. Never raises."""

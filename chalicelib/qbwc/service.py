@@ -19,8 +19,9 @@ With ``session_idle_seconds = 0`` the last job answers 100.
 
 Every state lives in the store: a session is its company file's lease (chalicelib.jobs.dispatch),
 found by the end-user id that starts its ticket and checked against the ticket's hash. Answers are
-read and composed by the pure :mod:`chalicelib.qbwc.answers`; a paged query's pages and answers too
-large to deliver are handled by :mod:`chalicelib.qbwc.large`. Protocol conditions are answered in
+read and composed by the pure :mod:`chalicelib.qbwc.answers`; the login and the company file a session
+opened by :mod:`chalicelib.qbwc.login`; a paged query's pages and answers too large to deliver by
+:mod:`chalicelib.qbwc.large`. Protocol conditions are answered in
 protocol terms; no exception leaves :meth:`QbwcService.dispatch`.
 
 Observability: once a call's session (or, for ``authenticate``, its user) is known, its end-user id
@@ -37,7 +38,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error, wrong_company_file_error
+from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error
 from chalicelib.errors import CATALOG, GatewayError, error
 from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher, message_set_id
 from chalicelib.jobs.models import NEXT, PROBE, SENT, EndUser, FileView, Job, Lease
@@ -45,18 +46,15 @@ from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import (
-    dummy_hash,
-    new_ticket,
-    session_ticket,
     ticket_end_user,
     ticket_hash,
-    verify_secret,
 )
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics, bind, short_hash
 from chalicelib.qbwc import answers
 from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.large import LargeAnswers
+from chalicelib.qbwc.login import Login
 from chalicelib.qbxml import (
     DEFAULT_VERSION,
     JobRequests,
@@ -66,6 +64,7 @@ from chalicelib.qbxml import (
     parse_job_qbxml,
     validate_job,
 )
+from chalicelib.qbxml.editions import check_elements
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ SESSION_UNKNOWN_TEXT = (
 INTERNAL_ERROR_TEXT = "qbd-gateway: temporary problem on the server. Nothing was lost; try again shortly."
 
 
-class QbwcService(LargeAnswers):
+class QbwcService(LargeAnswers, Login):
     def __init__(
         self,
         store: Store,
@@ -167,55 +166,6 @@ class QbwcService(LargeAnswers):
         return last is None or now - last >= timedelta(seconds=max(1, user.poll_seconds) / 2)
 
     # The calls -------------------------------------------------------------------------------------------
-    def client_version(self, call: c.ClientVersion) -> str:
-        theirs = answers.parse_client_version(call.str_version)
-        ours = answers.parse_client_version(self.min_client_version)
-        if theirs and theirs < ours:
-            return f"O:{self.min_client_version}"
-        return ""
-
-    def authenticate(self, call: c.Authenticate) -> list[str]:
-        now = self.clock()
-        view = self.store.read_file(call.user_name, jobs=1) if call.user_name else None
-        user = view.user if view else None
-        if view is None or user is None:
-            verify_secret(call.password, dummy_hash())  # same cost as a real check: no user enumeration
-            log.warning("QBWC login refused: unknown user name", extra={"qbwc_username": call.user_name})
-            self.metrics.put("AuthenticationFailures", kind="web_connector")
-            return [new_ticket(), "nvu"]
-        bind(end_user_id=user.id)
-        if not verify_secret(call.password, user.password_hash):
-            log.warning("QBWC login refused: wrong password", extra={"end_user_id": user.id})
-            self.metrics.put("AuthenticationFailures", kind="web_connector")
-            err = error("bad_web_connector_password",
-                        "the Web Connector sent a password that does not match this end-user's")
-            self._heartbeat(user.id, now, last_error={**err.to_dict(), "occurred_at": iso(now)})
-            return [new_ticket(), "nvu"]
-        # The right password clears a wrong-password error at once (it no longer blocks fail-fast checks).
-        cleared = {"last_error": None} if (user.last_error or {}).get("code") == "bad_web_connector_password" else {}
-        self._heartbeat(user.id, now, **cleared)
-        pointer = view.lease.pointer if view.lease else None
-        if view.head is None and (pointer is None or pointer.phase in (SENT, NEXT)):
-            return [new_ticket(), "none"]
-        ticket = session_ticket(user.id)
-        lease = self.dispatcher.take(view, ticket_hash(ticket), {
-            "company_file": user.company_file, "qbxml_version": user.qbxml_version})
-        if lease is None:
-            log.info("QBWC login while another Web Connector holds the company file: busy",
-                     extra={"end_user_id": user.id})
-            return [new_ticket(), "busy"]
-        bind(ticket_hash=short_hash(ticket_hash(ticket)))
-        log.info("QBWC session opened", extra={"end_user_id": user.id, "epoch": lease.epoch})
-        return [ticket, user.company_file or ""]
-
-    def _record_company(self, user: EndUser, call: c.SendRequestXML) -> EndUser:
-        """First call of a session: learn the company file, its country and qbXML versions (one write,
-        on the end-user; every later call of the session reads it with the lease)."""
-        changes = answers.company_details(user, call, self.queue.schemas.available())
-        now = self.clock()
-        self._heartbeat(user.id, now, **changes)
-        return dataclasses.replace(user, last_heartbeat_at=now, **changes)
-
     def send_request_xml(self, call: c.SendRequestXML) -> str:
         held = self._holding(call.ticket)
         if held is None:
@@ -237,7 +187,7 @@ class QbwcService(LargeAnswers):
                 if self._heartbeat_due(user, now):  # a long sync keeps the end-user's heartbeat fresh
                     self._heartbeat(user.id, now)
                     user = dataclasses.replace(user, last_heartbeat_at=now)
-                document = self._message_set(job, lease, version, probe)
+                document = self._message_set(job, lease, version, probe, user.country)
                 if document is not None:
                     log.info("job sent to QuickBooks", extra={"job_id": job.id, "end_user_id": job.end_user_id,
                                                               "probe": probe})
@@ -247,27 +197,12 @@ class QbwcService(LargeAnswers):
             log.warning("the session no longer holds the company file", extra={"end_user_id": lease.end_user_id})
             return ""
 
-    def _wrong_company_file(self, lease: Lease, user: EndUser, call: c.SendRequestXML) -> bool:
-        """The Web Connector opened another file than the one this end-user is bound to: run nothing.
-
-        Files are compared by name: the same file reached through a mapped drive or a UNC path
-        (``Z:\\Books\\Acme.qbw`` vs ``\\\\SERVER\\Books\\Acme.qbw``) is not a different file.
-        """
-        opened = call.company_file_name.strip()
-        if not (user.company_file and opened) or answers.file_name(opened) == answers.file_name(user.company_file):
-            return False
-        now = self.clock()
-        err = wrong_company_file_error(user.company_file, opened)
-        self._heartbeat(user.id, now, last_error={**err.to_dict(), "occurred_at": iso(now)})
-        self._note(lease, err.user_facing_message)
-        log.warning("wrong company file open", extra={"end_user_id": user.id})
-        return True
-
     def _note(self, lease: Lease, text: str) -> None:
         with contextlib.suppress(StoreConflict):
             self.store.update_lease(lease, {"state": "error", "last_error_text": text})
 
-    def _message_set(self, job: Job, lease: Lease, version: QbxmlVersion, probe: bool) -> str | None:
+    def _message_set(self, job: Job, lease: Lease, version: QbxmlVersion, probe: bool,
+                     country: str | None = None) -> str | None:
         """The job as a qbXML document for this company file, or None when it cannot run there."""
         pointer = lease.pointer
         assert pointer is not None
@@ -287,6 +222,11 @@ class QbwcService(LargeAnswers):
                         f"job is not valid for qbXML {version}, the newest this company file supports: "
                         f"{exc.message}")
             self.queue.fail_queued(job, err)
+            return None
+        try:  # accepted before the file's version or country was known, or the file changed since
+            check_elements(requests.elements, version, country)
+        except GatewayError as exc:
+            self.queue.fail_queued(job, exc)
             return None
         return build_message_set(requests, version=version, request_id=job.id,
                                  new_message_set_id=pointer.message_set_id if job.is_write else None)

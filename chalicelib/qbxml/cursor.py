@@ -1,7 +1,7 @@
 """Where a paged query stands (:class:`Cursor`, stored on the job) and what one answer gave (:class:`Page`).
 
 Shared by the two ways of paging: list queries resumed by name (:mod:`chalicelib.qbxml.paging`) and
-transaction queries walked in windows of TimeModified (:mod:`chalicelib.qbxml.windows`).
+transaction queries walked in windows of a date (:mod:`chalicelib.qbxml.windows`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Cursor:
     answers: int = 0  # message sets of this job QuickBooks answered (pages, and expired iterators)
     resumed: bool = False  # the last page delivered was the first after a restart
     finished: bool = False  # the last page was delivered
-    # Transaction queries (chalicelib.qbxml.windows): the TimeModified window being walked.
+    # Transaction queries (chalicelib.qbxml.windows): the date window being walked.
     family: str = "list"  # "list" (resumed by name) or "txn" (resumed by window)
     window_from: str | None = None
     window_to: str | None = None  # None: open-ended
@@ -36,6 +36,7 @@ class Cursor:
     counting: bool = False  # the next request counts the window (metaData="MetaDataOnly")
     window_ids: tuple[str, ...] = ()  # TxnIDs delivered from the window being walked
     rest: int | None = None  # records counted in the rest of the range, less those walked since
+    window_by: str = "modified"  # the date walked: "modified" (TimeModified, seconds) or "txn_date" (days)
 
     @property
     def done(self) -> bool:

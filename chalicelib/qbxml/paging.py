@@ -65,7 +65,7 @@ def page_size_of(paging: object) -> int:
 def pageable(requests: JobRequests, page_size: int, version: QbxmlVersion, catalog: SchemaCatalog) -> Cursor:
     """The cursor of a new paged job, or a refusal with a reason: it must be one query, without its own
     ``MaxReturned`` or iterator, whose Start, Continue and restart forms are valid qbXML — a list query
-    restarted by name, else a transaction query walked in TimeModified windows."""
+    restarted by name, else a transaction query walked in date windows."""
     if len(requests.elements) != 1 or not requests.names[0].endswith("QueryRq"):
         raise error("invalid_request", "paging needs exactly one query request (such as <CustomerQueryRq>)")
     query = parse_xml(requests.elements[0])
@@ -94,7 +94,7 @@ def pageable(requests: JobRequests, page_size: int, version: QbxmlVersion, catal
                 validate_job(JobRequests((form,), requests.names), version, catalog)
         except GatewayError as by_window:
             raise error("invalid_request", f"{requests.names[0]} cannot be paged: not by name ({by_name.message}), "
-                                           f"not by modified date ({by_window.message})") from by_window
+                                           f"not by date ({by_window.message})") from by_window
         return cursor
     return Cursor(page_size=page_size)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -15,6 +15,9 @@ from botocore.exceptions import ClientError
 from chalicelib.jobs.models import Job
 from chalicelib.jobs.ports import StoreConflict
 from chalicelib.store.items import dump_value
+
+if TYPE_CHECKING:  # Unpack is in typing from Python 3.12
+    from typing_extensions import Unpack
 
 IS_NEW = "attribute_not_exists(pk)"
 EXISTS = "attribute_exists(pk)"
@@ -72,6 +75,17 @@ def failed_condition(exc: ClientError) -> bool:
     )
 
 
+class UpdateParts(TypedDict, total=False):
+    """What one update sets, removes and adds, on which condition (``values``/``names`` for it)."""
+
+    set_: Mapping[str, Any] | None
+    remove: tuple[str, ...]
+    add: Mapping[str, int] | None
+    condition: str | None
+    values: Mapping[str, Any] | None
+    names: Mapping[str, str] | None
+
+
 class DynamoBase:
     """The table, the serialisers and the conditional-write helpers every part of the adapter uses."""
 
@@ -104,58 +118,32 @@ class DynamoBase:
                                     from_item(old) if old else None) from exc
             raise
 
-    def _update(
-        self,
-        pk: str,
-        sk: str,
-        *,
-        set_: Mapping[str, Any] | None = None,
-        remove: tuple[str, ...] = (),
-        add: Mapping[str, int] | None = None,
-        condition: str | None = None,
-        values: Mapping[str, Any] | None = None,
-        names: Mapping[str, str] | None = None,
-        return_values: str = "NONE",
-    ) -> dict[str, Any]:
-        kwargs = self._update_args(pk, sk, set_=set_, remove=remove, add=add, condition=condition, values=values,
-                                   names=names)
-        out = self.client.update_item(**kwargs, ReturnValues=return_values)
+    def _update(self, pk: str, sk: str, *, return_values: str = "NONE", **parts: Unpack[UpdateParts]
+                ) -> dict[str, Any]:
+        out = self.client.update_item(**self._update_args(pk, sk, **parts), ReturnValues=return_values)
         return from_item(out.get("Attributes", {}))
 
-    def _update_args(
-        self,
-        pk: str,
-        sk: str,
-        *,
-        set_: Mapping[str, Any] | None = None,
-        remove: tuple[str, ...] = (),
-        add: Mapping[str, int] | None = None,
-        condition: str | None = None,
-        values: Mapping[str, Any] | None = None,
-        names: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
+    def _update_args(self, pk: str, sk: str, **parts: Unpack[UpdateParts]) -> dict[str, Any]:
         """The arguments of one ``UpdateItem`` (also one ``Update`` of a ``TransactWriteItems``)."""
-        attr_names: dict[str, str] = dict(names or {})
-        attr_values: dict[str, Any] = dict(values or {})
+        set_, remove, add = parts.get("set_"), parts.get("remove", ()), parts.get("add")
+        condition = parts.get("condition")
+        attr_names: dict[str, str] = dict(parts.get("names") or {})
+        attr_values: dict[str, Any] = dict(parts.get("values") or {})
         clauses = []
         if set_:
-            parts = []
             for i, (name, value) in enumerate(set_.items()):
                 attr_names[f"#s{i}"] = name
                 attr_values[f":s{i}"] = dump_value(value)
-                parts.append(f"#s{i} = :s{i}")
-            clauses.append("SET " + ", ".join(parts))
+            clauses.append("SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(set_))))
         if remove:
             for i, name in enumerate(remove):
                 attr_names[f"#r{i}"] = name
             clauses.append("REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove))))
         if add:
-            parts = []
             for i, (name, amount) in enumerate(add.items()):
                 attr_names[f"#a{i}"] = name
                 attr_values[f":a{i}"] = amount
-                parts.append(f"#a{i} :a{i}")
-            clauses.append("ADD " + ", ".join(parts))
+            clauses.append("ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(add))))
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "Key": to_item({"pk": pk, "sk": sk}),
@@ -169,6 +157,23 @@ class DynamoBase:
             kwargs["ConditionExpression"] = condition
             kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return kwargs
+
+    def _below(self, index: str, bucket_key: str, prefix: str, sort_key: str, below: Any, limit: int
+               ) -> list[dict[str, Any]]:
+        """The items a bucketed sparse index lists with ``sort_key`` below ``below``, read again from the
+        table (the indexes project keys only): at most ``limit`` a bucket, over every bucket."""
+        found: list[dict[str, Any]] = []
+        for bucket in range(DEADLINE_BUCKETS):
+            out = self.client.query(
+                TableName=self.table, IndexName=index,
+                KeyConditionExpression=f"{bucket_key} = :b AND {sort_key} < :below",
+                ExpressionAttributeValues=to_item({":b": f"{prefix}{bucket}", ":below": below}), Limit=limit)
+            for keys in out.get("Items", []):
+                plain = from_item(keys)
+                item = self._get(plain["pk"], plain["sk"])
+                if item is not None:
+                    found.append(item)
+        return found
 
     def _split(self, changes: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
         set_ = {k: v for k, v in changes.items() if v is not None}

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from simulator import CompanyFile
+from simulator import CompanyFile, WebConnector
 from tests.e2e.support import ResultInbox, connector, parse_qbxml
 from tests.support.paths import SCHEMA_DIR
 from tests.support.rest import Gateway
@@ -67,14 +67,20 @@ def last_page(inbox: ResultInbox, job_id: str, timeout: float = 60) -> list[dict
     raise AssertionError(f"the last page of {job_id} did not arrive in {timeout} s")
 
 
-def test_ten_thousand_customers_arrive_once_in_order_across_three_lost_sessions(gateway: GatewayProcess) -> None:
+def paged_sync(gateway: GatewayProcess, name: str, customers: int, seed: int, page_size: int
+               ) -> tuple[Gateway, CompanyFile, list[str], dict[str, Any], WebConnector]:
+    """GIVEN an end-user whose company file holds ``customers``, a paged CustomerQuery accepted for it
+    and the end-user's simulated Web Connector (not yet run)."""
     api = Gateway(gateway.base_url, gateway.api_key)
-    user = api.create_end_user("Harbor Supply")
-    company = CompanyFile("Harbor Supply", schema_dir=SCHEMA_DIR)
-    company.populate(customers=10_000, seed=11)
-    expected = full_names(company)
-    job = api.enqueue(user["id"], QUERY, paging={"page_size": 400})
-    wc = connector(gateway, user, company, noop_wait=0.05)
+    user = api.create_end_user(name)
+    company = CompanyFile(name, schema_dir=SCHEMA_DIR)
+    company.populate(customers=customers, seed=seed)
+    job = api.enqueue(user["id"], QUERY, paging={"page_size": page_size})
+    return api, company, full_names(company), job, connector(gateway, user, company, noop_wait=0.05)
+
+
+def test_ten_thousand_customers_arrive_once_in_order_across_three_lost_sessions(gateway: GatewayProcess) -> None:
+    api, _, expected, job, wc = paged_sync(gateway, "Harbor Supply", 10_000, 11, 400)
     rng = random.Random(5)
     for _ in range(3):  # three sessions that end with the machine asleep, a few pages in
         wc.vanish_next_session(rng.randint(1, 5))
@@ -95,14 +101,8 @@ def test_ten_thousand_customers_arrive_once_in_order_across_three_lost_sessions(
 
 
 def test_an_iterator_that_expires_mid_sync_is_restarted_from_the_last_record(gateway: GatewayProcess) -> None:
-    api = Gateway(gateway.base_url, gateway.api_key)
-    user = api.create_end_user("Lakeside Hardware")
-    company = CompanyFile("Lakeside Hardware", schema_dir=SCHEMA_DIR)
-    company.populate(customers=1_200, seed=3)
-    expected = full_names(company)
-    job = api.enqueue(user["id"], QUERY, paging={"page_size": 300})
+    api, company, expected, job, wc = paged_sync(gateway, "Lakeside Hardware", 1_200, 3, 300)
     company.expire_iterators(after=2)  # QuickBooks forgets the iterator after two pages
-    wc = connector(gateway, user, company, noop_wait=0.05)
     for _ in range(5):
         wc.run_session()
         if api.job(job["id"])["status"] == "succeeded":

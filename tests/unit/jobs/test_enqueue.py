@@ -133,6 +133,41 @@ def test_job_needing_a_newer_quickbooks(queue: JobQueue, store: MemoryStore) -> 
     assert not store.jobs
 
 
+CUSTOMER_WITH_CLASS = ("<CustomerAddRq><CustomerAdd><Name>Ada</Name><ClassRef><FullName>East</FullName></ClassRef>"
+                       "</CustomerAdd></CustomerAddRq>")  # ClassRef came to CustomerAdd with qbXML 12.0
+
+
+def test_an_element_newer_than_the_file_is_refused_naming_it_and_its_version(queue: JobQueue,
+                                                                            store: MemoryStore) -> None:
+    # GIVEN an end-user whose company file speaks qbXML 11.0 (QuickBooks 2012)
+    user = make_end_user("eu_2012", qbxml_version="11.0", country="US")
+    store.put_end_user(user)
+    # WHEN a CustomerAdd with a ClassRef (qbXML 12.0) is enqueued
+    with pytest.raises(GatewayError) as refused:
+        queue.enqueue(user.id, CUSTOMER_WITH_CLASS, source="rest")
+    # THEN it is refused at once naming the element and the version that brought it; nothing stored
+    assert refused.value.code == "qbxml_version_unsupported" and refused.value.http_status == 422
+    assert "CustomerAddRq/CustomerAdd/ClassRef was introduced in qbXML 12.0" in refused.value.message
+    assert "qbXML 11.0" in refused.value.message
+    assert not store.jobs and not store.idempotency_records
+    # AND the same job is accepted for a file that speaks 12.0
+    store.put_end_user(dataclasses.replace(user, id="eu_2013", qbxml_version="12.0"))
+    assert queue.enqueue("eu_2013", CUSTOMER_WITH_CLASS, source="rest")[1]
+
+
+def test_an_element_the_file_s_country_edition_lacks_is_refused(queue: JobQueue, store: MemoryStore) -> None:
+    # GIVEN a UK company file  WHEN an AccountTaxLineInfoQuery (not in the UK edition) is enqueued
+    user = make_end_user("eu_uk", qbxml_version="13.0", country="UK")
+    store.put_end_user(user)
+    with pytest.raises(GatewayError) as refused:
+        queue.enqueue(user.id, "<AccountTaxLineInfoQueryRq/>", source="rest")
+    # THEN qbxml_not_in_edition says so, nothing stored; a US file takes the same job
+    assert refused.value.code == "qbxml_not_in_edition" and "UK edition" in refused.value.message
+    assert not store.jobs and not store.idempotency_records
+    store.put_end_user(dataclasses.replace(user, id="eu_us", country="US"))
+    assert queue.enqueue("eu_us", "<AccountTaxLineInfoQueryRq/>", source="rest")[1]
+
+
 def test_idempotent_replay_returns_the_same_job(queue: JobQueue, store: MemoryStore, user: EndUser) -> None:
     # GIVEN a job accepted under an idempotency key
     first, created = queue.enqueue(user.id, qbxml_job("customer_add.xml"), source="rest",

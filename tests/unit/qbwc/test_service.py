@@ -155,6 +155,22 @@ def test_job_too_new_for_the_file_fails_and_the_next_runs(gw: Harness) -> None:
     assert message_set(document)[0].get("requestID") == fine.id
 
 
+def test_a_job_accepted_before_the_file_was_known_fails_when_the_file_turns_out_too_old(gw: Harness) -> None:
+    # GIVEN a CustomerAdd with a ClassRef (qbXML 12.0), accepted before the Web Connector ever connected
+    too_new = gw.queue.enqueue(gw.user.id, "<CustomerAddRq><CustomerAdd><Name>Ada</Name><ClassRef><FullName>East"
+                                           "</FullName></ClassRef></CustomerAdd></CustomerAddRq>", source="rest")[0]
+    fine = gw.enqueue()
+    # WHEN the first session's QuickBooks says it speaks qbXML 11.0 at most
+    document = gw.send(gw.open_session(), first=True, hcp="hcp_qb2012.xml")
+    # THEN the job fails (published) naming the element, never reaching QuickBooks; the next one is sent
+    failed = gw.job(too_new.id)
+    assert failed.status is JobStatus.FAILED and failed.error is not None
+    assert failed.error["code"] == "qbxml_version_unsupported"
+    assert "CustomerAddRq/CustomerAdd/ClassRef was introduced in qbXML 12.0" in failed.error["message"]
+    assert gw.publisher.delivered[0]["job_id"] == too_new.id
+    assert message_set(document)[0].get("requestID") == fine.id
+
+
 # receiveResponseXML --------------------------------------------------------------------------------------
 def test_success_completes_and_publishes(gw: Harness) -> None:
     # GIVEN a job sent to QuickBooks

@@ -115,8 +115,8 @@ def test_an_empty_result_is_one_last_page() -> None:
     ("<CustomerQueryRq><MaxReturned>5</MaxReturned></CustomerQueryRq>", "MaxReturned"),
     ("<CustomerQueryRq><FullName>Acme</FullName></CustomerQueryRq>", "needs no paging"),
     ('<CustomerQueryRq iterator="Start"/>', "iterator attributes"),
-    ("<InvoiceQueryRq><TxnDateRangeFilter><FromTxnDate>2024-01-01</FromTxnDate></TxnDateRangeFilter>"
-     "</InvoiceQueryRq>", "TxnDateRangeFilter"),
+    ("<InvoiceQueryRq><TxnDateRangeFilter><DateMacro>ThisYear</DateMacro></TxnDateRangeFilter>"
+     "</InvoiceQueryRq>", "DateMacro"),
     ("<InvoiceQueryRq><TxnID>1-1</TxnID></InvoiceQueryRq>", "needs no paging"),
     ("<CompanyQueryRq/>", "cannot be paged"),
 ])

@@ -5,6 +5,8 @@ one window's TxnIDs ever remembered."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
+from datetime import datetime, timedelta
 from functools import cache
 
 import pytest
@@ -78,6 +80,15 @@ def all_ids(low: str | None = None, high: str | None = None) -> list[str]:
     return sorted(i.txn_id for i in chosen)
 
 
+def dated_ids(low: str, high: str) -> list[str]:
+    return sorted(i.txn_id for i in company().invoices() if low <= i.txn_date <= high)
+
+
+def dated_query(low: str, high: str) -> str:
+    return (f"<InvoiceQueryRq><TxnDateRangeFilter><FromTxnDate>{low}</FromTxnDate><ToTxnDate>{high}</ToTxnDate>"
+            "</TxnDateRangeFilter><IncludeLineItems>false</IncludeLineItems></InvoiceQueryRq>")
+
+
 def test_a_walk_delivers_every_invoice_once_remembering_one_window_at_most() -> None:
     delivered, cursor, remembered = walk(QUERY, 100)
     assert sorted(delivered) == all_ids() and len(delivered) == len(set(delivered)) == 3_000
@@ -125,3 +136,49 @@ def max_in_one_second() -> int:
 @pytest.mark.parametrize(("size", "cap"), [(1, 200), (100, 200), (150, 300), (500, 1000), (1000, 2000)])
 def test_the_window_cap_is_two_pages_within_bounds(size: int, cap: int) -> None:
     assert window_cap(size) == cap
+
+
+def test_a_txn_date_range_is_walked_in_whole_days_with_every_invoice_once() -> None:
+    low, high = "2023-03-01", "2025-02-28"
+    query = dated_query(low, high)
+    cursor = pageable(parse_job_qbxml(query), 60, V13, catalog())
+    assert (cursor.window_by, cursor.window_from, cursor.range_to) == ("txn_date", low, high)
+    delivered, cursor, remembered = walk(query, 60, lose_at=frozenset(range(6, 400, 9)),
+                                         expire_at=frozenset(range(4, 400, 13)))
+    wanted = dated_ids(low, high)
+    assert len(wanted) > 1_000
+    assert sorted(delivered) == wanted and len(delivered) == len(set(delivered))
+    assert cursor.finished and cursor.restarts >= 3
+    assert remembered <= window_cap(60) or remembered == max_on_one_day()
+
+
+MODIFIED_QUERY = ("<InvoiceQueryRq><ModifiedDateRangeFilter><FromModifiedDate>2023-01-01T00:00:00</FromModifiedDate>"
+                  "<ToModifiedDate>2025-12-31T23:59:59</ToModifiedDate></ModifiedDateRangeFilter></InvoiceQueryRq>")
+
+
+@pytest.mark.parametrize(("query", "axis", "step"), [
+    (dated_query("2023-01-01", "2025-12-31"), "TxnDateRangeFilter/%sTxnDate", timedelta(days=1)),
+    (MODIFIED_QUERY, "ModifiedDateRangeFilter/%sModifiedDate", timedelta(seconds=1)),
+])
+def test_windows_tile_the_range_each_starting_one_step_after_the_last(query: str, axis: str, step: timedelta) -> None:
+    cursor = pageable(parse_job_qbxml(query), 20, V13, catalog())
+    given = etree.fromstring(query)
+    walked: list[tuple[str, str]] = []
+    while not cursor.done:
+        request = etree.fromstring(page_request(query, cursor, session=1))
+        window = (request.findtext(axis % "From") or "", request.findtext(axis % "To") or "")
+        assert all(len(bound) == (10 if step.days else 19) for bound in window)
+        if request.get("iterator") == "Start":
+            walked.append(window)
+        cursor = run(query, cursor, 1).cursor
+    assert len(walked) >= 3
+    assert (walked[0][0], walked[-1][1]) == (given.findtext(axis % "From"), given.findtext(axis % "To"))
+    for (_, before), (after, _) in itertools.pairwise(walked):
+        assert datetime.fromisoformat(after) == datetime.fromisoformat(before) + step
+
+
+def max_on_one_day() -> int:
+    days: dict[str, int] = {}
+    for invoice in company().invoices():
+        days[invoice.txn_date] = days.get(invoice.txn_date, 0) + 1
+    return max(days.values())
