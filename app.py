@@ -17,6 +17,7 @@ from chalice.app import Chalice, Rate, Request, Response
 from chalicelib.api.authflow import AuthFlowService, CreateAuthSession
 from chalicelib.api.authflow_pages import connect_response, qwc_response, status_response
 from chalicelib.api.bodies import CreateEndUser, EnqueueJob, idempotency_key
+from chalicelib.api.edge import JSON_BODY_TYPES, uniform_errors
 from chalicelib.api.http import base_url, endpoint, json_response, observe_request, parse_body
 from chalicelib.api.ingress import DeadLetters, IngressRecord, handle_batch
 from chalicelib.api.openapi import openapi_document
@@ -33,6 +34,7 @@ app = Chalice(app_name="qbd-gateway")
 configure_logging()  # JSON lines in Lambda; the local stack keeps its text lines
 app.register_middleware(invocation(flush_metrics), "all")  # fresh correlation keys; metrics flushed per invocation
 app.register_middleware(observe_request, "http")  # request id + one log line per request
+app.register_middleware(uniform_errors, "http")  # Chalice's own 405/415 answers in the error envelope
 INGRESS_QUEUE = os.environ.get("QBDGW_INGRESS_QUEUE_NAME", "qbd-gateway-jobs-in-dev.fifo")
 SOAP_TYPES = ["text/xml", "application/xml", "application/soap+xml", "text/plain"]
 
@@ -94,7 +96,7 @@ def openapi_json() -> Response:
 
 
 # SaaS REST API --------------------------------------------------------------------------------------------
-@app.route("/v1/end-users", methods=["POST"])
+@app.route("/v1/end-users", methods=["POST"], content_types=JSON_BODY_TYPES)
 @rest
 def create_end_user() -> Response:
     _authorize()
@@ -127,7 +129,7 @@ def get_qwc(end_user_id: str) -> Response:
     })
 
 
-@app.route("/v1/end-users/{end_user_id}/jobs", methods=["POST"])
+@app.route("/v1/end-users/{end_user_id}/jobs", methods=["POST"], content_types=JSON_BODY_TYPES)
 @rest
 def enqueue_job(end_user_id: str) -> Response:
     _authorize()
@@ -143,7 +145,7 @@ def enqueue_job(end_user_id: str) -> Response:
     })
 
 
-@app.route("/v1/end-users/{end_user_id}/health-check", methods=["POST"])
+@app.route("/v1/end-users/{end_user_id}/health-check", methods=["POST"], content_types=JSON_BODY_TYPES)
 @rest
 def health_check(end_user_id: str) -> Response:
     _authorize()
@@ -162,7 +164,7 @@ def get_job(job_id: str) -> Response:
     return json_response(200, job_view(job, lease, utc_now()))
 
 
-@app.route("/v1/auth-sessions", methods=["POST"])
+@app.route("/v1/auth-sessions", methods=["POST"], content_types=JSON_BODY_TYPES)
 @rest
 def create_auth_session() -> Response:
     _authorize()

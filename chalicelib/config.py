@@ -45,6 +45,7 @@ class Settings:
     result_retention_days: int = 30
     auth_cache_seconds: int = 60
     payload_bucket: str = ""
+    secrets_key_id: str = ""  # the KMS key that seals auth links' Web Connector passwords (SecretsKey)
     # The job item holds the request and the answer: an answer is kept inline while both, in UTF-8 bytes,
     # stay this far under DynamoDB's 400 KB item; a larger one goes to the payload bucket.
     inline_result_max_bytes: int = 384_000
@@ -55,6 +56,12 @@ class Settings:
     dynamodb_transactions: bool = True
     # An unpaged query without MaxReturned gets this one, so that its answer fits one SOAP body (0: none).
     unpaged_max_returned: int = 500
+    # Refused Web Connector logins in a row (chalicelib.jobs.security.LoginPolicy): reported to the SaaS
+    # after this many, slowed down after this many, locked out for login_lockout_seconds after this many.
+    login_report_after: int = 3
+    login_slow_after: int = 5
+    login_lockout_after: int = 20
+    login_lockout_seconds: int = 900
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -95,6 +102,11 @@ class Settings:
             result_retention_days=number("QBDGW_RESULT_RETENTION_DAYS", cls.result_retention_days),
             auth_cache_seconds=number("QBDGW_AUTH_CACHE_SECONDS", cls.auth_cache_seconds),
             payload_bucket=text("QBDGW_PAYLOAD_BUCKET", ""),
+            secrets_key_id=text("QBDGW_SECRETS_KEY_ID", ""),
+            login_report_after=number("QBDGW_LOGIN_REPORT_AFTER", cls.login_report_after),
+            login_slow_after=number("QBDGW_LOGIN_SLOW_AFTER", cls.login_slow_after),
+            login_lockout_after=number("QBDGW_LOGIN_LOCKOUT_AFTER", cls.login_lockout_after),
+            login_lockout_seconds=number("QBDGW_LOGIN_LOCKOUT_SECONDS", cls.login_lockout_seconds),
             inline_result_max_bytes=number("QBDGW_INLINE_RESULT_MAX_BYTES", cls.inline_result_max_bytes),
             session_stale_seconds=number("QBDGW_SESSION_STALE_SECONDS", cls.session_stale_seconds),
             max_read_attempts=number("QBDGW_MAX_READ_ATTEMPTS", cls.max_read_attempts),

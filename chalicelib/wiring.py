@@ -18,12 +18,14 @@ from typing import Any
 from chalicelib.api.auth import ApiKeyAuthenticator
 from chalicelib.api.endusers import EndUserService
 from chalicelib.config import Settings
+from chalicelib.delivery.kms import KmsSecretBox
 from chalicelib.delivery.s3 import S3PayloadStore
 from chalicelib.delivery.sqs import SqsResultPublisher
 from chalicelib.jobs.dispatch import Dispatcher
 from chalicelib.jobs.health import HealthCheck
-from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, Store, utc_now
+from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, SecretBox, Store, utc_now
 from chalicelib.jobs.queue import JobQueue
+from chalicelib.jobs.security import LoginPolicy
 from chalicelib.observability import Metrics, default_metrics
 from chalicelib.qbwc.service import QbwcService
 from chalicelib.qbxml import SchemaCatalog
@@ -44,13 +46,25 @@ class Services:
     auth: ApiKeyAuthenticator
     clients: dict[str, Any]
     metrics: Metrics
+    secrets: SecretBox | None = None  # None: no key configured (auth links cannot be created)
+
+
+_SESSION: Any = None
+_SESSION_LOCK = threading.Lock()
 
 
 def aws_client(name: str, settings: Settings) -> Any:
-    import boto3
-
+    """A boto3 client from the process's one shared session: every session loads its own copy of
+    botocore's service models (~10 MB and a few ms a client); a lock, because making clients from one
+    session is not thread-safe (the clients themselves are)."""
+    global _SESSION
     endpoint = settings.dynamodb_endpoint_url if name == "dynamodb" else settings.aws_endpoint_url
-    return boto3.session.Session().client(name, region_name=settings.region, endpoint_url=endpoint)
+    with _SESSION_LOCK:
+        if _SESSION is None:
+            import boto3
+
+            _SESSION = boto3.session.Session()
+        return _SESSION.client(name, region_name=settings.region, endpoint_url=endpoint)
 
 
 def _resolve_queue_urls(settings: Settings, sqs: Any) -> Settings:
@@ -72,6 +86,7 @@ def build(
     clients: dict[str, Any] | None = None,
     metrics: Metrics | None = None,
     payloads: PayloadStore | None = None,
+    secrets: SecretBox | None = None,
 ) -> Services:
     clients = dict(clients or {})
     metrics = metrics if metrics is not None else default_metrics()
@@ -90,6 +105,8 @@ def build(
         if "s3" not in clients:
             clients["s3"] = aws_client("s3", settings)
         payloads = S3PayloadStore(clients["s3"], settings.payload_bucket)
+    if secrets is None and settings.secrets_key_id:
+        secrets = KmsSecretBox(lambda: clients.setdefault("kms", aws_client("kms", settings)), settings.secrets_key_id)
     schemas = SchemaCatalog(settings.schema_dir)
     (log.info if schemas.enabled else log.warning)(schemas.describe())
     queue = JobQueue(store, publisher, schemas, clock,
@@ -108,7 +125,11 @@ def build(
                        server_version=settings.server_version,
                        min_client_version=settings.min_client_version,
                        session_idle=timedelta(seconds=settings.session_idle_seconds),
-                       metrics=metrics, dispatcher=dispatcher)
+                       metrics=metrics, dispatcher=dispatcher,
+                       login_policy=LoginPolicy(report_after=settings.login_report_after,
+                                                slow_after=settings.login_slow_after,
+                                                lockout_after=settings.login_lockout_after,
+                                                lockout=timedelta(seconds=settings.login_lockout_seconds)))
     return Services(
         settings=settings,
         store=store,
@@ -121,6 +142,7 @@ def build(
         auth=ApiKeyAuthenticator(store, clock, cache_seconds=settings.auth_cache_seconds, metrics=metrics),
         clients=clients,
         metrics=metrics,
+        secrets=secrets,
     )
 
 

@@ -1,4 +1,4 @@
-"""``qbdgw end-users``: create / show / qwc over REST; list from the table (operator)."""
+"""``qbdgw end-users``: create / show / qwc over REST; list and unlock on the table (operator)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from cli.output import emit_json, json_option, record, table
 from cli.rest import Gateway, rest_options
 
 SHOW_KEYS = ("id", "company_name", "source_id", "status", "qbwc_username", "company_file", "qbxml_version",
-             "quickbooks_product", "last_heartbeat_at", "last_successful_sync_at", "last_error", "qwc_url",
-             "created_at")
+             "quickbooks_country", "quickbooks_product", "last_heartbeat_at", "last_successful_sync_at", "last_error",
+             "login_failures", "locked_until", "qwc_url", "created_at")
 
 
 @click.group("end-users")
@@ -99,3 +99,28 @@ def list_(limit: int, start: str | None, aws: Aws, as_json: bool) -> None:
                              ("last_heartbeat_at", "last heartbeat"), ("created_at", "created")]))
     if cursor:
         click.echo(f"\nmore: --start {cursor}", err=True)
+
+
+@end_users.command("unlock")
+@click.argument("end_user_id")
+@aws_options
+@json_option
+def unlock(end_user_id: str, aws: Aws, as_json: bool) -> None:
+    """End a Web Connector lockout after wrong passwords (operator: writes the table with your AWS credentials)."""
+    from chalicelib.api.endusers import EndUserService
+    from chalicelib.errors import GatewayError
+    from chalicelib.jobs.ports import utc_now
+
+    try:
+        settings = aws.settings()
+        service = EndUserService(aws.store(), settings, utc_now)
+        user = service.unlock(end_user_id)
+    except GatewayError as exc:
+        raise click.ClickException(exc.message) from None
+    except Exception as exc:
+        raise aws_failure(exc) from None
+    view = service.view(user, settings.public_base_url)
+    if as_json:
+        emit_json(view)
+        return
+    click.echo(f"unlocked {end_user_id}: its Web Connector can log in again (status {view['status']})")

@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,7 @@ class LocalStack:
             self._moto.start()
             self.aws_endpoint = f"http://127.0.0.1:{emulator_port}"
         self.outputs = provision(self.stage, dynamodb=self.client("dynamodb"), sqs=self.client("sqs"),
-                                 s3=self.client("s3"))
+                                 s3=self.client("s3"), kms=self.client("kms"))
         env = {
             **self.outputs.env(),
             "QBDGW_STAGE": self.stage,
@@ -124,11 +125,30 @@ class LocalStack:
 
     def _serve(self) -> None:
         from chalice.cli.factory import CLIFactory
-        from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
+        from chalice.local import (
+            ChaliceRequestHandler,
+            CustomLocalChalice,
+            ForbiddenError,
+            LocalChalice,
+            LocalDevServer,
+            LocalGatewayException,
+        )
+
+        from chalicelib.api.edge import route_not_found_body
 
         class QuietHandler(ChaliceRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug(format, *args)
+
+            def _send_error_response(self, error: LocalGatewayException) -> None:
+                """A path no route has: the envelope, as the deployed gateway response answers it (chalice
+                would answer API Gateway's 403 and repeat the caller's Authorization header)."""
+                if not isinstance(error, ForbiddenError):
+                    super()._send_error_response(error)
+                    return
+                request_id = str((error.headers or {}).get("x-amzn-RequestId") or uuid.uuid4())
+                self._send_http_response(404, {"Content-Type": "application/json", "x-amzn-RequestId": request_id},
+                                         route_not_found_body(request_id))
 
         factory = CLIFactory(project_dir=str(REPO))
         config = factory.create_config_obj(chalice_stage_name=self.stage)

@@ -13,7 +13,8 @@ adds it, in place:
   and bucket from ``Ref``; the ``Ingress`` trigger reads ``IngressQueue`` by ``Fn::GetAtt``; every
   function role has exactly the template's ``FunctionPolicy`` (the inline policy Chalice generates
   from ``.chalice/policy-<stage>.json`` is dropped); the REST API is named ``qbd-gateway-<stage>``,
-  the ``ApiName`` the 5xx alarm watches.
+  the ``ApiName`` the 5xx alarm watches, and its gateway responses (a missing route, throttling, a
+  body too large, a timeout, its own 5xx) answer in the error envelope (:mod:`chalicelib.api.edge`).
 
 ::
 
@@ -26,6 +27,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from chalicelib.api.edge import gateway_responses
 
 LOGGING_CONFIG = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
 # Chalice's logical id of each function → the template's log group for it (its name fixes the function's).
@@ -41,6 +44,7 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "QBDGW_RESULTS_QUEUE_URL": {"Ref": "ResultsQueue"},
     "QBDGW_INGRESS_DLQ_URL": {"Ref": "IngressDeadLetterQueue"},
     "QBDGW_PAYLOAD_BUCKET": {"Ref": "PayloadBucket"},
+    "QBDGW_SECRETS_KEY_ID": {"Ref": "SecretsKey"},
 }
 # Names the stage's config may carry for other uses; in the stack the references above replace them.
 REPLACED_ENVIRONMENT = ("QBDGW_INGRESS_QUEUE_NAME", "QBDGW_RESULTS_QUEUE_NAME", "QBDGW_INGRESS_DLQ_NAME")
@@ -109,7 +113,9 @@ def wire_resources(template: dict[str, Any]) -> list[str]:
         if resource.get("Type") == "AWS::Serverless::Api":
             api = resource.setdefault("Properties", {})
             api["Name"] = dict(API_NAME)
-            api.get("DefinitionBody", {}).setdefault("info", {})["title"] = dict(API_NAME)
+            definition = api.setdefault("DefinitionBody", {})
+            definition.setdefault("info", {})["title"] = dict(API_NAME)
+            definition["x-amazon-apigateway-gateway-responses"] = gateway_responses()
     return roles
 
 

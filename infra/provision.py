@@ -1,9 +1,9 @@
 """Create the data resources of ``infra/template.json`` on an AWS-compatible endpoint.
 
 A deployment hands the template (merged into ``chalice package`` output) to CloudFormation. The local
-stack and the tests use this module to create exactly the same table, queues and bucket on the embedded
-emulator (moto) or on dynalite, so local and production never drift apart: the template is the single
-definition.
+stack and the tests use this module to create exactly the same table, queues, bucket and KMS key on
+the embedded emulator (moto) or on dynalite, so local and production never drift apart: the template
+is the single definition.
 
 The emulator cannot create, or has no use for, the rest of the template: alarms, the dashboard, the
 alarm topic, log groups, IAM, queue and bucket policies (:data:`SKIPPED_TYPES`). They are skipped by
@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 TEMPLATE = Path(__file__).with_name("template.json")
-CREATED_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"})
+CREATED_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket", "AWS::KMS::Key",
+                           "AWS::KMS::Alias"})
 SKIPPED_TYPES = frozenset({
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
@@ -46,6 +47,7 @@ class Outputs:
     ingress_dlq_url: str
     results_dlq_url: str = ""
     payload_bucket: str = ""
+    secrets_key_id: str = ""
 
     def env(self) -> dict[str, str]:
         """The gateway's environment variables for these resources."""
@@ -57,6 +59,8 @@ class Outputs:
         }
         if self.payload_bucket:
             env["QBDGW_PAYLOAD_BUCKET"] = self.payload_bucket
+        if self.secrets_key_id:
+            env["QBDGW_SECRETS_KEY_ID"] = self.secrets_key_id
         return env
 
 
@@ -181,12 +185,29 @@ def _create_bucket(s3: Any, props: dict[str, Any]) -> str:
     return name
 
 
-def provision(stage: str, *, dynamodb: Any, sqs: Any | None, s3: Any | None = None,
-              template: Path = TEMPLATE) -> Outputs:
-    """Create the template's table, queues and bucket (idempotent) and return the stack's outputs.
+def _create_key(kms: Any, props: dict[str, Any]) -> str:
+    """The key named by the description: found again on a second run (an alias points at it), else made."""
+    for alias in kms.list_aliases().get("Aliases", []):
+        if alias.get("TargetKeyId") and not str(alias["AliasName"]).startswith("alias/aws/") and kms.describe_key(
+                KeyId=alias["TargetKeyId"])["KeyMetadata"].get("Description") == props.get("Description"):
+            return str(alias["TargetKeyId"])
+    made = kms.create_key(Description=str(props.get("Description", "")), KeySpec=str(props["KeySpec"]),
+                          KeyUsage=str(props["KeyUsage"]))
+    return str(made["KeyMetadata"]["KeyId"])
 
-    ``sqs=None`` or ``s3=None`` leaves those resources out (tests that need only the table). Every
-    resource of a type in :data:`SKIPPED_TYPES` is left to CloudFormation.
+
+def _create_alias(kms: Any, props: dict[str, Any]) -> None:
+    names = {alias["AliasName"] for alias in kms.list_aliases().get("Aliases", [])}
+    if props["AliasName"] not in names:
+        kms.create_alias(AliasName=str(props["AliasName"]), TargetKeyId=str(props["TargetKeyId"]))
+
+
+def provision(stage: str, *, dynamodb: Any, sqs: Any | None, s3: Any | None = None, kms: Any | None = None,
+              template: Path = TEMPLATE) -> Outputs:
+    """Create the template's table, queues, bucket and key (idempotent) and return the stack's outputs.
+
+    ``sqs=None``, ``s3=None`` or ``kms=None`` leaves those resources out (tests that need only the
+    table). Every resource of a type in :data:`SKIPPED_TYPES` is left to CloudFormation.
     """
     doc = load_template(template)
     resolve = _Resolver(parameter_values(doc, {"Stage": stage}))
@@ -212,6 +233,13 @@ def provision(stage: str, *, dynamodb: Any, sqs: Any | None, s3: Any | None = No
                     url, arn = _create_queue(sqs, props)
                 resolve.refs[logical], resolve.attrs[(logical, "Arn")] = url, arn
                 resolve.attrs[(logical, "QueueName")] = str(props["QueueName"])
+            elif kind == "AWS::KMS::Key":
+                resolve.refs[logical] = "" if kms is None else _create_key(kms, props)
+                resolve.attrs[(logical, "Arn")] = resolve.refs[logical]
+            elif kind == "AWS::KMS::Alias":
+                if kms is not None:
+                    _create_alias(kms, props)
+                resolve.refs[logical] = str(props["AliasName"])
             else:  # AWS::S3::Bucket
                 name = str(props["BucketName"]) if s3 is None else _create_bucket(s3, props)
                 resolve.refs[logical] = name
@@ -231,4 +259,5 @@ def provision(stage: str, *, dynamodb: Any, sqs: Any | None, s3: Any | None = No
         ingress_dlq_url=output("IngressDeadLetterQueueUrl"),
         results_dlq_url=output("ResultsDeadLetterQueueUrl"),
         payload_bucket=output("PayloadBucketName"),
+        secrets_key_id=output("SecretsKeyId"),
     )

@@ -5,11 +5,15 @@ to its customer. Creating a session
 
 * draws a link token (256 random bits); the store keeps only its SHA-256 (:class:`AuthSession`),
   so a leaked table does not leak live links;
-* gives the end-user a NEW Web Connector password: the old one exists only as a scrypt hash, and the
-  bookkeeper has to type one into the Web Connector. The clear password stays on the auth session
-  until the link expires (DynamoDB deletes the item by TTL) and is shown only on the page of a live,
-  unexpired link — and only while it is the end-user's current password: a newer link replaces it,
-  and the older link then shows the "expired" page.
+* draws a NEW Web Connector password for the bookkeeper to type into the Web Connector. It is
+  *pending* on the end-user (its scrypt hash) until the Web Connector first logs in with it: until
+  then the current password keeps working, so a link never breaks a connection that works. The
+  session keeps the password sealed by the stack's KMS key (:class:`~chalicelib.jobs.ports.SecretBox`)
+  until the link expires (DynamoDB deletes the item by TTL), and its hash: the page of a live,
+  unexpired link shows it — only while it is the end-user's pending or current password (a newer
+  link replaces it, and the older link then shows the "expired" page);
+* queues the first health check (a CompanyQuery ahead of the queue, its deadline the link's expiry),
+  so that the bookkeeper's first **Update Selected** finds work and connects.
 
 The page (``GET /connect/{token}``, :mod:`chalicelib.api.authflow_pages`) polls
 ``GET /connect/{token}/status``, whose answer :meth:`AuthFlowService.progress` decides without waiting
@@ -18,8 +22,8 @@ on anything (each call is a few reads), so it fits any API Gateway timeout::
     waiting (web_connector)   the Web Connector has not called since the link was created
        │ it calls (authenticate)
        ▼
-    waiting (quickbooks)      a real health check (CompanyQueryRq, ahead of the queue) is enqueued
-       │                      once and remembered on the session; the Web Connector picks it up
+    waiting (quickbooks)      the health check queued with the link (or a new one after a failure)
+       │                      is remembered on the session; the Web Connector picks it up
        ├── QuickBooks answered ──────────────────────► connected (company name), connected_at set
        └── wrong password / connection error / ─────► failed: the error's user_facing_message and
            Web Connector stopped calling                the step to repeat; the next call of the Web
@@ -28,6 +32,7 @@ on anything (each call is a few reads), so it fits any API Gateway timeout::
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -45,10 +50,10 @@ from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.connection import OFFLINE, status_of
 from chalicelib.jobs.health import error_from_dict
 from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, AuthSession, EndUser, Job
-from chalicelib.jobs.ports import Clock, Store
+from chalicelib.jobs.ports import Clock, SecretBox, Store
 from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE, JobQueue
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import hash_secret, new_password, verify_secret
+from chalicelib.jobs.security import hash_secret, new_password
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbxml import company_query_request
 from chalicelib.qbxml.text import strip_declaration
@@ -109,6 +114,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def seal_context(session: AuthSession) -> dict[str, str]:
+    """What a link's sealed password is bound to: it opens for this link of this end-user only."""
+    return {"purpose": "auth-link-password", "end_user_id": session.end_user_id, "link": public_id(session)}
+
+
 def public_id(session: AuthSession) -> str:
     """A non-secret id for the session: a prefix of the token's hash (the token cannot be derived from it)."""
     return f"as_{session.token_hash[:24]}"
@@ -161,7 +171,8 @@ class Link:
 
 class AuthFlowService:
     def __init__(self, store: Store, queue: JobQueue, end_users: EndUserService, settings: Settings,
-                 clock: Clock) -> None:
+                 clock: Clock, secrets: SecretBox | None = None) -> None:
+        self.secrets = secrets
         self.store = store
         self.queue = queue
         self.end_users = end_users
@@ -171,24 +182,27 @@ class AuthFlowService:
     @classmethod
     def from_services(cls, svc: Any) -> AuthFlowService:
         """Built from :class:`chalicelib.wiring.Services` (cheap; per request)."""
-        return cls(svc.store, svc.queue, svc.end_users, svc.settings, svc.end_users.clock)
+        return cls(svc.store, svc.queue, svc.end_users, svc.settings, svc.end_users.clock, svc.secrets)
 
     # The SaaS side ---------------------------------------------------------------------------------------
     def create(self, body: CreateAuthSession, base_url: str) -> dict[str, Any]:
-        """A new link for an end-user; the end-user's Web Connector password is replaced by a new one."""
+        """A new link for an end-user, with a new Web Connector password (pending until first used) and the
+        first health check already queued, so that the bookkeeper's first update connects."""
         user = self.end_users.get(body.end_user_id)
+        if self.secrets is None:
+            raise error("internal_error", "no key to seal auth links' passwords (QBDGW_SECRETS_KEY_ID is not set)")
         now = self.clock()
         token = secrets.token_urlsafe(32)
         password = new_password()
-        session = AuthSession(
-            token_hash=token_hash(token), end_user_id=user.id, created_at=now,
-            expires_at=now + timedelta(minutes=body.link_expiry_minutes),
-            qbwc_password=password, redirect_url=body.redirect_url,
-        )
+        expires = now + timedelta(minutes=body.link_expiry_minutes)
+        session = AuthSession(token_hash=token_hash(token), end_user_id=user.id, created_at=now, expires_at=expires,
+                              password_hash=hash_secret(password), redirect_url=body.redirect_url)
+        session = dataclasses.replace(session, sealed_password=self.secrets.seal(password, seal_context(session)))
         # The session first: should the password update fail, the link shows "replaced", and the
-        # Web Connector keeps its working password.
+        # Web Connector keeps its working password (which it keeps until it logs in with the new one).
         self.store.put_auth_session(session)
-        self.store.update_end_user(user.id, {"password_hash": hash_secret(password)})
+        self.store.update_end_user(user.id, {"pending_password_hash": session.password_hash})
+        self._start_check(session, user, deadline_seconds=body.link_expiry_minutes * 60)
         log.info("auth session created", extra={"end_user_id": user.id, "auth_session_id": public_id(session)})
         return {"id": public_id(session), "end_user_id": user.id,
                 "auth_flow_url": f"{base_url}/connect/{token}", "expires_at": iso(session.expires_at)}
@@ -206,9 +220,20 @@ class AuthFlowService:
         user = self.store.get_end_user(session.end_user_id)
         if user is None:
             raise error("auth_link_not_found", "the link's end-user no longer exists")
-        if not session.qbwc_password or not verify_secret(session.qbwc_password, user.password_hash):
+        if not session.password_hash or session.password_hash not in (user.password_hash,
+                                                                      user.pending_password_hash):
             raise error("auth_link_expired", "a newer link replaced this link's Web Connector password")
         return Link(token, session, user)
+
+    def password(self, link: Link) -> str | None:
+        """The link's Web Connector password, unsealed for its page (None: it cannot be opened)."""
+        if self.secrets is None or not link.session.sealed_password:
+            return None
+        try:
+            return self.secrets.open(link.session.sealed_password, seal_context(link.session))
+        except ValueError:
+            log.warning("an auth link's password did not open", extra={"end_user_id": link.user.id})
+            return None
 
     def record_view(self, link: Link, what: str) -> None:
         """Log a view of the page (never the token or the password); remember the first one."""
@@ -232,13 +257,12 @@ class AuthFlowService:
         if session.connected_at is not None:  # the check job itself is gone (retention); the fact stays
             return Progress(CONNECTED, company_name=user.qb_company_name)
         heartbeat = user.last_heartbeat_at
+        refused = user.login_failed_at
+        if refused is not None and refused >= session.created_at and (heartbeat is None or refused > heartbeat):
+            return _failed(self._refusal(user))  # its latest login had a wrong password: the page says so at once
         if heartbeat is None or heartbeat < session.created_at:
             return Progress(WAITING, phase="web_connector")
         last = user.last_error or {}
-        occurred = str(last.get("occurred_at") or "")
-        if (last.get("code") == "bad_web_connector_password" and occurred >= (iso(session.created_at) or "")
-                and occurred >= (iso(heartbeat) or "")):  # its latest call was refused
-            return _failed(error_from_dict(last))
         if job is not None and not job.status.is_terminal:
             return self._running(job, user, last)
         if job is not None:  # the last check failed: show it, and check again once the Web Connector calls again
@@ -250,6 +274,12 @@ class AuthFlowService:
         return Progress(WAITING, phase="quickbooks")
 
     # Internals ---------------------------------------------------------------------------------------------
+    def _refusal(self, user: EndUser) -> GatewayError:
+        if user.locked_until is not None and self.clock() < user.locked_until:
+            return error("web_connector_locked_out", f"the Web Connector of end-user {user.id} is locked out until "
+                                                     f"{iso(user.locked_until)}")
+        return error("bad_web_connector_password", "the Web Connector's latest login had a wrong password")
+
     def _check_job(self, session: AuthSession) -> Job | None:
         if session.check_job_seq is None:
             return None
@@ -270,10 +300,11 @@ class AuthFlowService:
                                      f"the Web Connector of end-user {user.id} stopped calling"))
         return Progress(WAITING, phase="quickbooks")
 
-    def _start_check(self, session: AuthSession, user: EndUser) -> Job:
+    def _start_check(self, session: AuthSession, user: EndUser, deadline_seconds: int = CHECK_DEADLINE_SECONDS
+                     ) -> Job:
         request = "".join(company_query_request().elements)
         job, _ = self.queue.enqueue(user.id, request, source=HEALTH_CHECK_SOURCE, priority=PRIORITY_HEALTH_CHECK,
-                                    deadline_seconds=CHECK_DEADLINE_SECONDS)
+                                    deadline_seconds=deadline_seconds)
         self.store.update_auth_session(session.token_hash, {"check_job_id": job.id, "check_job_seq": job.seq})
         log.info("auth flow health check enqueued", extra={"end_user_id": user.id, "job_id": job.id})
         return job

@@ -288,7 +288,7 @@ def connect_response(flow: AuthFlowService, token: str, base_url: str) -> Respon
         body, nonce = connect_page(
             app_name=flow.settings.app_name, company_name=link.user.company_name,
             page_url=f"{base_url}/connect/{link.token}",
-            password=None if progress.state == CONNECTED else link.session.qbwc_password,
+            password=None if progress.state == CONNECTED else flow.password(link),
             progress=progress, redirect_url=link.session.redirect_url,
             expires_at=_readable(link.session.expires_at))
         return html_response(200, body, nonce=nonce)

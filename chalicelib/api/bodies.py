@@ -127,6 +127,8 @@ class EndUserView(_Response):
     last_heartbeat_at: str | None
     last_successful_sync_at: str | None
     last_error: ErrorObject | None
+    login_failures: int
+    locked_until: str | None
     poll_seconds: int
     qwc_url: str
     created_at: str

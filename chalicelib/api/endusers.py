@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,13 +20,15 @@ from typing import Any
 from chalicelib.api.bodies import CreateEndUser, EndUserCreated
 from chalicelib.config import Settings
 from chalicelib.errors import error
-from chalicelib.jobs.connection import status_of
+from chalicelib.jobs.connection import LOGIN_ERRORS, status_of
 from chalicelib.jobs.models import EndUser
 from chalicelib.jobs.ports import Clock, Store, StoreConflict
 from chalicelib.jobs.queue import IDEMPOTENCY_WINDOW
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import hash_secret, new_id, new_password
 from chalicelib.qbwc.qwc import QwcSpec, build_qwc, qwc_filename
+
+log = logging.getLogger(__name__)
 
 END_USER_SCOPE = "end-users"
 """The idempotency scope of ``POST /v1/end-users`` (keys of jobs are scoped by their end-user)."""
@@ -119,6 +122,17 @@ class EndUserService:
             raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
         return user
 
+    def unlock(self, end_user_id: str) -> EndUser:
+        """An operator ends a lockout (and the count of refused logins) before it passes on its own."""
+        user = self.get(end_user_id)
+        changes: dict[str, Any] = {"login_failures": 0, "login_failed_at": None, "locked_until": None}
+        if (user.last_error or {}).get("code") in LOGIN_ERRORS:
+            changes["last_error"] = None
+        self.store.update_end_user(user.id, changes)
+        log.warning("Web Connector login unlocked by an operator", extra={
+            "end_user_id": user.id, "login_failures": user.login_failures, "audit": "login_unlock"})
+        return self.get(end_user_id)
+
     def status(self, user: EndUser) -> str:
         return status_of(user, self.clock(), timedelta(seconds=self.settings.offline_grace_seconds))
 
@@ -138,6 +152,8 @@ class EndUserService:
             "last_heartbeat_at": iso(user.last_heartbeat_at),
             "last_successful_sync_at": iso(user.last_successful_sync_at),
             "last_error": user.last_error,
+            "login_failures": user.login_failures,
+            "locked_until": iso(user.locked_until),
             "poll_seconds": user.poll_seconds,
             "qwc_url": f"{base_url}/v1/end-users/{user.id}/qwc",
             "created_at": iso(user.created_at),

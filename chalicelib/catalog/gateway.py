@@ -260,6 +260,17 @@ CONNECTION_SPECS: tuple[ErrorSpec, ...] = (
                     "HTTP 503 because the SaaS's own API key is fine; 401 is kept for that.",
     ),
     ErrorSpec(
+        "web_connector_locked_out", "authentication_error", 503,
+        "The Web Connector was refused too many times in a row because of a wrong password, so this "
+        "connection is locked for 15 minutes. On the computer that runs the Web Connector, click the "
+        "Password column next to the application, type the connection password, press Enter and choose "
+        "Yes to save it. After 15 minutes, or once the application's support team unlocks the "
+        "connection, click Update Selected.",
+        retryable=True, guide="web-connector-password",
+        description="Too many Web Connector logins in a row had a wrong password (QBDGW_LOGIN_LOCKOUT_AFTER): "
+                    "every login of this user name is refused until locked_until, or `qbdgw end-users unlock`.",
+    ),
+    ErrorSpec(
         "wrong_company_file", "connection_error", 409,
         "The Web Connector opened a different company file from the one this connection was set up "
         "with, so nothing was synced, to keep the data of the two files apart. On the computer that hosts "

@@ -6,8 +6,13 @@ the status also weighs the last error against the last job QuickBooks answered::
 
     awaiting_setup   never called
     offline          no call within twice the schedule plus a grace period
-    degraded         calls arrive, but the last error is newer than the last successful sync
+    degraded         calls arrive, but the last error is newer than the last successful sync; or
+                     the Web Connector keeps logging in with a wrong password (or is locked out for it)
     connected        calls arrive and QuickBooks answered last
+
+A refused login is not a heartbeat (anyone who has seen the ``.qwc`` can send one); only a run of
+them is reported (``bad_web_connector_password``, then ``web_connector_locked_out``, by
+:class:`~chalicelib.jobs.security.LoginPolicy`), and that report is what the status shows.
 """
 
 from __future__ import annotations
@@ -28,7 +33,20 @@ def expected_interval(user: EndUser, grace: timedelta) -> timedelta:
     return timedelta(seconds=2 * max(1, user.poll_seconds)) + grace
 
 
+LOGIN_ERRORS = ("bad_web_connector_password", "web_connector_locked_out")
+
+
+def _login_error(user: EndUser) -> dict[str, object] | None:
+    """The reported run of refused logins, if it is newer than the last login that got in."""
+    last = user.last_error or {}
+    if last.get("code") in LOGIN_ERRORS and str(last.get("occurred_at", "")) > (iso(user.last_heartbeat_at) or ""):
+        return last
+    return None
+
+
 def status_of(user: EndUser, now: datetime, grace: timedelta) -> str:
+    if _login_error(user) is not None:
+        return DEGRADED
     if user.last_heartbeat_at is None:
         return AWAITING_SETUP
     if now - user.last_heartbeat_at > expected_interval(user, grace):
@@ -43,6 +61,15 @@ def status_of(user: EndUser, now: datetime, grace: timedelta) -> str:
 
 def require_polling(user: EndUser, now: datetime, grace: timedelta) -> None:
     """Raise at once when the Web Connector is not calling, or calls with a wrong password (fail fast)."""
+    login = _login_error(user)
+    if login is not None and login.get("code") == "web_connector_locked_out" and user.locked_until is not None \
+            and now < user.locked_until:
+        raise error("web_connector_locked_out",
+                    f"the Web Connector of end-user {user.id} is locked out after wrong passwords until "
+                    f"{iso(user.locked_until)}")
+    if login is not None:
+        raise error("bad_web_connector_password",
+                    f"the Web Connector of end-user {user.id} calls, but with a wrong password, so nothing can run")
     status = status_of(user, now, grace)
     if status == AWAITING_SETUP:
         raise error("end_user_never_connected",
@@ -53,8 +80,3 @@ def require_polling(user: EndUser, now: datetime, grace: timedelta) -> None:
         raise error("web_connector_not_polling",
                     f"the Web Connector of end-user {user.id} last called {silent} s ago; it is expected every "
                     f"{user.poll_seconds} s")
-    last = user.last_error or {}
-    synced_at = iso(user.last_successful_sync_at) or ""
-    if last.get("code") == "bad_web_connector_password" and str(last.get("occurred_at", "")) > synced_at:
-        raise error("bad_web_connector_password",
-                    f"the Web Connector of end-user {user.id} calls, but with a wrong password, so nothing can run")

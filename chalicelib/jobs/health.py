@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.errors import CATALOG, GatewayError, error
-from chalicelib.jobs.connection import require_polling
+from chalicelib.jobs.connection import LOGIN_ERRORS, require_polling
 from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, Job
 from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE, JobQueue
@@ -139,7 +139,7 @@ class HealthCheck:
             if current is not None and current.status is JobStatus.QUEUED:
                 user = self.store.get_end_user(job.end_user_id)
                 last = (user.last_error or {}) if user else {}
-                reported = last.get("type") == "connection_error" or last.get("code") == "bad_web_connector_password"
+                reported = last.get("type") == "connection_error" or last.get("code") in LOGIN_ERRORS
                 final = not last.get("retrying")  # the gateway is still giving QuickBooks a second try
                 if reported and final and str(last.get("occurred_at", "")) >= started_at:
                     return error_from_dict(last)

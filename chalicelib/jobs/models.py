@@ -40,6 +40,13 @@ class EndUser:
     last_heartbeat_at: datetime | None = None
     last_successful_sync_at: datetime | None = None
     last_error: dict[str, Any] | None = None
+    # An auth link's new Web Connector password, until the Web Connector first logs in with it: the
+    # current one keeps working meanwhile (a link never breaks a connection that works).
+    pending_password_hash: str | None = field(repr=False, default=None)
+    # Web Connector logins refused in a row (chalicelib.qbwc.login): counted, slowed down, locked out.
+    login_failures: int = 0
+    login_failed_at: datetime | None = None
+    locked_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -59,15 +66,17 @@ class ApiKey:
 class AuthSession:
     """A single-purpose, expiring link that walks a bookkeeper through connecting a company file.
 
-    Keyed by the SHA-256 of the link's token. It holds the Web Connector password in clear until it
-    expires (DynamoDB deletes it by TTL): the page of a live session is the only place it is shown.
+    Keyed by the SHA-256 of the link's token. It holds the Web Connector password it created, sealed
+    (:class:`~chalicelib.jobs.ports.SecretBox`), until it expires (DynamoDB deletes it by TTL): the page
+    of a live session is the only place it is shown.
     """
 
     token_hash: str
     end_user_id: str
     created_at: datetime
     expires_at: datetime
-    qbwc_password: str = field(repr=False, default="")
+    sealed_password: str = field(repr=False, default="")
+    password_hash: str = field(repr=False, default="")  # its password's hash: the end-user's, while in use
     redirect_url: str | None = None
     viewed_at: datetime | None = None
     connected_at: datetime | None = None

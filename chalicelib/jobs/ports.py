@@ -68,6 +68,11 @@ class Store(Protocol):
     def put_end_user(self, user: EndUser) -> None: ...
     def get_end_user(self, end_user_id: str) -> EndUser | None: ...
     def update_end_user(self, end_user_id: str, changes: Mapping[str, Any]) -> None: ...
+    def count_login_failure(self, end_user_id: str, at: datetime) -> int:
+        """One more refused Web Connector login, atomically (concurrent refusals all count): the count
+        now, and ``login_failed_at`` set to ``at``. KeyError for an unknown end-user."""
+        ...
+
     def put_api_key(self, key: ApiKey) -> None: ...
     def find_api_keys(self, lookup: str) -> list[ApiKey]:
         """Keys whose lookup bucket is ``lookup`` (candidates to verify with scrypt)."""
@@ -233,4 +238,17 @@ class ResultPublisher(Protocol):
 class PayloadStore(Protocol):
     def put(self, key: str, text: str) -> str:
         """Store ``text`` (qbXML) under ``key`` and return its ``s3://bucket/key`` URI. Raises on failure."""
+        ...
+
+
+class SecretBox(Protocol):
+    """Seals a secret the gateway must show again later (an auth link's Web Connector password): only
+    the sealed text is stored; ``context`` binds it to its use (a sealed text opens with its own only)."""
+
+    def seal(self, secret: str, context: Mapping[str, str]) -> str:
+        """The sealed text (ASCII) of ``secret``. Raises on failure."""
+        ...
+
+    def open(self, sealed: str, context: Mapping[str, str]) -> str:
+        """The secret back; raises ``ValueError`` when ``sealed`` does not open with ``context``."""
         ...

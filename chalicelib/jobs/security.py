@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
+from datetime import timedelta
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -102,3 +104,28 @@ def new_api_key() -> tuple[str, str, str]:
 def api_key_lookup(full_key: str) -> str:
     """A short, non-secret bucket id for finding candidate key records (32 bits of SHA-256)."""
     return hashlib.sha256(full_key.encode("utf-8")).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How refused Web Connector logins are met (:mod:`chalicelib.qbwc.login`), counted per user name.
+
+    A user name is in the ``.qwc``, so anyone who has seen the file can try passwords. One wrong
+    password changes nothing the SaaS sees; ``report_after`` in a row is the real Web Connector failing
+    (``bad_web_connector_password`` on the end-user); from ``slow_after`` on, a login sooner than
+    :meth:`delay` after the last refusal is refused without looking at the password; ``lockout_after``
+    in a row locks the user name out for ``lockout`` (``web_connector_locked_out``; an operator may
+    unlock it earlier). A login with the right password resets the count.
+    """
+
+    report_after: int = 3
+    slow_after: int = 5
+    lockout_after: int = 20
+    lockout: timedelta = timedelta(minutes=15)
+    max_delay: timedelta = timedelta(seconds=60)
+
+    def delay(self, failures: int) -> timedelta:
+        """How long after the last refusal the next attempt is heard: 0, then 1 s doubling up to the cap."""
+        if failures < self.slow_after:
+            return timedelta(0)
+        return min(self.max_delay, timedelta(seconds=2 ** min(30, failures - self.slow_after)))

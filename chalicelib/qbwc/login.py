@@ -9,19 +9,30 @@ and the small helpers declared in :class:`~chalicelib.qbwc.parts.Service`).
 check, so user names cannot be enumerated by timing), then answers in QBWC's terms: ``nvu`` for a
 refused login, ``none`` when the file has no work, ``busy`` when another Web Connector holds the
 file, else a new ticket and the company file to open. A wrong password is recorded on the end-user
-(``bad_web_connector_password``) and cleared by the next right one.
+(``bad_web_connector_password``) and cleared by the next right one. An auth link's new password
+is accepted beside the current one while it is pending, and replaces it at its first login.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import datetime
+from typing import Any
 
 from chalicelib.catalog import wrong_company_file_error
 from chalicelib.errors import error
+from chalicelib.jobs.connection import LOGIN_ERRORS
 from chalicelib.jobs.models import NEXT, SENT, EndUser, Lease
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import dummy_hash, new_ticket, session_ticket, ticket_hash, verify_secret
+from chalicelib.jobs.security import (
+    LoginPolicy,
+    dummy_hash,
+    new_ticket,
+    session_ticket,
+    ticket_hash,
+    verify_secret,
+)
 from chalicelib.observability import bind, short_hash
 from chalicelib.qbwc import answers
 from chalicelib.qbwc import calls as c
@@ -46,20 +57,32 @@ class Login:
         user = view.user if view else None
         if view is None or user is None:
             verify_secret(call.password, dummy_hash())  # same cost as a real check: no user enumeration
-            log.warning("QBWC login refused: unknown user name", extra={"qbwc_username": call.user_name})
+            log.warning("QBWC login refused: unknown user name", extra={"qbwc_username": call.user_name,
+                                                                        "audit": "login_unknown_user"})
             self.metrics.put("AuthenticationFailures", kind="web_connector")
             return [new_ticket(), "nvu"]
         bind(end_user_id=user.id)
-        if not verify_secret(call.password, user.password_hash):
-            log.warning("QBWC login refused: wrong password", extra={"end_user_id": user.id})
+        held = held_off(self.login_policy, user, now)
+        if held:
+            log.warning(f"QBWC login refused: {held}", extra={"end_user_id": user.id, "audit": "login_held_off",
+                                                                 "login_failures": user.login_failures})
             self.metrics.put("AuthenticationFailures", kind="web_connector")
-            err = error("bad_web_connector_password",
-                        "the Web Connector sent a password that does not match this end-user's")
-            self._heartbeat(user.id, now, last_error={**err.to_dict(), "occurred_at": iso(now)})
             return [new_ticket(), "nvu"]
-        # The right password clears a wrong-password error at once (it no longer blocks fail-fast checks).
-        cleared = {"last_error": None} if (user.last_error or {}).get("code") == "bad_web_connector_password" else {}
-        self._heartbeat(user.id, now, **cleared)
+        accepted = verify_secret(call.password, user.password_hash)
+        promoted: dict[str, Any] = {}
+        pending = user.pending_password_hash
+        if not accepted and pending and verify_secret(call.password, pending):  # an auth link's, first used
+            accepted, promoted = True, {"password_hash": pending, "pending_password_hash": None}
+            log.info("QBWC login with the auth link's new password: it replaces the old one",
+                     extra={"end_user_id": user.id})
+        if not accepted:
+            refuse(self, user, now)
+            return [new_ticket(), "nvu"]
+        # The right password clears a wrong-password error and a lockout at once (no longer blocking checks).
+        cleared: dict[str, Any] = {"last_error": None} if (user.last_error or {}).get("code") in LOGIN_ERRORS else {}
+        if user.login_failures or user.locked_until:
+            cleared.update(login_failures=0, login_failed_at=None, locked_until=None)
+        self._heartbeat(user.id, now, **cleared, **promoted)
         pointer = view.lease.pointer if view.lease else None
         if view.head is None and (pointer is None or pointer.phase in (SENT, NEXT)):
             return [new_ticket(), "none"]
@@ -97,3 +120,36 @@ class Login:
         self._note(lease, err.user_facing_message)
         log.warning("wrong company file open", extra={"end_user_id": user.id})
         return True
+
+
+def held_off(policy: LoginPolicy, user: EndUser, now: datetime) -> str | None:
+    """Why a login is refused without looking at the password: locked out, or too soon after refusals."""
+    if user.locked_until is not None and now < user.locked_until:
+        return f"locked out until {iso(user.locked_until)}"
+    wait = policy.delay(user.login_failures)
+    if wait and user.login_failed_at is not None and now < user.login_failed_at + wait:
+        return f"{user.login_failures} wrong passwords in a row: slowed down"
+    return None
+
+
+def refuse(svc: Service, user: EndUser, now: datetime) -> None:
+    """A wrong password: counted; told to the SaaS once it keeps happening; locked out when it goes on."""
+    policy = svc.login_policy
+    failures = svc.store.count_login_failure(user.id, now)
+    log.warning("QBWC login refused: wrong password", extra={"end_user_id": user.id, "login_failures": failures,
+                                                             "audit": "login_failure"})
+    svc.metrics.put("AuthenticationFailures", kind="web_connector")
+    changes: dict[str, Any] = {}
+    if failures >= policy.lockout_after:
+        until = now + policy.lockout
+        err = error("web_connector_locked_out", f"{failures} Web Connector logins in a row had a wrong password: "
+                                                 f"the user name is locked out until {iso(until)}")
+        changes["locked_until"] = until
+        log.warning("QBWC login locked out", extra={"end_user_id": user.id, "login_failures": failures,
+                                                    "locked_until": iso(until), "audit": "login_lockout"})
+    elif failures >= policy.report_after:
+        err = error("bad_web_connector_password",
+                    "the Web Connector sent a password that does not match this end-user's")
+    else:
+        return  # one mistake, or a guess: nothing the SaaS sees changes
+    svc.store.update_end_user(user.id, {**changes, "last_error": {**err.to_dict(), "occurred_at": iso(now)}})

@@ -15,6 +15,7 @@ from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher
 from chalicelib.jobs.models import FileView, Lease
 from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.queue import JobQueue
+from chalicelib.jobs.security import LoginPolicy
 from chalicelib.observability import Metrics
 
 
@@ -27,6 +28,7 @@ class Service(Protocol):
     clock: Clock
     metrics: Metrics
     min_client_version: str
+    login_policy: LoginPolicy
 
     def _holding(self, ticket: str, jobs: int = VIEW_JOBS) -> tuple[FileView, Lease] | None: ...
     def _percent(self, view: FileView, lease: Lease, *, pending: bool = False) -> int: ...

@@ -46,6 +46,7 @@ from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import (
+    LoginPolicy,
     ticket_end_user,
     ticket_hash,
 )
@@ -90,7 +91,9 @@ class QbwcService(LargeAnswers, Login):
         session_idle: timedelta,
         metrics: Metrics = NO_METRICS,
         dispatcher: Dispatcher | None = None,
+        login_policy: LoginPolicy = LoginPolicy(),  # noqa: B008 (frozen)
     ) -> None:
+        self.login_policy = login_policy
         self.store = store
         self.dispatcher = dispatcher or Dispatcher(store, queue, clock, lease_ttl=queue.lease_ttl)
         self.metrics = metrics

@@ -49,6 +49,16 @@ class AccountItems(DynamoBase):
                 raise KeyError(end_user_id) from exc
             raise
 
+    def count_login_failure(self, end_user_id: str, at: datetime) -> int:
+        try:
+            new = self._update(end_user_pk(end_user_id), "PROFILE", set_={"login_failed_at": at},
+                               add={"login_failures": 1}, condition=EXISTS, return_values="UPDATED_NEW")
+        except ClientError as exc:
+            if failed_condition(exc):
+                raise KeyError(end_user_id) from exc
+            raise
+        return int(new["login_failures"])
+
     # API keys: the record lives in the ``APIKEYS`` partition (listable); a small pointer item in the
     # key's lookup bucket finds it from a presented key without a Scan.
     def put_api_key(self, key: ApiKey) -> None:

@@ -47,6 +47,13 @@ class MemoryStore:
         with self._lock:
             self.users[end_user_id] = dataclasses.replace(self.users[end_user_id], **changes)
 
+    def count_login_failure(self, end_user_id: str, at: datetime) -> int:
+        with self._lock:
+            user = self.users[end_user_id]
+            self.users[end_user_id] = dataclasses.replace(user, login_failures=user.login_failures + 1,
+                                                          login_failed_at=at)
+            return user.login_failures + 1
+
     def put_api_key(self, key: ApiKey) -> None:
         with self._lock:
             if key.key_id in self.api_keys:

@@ -208,3 +208,35 @@ def test_the_console_script_is_the_same_command() -> None:
     out = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=CLI_TIMEOUT, check=True)
     for group in ("end-users", "auth-sessions", "api-keys", "jobs", "results"):
         assert group in out.stdout
+
+
+def test_an_operator_unlocks_a_web_connector_locked_out_after_wrong_passwords() -> None:
+    # GIVEN a gateway that locks a user name out after two wrong passwords in a row
+    strict = GatewayProcess.start(extra_env={"QBDGW_LOGIN_REPORT_AFTER": "1", "QBDGW_LOGIN_SLOW_AFTER": "100",
+                                             "QBDGW_LOGIN_LOCKOUT_AFTER": "2"})
+    try:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("QBDGW_")},
+               "QBDGW_URL": strict.base_url, "QBDGW_API_KEY": strict.api_key, "QBDGW_TABLE": strict.env["QBDGW_TABLE"],
+               "QBDGW_AWS_ENDPOINT_URL": strict.aws_endpoint, "QBDGW_DYNAMODB_ENDPOINT_URL": strict.dynamodb_endpoint,
+               "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
+        user = qbdgw_json(env, "end-users", "create", unique("Lockout Lumber"))
+        company = CompanyFile(user["company_name"], schema_dir=SCHEMA_DIR)
+        # WHEN someone who read the .qwc tries two passwords
+        for _ in range(2):
+            guess = connector(strict, user, company, password="WRONG-GUESS-0000").run_session()
+            assert guess.outcome is SessionOutcome.INVALID_USER
+        # THEN the end-user shows the lockout; even the right password is refused
+        shown = qbdgw_json(env, "end-users", "show", user["id"])
+        assert shown["locked_until"] and shown["login_failures"] == 2
+        assert shown["last_error"]["code"] == "web_connector_locked_out"
+        assert connector(strict, user, company).run_session().outcome is SessionOutcome.INVALID_USER
+        # WHEN an operator unlocks it THEN the right password gets in at once
+        assert "unlocked" in qbdgw(env, "end-users", "unlock", user["id"]).stdout
+        unlocked = qbdgw_json(env, "end-users", "show", user["id"])
+        assert (unlocked["locked_until"], unlocked["login_failures"], unlocked["last_error"]) == (None, 0, None)
+        assert connector(strict, user, company).run_session().outcome is not SessionOutcome.INVALID_USER
+        # AND an unknown end-user is a clear error, not a trace
+        missing = qbdgw(env, "end-users", "unlock", "eu_nobody", check=False)
+        assert missing.returncode != 0 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    finally:
+        strict.stop()

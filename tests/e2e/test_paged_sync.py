@@ -112,7 +112,18 @@ def test_an_iterator_that_expires_mid_sync_is_restarted_from_the_last_record(gat
     assert [p["resumed"] for p in pages].count(True) == 1
 
 
-def test_an_unpaged_answer_too_large_for_the_deployed_path_fails_its_job_at_once(gateway: GatewayProcess) -> None:
+@pytest.fixture(scope="module")
+def roomy_gateway() -> Iterator[GatewayProcess]:
+    """A gateway whose lease outlasts building and posting a 7 MB answer on a loaded machine (the 3 s lease
+    of ``gateway`` may expire first, and a late answer only puts the job back in the queue)."""
+    process = GatewayProcess.start(extra_env={"QBDGW_LEASE_TTL_SECONDS": "120", "QBDGW_SESSION_IDLE_SECONDS": "0"})
+    yield process
+    process.stop()
+
+
+def test_an_unpaged_answer_too_large_for_the_deployed_path_fails_its_job_at_once(roomy_gateway: GatewayProcess
+                                                                                  ) -> None:
+    gateway = roomy_gateway
     api = Gateway(gateway.base_url, gateway.api_key)
     user = api.create_end_user("Big Books Ltd")
     company = CompanyFile("Big Books Ltd", schema_dir=SCHEMA_DIR)

@@ -101,6 +101,26 @@ def test_unknown_end_user_has_no_sequence_and_no_update(store: Store) -> None:
         store.update_end_user("eu_nobody", {"qbxml_version": "13.0"})
 
 
+def test_refused_logins_are_counted_and_an_update_resets_them(store: Store, user: EndUser) -> None:
+    # WHEN three refused logins are counted THEN the count comes back each time and the time is the last one
+    assert [store.count_login_failure(user.id, T0 + timedelta(seconds=i)) for i in range(3)] == [1, 2, 3]
+    stored = store.get_end_user(user.id)
+    assert stored is not None and (stored.login_failures, stored.login_failed_at) == (3, T0 + timedelta(seconds=2))
+    # AND a reset clears them; an unknown end-user is a KeyError
+    store.update_end_user(user.id, {"login_failures": 0, "login_failed_at": None})
+    stored = store.get_end_user(user.id)
+    assert stored is not None and (stored.login_failures, stored.login_failed_at) == (0, None)
+    with pytest.raises(KeyError):
+        store.count_login_failure("eu_nobody", T0)
+
+
+def test_concurrent_refused_logins_all_count(atomic_store: Store) -> None:
+    atomic_store.put_end_user(end_user())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = sorted(pool.map(lambda i: atomic_store.count_login_failure(EU, T0), range(16)))
+    assert counts == list(range(1, 17))
+
+
 def test_api_keys_by_lookup(store: Store) -> None:
     # GIVEN two keys in one lookup bucket / THEN both are found there, none elsewhere
     keys = [ApiKey(f"k{i}", "abcd1234", f"scrypt$hash{i}", "ci", T0) for i in range(2)]

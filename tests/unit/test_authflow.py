@@ -5,6 +5,7 @@ driven call by call as QBWC would (no network).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -27,7 +28,7 @@ from chalicelib.qbwc import calls as c
 from chalicelib.store.memory import MemoryStore
 from chalicelib.wiring import Services
 from tests.support.paths import FIXTURES_DIR, SCHEMA_DIR
-from tests.unit.jobs.fakes import FakeClock, RecordingPublisher
+from tests.unit.jobs.fakes import FakeClock, FakeSecretBox, RecordingPublisher
 
 BASE = "https://gateway.example.com"
 COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Lakeside Hardware.QBW"
@@ -118,7 +119,7 @@ def world() -> Iterator[World]:
     settings = Settings(stage="test", app_name="Acme Books", schema_dir=SCHEMA_DIR, public_base_url=BASE,
                         session_idle_seconds=0, qwc_poll_seconds=20, offline_grace_seconds=30)
     built = wiring.build(settings, store=store, publisher=RecordingPublisher(store=store), clock=clock,
-                         clients={"sqs": object(), "dynamodb": object()})
+                         clients={"sqs": object(), "dynamodb": object()}, secrets=FakeSecretBox())
     wiring.reset(built)
     _record, key = built.auth.create("unit tests")
     with Client(app.app) as http:
@@ -194,16 +195,37 @@ def test_a_link_gives_the_end_user_a_new_password_shown_only_on_the_live_page(wo
     # WHEN a link is created and its page opened
     link = world.link(user["id"])
     page = world.page(link)
-    # THEN the page shows a new password, which is now the end-user's (the old one no longer works),
-    # and the creation response never held it
+    # THEN the page shows a new password, pending on the end-user beside the old one, which still works;
+    # the creation response never held it, and the session stores it only sealed
     password = password_on(page)
     stored = world.store.get_end_user(user["id"])
-    assert stored is not None
+    assert stored is not None and stored.pending_password_hash is not None
     assert password != old_password
-    assert verify_secret(password, stored.password_hash)
-    assert not verify_secret(old_password, stored.password_hash)
+    assert verify_secret(password, stored.pending_password_hash)
+    assert verify_secret(old_password, stored.password_hash)
     assert password not in json.dumps(link)
+    (session,) = world.store.auth_sessions.values()
+    assert password not in repr(dataclasses.asdict(session)) and session.sealed_password
+    assert world.authenticate(user, old_password)[1] != "nvu"  # a link never breaks a connection that works
+    # WHEN the Web Connector logs in with the new password THEN it replaces the old one
+    world.authenticate(user, password)
+    stored = world.store.get_end_user(user["id"])
+    assert stored is not None and stored.pending_password_hash is None
+    assert verify_secret(password, stored.password_hash)
     assert world.authenticate(user, old_password)[1] == "nvu"
+    assert world.page(link).status_code == 200  # the link's password is the end-user's now
+
+
+def test_a_sealed_password_opens_for_its_own_link_only(world: World) -> None:
+    # GIVEN two links of two end-users
+    first, second = world.link(world.end_user()["id"]), world.link(world.end_user("Harbor Dental")["id"])
+    sessions = list(world.store.auth_sessions.values())
+    one, two = (next(s for s in sessions if s.end_user_id == link["end_user_id"]) for link in (first, second))
+    # WHEN the first one's sealed password is copied onto the second one
+    world.store.update_auth_session(two.token_hash, {"sealed_password": one.sealed_password})
+    # THEN the second page shows no password (it does not open there); the first still does
+    assert world.page(second).status_code == 200 and not PASSWORD_INPUT.search(world.page(second).body.decode())
+    assert password_on(world.page(first))
 
 
 def test_an_expired_link_shows_its_page_without_the_password(world: World) -> None:
@@ -256,9 +278,7 @@ def test_the_page_escapes_html_in_company_names(world: World) -> None:
     user = world.end_user(evil)
     link = world.link(user["id"], redirect_url='https://app.example.com/back?a=1&b="2"')
     password = password_on(world.page(link))
-    world.update(user, password)  # the Web Connector calls: the page's status starts the health check
-    assert world.status(link)["state"] == "waiting"
-    world.update(user, password, company=evil)  # and QuickBooks answers it
+    world.update(user, password, company=evil)  # the first update runs the link's check: QuickBooks answers
     # WHEN the page is rendered, connected
     text = world.page(link).body.decode("utf-8")
     # THEN the names appear escaped only; no markup from them reaches the page
@@ -325,21 +345,19 @@ def test_progress_goes_from_waiting_to_connected_through_a_real_health_check(wor
     user = world.end_user()
     link = world.link(user["id"], redirect_url="https://app.example.com/done")
     password = password_on(world.page(link))
-    # THEN until the Web Connector calls, the page waits for it
+    # THEN until the Web Connector calls, the page waits for it; the link's health check (a CompanyQuery
+    # ahead of the queue) is already queued, so that the first update finds work
     assert world.status(link) == {"state": "waiting", "phase": "web_connector", "company_name": None,
                                         "user_facing_message": None, "code": None, "step": None,
                                         "step_title": None}
-    # WHEN the Web Connector calls with the page's password (no work yet: "none")
-    world.update(user, password)
-    # THEN the status enqueues one health check (a CompanyQuery ahead of the queue) and waits for QuickBooks
-    assert world.status(link)["phase"] == "quickbooks"
-    assert world.status(link)["phase"] == "quickbooks"
     (stored,) = world.store.auth_sessions.values()
     job = world.store.get_job_at(user["id"], stored.check_job_seq or -1)
     assert job is not None and job.status is JobStatus.QUEUED and job.source == "health_check"
-    # WHEN the Web Connector's next update runs it
+    assert job.deadline_at == stored.expires_at
+    # WHEN the bookkeeper's first Update Selected runs, with the page's password
     world.update(user, password, company="Lakeside Hardware LLC")
-    # THEN the page is connected, names the company QuickBooks reported, offers the way back, hides the password
+    # THEN the page is connected at once, names the company QuickBooks reported, offers the way back,
+    # hides the password
     assert world.status(link)["state"] == "connected"
     assert world.status(link)["company_name"] == "Lakeside Hardware LLC"
     page = world.page(link).body.decode("utf-8")
@@ -347,6 +365,8 @@ def test_progress_goes_from_waiting_to_connected_through_a_real_health_check(wor
     assert password not in page
     (stored,) = world.store.auth_sessions.values()
     assert stored.connected_at is not None
+    done = world.store.get_job_at(user["id"], stored.check_job_seq or -1)
+    assert done is not None and done.id == job.id and done.status is JobStatus.SUCCEEDED
 
 
 def test_a_wrong_password_sends_the_bookkeeper_back_to_step_4_until_the_right_one_is_used(world: World) -> None:
@@ -362,20 +382,18 @@ def test_a_wrong_password_sends_the_bookkeeper_back_to_step_4_until_the_right_on
     assert status["user_facing_message"]
     page = world.page(link).body.decode("utf-8")
     assert '<li id="step-4" class="repeat">' in page and "Repeat step 4" in page
-    # WHEN the right password is entered THEN the page moves on to the health check
+    # WHEN the right password is entered THEN that update runs the link's check: connected
     world.clock.advance(seconds=1)
     world.update(user, password)
-    assert world.status(link)["state"] == "waiting"
+    assert world.status(link)["state"] == "connected"
 
 
 def test_a_dialog_in_quickbooks_shows_its_message_and_the_step_to_repeat(world: World) -> None:
-    # GIVEN a link whose Web Connector called, so a health check is waiting
+    # GIVEN a link, its health check queued
     user = world.end_user()
     link = world.link(user["id"])
     password = password_on(world.page(link))
-    world.update(user, password)
-    assert world.status(link)["phase"] == "quickbooks"
-    # WHEN the next update cannot open QuickBooks: a dialog is open (HRESULT 0x80040414)
+    # WHEN the first update cannot open QuickBooks: a dialog is open (HRESULT 0x80040414)
     world.clock.advance(seconds=20)
     world.update(user, password, hresult="0x80040414")
     # THEN the page shows the dialog's message and sends the bookkeeper back to step 2; the check is withdrawn

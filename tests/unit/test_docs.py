@@ -1,12 +1,14 @@
-"""docs/errors.md is generated from the error catalog and must not drift from it."""
+"""docs/errors.md is generated from the error catalog and must not drift from it; the README shows the
+error envelope as the code makes it."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
-from chalicelib.errors import CATALOG
+from chalicelib.errors import CATALOG, error
 from tests.support.paths import REPO_DIR
 from tools.gen_errors_doc import render
 
@@ -44,3 +46,13 @@ def test_a_new_catalog_entry_changes_the_page() -> None:
     assert "### `zz_new_type`" in page
     assert "| `zz_new_error` |" in page and "Do \\| this." in page
     assert page != render(CATALOG)
+
+
+def test_the_readme_lists_the_envelope_s_fields_as_the_code_makes_them() -> None:
+    # GIVEN the README's line that lists the error envelope's fields
+    readme = (REPO_DIR / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r'`\{"error": \{([^}]*)\}\}`', readme)
+    assert listed, "the README does not show the error envelope"
+    fields = [name.strip().strip('"') for name in listed.group(1).split(",")]
+    # THEN they are exactly the fields of an error as the API answers it, in order
+    assert fields == list(error("internal_error", "x").to_dict("req").keys())

@@ -99,6 +99,26 @@ def test_packaged_stack_is_one_stack_with_regional_api_and_wired_functions(packa
     assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
+def test_api_gateway_answers_its_own_errors_in_the_envelope(packaged: dict[str, Any]) -> None:
+    # GIVEN the packaged REST API's definition
+    (api,) = of_type(packaged["Resources"], "AWS::Serverless::Api").values()
+    responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    # THEN a missing route, an unsupported media type, throttling, a body too large, a timeout and any 5xx
+    # of API Gateway's own answer with the envelope, its status and API Gateway's request id
+    expected = {"MISSING_AUTHENTICATION_TOKEN": ("route_not_found", 404), "UNSUPPORTED_MEDIA_TYPE":
+                ("unsupported_media_type", 415), "THROTTLED": ("rate_limited", 429), "QUOTA_EXCEEDED":
+                ("rate_limited", 429), "REQUEST_TOO_LARGE": ("payload_too_large", 413), "INTEGRATION_TIMEOUT":
+                ("gateway_timeout", 504), "DEFAULT_5XX": ("internal_error", 500)}
+    assert set(responses) == set(expected)
+    for response_type, (code, status) in expected.items():
+        response = responses[response_type]
+        body = json.loads(response["responseTemplates"]["application/json"])["error"]
+        assert (response["statusCode"], body["code"], body["http_status"]) == (status, code, status)
+        assert body["request_id"] == "$context.requestId" and body["user_facing_message"]
+        assert "$context.error" not in response["responseTemplates"]["application/json"]  # never echoes input
+        assert response["responseParameters"] == {"gatewayresponse.header.Content-Type": "'application/json'"}
+
+
 # Data resources ---------------------------------------------------------------------------------------------
 def test_table_has_keys_indexes_ttl_pitr_encryption_and_is_retained(resources: dict[str, Any]) -> None:
     table = resources["JobsTable"]
@@ -144,6 +164,21 @@ def test_payload_bucket_is_private_encrypted_and_expires_objects(resources: dict
     (policy,) = of_type(resources, "AWS::S3::BucketPolicy").values()
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_auth_link_passwords_are_sealed_with_a_rotated_retained_key_only_for_that(resources: dict[str, Any],
+                                                                                 packaged: dict[str, Any]) -> None:
+    key = resources["SecretsKey"]
+    assert key["DeletionPolicy"] == "Retain" and key["Properties"]["EnableKeyRotation"] is True
+    assert resources["SecretsKeyAlias"]["Properties"]["TargetKeyId"] == {"Ref": "SecretsKey"}
+    statements = resources["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (seal,) = [s for s in statements if any(str(a).startswith("kms:") for a in s["Action"])]
+    # the functions may only encrypt and decrypt, with this key, for this purpose
+    assert sorted(seal["Action"]) == ["kms:Decrypt", "kms:Encrypt"]
+    assert seal["Resource"] == [{"Fn::GetAtt": ["SecretsKey", "Arn"]}]
+    assert seal["Condition"] == {"StringEquals": {"kms:EncryptionContext:purpose": "auth-link-password"}}
+    for function in of_type(packaged["Resources"], "AWS::Serverless::Function").values():
+        assert function["Properties"]["Environment"]["Variables"]["QBDGW_SECRETS_KEY_ID"] == {"Ref": "SecretsKey"}
 
 
 def test_the_local_stack_knows_every_resource_type(resources: dict[str, Any]) -> None:

@@ -5,6 +5,8 @@ Shared by ``tests/unit/jobs`` and the QBWC session-service tests, which run the 
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -90,3 +92,22 @@ def qbwc_file(name: str, **values: str) -> str:
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
     return text
+
+
+class FakeSecretBox:
+    """A :class:`~chalicelib.jobs.ports.SecretBox` for tests without KMS: the sealed text names its context
+    and opens with that context only (it is not encryption: tests check what is stored and when it opens)."""
+
+    PREFIX = "fake-sealed:"
+
+    def seal(self, secret: str, context: Mapping[str, str]) -> str:
+        blob = json.dumps([dict(sorted(context.items())), secret[::-1]])
+        return self.PREFIX + base64.b64encode(blob.encode()).decode()
+
+    def open(self, sealed: str, context: Mapping[str, str]) -> str:
+        if not sealed.startswith(self.PREFIX):
+            raise ValueError("not sealed by this box")
+        bound, reversed_secret = json.loads(base64.b64decode(sealed[len(self.PREFIX):]))
+        if bound != dict(sorted(context.items())):
+            raise ValueError("sealed for another context")
+        return str(reversed_secret)[::-1]

@@ -42,12 +42,14 @@ def test_an_error_newer_than_the_last_sync_degrades_and_an_older_one_does_not() 
 
 
 def test_fail_fast_refuses_never_connected_offline_and_wrong_password() -> None:
-    # GIVEN three end-users that cannot run a job now, and one that can
+    # GIVEN three end-users that cannot run a job now, and one that can: a run of refused logins is reported
+    # after the last login that got in (a refused login is no heartbeat)
     never = make_end_user()
     offline = replace(never, poll_seconds=20, last_heartbeat_at=NOW - timedelta(minutes=5))
-    bad_password = replace(never, poll_seconds=20, last_heartbeat_at=NOW,
+    bad_password = replace(never, poll_seconds=20, last_heartbeat_at=NOW - timedelta(minutes=5),
                            last_error=_error("bad_web_connector_password", NOW))
-    fine = replace(bad_password, last_successful_sync_at=NOW + timedelta(seconds=1))
+    fine = replace(bad_password, last_heartbeat_at=NOW + timedelta(seconds=1),
+                   last_successful_sync_at=NOW + timedelta(seconds=1))
     # WHEN fail-fast is checked THEN each gets its own error, and the healthy one passes
     for user, code in ((never, "end_user_never_connected"), (offline, "web_connector_not_polling"),
                        (bad_password, "bad_web_connector_password")):
@@ -56,3 +58,20 @@ def test_fail_fast_refuses_never_connected_offline_and_wrong_password() -> None:
         assert caught.value.code == code
         assert caught.value.user_facing_message
     require_polling(fine, NOW, GRACE)
+
+
+def test_a_reported_run_of_wrong_passwords_is_degraded_not_offline_and_a_lockout_says_so() -> None:
+    # GIVEN a Web Connector whose logins keep being refused (no heartbeat for 5 minutes), then locked out
+    refused = replace(make_end_user(), poll_seconds=20, last_heartbeat_at=NOW - timedelta(minutes=5),
+                      last_error=_error("bad_web_connector_password", NOW - timedelta(seconds=30)))
+    locked = replace(refused, last_error=_error("web_connector_locked_out", NOW), locked_until=NOW + timedelta(
+        minutes=15))
+    # THEN its status is degraded (it calls, with a wrong password), and fail-fast names the lockout
+    assert status_of(refused, NOW, GRACE) == "degraded" and status_of(locked, NOW, GRACE) == "degraded"
+    with pytest.raises(GatewayError) as caught:
+        require_polling(locked, NOW, GRACE)
+    assert caught.value.code == "web_connector_locked_out"
+    # AND once the lock has passed, it is the wrong password again
+    with pytest.raises(GatewayError) as caught:
+        require_polling(locked, NOW + timedelta(minutes=16), GRACE)
+    assert caught.value.code == "bad_web_connector_password"

@@ -48,13 +48,14 @@ def test_authenticate_refuses_with_nvu(gw: Harness, user_name: str, password: st
 
 
 def test_the_right_password_clears_a_wrong_password_error(gw: Harness) -> None:
-    # GIVEN the Web Connector called once with a wrong password
-    assert gw.authenticate(password="wrong")[1] == "nvu"
+    # GIVEN the Web Connector called three times in a row with a wrong password (reported to the SaaS)
+    for _ in range(3):
+        assert gw.authenticate(password="wrong")[1] == "nvu"
     assert gw.end_user().last_error["code"] == "bad_web_connector_password"
     # WHEN it calls again with the right one
     gw.authenticate()
-    # THEN the error is gone at once, before any sync
-    assert gw.end_user().last_error is None
+    # THEN the error and the count are gone at once, before any sync
+    assert gw.end_user().last_error is None and gw.end_user().login_failures == 0
 
 
 def test_authenticate_with_no_work_answers_none(gw: Harness) -> None:

@@ -1,0 +1,108 @@
+"""The errors answered before any handler runs, in the same envelope as every other error.
+
+Three layers answer a request before (or instead of) a route handler, each in a style of its own:
+
+* **Chalice** refuses a method the route lacks (405 ``{"Code": "MethodNotAllowedError"}``) and a
+  body whose ``Content-Type`` the route does not list (415 ``{"Code": "UnsupportedMediaType"}``);
+* the **local server** (``chalice.local``, what ``make run`` serves) refuses a path no route has with
+  API Gateway's 403, and repeats the caller's whole ``Authorization`` header in it;
+* **API Gateway**, deployed, answers with its *gateway responses*: a missing route
+  (``MISSING_AUTHENTICATION_TOKEN``, 403, also for a method the route lacks), throttling, a body
+  above 10 MB, its 29 s integration timeout, any 5xx of its own.
+
+Each becomes the envelope of :mod:`chalicelib.api.http` with a catalog code: :func:`uniform_errors`
+(HTTP middleware) rewrites Chalice's, :func:`route_not_found_body` is what the local server sends,
+and :func:`gateway_responses` gives the gateway responses that ``make package`` puts in the REST
+API's definition (:mod:`infra.package`), with ``$context.requestId`` as the request id. The
+messages are fixed texts: none repeats a header, a path or a body of the request.
+
+JSON routes list :data:`JSON_BODY_TYPES`: a JSON body is read whatever it is labelled as by a
+command-line client (``curl -d`` sends ``application/x-www-form-urlencoded``), or without a label
+(Chalice then assumes ``application/json``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.errors import error
+from chalicelib.observability import correlation
+
+JSON_BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+
+MESSAGES = {
+    "route_not_found": "no route of this API matches the method and path; the routes are in /v1/openapi.json",
+    "method_not_allowed": "this route does not take this HTTP method; the Allow header lists those it takes",
+    "unsupported_media_type": "this route reads a JSON body: send it as application/json, or without a "
+                              "Content-Type",
+    "rate_limited": "too many requests: API Gateway throttled this one; retry with exponential backoff",
+    "payload_too_large": "the request is larger than API Gateway accepts (10 MB)",
+    "gateway_timeout": "the gateway did not answer within API Gateway's 29 s",
+    "internal_error": "unexpected server error",
+}
+
+# Chalice's own error responses → our codes.
+_CHALICE_CODES = {
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "BadRequestError": "invalid_request",
+    "BadRequest": "invalid_request",
+    "NotFoundError": "route_not_found",
+    "InternalServerError": "internal_error",
+}
+
+# API Gateway response types → our codes (the status answered is the code's).
+GATEWAY_RESPONSE_CODES = {
+    "MISSING_AUTHENTICATION_TOKEN": "route_not_found",
+    "UNSUPPORTED_MEDIA_TYPE": "unsupported_media_type",
+    "THROTTLED": "rate_limited",
+    "QUOTA_EXCEEDED": "rate_limited",
+    "REQUEST_TOO_LARGE": "payload_too_large",
+    "INTEGRATION_TIMEOUT": "gateway_timeout",
+    "DEFAULT_5XX": "internal_error",
+}
+
+
+def envelope(code: str, request_id: str, message: str | None = None) -> dict[str, Any]:
+    """The error envelope for catalog ``code`` with its fixed message."""
+    return {"error": error(code, message or MESSAGES[code]).to_dict(request_id)}
+
+
+def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice HTTP middleware: Chalice's own error answers (a dict body with ``Code``) in our envelope."""
+    response = get_response(event)
+    body = response.body
+    if not (isinstance(body, dict) and "Code" in body and response.status_code >= 400):
+        return response
+    code = _CHALICE_CODES.get(str(body["Code"]), "internal_error" if response.status_code >= 500
+                              else "invalid_request")
+    context = getattr(event, "context", None) or {}
+    req_id = str(correlation().get("request_id") or context.get("requestId") or "")
+    message = MESSAGES.get(code, "the request was refused before it reached a route")
+    allow = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+    err = error(code, message)
+    return Response(body=json.dumps({"error": err.to_dict(req_id)}), status_code=err.http_status,
+                    headers={"Content-Type": "application/json", **allow})
+
+
+def route_not_found_body(request_id: str) -> bytes:
+    """What the local server answers for a path no route has (deployed: the gateway response)."""
+    return json.dumps(envelope("route_not_found", request_id)).encode()
+
+
+def gateway_responses() -> dict[str, dict[str, Any]]:
+    """The REST API's gateway responses, as its OpenAPI definition holds them
+    (``x-amazon-apigateway-gateway-responses``, deployed with the API): the envelope with API Gateway's
+    request id, for each response type of :data:`GATEWAY_RESPONSE_CODES`."""
+    return {
+        response_type: {
+            "statusCode": error(code, "").http_status,
+            "responseParameters": {"gatewayresponse.header.Content-Type": "'application/json'"},
+            "responseTemplates": {"application/json": json.dumps(envelope(code, "$context.requestId"))},
+        }
+        for response_type, code in GATEWAY_RESPONSE_CODES.items()
+    }
