@@ -34,7 +34,9 @@ $(VENV)/.editable: pyproject.toml $(VENV)/.installed
 	touch $@
 
 ## Start the embedded AWS emulator, the gateway on http://127.0.0.1:8000 and the demo (Ctrl-C stops all).
-run: $(VENV)/.installed
+## It prints the `export` lines for `qbdgw` (installed into the venv first). ARGS="--data var/local-data"
+## keeps end-users, jobs and results across restarts (--fresh starts over); ARGS=--help lists the rest.
+run: $(VENV)/.editable
 	$(PY) -m infra.localstack $(ARGS)
 
 ## Install everything and run the whole test suite (unit, functional, end-to-end, races on dynalite, browser).

@@ -2,6 +2,8 @@
 
     python -m bench [--jobs N] [--files M] [--noop-wait S] [--latency-jobs K] [--out FILE]
                     [--skip-dynalite] [--seed N] [--calls-only]
+                    [--sync-customers N] [--sync-page-size P] [--skip-sync] [--sync-only]
+                    [--sync-embedded-emulator]
 
 In order, so that the heavy parts never overlap:
 
@@ -13,7 +15,15 @@ In order, so that the heavy parts never overlap:
 3. the gateway as the tests start it (``tests.support.stack.GatewayProcess``: moto inside, real
    HTTP on 127.0.0.1, session idle limit 30 s as deployed): N enqueues, N jobs through one
    session, enqueue → result with a session open (NoOp wait S, then 1 s), M company files at once;
-4. the same gateway with its table on dynalite: N enqueues, N jobs through one session, M files.
+4. the same gateway with its table on dynalite: N enqueues, N jobs through one session, M files;
+5. the large sync (``bench.sync``): a gateway of its own and its AWS emulator (moto) in a process
+   of its own (``--sync-embedded-emulator``: moto inside the gateway's process, as the tests run
+   it), a simulated company file of ``--sync-customers`` customers (100,000; populating it is timed
+   apart), one CustomerQuery paged by ``--sync-page-size`` (500) through one Web Connector session:
+   wall time, records per second, round trips, the largest SOAP body, the gateway process's peak
+   RSS against 256 MB and the emulator process's; then AWS calls per page, counted in a second
+   gateway process by moto's request recorder (``bench.sync_calls``, a 6-page sync). ``--skip-sync``
+   leaves it out, ``--sync-only`` runs only this step (about 1 min).
 
 Prints a table and writes everything to ``--out`` (default ``var/bench/bench-results.json``).
 Every wait is bounded; a scenario that fails is reported and the others still run.
@@ -34,7 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import calls, inprocess, scenarios
+from bench import calls, inprocess, scenarios, sync, sync_calls
 from bench.harness import Target
 from bench.report import render
 
@@ -57,6 +67,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="seed for the enqueue moments in the poll cycle (1)")
     parser.add_argument("--calls-only", action="store_true",
                         help="only count the AWS API calls per path (step 1; in process, no servers, ~20 s)")
+    parser.add_argument("--sync-customers", type=int, default=100_000,
+                        help="customers in the large sync's company file (100000)")
+    parser.add_argument("--sync-page-size", type=int, default=500, help="the large sync's page size, 1-1000 (500)")
+    parser.add_argument("--skip-sync", action="store_true", help="do not run the large sync (step 5)")
+    parser.add_argument("--sync-only", action="store_true",
+                        help="only the large sync and its AWS calls per page (step 5)")
+    parser.add_argument("--sync-embedded-emulator", action="store_true",
+                        help="run the large sync's AWS emulator inside the gateway's process, as the tests do "
+                             "(default: a process of its own, so the gateway's peak RSS is its own)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report ({DEFAULT_OUT.relative_to(REPO)})")
     args = parser.parse_args(argv)
     for name in ("jobs", "files", "latency_jobs", "cold_repeats"):
@@ -64,6 +83,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be between 1 and 1000")
     if not 0.1 <= args.noop_wait <= 30:
         parser.error("--noop-wait must be between 0.1 and 30 seconds")
+    if not 1 <= args.sync_customers <= 1_000_000:
+        parser.error("--sync-customers must be between 1 and 1000000")
+    if not 1 <= args.sync_page_size <= 1000:
+        parser.error("--sync-page-size must be between 1 and 1000")
+    if args.sync_only and (args.calls_only or args.skip_sync):
+        parser.error("--sync-only cannot be combined with --calls-only or --skip-sync")
     if args.session_idle < 2 * args.noop_wait + 5:
         parser.error("--session-idle must exceed twice --noop-wait plus 5 s, or the session closes between jobs")
     return args
@@ -144,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     results: dict[str, Any] = {}
 
+    if args.sync_only:
+        run_sync(args, schema_dir, results)
+        return finish(args, host, started_at, began, schema_dir, results)
+
     counted = attempt(results, "aws_calls", lambda: calls.aws_calls(schema_dir))
     if counted is not None:
         results["aws_calls"] = counted
@@ -181,7 +210,24 @@ def main(argv: list[str] | None = None) -> int:
                         target.stop()
             finally:
                 dynalite.stop()
+    if args.skip_sync:
+        results["large_sync"] = {"skipped": "--skip-sync"}
+    else:
+        run_sync(args, schema_dir, results)
     return finish(args, host, started_at, began, schema_dir, results)
+
+
+def run_sync(args: argparse.Namespace, schema_dir: Path | None, results: dict[str, Any]) -> None:
+    """Step 5: the large paged sync, then AWS calls per page (each in a gateway process of its own)."""
+    synced = attempt(results, "large_sync", lambda: sync.large_sync(
+        args.sync_customers, args.sync_page_size, schema_dir=schema_dir, seed=args.seed,
+        embedded_emulator=args.sync_embedded_emulator))
+    if synced is not None:
+        results["large_sync"] = synced
+    counted = attempt(results, "sync_aws_calls", lambda: sync_calls.per_page_calls(
+        args.sync_page_size, schema_dir=schema_dir, seed=args.seed))
+    if counted is not None:
+        results["sync_aws_calls"] = counted
 
 
 def finish(args: argparse.Namespace, host: dict[str, Any], started_at: str, began: float, schema_dir: Path | None,

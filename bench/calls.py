@@ -410,12 +410,19 @@ class Connector:
         return text
 
     def finish(self) -> str:
-        """The session ends: the idle limit passes, ``getLastError`` answers the summary, then close."""
+        """The session ends as a success: the idle limit passes, the next ``sendRequestXML`` hands out the
+        closing HostQuery, its answer gets 100, then ``closeConnection``."""
+        from chalicelib.qbwc import calls as c
+        from chalicelib.qbwc.answers import CLOSING_REQUEST_ID
+
         idle = float(self.qbwc.session_idle.total_seconds())
         self.stack.clock.advance(timedelta(seconds=idle))
-        text = self.last_error()
-        if text == NOOP:
-            raise RuntimeError("getLastError still answered NoOp after the idle limit")
+        request = self.send()
+        if CLOSING_REQUEST_ID not in request:
+            raise RuntimeError("no closing request after the idle limit")
+        percent = int(self._dispatch(c.ReceiveResponseXML(self.ticket, self.company.process(request), "", "")))
+        if percent != 100:
+            raise RuntimeError(f"the closing request was answered {percent}, not 100")
         return self.close()
 
 

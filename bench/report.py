@@ -152,6 +152,72 @@ def calls_lines(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _ops(t: Mapping[str, Any] | None) -> str:
+    """``4: dynamodb.Query 1, …`` — total, then every operation."""
+    if not t or "total" not in t:
+        return "—"
+    return f"{t['total']}: " + ", ".join(f"{name} {n}" for name, n in (t.get("calls") or {}).items())
+
+
+def _rss_lines(item: Mapping[str, Any]) -> list[str]:
+    """The large sync's memory: the gateway process, and the emulator's process when it had one."""
+    rss = item["rss"]
+    gateway = rss.get("gateway") or {}
+    verdict = "within" if rss["within_goal"] else "OVER"
+    at_pages = gateway.get("at_page_mb") or {}
+    growth = (gateway.get("growth_mb_per_page") or {}).get("from_page_25")
+    lines = [
+        f"  gateway process peak RSS (VmHWM) {rss['peak_mb']:.0f} MB, {verdict} the {rss['goal_mb']} MB goal "
+        f"({(gateway.get('at_ready') or {}).get('VmRSS')} MB when ready, {gateway.get('before_sync_mb')} MB "
+        f"before the sync; {len(gateway.get('descendants') or [])} child processes)"
+        + (f"; RSS at page 25 {at_pages['25']} MB, then {growth:+.2f} MB a page" if "25" in at_pages
+           and growth is not None else ""),
+    ]
+    emulator = rss.get("emulator")
+    if emulator:
+        lines.append(
+            f"  AWS emulator process peak RSS (VmHWM) {emulator['peak_mb']:.0f} MB "
+            f"({(emulator.get('at_ready') or {}).get('VmRSS')} MB when ready; its payload bucket held "
+            f"{item['verified']['payload_bucket_mb']} MB of pages); the two peaks together "
+            f"{rss['sum_of_peaks_mb']:.0f} MB")
+    else:
+        lines.append(f"  (the gateway process includes moto, embedded: its payload bucket then held "
+                     f"{item['verified']['payload_bucket_mb']} MB of pages)")
+    return lines
+
+
+def sync_lines(results: Mapping[str, Any]) -> list[str]:
+    """The large sync (``bench.sync``) and its AWS calls per page (``bench.sync_calls``)."""
+    item = results.get("large_sync") or {}
+    lines: list[str] = []
+    if "wall_s" in item:
+        lines += [
+            f"large sync: {item['records']:,} of {item['customers']:,} customers in pages of {item['page_size']}, "
+            f"one session (populating the file: {item['populate_s']:.1f} s, not counted)",
+            f"  wall time {item['wall_s']:.1f} s, {item['records_per_second']:,.0f} records/s, "
+            f"{item['round_trips']} round trips, {item['pages']} pages ({item['pages_in_s3']} via S3)",
+            f"  round trip p50 {_ms(item['round_trip'], 'p50')} (receiveResponseXML p50 "
+            f"{_ms(item['receive_response_xml'], 'p50')}; simulated QuickBooks "
+            f"{item['simulated_quickbooks_total_s']:.1f} s in all)",
+            f"  largest SOAP body sent by the Web Connector: {item['largest_soap_body_bytes']:,} bytes "
+            f"({item['largest_soap_body_method']})",
+            *_rss_lines(item),
+            f"  verified afterwards: {item['verified']['delivered']:,} records delivered, every customer once and "
+            f"in order: {item['verified']['in_order_once']}; job {item['job']['status']}",
+        ]
+    calls = results.get("sync_aws_calls") or {}
+    if "per_page" in calls:
+        lines += [
+            f"AWS calls per page (counted in the {calls['counted_in']} by moto's recorder, {calls['pages']} pages of "
+            f"{calls['page_size']}):",
+            f"  a middle page: {_ops(calls['per_page'])}",
+            f"  first page: {_ops(calls['first_page'])}",
+            f"  last page: {_ops(calls['last_page'])}",
+            f"  whole job / pages: {_ops(calls['whole_job_per_page'])}",
+        ]
+    return lines
+
+
 def render(report: Mapping[str, Any]) -> str:
     """The whole report as text: machine, latency table, throughput table, errors."""
     meta = report["meta"]
@@ -179,6 +245,9 @@ def render(report: Mapping[str, Any]) -> str:
         width = max(len(label) for label, _ in more)
         lines += [f"{label:<{width}}  {value}" for label, value in more]
         lines.append("")
+    synced = sync_lines(results)
+    if synced:
+        lines += [*synced, ""]
     heavy = (results.get("cold_start") or {}).get("heaviest_imports") or []
     if heavy:
         lines.append("heaviest imports of app.py: " + ", ".join(f"{h['module']} {h['cumulative_ms']:.0f} ms"

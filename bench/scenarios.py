@@ -109,7 +109,7 @@ def session_latency(target: Target, *, noop_wait: float, jobs: int, rng: random.
 
 
 # Throughput ---------------------------------------------------------------------------------------------
-def _cycles(calls: Sequence[Call]) -> tuple[list[float], list[float], list[float]]:
+def job_cycles(calls: Sequence[Call]) -> tuple[list[float], list[float], list[float]]:
     """Per job: (sendRequestXML → receiveResponseXML → next call) times, from the calls' start times.
 
     A sendRequestXML span includes the simulator's own (sub-millisecond) processing of the request.
@@ -141,7 +141,7 @@ def one_file_throughput(target: Target, user: EndUser, job_ids: Sequence[str], *
         raise RuntimeError("no result arrived")
     last = max(a.at for a in arrivals.values())
     calls = sessions[0].calls if sessions else ()
-    send, receive, cycle = _cycles(calls)
+    send, receive, cycle = job_cycles(calls)
     first_send = next((c.at for c in calls if c.method == "sendRequestXML"), None)
     handshake = (first_send - calls[0].at) if calls and first_send is not None else None
     processing = [e.finished_at - e.started_at for e in company.executions]

@@ -1,17 +1,24 @@
 """The ``make run`` demo: one end-user, one simulated Web Connector, one full sync, shown step by step.
 
-1. create a demo end-user over REST and write its ``.qwc`` to ``var/demo/`` (also with ``--no-demo``);
+1. create a demo end-user over REST and write its ``.qwc`` to ``var/demo/`` (``--demo-dir``);
 2. enqueue a CustomerAdd and an InvoiceAdd for that customer;
 3. run the simulated Web Connector (real SOAP over HTTP) against the gateway;
 4. while its session is open and idle, enqueue a CustomerQuery and time enqueue → result on SQS;
 5. print every result read back from the SQS results queue.
+
+With ``--no-demo`` none of it runs: no end-user is created and no file is written. With ``--data DIR``
+the demo keeps its end-user (``DIR/demo-end-user.json``, with the Web Connector password, readable by
+the owner only) and its simulated company file (``DIR/demo-company.json``) from run to run, so a
+restart syncs the same end-user again instead of adding one.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,25 +71,45 @@ def _drain_results(stack: LocalStack, want: set[str], timeout: float) -> dict[st
     return got
 
 
-def create_demo_end_user(stack: LocalStack) -> dict[str, Any]:
-    """The demo end-user, created over REST, with its ``.qwc`` written to ``var/demo/``."""
-    user: dict[str, Any] = _call(stack, "POST", "/v1/end-users",
-                                 {"company_name": "Demo Construction LLC", "source_id": "demo"})
-    qwc = _call(stack, "GET", f"/v1/end-users/{user['id']}/qwc")
-    DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    qwc_path = DEMO_DIR / "demo-end-user.qwc"
-    qwc_path.write_text(qwc)
+def _kept_end_user(stack: LocalStack, remembered: Path | None) -> dict[str, Any] | None:
+    """The end-user a previous run with the same ``--data`` created, if the gateway still has it."""
+    if remembered is None or not remembered.exists():
+        return None
+    try:
+        user: dict[str, Any] = json.loads(remembered.read_text())
+        _call(stack, "GET", f"/v1/end-users/{user['id']}")
+    except (ValueError, KeyError, TypeError, urllib.error.HTTPError):
+        return None
+    return user
+
+
+def create_demo_end_user(stack: LocalStack, qwc_dir: Path = DEMO_DIR,
+                         remembered: Path | None = None) -> dict[str, Any]:
+    """The demo end-user (the one ``remembered`` names, else a new one over REST), its ``.qwc`` in ``qwc_dir``."""
+    qwc_path = qwc_dir / "demo-end-user.qwc"
+    user = _kept_end_user(stack, remembered)
+    if user is None or not qwc_path.exists():
+        if user is None:
+            user = _call(stack, "POST", "/v1/end-users", {"company_name": "Demo Construction LLC", "source_id": "demo"})
+            if remembered is not None:
+                kept = {k: user[k] for k in ("id", "company_name", "qbwc_username", "qbwc_password")}
+                with open(os.open(remembered, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+                    json.dump(kept, out)
+        qwc_dir.mkdir(parents=True, exist_ok=True)
+        qwc_path.write_text(_call(stack, "GET", f"/v1/end-users/{user['id']}/qwc"))
     print(f"Demo end-user {user['id']} (Web Connector user {user['qbwc_username']}, password "
           f"{user['qbwc_password']}); its .qwc: {qwc_path}")
     return user
 
 
-def run_demo(stack: LocalStack, user: dict[str, Any], *, noop_wait: float = 5.0,
-             stopping: threading.Event | None = None) -> None:
+def run_demo(stack: LocalStack, *, qwc_dir: Path = DEMO_DIR, data_dir: Path | None = None,
+             noop_wait: float = 5.0, stopping: threading.Event | None = None) -> None:
     from simulator import CompanyFile, WebConnector
+    from simulator.company_store import load_or_create, save
 
+    user = create_demo_end_user(stack, qwc_dir, data_dir / "demo-end-user.json" if data_dir else None)
     print("\n── Demo: one sync through the simulated Web Connector ──")
-    print(f"1. end-user {user['id']} (created above; its .qwc is in {DEMO_DIR})")
+    print(f"1. end-user {user['id']} (its .qwc is in {qwc_dir})")
 
     customer = f"Demo Customer {int(time.time()) % 100000}"
     add = _call(stack, "POST", f"/v1/end-users/{user['id']}/jobs", {"qbxml": (
@@ -94,7 +121,9 @@ def run_demo(stack: LocalStack, user: dict[str, Any], *, noop_wait: float = 5.0,
         "<Rate>150.00</Rate></InvoiceLineAdd></InvoiceAdd></InvoiceAddRq>")})
     print(f"2. enqueued CustomerAdd {add['id']} and InvoiceAdd {invoice['id']}")
 
-    company = CompanyFile(schema_dir=stack.schema_dir)
+    company_path = data_dir / "demo-company.json" if data_dir else None
+    company = CompanyFile(schema_dir=stack.schema_dir) if company_path is None else load_or_create(
+        company_path, lambda: CompanyFile(schema_dir=stack.schema_dir))
     connector = WebConnector(f"{stack.base_url}/qbwc", user["qbwc_username"], user["qbwc_password"], company,
                              noop_wait=noop_wait)
     results: list[Any] = []
@@ -136,6 +165,8 @@ def run_demo(stack: LocalStack, user: dict[str, Any], *, noop_wait: float = 5.0,
               f"({', '.join(dict.fromkeys(result.methods))}); progress {result.percents}; "
               f"closeConnection said {result.close_message!r}")
     print(f"   QuickBooks executed {len(company.executions)} request(s), one at a time.")
+    if company_path is not None:
+        save(company, company_path)
     status = _call(stack, "GET", f"/v1/end-users/{user['id']}")
     print(f"   end-user status: {status['status']}, company file {status['company_file']}, "
           f"qbXML {status['qbxml_version']}, last sync {status['last_successful_sync_at']}")

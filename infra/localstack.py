@@ -2,24 +2,36 @@
 
 ``make run`` calls ``python -m infra.localstack``. In one process it
 
-1. starts the AWS emulator (moto in server mode) on 127.0.0.1, or uses ``--aws-endpoint``
+1. checks that the port is free (else it says which one is busy and how to pick another, and exits 1);
+2. starts the AWS emulator (moto in server mode) on 127.0.0.1, on the port after the gateway's when
+   that one is free (so that its URLs stay the same from run to run), or uses ``--aws-endpoint``
    (the tests point it at dynalite);
-2. creates the table, queues and bucket of ``infra/template.json`` (the deployment's definition);
-3. stores the API key (given with ``--api-key`` or generated) as a salted hash;
-4. serves the Chalice app on ``http://HOST:PORT`` with Chalice's local server;
-5. runs what Lambda's event sources would: an SQS poller for the ingress queue that calls the
+3. creates the table, queues, bucket and key of ``infra/template.json`` (the deployment's definition)
+   and, with ``--data DIR``, puts back what DIR's snapshot holds (see below);
+4. accepts one API key, stored as a salted hash: ``--api-key``, else ``$QBDGW_API_KEY``, else the key
+   DIR remembers, else a new one;
+5. serves the Chalice app on ``http://HOST:PORT`` with Chalice's local server;
+6. runs what Lambda's event sources would: an SQS poller for the ingress queue that calls the
    ``on_sqs_message`` handler (honouring partial batch failures) and the scheduled re-publisher;
-6. unless ``--no-demo``, runs the demo (``infra/demo.py``);
+7. prints the endpoints and the ``export`` lines a client shell needs (``qbdgw``, the SDK, curl);
+8. unless ``--no-demo``, runs the demo (``infra/demo.py``); with ``--no-demo`` nothing of it runs;
 
-and then serves until Ctrl-C or SIGTERM, when it stops every thread and server it started.
+and then serves until Ctrl-C, SIGTERM or SIGHUP, when it stops every thread and server it started.
+
+The emulator keeps everything in memory. ``--data DIR`` keeps it across restarts
+(:mod:`infra.localdata`): the table, the queues' messages, the bucket's objects and the secrets key,
+saved on a clean stop and every ``--save-seconds``; ``--fresh`` starts DIR over.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import logging
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -31,10 +43,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.localdata import DataDir, restore_key, restore_state, save_state
 from infra.provision import Outputs, provision
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCHEMA_DIR = REPO.parent / "shared" / "reference" / "qbxml"
+REGION = "us-east-1"
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION,
+                     "AWS_REGION": REGION}
+"""What the emulator accepts; exported to clients so that no real AWS credentials are sent to it."""
 log = logging.getLogger("qbd-gateway.localstack")
 
 
@@ -42,6 +59,21 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now (with SO_REUSEADDR, as the servers bind)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except (OSError, OverflowError):
+            return False
+        return True
+
+
+def next_free_port(host: str, after: int) -> int:
+    return next((p for p in range(after + 1, min(after + 50, 65536)) if port_is_free(host, p)), free_port(host))
 
 
 def wait_for_http(url: str, timeout: float = 30.0) -> None:
@@ -70,9 +102,14 @@ class LocalStack:
     session_idle_seconds: int | None = None
     schedule_seconds: float = 60.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    emulator_port: int | None = None
+    """The embedded emulator's port when free (None or 0: any free port)."""
+    data: DataDir | None = None
+    save_seconds: float = 30.0
     outputs: Outputs | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _save_lock: threading.Lock = field(default_factory=threading.Lock)
     _moto: Any = None
     _server: Any = None
 
@@ -80,25 +117,37 @@ class LocalStack:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def client_url(self) -> str:
+        """The URL a client on this machine uses (a wildcard address is not one to connect to)."""
+        return f"http://127.0.0.1:{self.port}" if self.host in ("0.0.0.0", "::", "") else self.base_url  # noqa: S104
+
     def client(self, name: str) -> Any:
         import boto3
 
         endpoint = self.dynamodb_endpoint if name == "dynamodb" and self.dynamodb_endpoint else self.aws_endpoint
-        return boto3.session.Session().client(name, region_name="us-east-1", endpoint_url=endpoint)
+        return boto3.session.Session().client(name, region_name=REGION, endpoint_url=endpoint)
 
     def start(self) -> None:
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        for name, value in DUMMY_CREDENTIALS.items():
+            os.environ.setdefault(name, value)
         if self.aws_endpoint is None:
             from moto.server import ThreadedMotoServer
 
-            emulator_port = free_port(self.host)
+            wanted = self.emulator_port
+            emulator_port = wanted if wanted and port_is_free("127.0.0.1", wanted) else free_port()
+            if wanted and emulator_port != wanted:
+                print(f"qbd-gateway: port {wanted} is busy; the AWS emulator uses {emulator_port}", file=sys.stderr)
             self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port, verbose=False)
             self._moto.start()
             self.aws_endpoint = f"http://127.0.0.1:{emulator_port}"
+        state = self.data.read_state() if self.data is not None else None
+        if state is not None and state.get("kms"):
+            restore_key(self.client("kms"), state["kms"])  # before provisioning, which finds it by its alias
         self.outputs = provision(self.stage, dynamodb=self.client("dynamodb"), sqs=self.client("sqs"),
                                  s3=self.client("s3"), kms=self.client("kms"))
+        if state is not None:
+            restore_state(state, self.outputs, self.client)
         env = {
             **self.outputs.env(),
             "QBDGW_STAGE": self.stage,
@@ -116,12 +165,25 @@ class LocalStack:
         from chalicelib import wiring
 
         wiring.reset()
-        services = wiring.services()
-        _record, self.api_key = services.auth.create("local stack", self.api_key)
+        self.api_key = _accept_key(wiring.services(), self.api_key)
+        if self.data is not None:
+            self.data.write("api-key", self.api_key + "\n")
         self._serve()
         self._spawn("ingress-poller", self._poll_ingress)
         self._spawn("scheduler", self._run_schedules)
+        if self.data is not None:
+            self._spawn("checkpoint", self._checkpoint)
         wait_for_http(f"{self.base_url}/health")
+
+    def exports(self) -> dict[str, str]:
+        """What a client's shell needs to reach this stack: ``qbdgw``, the SDK, boto3."""
+        assert self.outputs is not None and self.aws_endpoint is not None and self.api_key is not None
+        env = {"QBDGW_URL": self.client_url, "QBDGW_API_KEY": self.api_key,
+               "QBDGW_RESULTS_QUEUE_URL": self.outputs.results_queue_url, "QBDGW_TABLE": self.outputs.table_name,
+               "QBDGW_AWS_ENDPOINT_URL": self.aws_endpoint}
+        if self.dynamodb_endpoint and self.dynamodb_endpoint != self.aws_endpoint:
+            env["QBDGW_DYNAMODB_ENDPOINT_URL"] = self.dynamodb_endpoint
+        return {**env, **DUMMY_CREDENTIALS}
 
     def _serve(self) -> None:
         from chalice.cli.factory import CLIFactory
@@ -181,7 +243,7 @@ class LocalStack:
                 event = {"Records": [{
                     "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
                     "attributes": m.get("Attributes", {}), "messageAttributes": {},
-                    "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:local", "awsRegion": "us-east-1",
+                    "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:local", "awsRegion": REGION,
                 } for m in messages]}
                 result = gateway.ingress(event, None) or {}
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
@@ -204,33 +266,79 @@ class LocalStack:
                 except Exception:
                     log.exception("scheduled function failed")
 
-    def stop(self) -> None:
+    def _checkpoint(self) -> None:
+        while not self._stop.wait(self.save_seconds):
+            try:
+                self.save()
+            except Exception:
+                log.exception("saving the local stack's state failed")
+
+    # -- --data: snapshot and restore (infra.localdata) --------------------------------------------
+
+    def save(self) -> str:
+        """Write the snapshot to ``DIR/state.json`` and say what it holds."""
+        assert self.data is not None and self.outputs is not None
+        with self._save_lock:
+            return save_state(self.data, self.outputs, self.client)
+
+    def stop(self) -> str | None:
+        """Stop everything; with ``--data``, save first (the gateway's threads stopped: a consistent snapshot)."""
         self._stop.set()
         if self._server is not None:
             self._server.server.shutdown()
             self._server.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        saved = None
+        if self.data is not None and self.outputs is not None:
+            try:
+                saved = self.save()
+            except Exception as exc:
+                print(f"qbd-gateway: could not save the state to {self.data.path}: {exc}", file=sys.stderr)
         if self._moto is not None:
             self._moto.stop()
+        return saved
+
+
+def _accept_key(services: Any, key: str | None) -> str:
+    """Store ``key`` (or a new one) as an API key; a key the table holds already (a restart) is kept."""
+    from chalicelib.jobs.security import api_key_lookup, verify_secret
+
+    if key and any(verify_secret(key, stored.secret_hash) and stored.revoked_at is None
+                   for stored in services.store.find_api_keys(api_key_lookup(key))):
+        return key
+    _record, clear = services.auth.create("local stack", key)
+    return str(clear)
 
 
 def _scheduled_event() -> dict[str, Any]:
     """What EventBridge hands a scheduled Lambda."""
     return {"version": "0", "id": os.urandom(8).hex(), "detail-type": "Scheduled Event", "source": "aws.events",
             "account": "000000000000", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "region": "us-east-1", "resources": ["arn:aws:events:us-east-1:000000000000:rule/local"], "detail": {}}
+            "region": REGION, "resources": ["arn:aws:events:us-east-1:000000000000:rule/local"], "detail": {}}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000)")
-    parser.add_argument("--api-key", default=None, help="API key to accept (default: a new one is printed)")
-    parser.add_argument("--no-demo", action="store_true", help="do not run the demo sync")
+    parser.add_argument("--api-key", default=None,
+                        help="API key to accept (default: $QBDGW_API_KEY, else the one --data DIR remembers, "
+                             "else a new one); it is printed")
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
+                        help="keep end-users, jobs, results and queued messages in DIR across restarts "
+                             "(saved on Ctrl-C/SIGTERM and every --save-seconds), e.g. var/local-data")
+    parser.add_argument("--fresh", action="store_true", help="with --data: forget what DIR holds, start empty")
+    parser.add_argument("--save-seconds", type=float, default=30.0,
+                        help="with --data: also save this often, so a crash loses at most that much (default 30)")
+    parser.add_argument("--no-demo", action="store_true", help="no demo at all: no demo end-user, no .qwc, no sync")
+    parser.add_argument("--demo-dir", type=Path, default=None,
+                        help="where the demo writes its .qwc (default var/demo)")
     parser.add_argument("--aws-endpoint", default=None, help="use this AWS endpoint instead of starting moto")
     parser.add_argument("--dynamodb-endpoint", default=None,
                         help="use this DynamoDB endpoint (e.g. dynalite) for the table")
+    parser.add_argument("--emulator-port", type=int, default=None,
+                        help="port of the embedded AWS emulator (default: --port + 1 when free; 0: any free port)")
     parser.add_argument("--noop-wait", type=float, default=5.0, help="simulated Web Connector's NoOp pause")
     parser.add_argument("--session-idle", type=int, default=None, help="keep-alive idle limit (seconds)")
     parser.add_argument("--schedule-seconds", type=float, default=60.0,
@@ -238,42 +346,93 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra gateway setting, e.g. --env QBDGW_HEALTH_CHECK_BUDGET_SECONDS=5")
     parser.add_argument("--ready-file", default=None, help="write the stack's endpoints here as JSON")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.data is not None and (args.aws_endpoint or args.dynamodb_endpoint):
+        parser.error("--data keeps the embedded emulator's state; it cannot be combined with --aws-endpoint or "
+                     "--dynamodb-endpoint")
+    if args.fresh and args.data is None:
+        parser.error("--fresh needs --data DIR")
+    return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=os.environ.get("QBDGW_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    schema_env = os.environ.get("QBDGW_SCHEMA_DIR")
-    schema_dir = Path(schema_env) if schema_env else None
-    if schema_dir is None and DEFAULT_SCHEMA_DIR.is_dir():
-        schema_dir = DEFAULT_SCHEMA_DIR
-    stack = LocalStack(host=args.host, port=args.port, api_key=args.api_key, aws_endpoint=args.aws_endpoint,
-                       dynamodb_endpoint=args.dynamodb_endpoint, schema_dir=schema_dir,
-                       session_idle_seconds=args.session_idle, schedule_seconds=args.schedule_seconds,
-                       extra_env=dict(item.split("=", 1) for item in args.env))
-    stopping = threading.Event()
+def _busy_port_message(host: str, port: int, argv: list[str]) -> str:
+    kept, skip = [], False
+    for arg in argv:
+        if skip or arg == "--port" or arg.startswith("--port="):
+            skip = arg == "--port"
+            continue
+        kept.append(arg)
+    suggestion = shlex.join([*kept, "--port", str(next_free_port(host, port))])
+    return (f"qbd-gateway: port {port} on {host} is already in use (another `make run`, or another server).\n"
+            f"Stop it, or choose another port: make run ARGS=\"{suggestion}\"")
 
-    def on_signal(signum: int, _frame: Any) -> None:
-        stopping.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        stack.start()
-    except Exception as exc:
-        print(f"qbd-gateway: could not start the local stack: {exc}", file=sys.stderr)
-        stack.stop()
-        return 1
+def _print_banner(stack: LocalStack, data: DataDir | None) -> None:
     from chalicelib.wiring import services
 
     print(f"qbd-gateway is serving on {stack.base_url}")
     print(f"  AWS emulator      {stack.aws_endpoint}")
     print(f"  API key           {stack.api_key}")
     print(f"  SOAP endpoint     {stack.base_url}/qbwc   (WSDL: {stack.base_url}/qbwc?wsdl)")
+    print(f"  state             {f'kept in {data.path} (--fresh starts over)' if data else 'in memory, gone on exit'}")
     print(f"  {services().queue.schemas.describe()}")
+    print("\nFor qbdgw, the SDK or boto3 in another shell, paste:")
+    exports = stack.exports()
+    for name, value in exports.items():
+        print(f"export {name}={shlex.quote(value)}")
+    if "QBDGW_DYNAMODB_ENDPOINT_URL" not in exports:
+        print("unset QBDGW_DYNAMODB_ENDPOINT_URL")
+    venv_bin = Path(sys.prefix) / "bin"
+    if (venv_bin / "qbdgw").exists():
+        print(f"export PATH={shlex.quote(str(venv_bin))}:\"$PATH\"   # qbdgw")
+    print("then e.g.: qbdgw end-users list; qbdgw results tail --follow --delete\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    raw_argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(raw_argv)
+    logging.basicConfig(level=os.environ.get("QBDGW_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if not port_is_free(args.host, args.port):
+        print(_busy_port_message(args.host, args.port, raw_argv), file=sys.stderr)
+        return 1
+    try:
+        data = DataDir(args.data, fresh=args.fresh) if args.data is not None else None
+    except (OSError, RuntimeError) as exc:
+        print(f"qbd-gateway: {exc}", file=sys.stderr)
+        return 1
+    schema_env = os.environ.get("QBDGW_SCHEMA_DIR")
+    schema_dir = Path(schema_env) if schema_env else None
+    if schema_dir is None and DEFAULT_SCHEMA_DIR.is_dir():
+        schema_dir = DEFAULT_SCHEMA_DIR
+    api_key = args.api_key or os.environ.get("QBDGW_API_KEY", "").strip() or (data.read("api-key") if data else None)
+    stack = LocalStack(host=args.host, port=args.port, api_key=api_key, aws_endpoint=args.aws_endpoint,
+                       dynamodb_endpoint=args.dynamodb_endpoint, schema_dir=schema_dir,
+                       session_idle_seconds=args.session_idle, schedule_seconds=args.schedule_seconds,
+                       extra_env=dict(item.split("=", 1) for item in args.env),
+                       emulator_port=args.port + 1 if args.emulator_port is None else args.emulator_port,
+                       data=data, save_seconds=args.save_seconds)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stopping.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):  # no SIGHUP on Windows
+        if signum is not None:
+            signal.signal(signum, on_signal)
+    try:
+        stack.start()
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            print(_busy_port_message(args.host, args.port, raw_argv), file=sys.stderr)
+        else:
+            print(f"qbd-gateway: could not start the local stack: {exc}", file=sys.stderr)
+        stack.data = None  # nothing was restored: do not overwrite the snapshot with an empty stack
+        stack.stop()
+        return 1
+    _print_banner(stack, data)
+    sys.stdout.flush()
     if args.ready_file:
         assert stack.outputs is not None
         ready = Path(args.ready_file)
@@ -281,24 +440,29 @@ def main(argv: list[str] | None = None) -> int:
         partial.write_text(json.dumps({
             "base_url": stack.base_url, "aws_endpoint": stack.aws_endpoint, "api_key": stack.api_key,
             "dynamodb_endpoint": stack.dynamodb_endpoint or stack.aws_endpoint,
-            **stack.outputs.env(),
+            **stack.outputs.env(), "exports": stack.exports(),
         }))
         partial.replace(ready)  # atomic: a reader never sees a half-written file
-    sys.stdout.flush()
-    from infra.demo import create_demo_end_user, run_demo
+    if not args.no_demo:
+        from infra.demo import DEMO_DIR, run_demo
 
-    try:
-        user = create_demo_end_user(stack)
-        if not args.no_demo:
-            run_demo(stack, user, noop_wait=args.noop_wait, stopping=stopping)
-    except Exception as exc:
-        print(f"demo failed: {exc}", file=sys.stderr)
+        try:
+            run_demo(stack, qwc_dir=args.demo_dir or DEMO_DIR, data_dir=data.path if data else None,
+                     noop_wait=args.noop_wait, stopping=stopping)
+        except Exception as exc:
+            print(f"demo failed: {exc}", file=sys.stderr)
     print("Serving until Ctrl-C.")
     sys.stdout.flush()
     stopping.wait()
-    print("Stopping…")
-    stack.stop()
-    print("Stopped.")
+    with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone: still save and stop
+        print("Stopping…", flush=True)
+    saved = stack.stop()
+    if data is not None:
+        data.close()
+    with contextlib.suppress(OSError):
+        if saved and data is not None:
+            print(f"Saved {saved} to {data.path / 'state.json'}.")
+        print("Stopped.", flush=True)
     return 0
 
 

@@ -5,13 +5,21 @@
     python -m simulator --url … --username U --password P --condition dialog_open
     python -m simulator --url … --username U --password P --customers 100000 --invoices 50000 --seed 7
     python -m simulator --url … --username U --password P --customers 10000 --vanish-after 3
+    python -m simulator --url … --username U --password P --company-file var/acme.json
+    python -m simulator --url … --username U --password P --every 10 --condition offline
     python -m simulator --list-conditions
 
 Without ``--every`` it runs one update session; with it, a session every N seconds (QBWC's
 Auto-Run) until Ctrl-C. ``--condition NAME`` holds one of the field conditions of
 ``simulator.faults`` for the whole run (QuickBooks closed, a dialog open, permission reset …);
-``--list-conditions`` prints them and exits. ``--customers``/``--invoices``/``--seed`` fill the
+``--list-conditions`` prints them and exits. One more is the machine's, not QuickBooks' (not listed there):
+``offline`` — the customer's computer is off (or asleep, or off the network), so the Web Connector
+makes no calls at all; the gateway only sees silence (the end-user turns ``offline`` after its grace
+period, and ``fail_if_offline`` jobs are refused). ``--customers``/``--invoices``/``--seed`` fill the
 company file with a seeded history first (``simulator.population``), for large syncs.
+``--company-file PATH`` keeps the company file on disk (``simulator.company_store``): loaded when
+PATH exists, saved after every session and at exit, so its customers, invoices and ListIDs carry
+over to the next run (``--customers`` only fills a new one).
 Lost sessions mid-sync: ``--vanish-after N`` makes every session go silent after N requests (the
 machine sleeps: no closeConnection; ``--vanish-before-answer``: before the Nth answer is sent),
 ``--close-after N`` ends every session with closeConnection after N requests, and
@@ -28,14 +36,21 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from simulator import company_store
 from simulator.faults import CONDITIONS
 from simulator.quickbooks import CompanyFile
 from simulator.web_connector import SessionResult, WebConnector
+
+MACHINE_CONDITIONS: dict[str, str] = {
+    "offline": "The customer's computer is off, asleep or off the network: the Web Connector makes no calls at all.",
+}
+"""Conditions of the customer's machine (not of QuickBooks, see ``simulator.faults``), by name."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -60,12 +75,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout per call in seconds")
     parser.add_argument(
         "--condition",
-        choices=sorted(CONDITIONS),
+        choices=sorted([*CONDITIONS, *MACHINE_CONDITIONS]),
         metavar="NAME",
         default=None,
-        help="hold this field condition for the whole run (see --list-conditions)",
+        help="hold this field condition of QuickBooks for the whole run (see --list-conditions), or the "
+        "machine's: offline (the computer is off: no calls at all)",
     )
     parser.add_argument("--list-conditions", action="store_true", help="print the field conditions and exit")
+    parser.add_argument("--company-file", type=Path, default=None, metavar="PATH",
+                        help="keep the company file here: loaded if PATH exists, saved after each session and at exit")
     data = parser.add_argument_group("a large company file")
     data.add_argument("--customers", type=_count, default=0, metavar="N", help="generate N customers and jobs first")
     data.add_argument("--invoices", type=_count, default=0, metavar="M", help="generate M invoices first")
@@ -133,7 +151,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     factory = CompanyFile.modern if args.modern else CompanyFile
     company = factory(args.company_name, path=args.company_path, schema_dir=args.schema_dir)
-    company.set_condition(args.condition)
+    stored: Path | None = args.company_file
+    if stored is not None and stored.exists():
+        try:
+            company_store.load(company, stored)
+        except ValueError as exc:
+            print(f"python -m simulator: error: {exc}", file=sys.stderr)
+            return 2
+        if args.customers:
+            print(f"python -m simulator: error: --customers fills a new company file; {stored} exists "
+                  "(delete it to generate another)", file=sys.stderr)
+            return 2
+        _print(f"loaded {stored}: {len(company.customers())} customers, {len(company.invoices())} invoices")
+    offline = args.condition in MACHINE_CONDITIONS
+    company.set_condition(None if offline else args.condition)
     if args.customers:
         started = time.perf_counter()
         made = company.populate(args.customers, args.invoices, seed=args.seed)
@@ -160,12 +191,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         close_after=args.close_after,
     )
 
+    stopped = threading.Event()
+
     def on_sigint(signum: int, frame: FrameType | None) -> None:
         _print("stopping after the current call (Ctrl-C again to interrupt)")
+        stopped.set()
         connector.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
+    previous_term = signal.signal(signal.SIGTERM, on_sigint)  # as the first Ctrl-C: the file is saved
     _print(f"simulating {company!r} at {company.path}")
     if company.condition is not None:
         held = company.condition
@@ -175,14 +210,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     def keep(result: SessionResult) -> None:
         results[:] = [result]
         _report(result)
+        if stored is not None:
+            company_store.save(company, stored)
 
     try:
-        if args.every is None:
+        if offline:
+            _print(f"condition offline (machine): {MACHINE_CONDITIONS['offline']}")
+            if args.every is not None:
+                while not stopped.wait(0.5):  # the machine stays off until Ctrl-C
+                    pass
+        elif args.every is None:
             keep(connector.run_session())
         else:
             connector.run_forever(args.every, on_result=keep)
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        if stored is not None:
+            company_store.save(company, stored)
+            _print(f"saved {stored}")
     return 1 if results and results[-1].failed else 0
 
 

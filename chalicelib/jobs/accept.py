@@ -34,7 +34,7 @@ from chalicelib.errors import error
 from chalicelib.jobs.connection import require_polling
 from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, Job
 from chalicelib.jobs.ports import Clock, Store, StoreConflict
-from chalicelib.jobs.security import new_id
+from chalicelib.jobs.security import job_id
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import Metrics
 from chalicelib.qbxml import QbxmlVersion, SchemaCatalog, parse_job_qbxml, validate_job
@@ -116,7 +116,7 @@ class Accepting:
         deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else (
             now + self.default_deadline if self.default_deadline else None)
         job = Job(
-            id=new_id("job", int(now.timestamp() * 1000)),
+            id=job_id(end_user_id, seq, int(now.timestamp() * 1000)),
             end_user_id=end_user_id,
             seq=seq,
             status=JobStatus.QUEUED,
@@ -158,7 +158,7 @@ class Accepting:
                 try:
                     self.store.put_job(job)
                 except StoreConflict:  # a retry voided our slot meanwhile: a new slot, and look again
-                    job = dataclasses.replace(job, seq=self.store.next_sequence(job.end_user_id)[0])
+                    job = _at(job, self.store.next_sequence(job.end_user_id)[0])
                     continue
                 return job, True
             if held.body_hash != body_hash:
@@ -173,7 +173,12 @@ class Accepting:
                 try:
                     self.store.put_job(job)
                 except StoreConflict:
-                    job = dataclasses.replace(job, seq=self.store.next_sequence(job.end_user_id)[0])
+                    job = _at(job, self.store.next_sequence(job.end_user_id)[0])
                     continue
                 return job, True
         raise error("internal_error", f"Idempotency-Key {key!r}: too many concurrent retries; try again")
+
+
+def _at(job: Job, seq: int) -> Job:
+    """The job moved to another sequence slot (its first one was voided): its id, which carries the slot, too."""
+    return dataclasses.replace(job, seq=seq, id=job_id(job.end_user_id, seq))

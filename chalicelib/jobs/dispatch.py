@@ -258,7 +258,7 @@ class Dispatcher:
             return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
         if not pointer.is_write:
             if _has_page(job) and pointer.previous_seq is None:  # its last page may not have gone out
-                self.queue.publish_or_keep(job)
+                self.queue.publish_or_keep(job, page_in_outbox=True)
             self._count_lost_read(job, pointer)
             return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
         doubted = self.mark_in_doubt(job, pointer, error(
@@ -274,7 +274,7 @@ class Dispatcher:
         by ``job_id``, a page by ``cursor``)."""
         previous = self.store.get_job_at(end_user_id, seq)
         if previous is not None and (previous.status.is_terminal or _has_page(previous)):
-            self.queue.publish_or_keep(previous)
+            self.queue.publish_or_keep(previous, page_in_outbox=not previous.status.is_terminal)
 
     def _count_lost_read(self, job: Job, pointer: InFlight) -> None:
         """A read whose answer never came: it runs again, unless that was its last allowed attempt."""

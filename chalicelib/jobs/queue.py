@@ -171,9 +171,10 @@ class JobQueue(Accepting):
                      started_at: datetime | None, hand_out: HandOut | None = None) -> Job | None:
         """A paged query's answer: the page (or, ``page`` None, an expired iterator) and the cursor after
         it, stored on the job in one write (with the next page handed out, when ``hand_out``), then the
-        page published. The last page settles the job. None when the job had moved on, or when its
-        previous page still awaits the re-publisher (this page is then not taken: the next session asks
-        for it again from the cursor)."""
+        page published. The last page settles the job. A page is taken only once the page before it is
+        out: when that one is still in the outbox (its publish failed), it is published again first.
+        None when the job had moved on, or when the page before still cannot be published (this page
+        is then not taken: the next session asks for it again from the cursor)."""
         now = self.clock()
         last = page is not None and cursor.done
         changes: dict[str, Any] = {"paging": cursor.to_dict(), "deadline_at": None, "attempts": 0}
@@ -189,20 +190,26 @@ class JobQueue(Accepting):
         if last:
             changes.update(completed_at=now, attempts=attempt, error=None)
         to = JobStatus.SUCCEEDED if last else JobStatus.QUEUED
-        try:
-            if hand_out is None:
-                done = self.store.transition_job(job, to, expected=_QUEUED_ONLY, attempts=attempt - 1,
-                                                 changes=changes, published=True)
-            else:
-                done, _ = self.store.settle_and_hand_out(job, to, expected=_QUEUED_ONLY, attempts=attempt - 1,
-                                                         changes=changes, hand_out=hand_out, published=True)
-        except StoreConflict as exc:
-            current = exc.current if isinstance(exc.current, Job) else None
-            if current is None or current.paging != changes["paging"]:
+        for tries in range(2):
+            try:
+                if hand_out is None:
+                    done = self.store.transition_job(job, to, expected=_QUEUED_ONLY, attempts=attempt - 1,
+                                                     changes=changes, published=True)
+                else:
+                    done, _ = self.store.settle_and_hand_out(job, to, expected=_QUEUED_ONLY, attempts=attempt - 1,
+                                                             changes=changes, hand_out=hand_out, published=True)
+                break
+            except StoreConflict as exc:
+                current = exc.current if isinstance(exc.current, Job) else None
+                if current is not None and current.paging == changes["paging"]:
+                    done = current  # our own write, applied, its answer lost and the request resent by the SDK
+                    break
+                if tries == 0 and current is not None and current.paging == job.paging and \
+                        current.status is JobStatus.QUEUED and self.publish(current, mark=True):
+                    continue  # its last page was still in the outbox: out now, so this page can be taken
                 log.warning("page not taken: the job moved on, or its last page awaits the re-publisher",
                             extra={"job_id": job.id, "end_user_id": job.end_user_id, "page": cursor.pages})
                 return None
-            done = current  # our own write, applied, its answer lost and the request resent by the SDK
         if page is not None:
             log.info("page delivered", extra={"job_id": job.id, "end_user_id": job.end_user_id, "page": cursor.pages,
                                               "records": cursor.page_records, "remaining": cursor.remaining})
@@ -211,9 +218,13 @@ class JobQueue(Accepting):
             self.publish_or_keep(done)
         return done
 
-    def publish_or_keep(self, job: Job) -> bool:
-        """Publish a result no outbox entry covers; if that fails, give it one, for the re-publisher."""
-        if self.publish(job):
+    def publish_or_keep(self, job: Job, *, page_in_outbox: bool = False) -> bool:
+        """Publish a result no outbox entry covers; if that fails, give it one, for the re-publisher.
+
+        ``page_in_outbox``: a repair publishes again the last page of a paged job that is still running,
+        which may be in the outbox (its publish failed). Published, it leaves the outbox: the sync's next
+        page is taken only once the page before it is out."""
+        if self.publish(job, mark=page_in_outbox or None):
             return True
         self.store.to_outbox(job)
         return False

@@ -94,6 +94,26 @@ def new_id(prefix: str, now_ms: int | None = None) -> str:
     return f"{prefix}_{''.join(reversed(chars)).lower()}"
 
 
+JOB_ID_MAX_CHARS = 50  # a job id is the requestID QuickBooks echoes (MAX_REQUEST_ID_CHARS)
+
+
+def job_id(end_user_id: str, seq: int, now_ms: int | None = None) -> str:
+    """A job's id: ``job_<end-user id>_<sequence number>``, its own table key, so that the job is read by
+    its id with one strongly consistent GetItem (an index is only eventually consistent: right after the
+    job is accepted it may not list it yet). Unique because an end-user's sequence numbers are. A key
+    too long for a requestID falls back to a random id (then read through the index)."""
+    made = f"job_{end_user_id}_{seq}"
+    return made if len(made) <= JOB_ID_MAX_CHARS else new_id("job", now_ms)
+
+
+def job_key(job_id_: str) -> tuple[str, int] | None:
+    """The (end-user id, sequence number) a job id carries, or None for an id that carries none."""
+    body, _, seq = job_id_.removeprefix("job_").rpartition("_")
+    if not job_id_.startswith("job_") or not body or not seq.isdigit() or len(seq) > 12:
+        return None
+    return body, int(seq)
+
+
 def new_api_key() -> tuple[str, str, str]:
     """A new API key: (key_id, secret, the full key handed to the SaaS ``qbdgw_<key_id>_<secret>``)."""
     key_id = secrets.token_hex(6)

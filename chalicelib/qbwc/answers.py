@@ -17,6 +17,15 @@ asked about says what it did; anything else says nothing, and the write stays in
 What to answer back: :func:`progress` (``receiveResponseXML``'s percent, without counting the queue),
 :func:`company_details` (what the first ``sendRequestXML`` of a session tells about the company file),
 :func:`file_name` and :func:`parse_client_version`.
+
+How a healthy session ends (:func:`closing_request`, :func:`is_closing_answer`): the QBWC guide
+gives the Web Connector two ways out of a session. ``receiveResponseXML`` answering ``100`` means
+"finished", and QBWC "calls closeConnection" and shows its text as the status; ``getLastError``
+answering any text other than ``NoOp`` "is logged, shown in the Status column, and the session ends"
+— as an error (PROTOCOL.md §3.5, §3.7). So when a keep-alive session has been idle for its limit,
+the next ``sendRequestXML`` hands out one last cheap request — a ``HostQueryRq``, which QuickBooks
+answers from the request processor without reading the company file's data — and its answer gets
+``100``; error texts are kept for real errors.
 """
 
 from __future__ import annotations
@@ -29,7 +38,14 @@ from chalicelib.jobs.models import EndUser, FileView, Job, Lease
 from chalicelib.jobs.queue import Outcome
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
-from chalicelib.qbxml import QbxmlVersion, choose_version, parse_hcp_response, parse_response
+from chalicelib.qbxml import (
+    JobRequests,
+    QbxmlVersion,
+    build_message_set,
+    choose_version,
+    parse_hcp_response,
+    parse_response,
+)
 from chalicelib.qbxml.paging import Cursor
 from chalicelib.qbxml.responses import RequestResult
 from chalicelib.qbxml.status import StatusClass
@@ -161,6 +177,23 @@ def probe_verdict(call: c.ReceiveResponseXML, message_set_id: str | None) -> tup
     if ours and parsed.results and parsed.message_set_status_code in (None, 0):
         return STORED, "the stored answer"
     return UNKNOWN, f"messageSetStatusCode {parsed.message_set_status_code}"
+
+
+CLOSING_REQUEST_ID = "qbdgw-end"
+
+
+def closing_request(version: QbxmlVersion) -> str:
+    """The last message set of a healthy session: a HostQuery whose answer is answered 100."""
+    return build_message_set(JobRequests(("<HostQueryRq/>",), ("HostQueryRq",)), version=version,
+                             request_id=CLOSING_REQUEST_ID)
+
+
+def is_closing_answer(call: c.ReceiveResponseXML) -> bool:
+    """QuickBooks' answer to :func:`closing_request`."""
+    if f'requestID="{CLOSING_REQUEST_ID}' not in call.response:
+        return False
+    answered = answered_job(call)
+    return answered is not None and answered[0] == CLOSING_REQUEST_ID
 
 
 def answered_job(call: c.ReceiveResponseXML) -> tuple[str, str | None] | None:

@@ -13,9 +13,12 @@ ticket (only its SHA-256 is stored). The session walks this loop (PROTOCOL.md §
 
 Keep-alive: after the last queued job, ``receiveResponseXML`` answers 99 (not 100) while the session
 is younger than the idle limit since its last job, so QBWC keeps calling ``sendRequestXML`` every
-5 s and a job enqueued meanwhile is picked up within seconds. When the idle limit passes,
-``getLastError`` returns a short summary for the Web Connector's status column and QBWC closes.
-With ``session_idle_seconds = 0`` the last job answers 100.
+5 s (``""`` → ``getLastError`` → ``NoOp``) and a job enqueued meanwhile is picked up within seconds.
+When the idle limit passes, the next ``sendRequestXML`` hands out one cheap ``HostQueryRq`` whose
+answer gets 100, so the Web Connector ends the update as a success and shows ``closeConnection``'s
+summary (``qbd-gateway: N request(s) sent to QuickBooks.``) — a ``getLastError`` text would be shown
+as an error (:mod:`chalicelib.qbwc.answers`, "How a healthy session ends"). With
+``session_idle_seconds = 0`` the last job answers 100.
 
 Every state lives in the store: a session is its company file's lease (chalicelib.jobs.dispatch),
 found by the end-user id that starts its ticket and checked against the ticket's hash. Answers are
@@ -185,8 +188,11 @@ class QbwcService(LargeAnswers, Login):
         try:
             while True:
                 lease, job, probe = self.dispatcher.next_job(view, lease)
-                if job is None:
-                    return ""  # idle: one read, and no write (the keep-alive's getLastError renews)
+                if job is None:  # idle: one read, no write (the keep-alive's getLastError renews) …
+                    if self._idle_for_good(lease, now):  # … until the idle limit: then end it as a success,
+                        self.store.update_lease(lease, self.dispatcher.renewal(now))  # renewed: it is in QuickBooks
+                        return answers.closing_request(version)
+                    return ""
                 if self._heartbeat_due(user, now):  # a long sync keeps the end-user's heartbeat fresh
                     self._heartbeat(user.id, now)
                     user = dataclasses.replace(user, last_heartbeat_at=now)
@@ -240,6 +246,8 @@ class QbwcService(LargeAnswers, Login):
             return self._late_answer(call)
         view, lease = held
         pointer = lease.pointer
+        if pointer is None and (call.hresult or answers.is_closing_answer(call)):
+            return self._percent(view, lease, closing=True)  # the last, cheap request of a healthy session
         if pointer is None or pointer.epoch != lease.epoch or pointer.phase not in (SENT, NEXT, PROBE):
             self._note(lease, "qbd-gateway: received a response it did not ask for. Click Update Selected to "
                               "start again.")
@@ -335,8 +343,14 @@ class QbwcService(LargeAnswers, Login):
             log.info("late answer settled an in-doubt write", extra={"job_id": job.id})
         return PROTOCOL_ERROR_PERCENT
 
-    def _percent(self, view: FileView, lease: Lease, *, pending: bool = False) -> int:
-        return answers.progress(view, lease, keep_alive=self.session_idle > timedelta(0), pending=pending)
+    def _percent(self, view: FileView, lease: Lease, *, pending: bool = False, closing: bool = False) -> int:
+        """receiveResponseXML's answer. ``closing``: the answer to the session's closing request — 100
+        unless a job came in meanwhile (then the session goes on for it)."""
+        keep_alive = self.session_idle > timedelta(0) and not closing
+        return answers.progress(view, lease, keep_alive=keep_alive, pending=pending)
+
+    def _idle_for_good(self, lease: Lease, now: datetime) -> bool:
+        return now - (lease.last_job_at or lease.created_at or now) >= self.session_idle
 
     def connection_error(self, call: c.QbwcConnectionError) -> str:
         held = self._holding(call.ticket, jobs=0)
@@ -381,20 +395,17 @@ class QbwcService(LargeAnswers, Login):
         if lease.last_error_text:
             return lease.last_error_text
         now = self.clock()
-        last = lease.last_job_at or lease.created_at or now
-        if now - last < self.session_idle:
-            if self.dispatcher.renewal_due(lease, now):  # the keep-alive renews a third of the way to stale
-                try:
-                    self.store.update_lease(lease, self.dispatcher.renewal(now))
-                except StoreConflict:
-                    return SESSION_UNKNOWN_TEXT
-                if view.user is not None and self._heartbeat_due(view.user, now):
-                    self._heartbeat(view.user.id, now)
-            return NOOP
-        return self._summary(lease)
+        if self.dispatcher.renewal_due(lease, now):  # the keep-alive renews a third of the way to stale
+            try:
+                self.store.update_lease(lease, self.dispatcher.renewal(now))
+            except StoreConflict:
+                return SESSION_UNKNOWN_TEXT
+            if view.user is not None and self._heartbeat_due(view.user, now):
+                self._heartbeat(view.user.id, now)
+        return NOOP  # past the idle limit too: the next sendRequestXML ends the session as a success
 
     def _summary(self, lease: Lease) -> str:
-        return f"qbd-gateway: {lease.jobs_sent} request(s) sent to QuickBooks. No more work."
+        return f"qbd-gateway: {lease.jobs_sent} request(s) sent to QuickBooks."
 
     def close_connection(self, call: c.CloseConnection) -> str:
         held = self._holding(call.ticket, jobs=0)
@@ -403,4 +414,4 @@ class QbwcService(LargeAnswers, Login):
         _, lease = held
         self.dispatcher.release(lease)
         log.info("QBWC session closed", extra={"end_user_id": lease.end_user_id, "jobs_sent": lease.jobs_sent})
-        return lease.last_error_text or self._summary(lease).replace(" No more work.", "")
+        return lease.last_error_text or self._summary(lease)

@@ -134,7 +134,13 @@ def page_request(element: str, cursor: Cursor, *, session: int) -> str:
         query.set("iterator", "Start")
         if cursor.last_name is not None:
             _restart_from(query, cursor.last_name)
+    windows.include_ret_elements(query, RESTART_KEYS)  # a restart keys on them, whatever the caller names
     return str(etree.tostring(query, encoding="unicode"))
+
+
+RESTART_KEYS = ("ListID", "FullName", "Name")
+"""What a list page must return for a restart to find its place (by name) and drop a record sent again (by
+``ListID``), added to a caller's own ``IncludeRetElement`` names."""
 
 
 def restarting(cursor: Cursor, session: int) -> bool:

@@ -137,7 +137,7 @@ def window_request(element: str, cursor: Cursor, *, session: int) -> str:
             query.set("iteratorID", cursor.iterator_id)
         else:
             query.set("iterator", "Start")
-    _include_txn_id(query)
+    include_ret_elements(query, ("TxnID",))
     return str(etree.tostring(query, encoding="unicode"))
 
 
@@ -235,13 +235,21 @@ def _bound_text(axis: _Axis, text: str | None) -> str | None:
     return text[: axis.width]
 
 
-def _include_txn_id(query: etree._Element) -> None:
-    """A query that names the elements to return must return TxnID too: the restart drops by it."""
+def include_ret_elements(query: etree._Element, needed: tuple[str, ...]) -> None:
+    """A query that names the elements to return must also return what a restart keys on (``TxnID`` for a
+    window walk; ``ListID`` and the names for a list): the caller's names stay, these are added after them.
+    A name a record type does not have is returned by nobody (a vendor has no ``FullName``)."""
     named = [c for c in query if isinstance(c.tag, str) and local_name(c) == "IncludeRetElement"]
-    if named and not any((c.text or "").strip() == "TxnID" for c in named):
-        extra = etree.Element("IncludeRetElement")
-        extra.text = "TxnID"
-        named[-1].addnext(extra)
+    if not named:
+        return  # everything is returned
+    present = {(c.text or "").strip() for c in named}
+    last = named[-1]
+    for name in needed:
+        if name not in present:
+            extra = etree.Element("IncludeRetElement")
+            extra.text = name
+            last.addnext(extra)
+            last = extra
 
 
 def _txn_id(record: etree._Element) -> str:

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.jobs.models import EndUser, FileView, HandOut, Job, Lease
 from chalicelib.jobs.ports import IdempotencyRecord, StoreConflict
+from chalicelib.jobs.security import job_key
 from chalicelib.jobs.states import JobStatus
 from chalicelib.store.dynamo_accounts import AccountItems
 from chalicelib.store.dynamo_base import (
@@ -86,6 +87,10 @@ class DynamoStore(AccountItems, GaugeQueries, LeaseItems):
         return None
 
     def get_job(self, job_id: str) -> Job | None:
+        key = job_key(job_id)
+        if key is not None:  # the id carries its key: one strongly consistent read (read-your-writes)
+            job = self.get_job_at(*key)
+            return job if job is not None and job.id == job_id else None
         out = self.client.query(
             TableName=self.table, IndexName=JOB_ID_INDEX, KeyConditionExpression="job_id = :id",
             ExpressionAttributeValues=to_item({":id": job_id}),

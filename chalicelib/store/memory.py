@@ -193,8 +193,8 @@ class MemoryStore:
     def unpublished(self, completed_before: datetime, limit: int = 100) -> list[Job]:
         with self._lock:
             done = [self.jobs[k] for k in self.outbox]
-            done = [j for j in done if j.completed_at is not None and j.completed_at < completed_before]
-            return sorted(done, key=lambda j: (j.completed_at, j.id))[:limit]
+            done = [j for j in done if (j.completed_at or j.enqueued_at) < completed_before]  # as the index sorts
+            return sorted(done, key=lambda j: (j.completed_at or j.enqueued_at, j.id))[:limit]
 
     def claim_idempotency_record(
         self, scope: str, key: str, target_id: str, body_hash: str, expires_at: datetime,

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from chalicelib.qbwc.answers import CLOSING_REQUEST_ID
 from simulator import CompanyFile, SessionResult, WebConnector
 from tests.support.paths import SCHEMA_DIR
 from tests.support.stack import GatewayProcess
@@ -50,8 +51,23 @@ def connector(process: GatewayProcess, user: dict[str, Any], company: CompanyFil
 
 
 def sent_documents(result: SessionResult) -> list[str]:
-    """Every qbXML document the gateway handed the Web Connector in a session, in order."""
+    """Every job's qbXML document the gateway handed the Web Connector in a session, in order (not the
+    cheap HostQuery that ends a healthy session: :func:`closing_documents`)."""
+    return [d for d in _handed_out(result) if CLOSING_REQUEST_ID not in d]
+
+
+def closing_documents(result: SessionResult) -> list[str]:
+    """The message sets that ended the session as a success (a HostQuery answered 100)."""
+    return [d for d in _handed_out(result) if CLOSING_REQUEST_ID in d]
+
+
+def _handed_out(result: SessionResult) -> list[str]:
     return [call.result for call in result.calls_to("sendRequestXML") if isinstance(call.result, str) and call.result]
+
+
+def job_executions(company: CompanyFile) -> list[Any]:
+    """What QuickBooks executed for jobs (the closing HostQuery of a healthy session left out)."""
+    return [e for e in company.executions if (e.request_id or "").split(".", 1)[0] != CLOSING_REQUEST_ID]
 
 
 def parse_qbxml(text: str) -> etree._Element:

@@ -223,10 +223,15 @@ def test_wrong_web_connector_password(process: GatewayProcess, api: Gateway) -> 
     # GIVEN a bound end-user with a job queued
     user, company = bound_end_user(process, api, unique("Oak Partners"))
     job = api.enqueue(user["id"], job_qbxml("customer_list_query"))["id"]
-    # WHEN the Web Connector sends the wrong password
-    session = connector(process, user, company, password="not-the-password").run_session()
-    # THEN the update is refused (nvu) and the end-user shows bad_web_connector_password; the job waits
+    # WHEN the Web Connector sends the wrong password, once and then on its next two runs
+    mistyped = connector(process, user, company, password="not-the-password")
+    session = mistyped.run_session()
+    # THEN the update is refused (nvu); one refusal changes nothing the SaaS sees (anyone may send one)
     assert session.outcome is SessionOutcome.INVALID_USER
+    assert api.end_user(user["id"])["last_error"] is None
+    for _ in range(2):
+        assert mistyped.run_session().outcome is SessionOutcome.INVALID_USER
+    # AND three in a row are the Web Connector failing: the end-user shows bad_web_connector_password; the job waits
     view = api.end_user(user["id"])
     assert view["last_error"]["code"] == "bad_web_connector_password"
     assert view["status"] == "degraded"

@@ -13,7 +13,15 @@ import pytest
 
 from chalicelib.sdk import enqueue_job
 from simulator import CompanyFile, SessionOutcome, SessionResult
-from tests.e2e.support import ResultInbox, connector, job_qbxml, jobs_stored, unique
+from tests.e2e.support import (
+    ResultInbox,
+    connector,
+    job_executions,
+    job_qbxml,
+    jobs_stored,
+    sent_documents,
+    unique,
+)
 from tests.support.paths import SCHEMA_DIR
 from tests.support.rest import Gateway
 from tests.support.stack import GatewayProcess, aws_client
@@ -83,7 +91,7 @@ def test_ingress_message_becomes_a_job_that_a_session_runs(
     # WHEN the Web Connector updates
     result = session_with_work(gateway_process, user, company)
     # THEN QuickBooks created the customer, and the result reached the results queue for that end-user
-    assert result.requests_processed == 1
+    assert len(sent_documents(result)) == 1
     assert [c.name for c in company.customers()] == [customer]
     (message,) = inbox.for_end_user(user["id"], 1)
     assert message["status"] == "succeeded"
@@ -134,7 +142,7 @@ def test_same_message_delivered_twice_makes_one_job(
     # … and QuickBooks runs it once
     company = CompanyFile(schema_dir=SCHEMA_DIR)
     result = session_with_work(gateway_process, user, company)
-    assert result.requests_processed == 1
+    assert len(sent_documents(result)) == 1
     assert len(company.customers()) == 1
     assert len(inbox.for_end_user(user["id"], 1)) == 1
     assert connector(gateway_process, user, company).run_session().outcome is SessionOutcome.NO_WORK
@@ -154,7 +162,7 @@ def test_sdk_enqueue_job_is_queued_and_then_run(
     # AND a session runs it; its result is on SQS like any other job's
     company = CompanyFile(schema_dir=SCHEMA_DIR)
     connector(gateway_process, user, company).run_session()
-    assert [e.request_id for e in company.executions] == [job["id"]]
+    assert [e.request_id for e in job_executions(company)] == [job["id"]]
     assert gateway.job(job["id"])["status"] == "succeeded"
     (message,) = inbox.wait_for([job["id"]])
     assert message["status"] == "succeeded" and message["end_user_id"] == user["id"]

@@ -16,7 +16,7 @@ import pytest
 from qbd_gateway_sdk import Client, QbdGatewayError, ResultMessage, ResultsConsumer
 
 from simulator import CompanyFile
-from tests.e2e.support import connector, job_qbxml, jobs_stored, unique
+from tests.e2e.support import connector, job_qbxml, jobs_stored, sent_documents, unique
 from tests.support.paths import SCHEMA_DIR
 from tests.support.stack import GatewayProcess
 
@@ -61,7 +61,7 @@ def test_sdk_round_trip_with_the_results_consumer(process: GatewayProcess, clien
     # WHEN the Web Connector runs a session
     company = CompanyFile(schema_dir=SCHEMA_DIR)
     result = connector(process, user.model_dump(), company).run_session()
-    assert result.requests_processed == 1
+    assert len(sent_documents(result)) == 1
     # THEN wait_for_job returns the succeeded job with QuickBooks' answer
     job = client.wait_for_job(accepted.id, timeout=20)
     assert job.status == "succeeded" and job.response_qbxml and customer in job.response_qbxml

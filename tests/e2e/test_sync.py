@@ -17,7 +17,9 @@ from simulator import CompanyFile, SessionOutcome, SessionResult
 from tests.e2e.support import (
     ResultInbox,
     assert_valid_for_its_version,
+    closing_documents,
     connector,
+    job_executions,
     job_qbxml,
     parse_qbxml,
     qbxml_version,
@@ -112,14 +114,15 @@ def test_end_user_shows_a_connected_company_file(gateway: Gateway, sync: Sync) -
 
 def test_quickbooks_executed_each_request_exactly_once_in_order(sync: Sync) -> None:
     # THEN the company file ran three requests, one per job, in enqueue order, all OK
-    executions = sync.company.executions
+    executions = job_executions(sync.company)
     assert [e.request_id for e in executions] == sync.job_ids
     assert [e.name for e in executions] == ["CustomerAddRq", "InvoiceAddRq", "CustomerQueryRq"]
     assert [e.status_code for e in executions] == [0, 0, 0]
     assert sync.company.max_concurrent_message_sets == 1
-    # AND the session ended normally: keep-alive, then the gateway's summary
-    assert sync.session.outcome is SessionOutcome.CLOSED_WITH_MESSAGE
-    assert sync.session.requests_processed == 3
+    # AND the session ended as a success: keep-alive, then the closing HostQuery answered 100 and the summary
+    assert sync.session.outcome is SessionOutcome.COMPLETED and sync.session.percents[-1] == 100
+    assert sync.session.close_message == "qbd-gateway: 3 request(s) sent to QuickBooks."
+    assert sync.session.requests_processed == 4 and len(closing_documents(sync.session)) == 1  # + the closing
     assert all(0 <= p <= 100 for p in sync.session.percents)
 
 
@@ -164,8 +167,8 @@ def test_job_enqueued_while_the_session_idles_runs_in_that_same_session(
         thread.join(10)
     # THEN the same session (one ticket) ran both, the second after a NoOp
     (result,) = results
-    assert [e.request_id for e in company.executions] == [first, second]
-    assert result.requests_processed == 2
+    assert [e.request_id for e in job_executions(company)] == [first, second]
+    assert len(job_executions(company)) == 2
     tickets = {call.params["ticket"] for call in result.calls if "ticket" in call.params}
     assert tickets == {result.ticket}
     methods = [(c.method, c.result) for c in result.calls]
@@ -186,7 +189,7 @@ def test_modern_company_file_gets_qbxml_16(gateway_process: GatewayProcess, gate
     (document,) = sent_documents(result)
     assert qbxml_version(document) == "16.0"
     assert_valid_for_its_version(document)
-    assert [e.request_id for e in company.executions] == [job_id]
+    assert [e.request_id for e in job_executions(company)] == [job_id]
     assert gateway.job(job_id)["status"] == "succeeded"
     assert gateway.end_user(user["id"])["qbxml_version"] == "16.0"
 
@@ -237,9 +240,9 @@ def test_status_error_fails_that_job_alone_and_the_next_runs(
     assert "3140" in failed["response_qbxml"]
     # … and the query after it succeeded in the same session
     assert gateway.job(good)["status"] == "succeeded"
-    assert [e.request_id for e in company.executions] == [bad, good]
-    assert company.executions[0].status_code == 3140
-    assert result.requests_processed == 2 and all(p >= 0 for p in result.percents)
+    assert [e.request_id for e in job_executions(company)] == [bad, good]
+    assert job_executions(company)[0].status_code == 3140
+    assert len(job_executions(company)) == 2 and all(p >= 0 for p in result.percents)
     messages = inbox.wait_for([bad, good])
     assert [(m["job_id"], m["status"]) for m in messages] == [(bad, "failed"), (good, "succeeded")]
     assert messages[0]["error"]["integration_code"] == "3140"
@@ -267,9 +270,9 @@ def test_hresult_fails_the_job_and_the_next_runs_in_the_next_session(
     assert gateway.job(second)["status"] == "queued"
     # WHEN the next session runs / THEN the second job runs there
     later = connector(gateway_process, user, company).run_session()
-    assert later.requests_processed == 1
+    assert len(sent_documents(later)) == 1
     assert gateway.job(second)["status"] == "succeeded"
-    assert [e.request_id for e in company.executions] == [second]
+    assert [e.request_id for e in job_executions(company)] == [second]
 
 
 def test_connection_error_is_recorded_and_jobs_stay_queued(
@@ -304,7 +307,7 @@ def test_write_whose_response_was_lost_is_never_reported_as_safe_to_retry(
     for _ in range(2):
         connector(gateway_process, user, company).run_session()
     # THEN QuickBooks applied the write exactly once …
-    assert [e.name for e in company.executions] == ["CustomerAddRq"]
+    assert [e.name for e in job_executions(company)] == ["CustomerAddRq"]
     # … and error recovery (oldMessageSetID) settled it from QuickBooks' stored answer: succeeded, never
     # reported as a failure that the SaaS might safely send again
     job = gateway.job(job_id)

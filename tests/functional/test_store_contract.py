@@ -7,6 +7,7 @@ Each DynamoDB test gets its own table, created from ``infra/template.json``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import pytest
 
 from chalicelib.jobs.models import NEXT, PRIORITY_HEALTH_CHECK, SENT, ApiKey, EndUser, HandOut, InFlight, Job, Lease
 from chalicelib.jobs.ports import Store, StoreConflict
+from chalicelib.jobs.security import new_id
 from chalicelib.jobs.states import JobStatus
 from chalicelib.store.dynamodb import DynamoStore
 from chalicelib.store.memory import MemoryStore
@@ -131,6 +133,33 @@ def test_api_keys_by_lookup(store: Store) -> None:
 
 
 # Jobs ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("store", ["moto", "dynalite"], indirect=True)
+def test_a_job_is_read_by_its_id_with_one_consistent_get_item_not_through_the_index(store: Store,
+                                                                                    user: EndUser) -> None:
+    # GIVEN a job whose id carries its key (as the queue makes them), and one with a random id (older jobs)
+    assert isinstance(store, DynamoStore)
+    carried = new_job(store)
+    seq, _ = store.next_sequence(user.id)
+    legacy = dataclasses.replace(carried, id=new_id("job"), seq=seq)
+    store.put_job(legacy)
+    calls: list[tuple[str, dict[str, Any]]] = []
+    store.client.meta.events.register("before-parameter-build.dynamodb.*", lambda model, params, **_: calls.append(
+        (model.name, dict(params))))
+    # WHEN each is read by its id, right after it was written
+    assert store.get_job(carried.id) == carried
+    carried_calls, calls[:] = list(calls), []
+    assert store.get_job(legacy.id) == legacy
+    # THEN the first is one strongly consistent GetItem, never the (eventually consistent) index
+    assert [(name, params.get("ConsistentRead")) for name, params in carried_calls] == [("GetItem", True)]
+    assert [name for name, _ in calls] == ["Query", "GetItem"]
+    # AND an id naming a slot that holds another job is not that job
+    assert store.get_job(f"job_{user.id}_{legacy.seq}") is None
+    # AND an end-user is read the same way: one strongly consistent GetItem
+    calls[:] = []
+    assert store.get_end_user(user.id) is not None
+    assert [(name, params.get("ConsistentRead")) for name, params in calls] == [("GetItem", True)]
+
+
 def test_next_sequence_counts_up_and_returns_the_end_user(store: Store, user: EndUser) -> None:
     # WHEN sequence numbers are drawn / THEN 1, 2, 3, each with the end-user (one write proves it exists)
     drawn = [store.next_sequence(EU) for _ in range(3)]

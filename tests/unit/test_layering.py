@@ -47,3 +47,12 @@ def test_pure_layers_load_without_aws_or_chalice_in_sys_modules() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_DIR, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+def test_importing_the_app_loads_no_typed_qbxml_model() -> None:
+    # GIVEN a fresh interpreter WHEN it imports app.py (every Lambda's cold start) THEN neither the typed
+    # models' runtime nor any object group of chalicelib.qbxml.models is loaded (they load per group, on use)
+    code = ("import sys; import app; "
+            "print(','.join(sorted(m for m in sys.modules if m.startswith('chalicelib.qbxml.models'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_DIR, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -7,9 +7,12 @@ import re
 import pytest
 
 from chalicelib.jobs.security import (
+    JOB_ID_MAX_CHARS,
     api_key_lookup,
     dummy_hash,
     hash_secret,
+    job_id,
+    job_key,
     new_api_key,
     new_id,
     new_password,
@@ -104,3 +107,15 @@ def test_api_keys() -> None:
     lookup = api_key_lookup(full)
     assert re.fullmatch(r"[0-9a-f]{8}", lookup)
     assert lookup == api_key_lookup(full) and secret not in lookup
+
+
+def test_a_job_id_carries_its_key_and_fits_a_request_id() -> None:
+    end_user = new_id("eu")
+    made = job_id(end_user, 123_456_789)
+    assert made == f"job_{end_user}_123456789" and len(made) <= JOB_ID_MAX_CHARS
+    assert job_key(made) == (end_user, 123_456_789)
+    # an id made before ids carried their key, or anything else, carries none
+    for other in (new_id("job"), "job_", "job__1", "eu_x_1", f"job_{end_user}_x", "job_a_" + "9" * 13):
+        assert job_key(other) is None, other
+    # a key too long for QuickBooks' requestID falls back to a random id
+    assert ID_RE.fullmatch(job_id("eu_" + "x" * 60, 1))

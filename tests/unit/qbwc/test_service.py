@@ -274,7 +274,20 @@ def test_response_for_another_request_fails_the_job(gw: Harness) -> None:
 
 
 # getLastError and the keep-alive window ---------------------------------------------------------------------
-def test_noop_inside_the_idle_window_then_a_summary(gw: Harness) -> None:
+HOST_ANSWER = ('<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><HostQueryRs requestID="{rid}" statusCode="0" '
+               'statusSeverity="Info" statusMessage="Status OK"><HostRet><ProductName>QuickBooks Pro 2014'
+               '</ProductName><MajorVersion>24</MajorVersion><MinorVersion>0</MinorVersion>'
+               '<SupportedQBXMLVersion>13.0</SupportedQBXMLVersion></HostRet></HostQueryRs></QBXMLMsgsRs></QBXML>')
+
+
+def closing_answer(document: str) -> str:
+    """QuickBooks' answer to the session's closing HostQuery."""
+    (request,) = message_set(document)
+    assert request.tag == "HostQueryRq" and len(request) == 0  # nothing of the company file's data
+    return HOST_ANSWER.format(rid=request.get("requestID"))
+
+
+def test_noop_inside_the_idle_window_then_a_healthy_end(gw: Harness) -> None:
     # GIVEN a session whose only job is done
     job = gw.enqueue()
     ticket = gw.open_session()
@@ -288,11 +301,13 @@ def test_noop_inside_the_idle_window_then_a_summary(gw: Harness) -> None:
     late = gw.enqueue()
     assert message_set(gw.send(ticket))[0].get("requestID") == late.id
     gw.answer(ticket, late)
-    # WHEN the window has passed / THEN a summary for the status column ends the session
+    # WHEN the window has passed / THEN one cheap HostQuery, answered 100: QBWC ends the update as a
+    # success (no getLastError text, which it would show as an error) and shows the summary
     gw.clock.advance(seconds=31)
-    assert gw.send(ticket) == ""
-    assert gw.last_error(ticket) == "qbd-gateway: 2 request(s) sent to QuickBooks. No more work."
+    closing = gw.send(ticket)
+    assert gw.receive(ticket, closing_answer(closing)) == 100
     assert gw.close(ticket) == "qbd-gateway: 2 request(s) sent to QuickBooks."
+    assert gw.session(ticket) is None  # the file is free
 
 
 def test_summary_counts_what_was_sent_and_leaves_outcomes_to_the_application(gw: Harness) -> None:
@@ -304,7 +319,36 @@ def test_summary_counts_what_was_sent_and_leaves_outcomes_to_the_application(gw:
     gw.send(ticket)
     gw.answer(ticket, query)
     gw.clock.advance(minutes=1)
-    # THEN the summary says so
-    assert gw.send(ticket) == ""
-    assert gw.last_error(ticket) == "qbd-gateway: 2 request(s) sent to QuickBooks. No more work."
+    # THEN the session ends as a success, and its summary counts what was sent
+    assert gw.receive(ticket, closing_answer(gw.send(ticket))) == 100
+    assert gw.close(ticket) == "qbd-gateway: 2 request(s) sent to QuickBooks."
     assert (gw.job(invoice.id).status, gw.job(query.id).status) == (JobStatus.FAILED, JobStatus.SUCCEEDED)
+
+
+def test_a_job_that_comes_while_the_closing_request_runs_keeps_the_session(gw: Harness) -> None:
+    # GIVEN a session past its idle limit, its closing HostQuery in QuickBooks
+    job = gw.enqueue()
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.answer(ticket, job)
+    gw.clock.advance(seconds=31)
+    closing = gw.send(ticket)
+    # WHEN a job is enqueued meanwhile
+    late = gw.enqueue()
+    # THEN the closing answer is not 100: the Web Connector asks again and gets the job
+    assert 0 < gw.receive(ticket, closing_answer(closing)) < 100
+    assert message_set(gw.send(ticket))[0].get("requestID") == late.id
+
+
+def test_getlasterror_past_the_idle_limit_is_still_noop_never_an_error_text(gw: Harness) -> None:
+    # GIVEN a session whose sendRequestXML answered "" just inside the window
+    job = gw.enqueue()
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.answer(ticket, job)
+    gw.clock.advance(seconds=29)
+    assert gw.send(ticket) == ""
+    # WHEN getLastError comes just after the window  THEN NoOp (the next sendRequestXML ends it well)
+    gw.clock.advance(seconds=2)
+    assert gw.last_error(ticket) == NOOP
+    assert message_set(gw.send(ticket))[0].tag == "HostQueryRq"

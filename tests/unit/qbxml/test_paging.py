@@ -133,12 +133,17 @@ def test_list_queries_can_be_paged(body: str) -> None:
     pageable(parse_job_qbxml(body), 10, V13, catalog())
 
 
-def test_include_ret_element_and_owner_id_pass_through() -> None:
+def test_include_ret_element_and_owner_id_pass_through_plus_what_a_restart_keys_on() -> None:
     body = "<CustomerQueryRq><IncludeRetElement>Name</IncludeRetElement><OwnerID>0</OwnerID></CustomerQueryRq>"
     request = page_request(body, Cursor(page_size=5, pages=2, last_name="Bolt"), session=2)
+    # the caller's names and OwnerID stay as they are; ListID and FullName come after them (a restart finds its
+    # place by the full name and drops a record sent again by its ListID)
     assert request == ('<CustomerQueryRq iterator="Start"><MaxReturned>5</MaxReturned><NameRangeFilter>'
                        "<FromName>Bolt</FromName></NameRangeFilter><IncludeRetElement>Name</IncludeRetElement>"
+                       "<IncludeRetElement>ListID</IncludeRetElement><IncludeRetElement>FullName</IncludeRetElement>"
                        "<OwnerID>0</OwnerID></CustomerQueryRq>")
+    # and a query that names nothing returns everything, as asked
+    assert "IncludeRetElement" not in page_request("<CustomerQueryRq/>", Cursor(page_size=5), session=1)
 
 
 @pytest.mark.parametrize("paging", [{"page_size": 0}, {"page_size": 1001}, {"page_size": "5"}, {"size": 5}, [5]])
