@@ -10,11 +10,13 @@ deployed request limit (:mod:`chalicelib.api.soap`) fails its job at once, or pu
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 
 from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.models import NEXT, SENT, FileView, Job, Lease
+from chalicelib.jobs.ports import StoreConflict
 from chalicelib.jobs.queue import Outcome
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import answers
@@ -50,8 +52,10 @@ class LargeAnswers:
             view, lease, job, staying=staying)
         done = self.queue.deliver_page(job, after, text, attempt=pointer.attempt, started_at=pointer.sent_at,
                                        hand_out=hand_out)
-        if done is None:
-            return answers.PROTOCOL_ERROR_PERCENT  # not taken: the next session asks for this page again
+        if done is None:  # not taken: QuickBooks answered, so nothing is in QuickBooks and no attempt was lost;
+            with contextlib.suppress(StoreConflict):  # the pointer goes, uncounted: the page is asked again
+                self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+            return answers.PROTOCOL_ERROR_PERCENT
         if done.status.is_terminal:
             self._record_success(view, self.clock())
             return self._percent(view, lease)

@@ -1415,8 +1415,10 @@ def test_an_answer_refused_while_sqs_is_still_down_is_not_a_lost_attempt() -> No
     page 1 by the repair and by the answer both fail, so the answer is not taken, as documented), and the
     session after that gets page 2 and vanishes too
     THEN the sync is not given up: two of the three hand-outs went without an answer, fewer than
-    QBDGW_MAX_READ_ATTEMPTS. It is: the refused answer counts as an attempt, and the sweeper fails the job
-    with ``job_abandoned_repeatedly`` ("handed to the Web Connector 3 times without an answer").
+    QBDGW_MAX_READ_ATTEMPTS. It was: the refused answer counted as an attempt, and the sweeper failed the
+    job with ``job_abandoned_repeatedly`` ("handed to the Web Connector 3 times without an answer"). Fixed:
+    an answer that is not taken clears the lease's pointer without counting an attempt
+    (``LargeAnswers._page_answer``): QuickBooks answered, so nothing is in QuickBooks.
     """
     world = QueueSimulation()
     job, _ = world.queue.enqueue(world.user.id, PAGED_QUERIES[0], source="rest", paging={"page_size": 2})
