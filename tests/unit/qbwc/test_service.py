@@ -352,3 +352,21 @@ def test_getlasterror_past_the_idle_limit_is_still_noop_never_an_error_text(gw: 
     gw.clock.advance(seconds=2)
     assert gw.last_error(ticket) == NOOP
     assert message_set(gw.send(ticket))[0].tag == "HostQueryRq"
+
+
+def test_the_closing_request_renews_the_lease_so_no_other_session_takes_the_file_meanwhile(gw: Harness) -> None:
+    """Found by the seeded simulation (invariant 1): the closing HostQuery went out on a lease not renewed
+    for longer than the stale time, so a second Web Connector took the file over while it was in QuickBooks."""
+    # GIVEN a session whose last job was answered, then silent for longer than the stale time (90 s)
+    job = gw.enqueue()
+    ticket = gw.open_session()
+    gw.send(ticket, first=True)
+    gw.answer(ticket, job)
+    gw.clock.advance(seconds=91)
+    # WHEN it is handed its closing request, and another Web Connector logs in with work queued
+    closing = gw.send(ticket)
+    assert message_set(closing)[0].tag == "HostQueryRq"
+    gw.enqueue()
+    # THEN the other one is told busy: the closing request is in QuickBooks under a renewed lease
+    assert gw.authenticate()[1] == "busy"
+    assert gw.receive(ticket, closing_answer(closing)) < 100  # the new job keeps this session going
