@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from simulator import CompanyFile, WebConnector
@@ -51,45 +51,66 @@ class Arrival:
     error_code: str | None
 
 
-class ResultCollector:
-    """Drains the results queue in a background thread and remembers when each job's result arrived."""
+D = TypeVar("D", bound="QueueDrain")
+
+
+class QueueDrain:
+    """A consumer of a results FIFO queue in a background thread: each batch received is handed to
+    :meth:`_take` (under the condition, which it notifies), then deleted."""
+
+    name = "bench-results"
 
     def __init__(self, sqs: Any, queue_url: str) -> None:
         self._sqs = sqs
         self._url = queue_url
-        self._arrivals: dict[str, Arrival] = {}
         self._changed = threading.Condition()
         self._stop = threading.Event()
-        self._errors = 0
-        self._thread = threading.Thread(target=self._run, name="bench-results", daemon=True)
+        self.errors = 0
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
 
-    def start(self) -> ResultCollector:
+    def start(self: D) -> D:
         self._thread.start()
         return self
+
+    def _take(self, bodies: list[dict[str, Any]], now: float) -> None:
+        raise NotImplementedError
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 out = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
             except Exception:
-                self._errors += 1
+                self.errors += 1
                 if self._stop.wait(0.2):
                     break
                 continue
             now = time.monotonic()
             messages = out.get("Messages", [])
             with self._changed:
-                for message in messages:
-                    body = json.loads(message["Body"])
-                    error = body.get("error") or {}
-                    self._arrivals.setdefault(str(body["job_id"]),
-                                              Arrival(now, str(body["status"]), error.get("code")))
+                self._take([json.loads(m["Body"]) for m in messages], now)
                 self._changed.notify_all()
             for message in messages:
                 try:
                     self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
                 except Exception:
-                    self._errors += 1
+                    self.errors += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class ResultCollector(QueueDrain):
+    """Drains the results queue and remembers when each job's result arrived."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._arrivals: dict[str, Arrival] = {}
+        super().__init__(sqs, queue_url)
+
+    def _take(self, bodies: list[dict[str, Any]], now: float) -> None:
+        for body in bodies:
+            error = body.get("error") or {}
+            self._arrivals.setdefault(str(body["job_id"]), Arrival(now, str(body["status"]), error.get("code")))
 
     def wait_for(self, job_ids: Iterable[str], timeout: float) -> dict[str, Arrival]:
         """The arrivals of ``job_ids`` — all of them, or those that came within ``timeout`` seconds."""
@@ -103,9 +124,6 @@ class ResultCollector:
                 self._changed.wait(min(left, 0.5))
             return {job_id: self._arrivals[job_id] for job_id in wanted if job_id in self._arrivals}
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
 
 
 @dataclass(frozen=True)

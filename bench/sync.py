@@ -53,7 +53,6 @@ when no page arrived for :data:`STALL_SECONDS`, or after a cap that grows with t
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import shutil
 import threading
@@ -65,6 +64,7 @@ from typing import Any
 from lxml import etree
 
 from bench.emulator import EmulatorProcess, start_gateway
+from bench.harness import QueueDrain
 from bench.procmem import MemoryWatch, command_line, descendants, rss_parts_kb, status_kb, threads
 from bench.scenarios import job_cycles
 from bench.stats import Summary
@@ -111,46 +111,20 @@ class Page:
     error: dict[str, Any] | None
 
 
-class PageInbox:
-    """The SaaS's consumer of the results FIFO queue, in a thread: every message kept, then deleted."""
+class PageInbox(QueueDrain):
+    """The SaaS's consumer of the results FIFO queue: every message kept, then deleted."""
+
+    name = "bench-pages"
 
     def __init__(self, sqs: Any, queue_url: str) -> None:
-        self._sqs = sqs
-        self._url = queue_url
         self.pages: list[Page] = []
-        self.errors = 0
-        self._changed = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bench-pages", daemon=True)
+        super().__init__(sqs, queue_url)
 
-    def start(self) -> PageInbox:
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                out = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-            except Exception:
-                self.errors += 1
-                if self._stop.wait(0.2):
-                    return
-                continue
-            now = time.monotonic()
-            received = []
-            for message in out.get("Messages", []):
-                body = json.loads(message["Body"])
-                received.append(Page(now, str(body["job_id"]), str(body["status"]), body.get("page"),
-                                     body.get("records"), body.get("remaining"), bool(body.get("last")),
-                                     bool(body.get("resumed")), body.get("cursor"), body.get("response_s3_uri"),
-                                     body.get("response_qbxml"), body.get("error")))
-                try:
-                    self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
-                except Exception:
-                    self.errors += 1
-            with self._changed:
-                self.pages += received
-                self._changed.notify_all()
+    def _take(self, bodies: list[dict[str, Any]], now: float) -> None:
+        self.pages += [Page(now, str(body["job_id"]), str(body["status"]), body.get("page"), body.get("records"),
+                            body.get("remaining"), bool(body.get("last")), bool(body.get("resumed")),
+                            body.get("cursor"), body.get("response_s3_uri"), body.get("response_qbxml"),
+                            body.get("error")) for body in bodies]
 
     def wait_last(self, job_id: str, *, stall: float, cap: float) -> list[Page]:
         """The job's pages, one per page number, once its last page (or a failure) has arrived.
@@ -178,9 +152,6 @@ class PageInbox:
                     raise RuntimeError(f"the last page did not arrive ({why}; {seen} message(s) of the job)")
                 self._changed.wait(0.5)
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
 
 
 def page_text(s3: Any, page: Page) -> str:

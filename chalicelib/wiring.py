@@ -106,7 +106,8 @@ def build(
             clients["s3"] = aws_client("s3", settings)
         payloads = S3PayloadStore(clients["s3"], settings.payload_bucket)
     if secrets is None and settings.secrets_key_id:
-        secrets = KmsSecretBox(lambda: clients.setdefault("kms", aws_client("kms", settings)), settings.secrets_key_id)
+        secrets = KmsSecretBox(lambda: clients.get("kms") or clients.setdefault("kms", aws_client("kms", settings)),
+                               settings.secrets_key_id)
     schemas = SchemaCatalog(settings.schema_dir)
     (log.info if schemas.enabled else log.warning)(schemas.describe())
     queue = JobQueue(store, publisher, schemas, clock,

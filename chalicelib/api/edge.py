@@ -29,6 +29,7 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.api.http import error_response
 from chalicelib.errors import error
 from chalicelib.observability import correlation
 
@@ -83,10 +84,9 @@ def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Respo
     context = getattr(event, "context", None) or {}
     req_id = str(correlation().get("request_id") or context.get("requestId") or "")
     message = MESSAGES.get(code, "the request was refused before it reached a route")
-    allow = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow"}
-    err = error(code, message)
-    return Response(body=json.dumps({"error": err.to_dict(req_id)}), status_code=err.http_status,
-                    headers={"Content-Type": "application/json", **allow})
+    allow = {k: v if isinstance(v, str) else ", ".join(v)
+             for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+    return error_response(error(code, message), req_id, allow)
 
 
 def route_not_found_body(request_id: str) -> bytes:

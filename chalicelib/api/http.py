@@ -43,8 +43,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
                     headers={**JSON_HEADERS, **(headers or {})})
 
 
-def error_response(err: GatewayError, req_id: str) -> Response:
-    return json_response(err.http_status, {"error": err.to_dict(req_id)})
+def error_response(err: GatewayError, req_id: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response(err.http_status, {"error": err.to_dict(req_id)}, headers)
 
 
 def endpoint(func: Callable[..., Response], current_request: Callable[[], Any]) -> Callable[..., Response]:

@@ -8,9 +8,12 @@ and the small helpers declared in :class:`~chalicelib.qbwc.parts.Service`).
 ``authenticate`` checks the password against its stored hash (an unknown user name costs the same
 check, so user names cannot be enumerated by timing), then answers in QBWC's terms: ``nvu`` for a
 refused login, ``none`` when the file has no work, ``busy`` when another Web Connector holds the
-file, else a new ticket and the company file to open. A wrong password is recorded on the end-user
-(``bad_web_connector_password``) and cleared by the next right one. An auth link's new password
-is accepted beside the current one while it is pending, and replaces it at its first login.
+file, else a new ticket and the company file to open. Wrong passwords are counted per user name
+(:class:`~chalicelib.jobs.security.LoginPolicy`): a few in a row are reported on the end-user
+(``bad_web_connector_password``), more are slowed down and then locked out
+(``web_connector_locked_out``), each with an audit line; the next right password clears them. An
+auth link's new password is accepted beside the current one while it is pending, and replaces it
+at its first login.
 """
 
 from __future__ import annotations

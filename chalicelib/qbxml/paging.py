@@ -39,7 +39,7 @@ from chalicelib.qbxml import windows
 from chalicelib.qbxml.cursor import Cursor, Page
 from chalicelib.qbxml.requests import JobRequests, validate_job
 from chalicelib.qbxml.schema import SchemaCatalog
-from chalicelib.qbxml.text import strip_declaration
+from chalicelib.qbxml.text import serialise, strip_declaration
 from chalicelib.qbxml.versions import QbxmlVersion
 from chalicelib.safexml import local_name, parse_xml
 
@@ -247,8 +247,3 @@ def answer_element(response: str, request_id: str) -> tuple[etree._Element, etre
     if answer is None or not local_name(answer).endswith("Rs"):
         raise error("quickbooks_response_unreadable", f"the answer has no response to page request {request_id}")
     return root, answer
-
-
-def serialise(root: etree._Element, original: str) -> str:
-    head = original[: original.find("<QBXML")] if "<QBXML" in original else ""
-    return head + str(etree.tostring(root, encoding="unicode"))

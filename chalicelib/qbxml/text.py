@@ -20,6 +20,8 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
+from lxml import etree
+
 from chalicelib.errors import error
 from chalicelib.safexml import local_name
 
@@ -49,6 +51,13 @@ _DECLARATION_RE = re.compile(r"\A\ufeff?\s*<\?xml\s[^>]*\?>")
 def strip_declaration(text: str) -> str:
     """``text`` without a leading BOM and ``<?xml …?>`` declaration (decoded text needs neither)."""
     return _DECLARATION_RE.sub("", text, count=1).lstrip("\ufeff")
+
+
+def serialise(root: Any, original: str) -> str:
+    """An answer document ``root`` parsed from ``original`` and changed (records taken out), as text again,
+    with whatever ``original`` had before ``<QBXML`` (its declaration and processing instruction)."""
+    head = original[: original.find("<QBXML")] if "<QBXML" in original else ""
+    return head + str(etree.tostring(root, encoding="unicode"))
 
 
 def normalise(text: str) -> str:

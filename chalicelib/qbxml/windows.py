@@ -47,6 +47,7 @@ from lxml import etree
 
 from chalicelib.errors import error
 from chalicelib.qbxml.cursor import Cursor, Page
+from chalicelib.qbxml.text import serialise
 from chalicelib.safexml import local_name, parse_xml
 
 EARLIEST = "1980-01-01T00:00:00"  # before any QuickBooks data: the start of an open range
@@ -166,7 +167,7 @@ def read_window(root: etree._Element, answer: etree._Element, response: str, cur
         answers=cursor.answers + 1, resumed=resumed)
     if not remaining:
         new = _window_walked(new)
-    text = response if not dropped else _serialise(root, response)
+    text = response if not dropped else serialise(root, response)
     return Page(status, len(kept), dropped, remaining, new.iterator_id, text, new, resumed)
 
 
@@ -255,8 +256,3 @@ def include_ret_elements(query: etree._Element, needed: tuple[str, ...]) -> None
 def _txn_id(record: etree._Element) -> str:
     found = next((c for c in record if isinstance(c.tag, str) and local_name(c) == "TxnID"), None)
     return str(found.text) if found is not None and found.text else ""
-
-
-def _serialise(root: etree._Element, original: str) -> str:
-    head = original[: original.find("<QBXML")] if "<QBXML" in original else ""
-    return head + str(etree.tostring(root, encoding="unicode"))
