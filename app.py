@@ -10,7 +10,7 @@ overdue jobs, gauges). Services are built on first use by :mod:`chalicelib.wirin
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Rate, Request, Response
 
@@ -18,17 +18,17 @@ from chalicelib.api.authflow import AuthFlowService, CreateAuthSession
 from chalicelib.api.authflow_pages import connect_response, qwc_response, status_response
 from chalicelib.api.bodies import CreateEndUser, EnqueueJob, idempotency_key
 from chalicelib.api.edge import JSON_BODY_TYPES, uniform_errors
-from chalicelib.api.http import base_url, endpoint, json_response, observe_request, parse_body
+from chalicelib.api.http import base_url, endpoint, json_object, json_response, observe_request, parse_body
 from chalicelib.api.ingress import DeadLetters, IngressRecord, handle_batch
 from chalicelib.api.openapi import openapi_document
 from chalicelib.api.pages import support_page
 from chalicelib.api.soap import handle_soap, wsdl_response
-from chalicelib.errors import error
-from chalicelib.jobs.ports import utc_now
-from chalicelib.jobs.results import iso, job_view
-from chalicelib.jobs.states import JobStatus
+from chalicelib.jobs.results import iso
 from chalicelib.observability import configure_logging, invocation
 from chalicelib.wiring import flush_metrics, services
+
+if TYPE_CHECKING:
+    from chalicelib.api.typed import Reply, TypedCalls
 
 app = Chalice(app_name="qbd-gateway")
 configure_logging()  # JSON lines in Lambda; the local stack keeps its text lines
@@ -138,7 +138,8 @@ def enqueue_job(end_user_id: str) -> Response:
     job, created = services().queue.enqueue(end_user_id, body.qbxml, source="rest",
                                             deadline_seconds=body.deadline_seconds, idempotency_key=key,
                                             fail_if_offline=body.fail_if_offline,
-                                            paging=body.paging.model_dump() if body.paging else None)
+                                            paging=body.paging.model_dump() if body.paging else None,
+                                            render_json=body.render_json)
     return json_response(202 if created else 200, {
         "id": job.id, "end_user_id": job.end_user_id, "status": job.status.value,
         "enqueued_at": iso(job.enqueued_at),
@@ -156,12 +157,70 @@ def health_check(end_user_id: str) -> Response:
 @rest
 def get_job(job_id: str) -> Response:
     _authorize()
-    svc = services()
-    job = svc.store.get_job(job_id)
-    if job is None:
-        raise error("job_not_found", f"job {job_id!r} does not exist")
-    lease = svc.store.get_lease(job.end_user_id) if job.status is JobStatus.QUEUED else None
-    return json_response(200, job_view(job, lease, utc_now()))
+    return json_response(200, _typed().job(job_id, _wait(prefer=False)))
+
+
+# Typed resources (chalicelib.api.typed): every call a job, answered as JSON -------------------------------
+@app.route("/v1/end-users/{end_user_id}/requests", methods=["POST"], content_types=JSON_BODY_TYPES)
+@rest
+def typed_request(end_user_id: str) -> Response:
+    _authorize()
+    return _reply(_typed().request(end_user_id, json_object(_body()), _key(), _wait()))
+
+
+@app.route("/v1/end-users/{end_user_id}/{resource}", methods=["GET", "POST"], content_types=JSON_BODY_TYPES)
+@rest
+def typed_collection(end_user_id: str, resource: str) -> Response:
+    _authorize()
+    method = _request().method
+    body = json_object(_body()) if method == "POST" else None
+    return _reply(_typed().collection(end_user_id, resource, method, _params(), body,
+                                                                  _key(), _wait()))
+
+
+@app.route("/v1/end-users/{end_user_id}/{resource}/{object_id}", methods=["GET", "POST", "DELETE"],
+           content_types=JSON_BODY_TYPES)
+@rest
+def typed_member(end_user_id: str, resource: str, object_id: str) -> Response:
+    _authorize()
+    method = _request().method
+    body = json_object(_body()) if method == "POST" else None
+    return _reply(_typed().member(end_user_id, resource, object_id, method, _params(),
+                                                              body, _key(), _wait()))
+
+
+@app.route("/v1/end-users/{end_user_id}/{resource}/{object_id}/void", methods=["POST"],
+           content_types=JSON_BODY_TYPES)
+@rest
+def typed_void(end_user_id: str, resource: str, object_id: str) -> Response:
+    _authorize()
+    return _reply(_typed().void(end_user_id, resource, object_id, _key(), _wait()))
+
+
+def _typed() -> TypedCalls:
+    """The typed calls' service; its module loads the typed models, so not at a cold start."""
+    from chalicelib.api.typed import TypedCalls
+
+    return TypedCalls.from_services(services())
+
+
+def _params() -> dict[str, str]:
+    return dict(_request().query_params or {})
+
+
+def _key() -> str | None:
+    return idempotency_key(_request().headers.get("idempotency-key"))
+
+
+def _wait(*, prefer: bool = True) -> float:
+    from chalicelib.api.typed import wait_seconds
+
+    request = _request()
+    return wait_seconds(_params().get("wait"), request.headers.get("prefer") if prefer else "respond-async")
+
+
+def _reply(reply: Reply) -> Response:
+    return json_response(reply.status, reply.body, reply.headers)
 
 
 @app.route("/v1/auth-sessions", methods=["POST"], content_types=JSON_BODY_TYPES)

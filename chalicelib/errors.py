@@ -61,12 +61,14 @@ class GatewayError(Exception):
         *,
         integration_code: str | None = None,
         user_facing_message: str | None = None,
+        job_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.spec = spec
         self.message = message
         self.integration_code = integration_code
         self.user_facing_message = user_facing_message or spec.user_facing_message
+        self.job_id = job_id  # the job a typed call ran as, when the error is that job's
 
     @property
     def code(self) -> str:
@@ -88,6 +90,7 @@ class GatewayError(Exception):
             "retryable": self.spec.retryable,
             "guide": self.spec.guide,
             "request_id": request_id,
+            **({"job_id": self.job_id} if self.job_id else {}),
         }
 
 
@@ -96,6 +99,15 @@ def error(code: str, message: str, **kwargs: Any) -> GatewayError:
     from chalicelib.catalog import CATALOG
 
     return GatewayError(CATALOG[code], message, **kwargs)
+
+
+def error_from_dict(data: dict[str, Any]) -> GatewayError:
+    """A stored error object (a job's ``error``) as a raisable error again."""
+    from chalicelib.catalog import CATALOG
+
+    spec = CATALOG.get(str(data.get("code")), CATALOG["internal_error"])
+    return GatewayError(spec, str(data.get("message", "")), integration_code=data.get("integration_code"),
+                        user_facing_message=data.get("user_facing_message"))
 
 
 def __getattr__(name: str) -> dict[str, ErrorSpec]:

@@ -3,7 +3,8 @@
 The rules a gateway has to live with, and which the simulator therefore enforces:
 
 - names are unique without regard to case (``3100 The name "X" of the list element is already in
-  use.``); a job's name is unique under its parent, its ``FullName`` is ``Parent:Job``;
+  use.``), also against vendors and employees (one name list in QuickBooks); a job's name is
+  unique under its parent, its ``FullName`` is ``Parent:Job``;
 - a ``CustomerMod`` must name the record by ``ListID`` (unknown → 3120) and carry its current
   ``EditSequence`` (stale → 3200); every successful modification issues a new ``EditSequence``;
 - a query by ``ListID`` fails with 3120 when one of them does not exist; a query by ``FullName``
@@ -162,7 +163,7 @@ def add(ledger: Ledger, request: etree._Element) -> Answer:
             return Answer(Status.invalid_reference("Customer", ref_label(parent_ref), "Customer"))
         parent_id = parent.list_id
     prefix = f"{ledger.full_name(ledger.customers[parent_id])}:" if parent_id else ""
-    if ledger.customer_named(prefix + name) is not None:
+    if ledger.customer_named(prefix + name) is not None or (not prefix and ledger.entity_name_in_use(name)):
         return Answer(Status.name_in_use(name))
     time, edit_sequence = ledger.stamp()
     fields = _stored_fields(customer_add)
@@ -198,7 +199,8 @@ def mod(ledger: Ledger, request: etree._Element) -> Answer:
         parent_id = parent.list_id
     name = text_of(customer_mod, "Name") or customer.name
     prefix = f"{ledger.full_name(ledger.customers[parent_id])}:" if parent_id else ""
-    if ledger.customer_named(prefix + name, exclude=customer.list_id) is not None:
+    taken = ledger.customer_named(prefix + name, exclude=customer.list_id) is not None
+    if taken or (not prefix and ledger.entity_name_in_use(name)):
         return Answer(Status.name_in_use(name))
     merged: dict[str, list[Node]] = defaultdict(list)
     for node in customer.fields:
@@ -239,7 +241,8 @@ def query(ledger: Ledger, request: etree._Element) -> Answer:
 
 
 def _answer(ledger: Ledger, status: Status, page: Page) -> Answer:
-    rets = tuple(customer_ret(ledger, ledger.customers[key]) for key in page.keys)
+    customers = ledger.customers  # a customer deleted since an iterator started is left out
+    rets = tuple(customer_ret(ledger, customers[key]) for key in page.keys if key in customers)
     return Answer(status, rets, page.attributes)
 
 

@@ -1,4 +1,4 @@
-"""InvoiceAdd and InvoiceQuery, answered as QuickBooks answers them.
+"""InvoiceAdd, InvoiceMod and InvoiceQuery, answered as QuickBooks answers them.
 
 - ``CustomerRef`` (by ``ListID`` or ``FullName``) must name an existing customer or job, and every
   line's ``ItemRef`` an existing item; otherwise QuickBooks refuses the whole invoice with 3140
@@ -9,6 +9,11 @@
   ``BalanceRemaining`` are the sum of the lines (no sales tax, no payments);
 - an invoice without ``RefNumber`` gets the next free number, without ``TxnDate`` today's date,
   and ``BillAddress``/``ShipAddress`` default to the customer's;
+- ``InvoiceMod`` needs the ``TxnID`` (unknown → 3120) and the current ``EditSequence`` (stale → 3200);
+  header fields sent replace the stored ones; once ``InvoiceLineMod`` lines are sent the invoice has
+  exactly those: ``TxnLineID`` ``-1`` adds a line, a known one changes it (a new quantity or rate
+  without an amount computes the amount again), an unknown one is 3120 (``InvoiceLineGroupMod`` is
+  not interpreted);
 - ``InvoiceQuery`` returns lines only with ``IncludeLineItems`` true; a ``TxnID`` that does not
   exist is a 3120 error, filters that match nothing answer statusCode 1.
 """
@@ -16,6 +21,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -214,6 +220,87 @@ def _line(ledger: Ledger, line_add: etree._Element, edit_sequence: str) -> Invoi
     )
 
 
+def mod(ledger: Ledger, request: etree._Element) -> Answer:
+    invoice_mod = first(request, "InvoiceMod")
+    if invoice_mod is None:
+        raise HResultError(PARSE_ERROR_HRESULT, PARSE_ERROR_MESSAGE, detail="InvoiceModRq without InvoiceMod")
+    txn_id, edit_sequence = text_of(invoice_mod, "TxnID") or "", text_of(invoice_mod, "EditSequence") or ""
+    invoice = ledger.invoices.get(txn_id)
+    if invoice is None:
+        return Answer(Status.object_not_found(txn_id))
+    if edit_sequence != invoice.edit_sequence:
+        return Answer(Status.stale_edit_sequence(edit_sequence))
+    customer_id = invoice.customer_id
+    customer_ref = first(invoice_mod, "CustomerRef")
+    if customer_ref is not None:
+        customer = ledger.resolve_customer(customer_ref)
+        if customer is None:
+            return Answer(Status.invalid_reference("Customer", ref_label(customer_ref), "Invoice"))
+        customer_id = customer.list_id
+    time, new_sequence = ledger.stamp()
+    lines = invoice.lines
+    if line_mods := elements(invoice_mod, "InvoiceLineMod"):
+        by_id = {line.txn_line_id: line for line in invoice.lines}
+        changed: list[InvoiceLine] = []
+        for line_mod in line_mods:
+            line_id = text_of(line_mod, "TxnLineID") or ""
+            if line_id != "-1" and line_id not in by_id:
+                return Answer(Status.object_not_found(line_id))
+            new = line_id == "-1"
+            line = _line(ledger, line_mod, new_sequence) if new else _changed(ledger, by_id[line_id], line_mod)
+            if isinstance(line, Status):
+                return Answer(line)
+            changed.append(line)
+        lines = tuple(changed)
+    updated = replace(
+        invoice,
+        customer_id=customer_id,
+        time_modified=time,
+        edit_sequence=new_sequence,
+        txn_date=text_of(invoice_mod, "TxnDate") or invoice.txn_date,
+        ref_number=text_of(invoice_mod, "RefNumber") or invoice.ref_number,
+        lines=lines,
+        fields=_merged(invoice.fields, invoice_mod, _HEADER_STORED),
+    )
+    ledger.replace_invoice(updated)
+    return Answer(Status.ok(), (invoice_ret(ledger, updated),))
+
+
+def _merged(fields: tuple[Node, ...], source: etree._Element, allowed: frozenset[str]) -> tuple[Node, ...]:
+    """Stored fields with those ``source`` sends replaced (sent empty: removed)."""
+    merged: dict[str, list[Node]] = defaultdict(list)
+    for node in fields:
+        merged[node[0]].append(node)
+    for tag in {local(element) for element in elements(source)} & allowed:
+        merged[tag] = [sent for element in elements(source, tag) if (sent := to_node(element)) is not None]
+    return tuple(node for nodes in merged.values() for node in nodes)
+
+
+def _changed(ledger: Ledger, line: InvoiceLine, line_mod: etree._Element) -> InvoiceLine | Status:
+    item_ref = first(line_mod, "ItemRef")
+    item = ledger.resolve_item(item_ref) if item_ref is not None else None
+    if item_ref is not None and item is None:
+        return Status.invalid_reference("Item", ref_label(item_ref), "Invoice line")
+    sent_quantity = parse_decimal(text_of(line_mod, "Quantity"), "Quantity")
+    sent_rate = parse_decimal(text_of(line_mod, "Rate"), "Rate")
+    amount = parse_decimal(text_of(line_mod, "Amount"), "Amount")
+    quantity = sent_quantity if sent_quantity is not None else line.quantity
+    rate = sent_rate if sent_rate is not None else line.rate
+    if amount is None and (sent_quantity is not None or sent_rate is not None):
+        amount = (quantity if quantity is not None else Decimal(1)) * (rate or Decimal(0))
+    elif amount is not None and sent_rate is None and quantity:
+        rate = amount / quantity
+    return replace(
+        line,
+        item=line.item if item is None else Ref(item.list_id, item.name),
+        desc=text_of(line_mod, "Desc") or line.desc,
+        quantity=quantity,
+        rate=rate,
+        amount=(line.amount if amount is None else amount).quantize(_CENT, rounding=ROUND_HALF_UP),
+        fields=_merged(line.fields, line_mod, _LINE_STORED),
+    )
+
+
 def query(ledger: Ledger, request: etree._Element) -> Answer:
     include_lines = parse_bool(text_of(request, "IncludeLineItems"), default=False)
     txn_ids = texts_of(request, "TxnID")
@@ -229,7 +316,8 @@ def query(ledger: Ledger, request: etree._Element) -> Answer:
 
 
 def _answer(ledger: Ledger, status: Status, page: Page, include_lines: bool) -> Answer:
-    rets = tuple(invoice_ret(ledger, ledger.invoices[key], include_lines) for key in page.keys)
+    invoices = ledger.invoices  # an invoice deleted since an iterator started is left out
+    rets = tuple(invoice_ret(ledger, invoices[key], include_lines) for key in page.keys if key in invoices)
     return Answer(status, rets, page.attributes)
 
 

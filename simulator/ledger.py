@@ -15,8 +15,10 @@ as opaque strings that merely look like this:
 :class:`Ledger` holds the lists, transactions, data extensions, open iterators
 (:mod:`simulator.paging`) and the indexes that keep a file of 100,000 customers fast. It is not
 thread-safe: :class:`simulator.quickbooks.CompanyFile` serialises access with its lock.
-Handlers (``customers``, ``invoices``, ``company_info``) take a ledger and one request element and
-return an :class:`Answer`; :mod:`simulator.population` fills a ledger with a generated history.
+Handlers (``customers``, ``invoices``, ``company_info``, ``objects``, ``deletions``) take a ledger and
+one request element and return an :class:`Answer`; :mod:`simulator.population` fills a ledger with a
+generated history. The object groups of :mod:`simulator.objects` (vendors, items, bills…) are kept in
+:attr:`Ledger.records` as their typed ``*Ret`` models.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from chalicelib.qbxml.models import QbxmlModel
 from simulator.company_profile import CompanyProfile
 from simulator.paging import Cursor
 from simulator.qbxml_text import format_time, text_of
@@ -89,7 +92,9 @@ class Ledger:
         self.clock = clock
         self.customers: dict[str, Customer] = {}
         self.invoices: dict[str, Invoice] = {}
-        """In creation (``TxnNumber``) order: invoices are only ever appended."""
+        """In creation (``TxnNumber``) order: new invoices are appended, a modified one keeps its place."""
+        self.records: dict[str, dict[str, QbxmlModel]] = {}
+        """The other object groups (:mod:`simulator.objects`): object type → ListID/TxnID → its ``*Ret``."""
         self.items: dict[str, Item] = {}
         self.data_ext: dict[tuple[str, str], str] = {}
         self.iterators: dict[str, Cursor] = {}
@@ -118,7 +123,7 @@ class Ledger:
         :mod:`simulator.population` calls it again to date them back to the start of a generated
         history; only while the file holds nothing else (no customer, no invoice).
         """
-        if self.customers or self.invoices:
+        if self.customers or self.invoices or any(self.records.values()):
             raise ValueError("the built-in lists can be founded only in an empty company file")
         self._list_counter = 0x80000000
         self.ar_account = Ref(self.new_list_id(created), "Accounts Receivable")
@@ -201,6 +206,44 @@ class Ledger:
         owner = invoice.customer_id
         self._balances[owner] = self._balances.get(owner, _ZERO) + invoice.balance_remaining
 
+    def replace_invoice(self, invoice: Invoice) -> None:
+        """Store a modified (or voided, or paid) invoice in its place; the balances follow."""
+        old = self.invoices[invoice.txn_id]
+        self.invoices[invoice.txn_id] = invoice
+        self.modified_at[invoice.txn_id] = seconds_of(invoice.time_modified)
+        self._forget_ref_number(old, invoice.txn_id)
+        self._ref_numbers.add(invoice.ref_number)
+        self._balances[old.customer_id] = self.balance(old.customer_id) - old.balance_remaining
+        self._balances[invoice.customer_id] = self.balance(invoice.customer_id) + invoice.balance_remaining
+
+    def remove_invoice(self, txn_id: str) -> Invoice:
+        """Delete an invoice (``TxnDel``): its number is free again and its balance is gone."""
+        invoice = self.invoices.pop(txn_id)
+        self.modified_at.pop(txn_id, None)
+        self._forget_ref_number(invoice, txn_id)
+        self._balances[invoice.customer_id] = self.balance(invoice.customer_id) - invoice.balance_remaining
+        return invoice
+
+    def _forget_ref_number(self, invoice: Invoice, txn_id: str) -> None:
+        number = invoice.ref_number
+        if not any(other.ref_number == number for key, other in self.invoices.items() if key != txn_id):
+            self._ref_numbers.discard(number)
+
+    def remove_customer(self, list_id: str) -> Customer:
+        """Delete a customer or job that has no jobs of its own (``ListDel``)."""
+        if self._jobs.get(list_id):
+            raise ValueError(f"customer {list_id} still has jobs")
+        customer = self.customers.pop(list_id)
+        self._jobs.pop(list_id, None)
+        if customer.parent_id is not None:
+            self._jobs[customer.parent_id].remove(list_id)
+        self._by_name.pop(self._full_names.pop(list_id).casefold(), None)
+        self._balances.pop(list_id, None)
+        self.inactive.discard(list_id)
+        self.modified_at.pop(list_id, None)
+        self._order = None
+        return customer
+
     def load(self, customers: Iterable[Customer], invoices: Iterable[Invoice], last_ref_number: int = 0) -> None:
         """Store a generated history at once (parents before their jobs, invoices in TxnNumber order)."""
         for customer in customers:
@@ -257,6 +300,16 @@ class Ledger:
         """Names are unique without regard to case, as in QuickBooks."""
         list_id = self._by_name.get(full_name.casefold())
         return None if list_id is None or list_id == exclude else self.customers[list_id]
+
+    def entity_name_in_use(self, name: str, exclude: str | None = None) -> bool:
+        """Whether a vendor or an employee has this name: customers, vendors and employees share one
+        name list in QuickBooks (as do other names, which the simulator does not keep)."""
+        key = name.casefold()
+        return any(
+            list_id != exclude and str(getattr(record, "name", "") or "").casefold() == key
+            for kind in ("Vendor", "Employee")
+            for list_id, record in self.records.get(kind, {}).items()
+        )
 
     def resolve_customer(self, ref: etree._Element) -> Customer | None:
         """A ``CustomerRef``/``ParentRef``: the ``ListID`` wins over the ``FullName`` when both are sent."""

@@ -39,6 +39,11 @@ Lost sessions mid-sync: iterators live only as long as the QuickBooks session th
 :meth:`~CompanyFile.expire_iterators` drops them now or after a number of message sets, so that
 the next ``iterator="Continue"`` is answered with statusCode 3391 while the company data stays.
 
+Besides customers and invoices, the file keeps the object groups of :mod:`simulator.objects`
+(vendors, employees, accounts, classes, items, bills, payments, estimates, sales orders, journal
+entries; Add, Mod and Query) and deletes and voids through :mod:`simulator.deletions` (``ListDel``,
+``TxnDel``, ``TxnVoid``).
+
 :meth:`~CompanyFile.populate` fills an empty file with a seeded history of customers, jobs and
 invoices (:mod:`simulator.population`) for large syncs.
 All state sits behind one lock; the delay is spent outside it so concurrent callers really overlap.
@@ -55,7 +60,7 @@ from typing import Any
 
 from lxml import etree
 
-from simulator import company_info, customers, faults, invoices, population
+from simulator import company_info, customers, deletions, faults, invoices, objects, population
 from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile, default_path
 from simulator.documents import parse_request, render_answer
 from simulator.ledger import DEFAULT_ITEMS, Answer, Handler, Ledger
@@ -82,9 +87,18 @@ HANDLERS: dict[str, Handler] = {
     "CustomerModRq": customers.mod,
     "CustomerQueryRq": customers.query,
     "InvoiceAddRq": invoices.add,
+    "InvoiceModRq": invoices.mod,
     "InvoiceQueryRq": invoices.query,
+    "ListDelRq": deletions.list_del,
+    "TxnDelRq": deletions.txn_del,
+    "TxnVoidRq": deletions.txn_void,
+    **objects.HANDLERS,
 }
-"""Request type → handler; any other ``*Rq`` is answered with status 1030 (not supported)."""
+"""Request type → handler; any other ``*Rq`` is answered with status 1030 (not supported).
+
+Vendors, employees, accounts, classes, items, bills, payments, estimates, sales orders and journal
+entries are answered by :mod:`simulator.objects`, deletions and voids by :mod:`simulator.deletions`.
+"""
 
 
 class CompanyFile:

@@ -1,7 +1,9 @@
-"""Generate ``chalicelib/qbxml/models/``: typed pydantic models of every qbXML 16.0 message, from Intuit's XSD.
+"""Generate ``chalicelib/qbxml/models/``: typed pydantic models of every qbXML 16.0 message, from Intuit's XSD,
+and the same models for the SDK in ``sdk/qbd_gateway_sdk/qbxml/``.
 
-    python -m tools.gen_qbxml_models                        # (re)write the generated modules
-    python -m tools.gen_qbxml_models --schema-dir DIR --out DIR
+    python -m tools.gen_qbxml_models                        # (re)write both trees
+    python -m tools.gen_qbxml_models --schema-dir DIR --out DIR --sdk-out DIR
+    python -m tools.gen_qbxml_models --no-sdk               # the gateway's tree only
 
 The schema is read from ``--schema-dir`` (default ``$QBDGW_SCHEMA_DIR``, else ``../shared/reference/qbxml``):
 ``16.0/qbxmlops160.xsd`` and the files it includes; it is never copied into the repository. The steps:
@@ -19,13 +21,21 @@ addresses, filters, ``DataExtRet``, …) — and whatever ``_common`` uses is in
 only ``_common`` and, for the object-union queries (Entity, Item, PayrollItem) and the special adds
 (SpecialAccount, SpecialItem), the groups whose ``…Ret`` they return.
 
+**The SDK's copy** (:func:`generate_sdk`) is the same modules with the import root
+``qbd_gateway_sdk.qbxml`` instead of ``chalicelib.qbxml.models`` (rendered with that package, so imports
+are wrapped as ruff wants them), plus what they need of the hand-written runtime: ``_base.py`` and
+``_scalars.py`` copied with the package renamed and a "generated from chalicelib/qbxml/models: do not edit"
+line, and an ``__init__.py`` of its own. Not ``_xml.py``: the SDK speaks JSON only, so it needs neither
+lxml nor ``chalicelib``. Loading stays lazy per object group (``model_for``), as in the gateway.
+
 The output is deterministic (schema order), ruff-clean, and ``tests/unit/qbxml/models/test_generated.py``
-fails when the committed modules are not what this tool writes.
+fails when the committed modules of either tree are not what this tool writes.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections import defaultdict
@@ -36,6 +46,8 @@ from tools.qbxml_emit import (
     COMMON,
     GENERATED,
     LINE,
+    PACKAGE,
+    SDK_PACKAGE,
     VERSION,
     ModuleWriter,
     enum_aliases,
@@ -51,6 +63,8 @@ from tools.qbxml_xsd import Schema, Simple, read_schema
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCHEMA_DIR = Path(os.environ.get("QBDGW_SCHEMA_DIR", REPO.parent / "shared" / "reference" / "qbxml"))
 OUT_DIR = REPO / "chalicelib" / "qbxml" / "models"
+SDK_OUT_DIR = REPO / "sdk" / "qbd_gateway_sdk" / "qbxml"
+SDK_RUNTIME = ("_base.py", "_scalars.py")  # the hand-written runtime the SDK's models need (not _xml.py: lxml)
 
 VERBS = ("DeletedQuery", "Query", "Add", "Mod", "Del", "Void", "Merge")
 MERGED_GROUPS = {"StandardTerms": "Terms", "DateDrivenTerms": "Terms"}
@@ -228,12 +242,12 @@ def _names_module(layouts: dict[str, ClassLayout]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _registry_module(schema: Schema, home: dict[str, str], modules: dict[str, list[str]]) -> str:
+def _registry_module(schema: Schema, home: dict[str, str], modules: dict[str, list[str]], package: str) -> str:
     requests = schema.requests + schema.subscription_requests
     lines = [
         '"""Where each model lives: the class name (the qbXML element name) → its module, and the messages.',
         "",
-        ":func:`chalicelib.qbxml.models.model_for` reads :data:`MODULES` to import one group on demand.",
+        f":func:`{package}.model_for` reads :data:`MODULES` to import one group on demand.",
         "",
         GENERATED.format(version=VERSION),
         '"""',
@@ -253,8 +267,9 @@ def _registry_module(schema: Schema, home: dict[str, str], modules: dict[str, li
     return "\n".join(lines) + "\n"
 
 
-def generate(schema_dir: Path) -> dict[str, str]:
-    """Every generated module of the package, by file name, from the schema in ``schema_dir``."""
+@functools.cache
+def _model_set(schema_dir: Path) -> tuple[Schema, dict[str, ClassLayout], dict[str, str], dict[str, list[str]]]:
+    """The schema read, its classes laid out and grouped (once per process: both trees render from it)."""
     schema = read_schema(schema_dir, VERSION)
     layouts = {name: class_layout(aggregate) for name, aggregate in schema.aggregates.items()}
     home = assign_groups(schema, layouts)
@@ -262,6 +277,13 @@ def generate(schema_dir: Path) -> dict[str, str]:
     for name in layouts:
         if name in home:
             modules[home[name]].append(name)
+    return schema, layouts, home, dict(modules)
+
+
+def generate(schema_dir: Path, package: str = PACKAGE) -> dict[str, str]:
+    """Every generated module of the package, by file name, from the schema in ``schema_dir``; the modules
+    import each other under ``package`` (the gateway's ``chalicelib.qbxml.models`` unless told)."""
+    schema, layouts, home, modules = _model_set(schema_dir.resolve())
     files: dict[str, str] = {}
     aliases = enum_aliases(layouts)
     messages = schema.requests + schema.subscription_requests + schema.responses
@@ -274,12 +296,75 @@ def generate(schema_dir: Path) -> dict[str, str]:
             doc = f"qbXML {group}: " + ", ".join(own) + " and their responses."
             if len(doc) > LINE - 3:
                 doc = f"qbXML {group}: {len(own)} requests ({own[0]}, …) and their responses."
-        files[f"{module_name(group)}.py"] = ModuleWriter(module_name(group), home, layouts, schema, aliases).render(
-            ordered, doc
-        )
+        writer = ModuleWriter(module_name(group), home, layouts, schema, aliases, package)
+        files[f"{module_name(group)}.py"] = writer.render(ordered, doc)
     files["_types.py"] = _types_module(layouts)
     files["_names.py"] = _names_module(layouts)
-    files["_registry.py"] = _registry_module(schema, home, modules)
+    files["_registry.py"] = _registry_module(schema, home, modules, package)
+    return files
+
+
+# -- the SDK's tree ------------------------------------------------------------------------------
+
+
+def sdk_runtime_copy(name: str, text: str) -> str:
+    """A hand-written runtime module of the gateway's package as the SDK's: the package renamed, marked generated."""
+    copied = text.replace(PACKAGE, SDK_PACKAGE)
+    if "chalicelib" in copied or "lxml" in copied:
+        raise ValueError(f"{name} still names chalicelib or lxml: the SDK cannot use it as it is")
+    return f"# Generated by tools/gen_qbxml_models.py from chalicelib/qbxml/models/{name}: do not edit.\n{copied}"
+
+
+_SDK_EXPORTS = {
+    "_base": ("IdWithMacro", "ListObject", "QbxmlModel", "QbxmlRequest", "QbxmlResponse", "Tagged", "TxnObject",
+              "model_for"),
+    "_registry": ("QBXML_VERSION", "REQUESTS", "RESPONSES"),
+}
+
+
+def _sdk_init() -> str:
+    names = sorted((n for group in _SDK_EXPORTS.values() for n in group), key=lambda n: (not n.isupper(), n))
+    lines = [
+        f'"""Typed qbXML {VERSION} in the SDK: a frozen pydantic v2 model of every request, response and aggregate.',
+        "",
+        "The same classes as the gateway's ``chalicelib/qbxml/models`` (one generator writes both), for JSON only:",
+        "the gateway's typed API answers records as their model's JSON, and ``CustomerRet.model_validate(data)``",
+        "reads it back (amounts as ``Decimal``, ``id`` beside ``list_id``/``txn_id``, ``revision_number``). Writing",
+        "and reading qbXML is the gateway's job, so there is no lxml here. Importing this package imports no object",
+        "group; :func:`model_for` imports one on demand::",
+        "",
+        "    from qbd_gateway_sdk.qbxml import model_for",
+        "    from qbd_gateway_sdk.qbxml.customer import CustomerRet",
+        "",
+        "    customer = CustomerRet.model_validate(answer)   # answer: the JSON of GET …/customers/{id}",
+        "    customer.id, customer.balance                   # the ListID, a Decimal",
+        '    model_for("InvoiceRet")                         # the class, importing only the invoice group',
+        "",
+        GENERATED.format(version=VERSION),
+        '"""',
+        "",
+    ]
+    for module, exported in _SDK_EXPORTS.items():
+        ordered = sorted(exported, key=_export_key)
+        one = f"from {SDK_PACKAGE}.{module} import {', '.join(ordered)}"
+        lines.extend([one] if len(one) <= LINE else [f"from {SDK_PACKAGE}.{module} import (",
+                                                      *(f"    {n}," for n in ordered), ")"])
+    lines.extend(["", "__all__ = [", *(f"    {quote(n)}," for n in names), "]"])
+    return "\n".join(lines) + "\n"
+
+
+def _export_key(name: str) -> tuple[int, str]:
+    """Ruff's isort order within one import: CONSTANTS, Classes, functions."""
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2), name.lower()
+
+
+def generate_sdk(schema_dir: Path, runtime_dir: Path = OUT_DIR) -> dict[str, str]:
+    """Every module of ``qbd_gateway_sdk.qbxml``: the generated ones rendered for that package, the runtime
+    (``_base.py``, ``_scalars.py``) copied from ``runtime_dir`` (the gateway's package), and its ``__init__``."""
+    files = generate(schema_dir, SDK_PACKAGE)
+    for name in SDK_RUNTIME:
+        files[name] = sdk_runtime_copy(name, (runtime_dir / name).read_text(encoding="utf-8"))
+    files["__init__.py"] = _sdk_init()
     return files
 
 
@@ -307,11 +392,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--schema-dir", type=Path, default=DEFAULT_SCHEMA_DIR, help="folder holding 16.0/")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="the models package folder")
+    parser.add_argument("--sdk", action=argparse.BooleanOptionalAction, default=True,
+                        help="also write the SDK's copy (default; --no-sdk writes the gateway's tree only)")
+    parser.add_argument("--sdk-out", type=Path, default=SDK_OUT_DIR, help="the SDK's models package folder")
     args = parser.parse_args(argv)
-    files = generate(args.schema_dir)
-    changes = write(files, args.out)
-    lines = sum(text.count("\n") for text in files.values())
-    print(f"{len(files)} modules, {lines} lines in {args.out}: {len(changes) or 'nothing'} changed")
+    trees = [(generate(args.schema_dir), args.out)]
+    if args.sdk:
+        trees.append((generate_sdk(args.schema_dir), args.sdk_out))  # the runtime: the committed one
+    for files, out in trees:
+        changes = write(files, out)
+        lines = sum(text.count("\n") for text in files.values())
+        print(f"{len(files)} modules, {lines} lines in {out}: {len(changes) or 'nothing'} changed")
     return 0
 
 

@@ -5,7 +5,8 @@ the way ruff's isort wants them, one class per aggregate with its fields in sche
 docstring, and the ``__qbxml__`` Shape the runtime reads (``chalicelib/qbxml/models/_base.py``). Lines
 stay within 120 columns: long annotations, Shape entries and choices are wrapped. Names of modules
 (:func:`module_name`), of the enumerations' aliases (:func:`enum_aliases`) and of a repeated choice's
-item type (:func:`union_alias`) are decided here too.
+item type (:func:`union_alias`) are decided here too. The modules import each other under ``package``:
+:data:`PACKAGE` for the gateway, :data:`SDK_PACKAGE` for the SDK's copy (wrapped for that name's length).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tools.qbxml_layout import BranchLayout, ChoiceLayout, ClassLayout, FieldLay
 from tools.qbxml_xsd import IdWithMacro, Schema, Simple
 
 PACKAGE = "chalicelib.qbxml.models"
+SDK_PACKAGE = "qbd_gateway_sdk.qbxml"  # the same models in the SDK (``python -m tools.gen_qbxml_models`` writes both)
 VERSION = "16.0"
 COMMON = "_common"
 LINE = 120
@@ -137,8 +139,10 @@ class ModuleWriter:
         layouts: dict[str, ClassLayout],
         schema: Schema,
         aliases: dict[tuple[str, str], str],
+        package: str = PACKAGE,
     ) -> None:
         self.module = module
+        self.package = package
         self.home = home
         self.layouts = layouts
         self.schema = schema
@@ -151,23 +155,23 @@ class ModuleWriter:
     def ref(self, name: str) -> str:
         where = module_name(self.home[name])
         if where != self.module:
-            self.imports.add(f"{PACKAGE}.{where}", name)
+            self.imports.add(f"{self.package}.{where}", name)
         return name
 
     def scalar(self, simple: Simple, owner: str, field: FieldLayout) -> str:
         if simple.enum:
             if simple.alias is not None:
-                return self.imports.add(f"{PACKAGE}._types", simple.alias)
+                return self.imports.add(f"{self.package}._types", simple.alias)
             text = literal(simple.enum)
             if len(text) <= INLINE_LITERAL:
                 self.imports.add("typing", "Literal")
                 return text
-            return self.imports.add(f"{PACKAGE}._types", self.enum_aliases[(owner, field.xml_name)])
+            return self.imports.add(f"{self.package}._types", self.enum_aliases[(owner, field.xml_name)])
         python, _ = SCALARS[simple.kind]
         if simple.kind == "str" and simple.max_length is not None:
-            return self.imports.add(f"{PACKAGE}._types", str_alias(simple.max_length))
+            return self.imports.add(f"{self.package}._types", str_alias(simple.max_length))
         if python in SCALAR_MODULE:
-            return self.imports.add(f"{PACKAGE}._scalars", python)
+            return self.imports.add(f"{self.package}._scalars", python)
         if python == "date":
             self.imports.add("datetime", "date")
         if simple.ge is not None or simple.le is not None:
@@ -184,7 +188,7 @@ class ModuleWriter:
         if isinstance(kind, tuple):
             single = union_alias(owner, field)
         elif isinstance(kind, IdWithMacro):
-            single = self.imports.add(f"{PACKAGE}._base", "IdWithMacro")
+            single = self.imports.add(f"{self.package}._base", "IdWithMacro")
         elif isinstance(kind, Simple):
             single = self.scalar(kind, owner, field)
         else:
@@ -230,7 +234,7 @@ class ModuleWriter:
         if isinstance(kind, IdWithMacro):
             return "IdWithMacro"
         if isinstance(kind, Simple):
-            return self.imports.add(f"{PACKAGE}._base", SCALARS[kind.kind][1])
+            return self.imports.add(f"{self.package}._base", SCALARS[kind.kind][1])
         return kind
 
     def base_class(self, layout: ClassLayout) -> str:
@@ -246,9 +250,9 @@ class ModuleWriter:
         else:
             base = "QbxmlModel"
         if layout.name in self.union_members:
-            tagged = self.imports.add(f"{PACKAGE}._base", "Tagged")
-            return tagged if base == "QbxmlModel" else f"{self.imports.add(f'{PACKAGE}._base', base)}, {tagged}"
-        return self.imports.add(f"{PACKAGE}._base", base)
+            tagged = self.imports.add(f"{self.package}._base", "Tagged")
+            return tagged if base == "QbxmlModel" else f"{self.imports.add(f'{self.package}._base', base)}, {tagged}"
+        return self.imports.add(f"{self.package}._base", base)
 
     def union_type(self, owner: str, field: FieldLayout) -> list[str]:
         """The tagged union of a repeated choice: JSON items carry ``"element"`` to say which class they are."""
@@ -257,7 +261,7 @@ class ModuleWriter:
             self.imports.add("typing", name)
         self.imports.add("pydantic", "Discriminator")
         self.imports.add("pydantic", "Tag")
-        self.imports.add(f"{PACKAGE}._base", "element_of")
+        self.imports.add(f"{self.package}._base", "element_of")
         members = [f"Annotated[{self.ref(name)}, Tag({quote(name)})]" for name in field.type]
         alias = union_alias(owner, field)
         one = f"    {' | '.join(members)},"
@@ -277,14 +281,14 @@ class ModuleWriter:
         return [one] if len(one) <= LINE else [f'    """qbXML ``{name}``.', "", f"    {more}", '    """']
 
     def choice(self, choice: ChoiceLayout, indent: str) -> list[str]:
-        self.imports.add(f"{PACKAGE}._base", "Choice")
+        self.imports.add(f"{self.package}._base", "Choice")
         lines = [f"{indent}Choice(", f"{indent}    {choice.optional},", f"{indent}    ("]
         for branch in choice.branches:
             lines.extend(self.branch(branch, indent + "        "))
         return [*lines, f"{indent}    ),", f"{indent}),"]
 
     def branch(self, branch: BranchLayout, indent: str) -> list[str]:
-        self.imports.add(f"{PACKAGE}._base", "Branch")
+        self.imports.add(f"{self.package}._base", "Branch")
         groups = [branch.fields] + ([branch.required] if branch.required or branch.choices else [])
         args = [_names(items) for items in groups]
         one = f"{indent}Branch({', '.join(args)}),"
@@ -307,7 +311,7 @@ class ModuleWriter:
     def klass(self, layout: ClassLayout) -> list[str]:
         base = self.base_class(layout)
         self.imports.add("typing", "ClassVar")
-        self.imports.add(f"{PACKAGE}._base", "Shape")
+        self.imports.add(f"{self.package}._base", "Shape")
         unions = [line for f in layout.fields if f.kind == "union" for line in self.union_type(layout.name, f)]
         lines = [*unions, f"class {layout.name}({base}):", *self.docstring(layout.name), ""]
         for field in layout.fields:

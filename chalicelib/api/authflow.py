@@ -46,9 +46,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.api.endusers import EndUserService
 from chalicelib.config import Settings
-from chalicelib.errors import GatewayError, error
+from chalicelib.errors import GatewayError, error, error_from_dict
 from chalicelib.jobs.connection import OFFLINE, status_of
-from chalicelib.jobs.health import error_from_dict
 from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, AuthSession, EndUser, Job
 from chalicelib.jobs.ports import Clock, SecretBox, Store
 from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE, JobQueue

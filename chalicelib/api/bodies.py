@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.errors import error
 
@@ -22,6 +22,8 @@ class Paging(_Body):
     """Run one list query page by page (qbXML iterators); each page is its own result message."""
 
     page_size: int = Field(default=500, ge=1, le=1000)
+    max_pages: int | None = Field(default=None, ge=1, description="end the job after this many pages (default: "
+                                  "every page); its last result says has_more")
 
 
 class EnqueueJob(_Body):
@@ -29,17 +31,27 @@ class EnqueueJob(_Body):
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
     fail_if_offline: bool = False
     paging: Paging | None = None
+    render_json: bool = False  # the result message also carries the answer as JSON (response_json)
 
 
 class IngressMessage(_Body):
-    """A job sent through the SQS ingress queue."""
+    """A job sent through the SQS ingress queue: raw ``qbxml``, or a typed ``request`` as ``POST …/requests``
+    takes it (``{"type": "CustomerAdd", "customer_add": {…}}``; its result carries ``response_json``)."""
 
     end_user_id: str = Field(min_length=1, max_length=100)
-    qbxml: str = Field(min_length=1)
+    qbxml: str | None = Field(default=None, min_length=1)
+    request: dict[str, Any] | None = None
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
     fail_if_offline: bool = False
     paging: Paging | None = None
+    render_json: bool = False
+
+    @model_validator(mode="after")
+    def _one_of_qbxml_or_request(self) -> IngressMessage:
+        if (self.qbxml is None) == (self.request is None):
+            raise ValueError("give either qbxml or a typed request")
+        return self
 
 
 IDEMPOTENCY_KEY_MAX = 200
@@ -90,6 +102,7 @@ class ErrorObject(_Response):
     retryable: bool = False
     guide: str | None = None
     request_id: str | None = None
+    job_id: str | None = None  # a typed call's job, when the error is what that job ended with
 
 
 class ErrorEnvelope(_Response):
@@ -171,6 +184,12 @@ class JobView(_Response):
     attempts: int
     paging: PagingProgress | None = None
     warnings: list[ErrorObject] | None = None
+    # The answer as JSON (GET /v1/jobs/{id} always; a result message when asked: render_json, typed calls)
+    response_json: list[dict[str, Any]] | None = None
+    result: dict[str, Any] | None = None  # a typed call's answer, as the call answers it
+    result_error: ErrorObject | None = None
+    response_json_error: ErrorObject | None = None
+    response_json_omitted: str | None = None
 
 
 class HealthCheckOk(_Response):
@@ -218,4 +237,11 @@ class ResultMessage(_Response):
     last: bool | None = None
     resumed: bool | None = None
     cursor: str | None = None
+    has_more: bool | None = None  # with paging.max_pages: the query has pages left after the job's last
     warnings: list[ErrorObject] | None = None
+    # The answer as JSON (GET /v1/jobs/{id} always; a result message when asked: render_json, typed calls)
+    response_json: list[dict[str, Any]] | None = None
+    result: dict[str, Any] | None = None  # a typed call's answer, as the call answers it
+    result_error: ErrorObject | None = None
+    response_json_error: ErrorObject | None = None
+    response_json_omitted: str | None = None

@@ -44,7 +44,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 
 def error_response(err: GatewayError, req_id: str, headers: dict[str, str] | None = None) -> Response:
-    return json_response(err.http_status, {"error": err.to_dict(req_id)}, headers)
+    job = {"Job-Id": err.job_id} if err.job_id else {}
+    return json_response(err.http_status, {"error": err.to_dict(req_id)}, {**job, **(headers or {})})
 
 
 def endpoint(func: Callable[..., Response], current_request: Callable[[], Any]) -> Callable[..., Response]:
@@ -85,8 +86,8 @@ def observe_request(event: Any, get_response: Callable[[Any], Response]) -> Resp
                                          "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
-def parse_body(model: type[M], raw: bytes | None) -> M:
-    """The JSON body as ``model``, or a 400 naming every problem."""
+def json_object(raw: bytes | None) -> dict[str, Any]:
+    """The JSON body, an object, or a 400 ``invalid_json``."""
     if not raw:
         raise error("invalid_json", "the request body is empty; send a JSON object")
     try:
@@ -95,6 +96,12 @@ def parse_body(model: type[M], raw: bytes | None) -> M:
         raise error("invalid_json", f"the request body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise error("invalid_json", "the request body must be a JSON object")
+    return data
+
+
+def parse_body(model: type[M], raw: bytes | None) -> M:
+    """The JSON body as ``model``, or a 400 naming every problem."""
+    data = json_object(raw)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

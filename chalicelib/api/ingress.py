@@ -1,6 +1,8 @@
 """The SQS ingress edge: jobs a SaaS drops into the ``jobs-in`` queue.
 
-Each message is ``{"end_user_id", "qbxml", "deadline_seconds"?, "idempotency_key"?}``. The handler
+Each message is ``{"end_user_id", "qbxml", "deadline_seconds"?, "idempotency_key"?}``, or a typed request
+instead of ``qbxml`` (``"request": {"type": "CustomerAdd", "customer_add": {…}}``, as ``POST …/requests``
+takes it; its result then carries the answer as JSON). The handler
 reports partial batch failures (``batchItemFailures``): a message that failed for a passing reason
 (the store throttled, say) is retried by SQS, and after ``maxReceiveCount`` receives the queue's
 redrive policy moves it to the dead-letter queue. A message that can never succeed (malformed JSON,
@@ -87,11 +89,18 @@ def _handle(record: IngressRecord, queue: JobQueue, dead_letters: DeadLetters,
     try:
         message = parse_body(IngressMessage, record.body.encode("utf-8"))
         bind(end_user_id=message.end_user_id)
+        qbxml = message.qbxml
+        if message.request is not None:  # typed: the models load on the first such message only
+            from chalicelib.resources.build import typed_request_call
+
+            qbxml = typed_request_call(message.request).qbxml
+        assert qbxml is not None
         job, created = queue.enqueue(
-            message.end_user_id, message.qbxml, source="sqs",
+            message.end_user_id, qbxml, source="sqs",
             deadline_seconds=message.deadline_seconds, fail_if_offline=message.fail_if_offline,
             idempotency_key=message.idempotency_key or f"sqs:{record.message_id}",
             paging=message.paging.model_dump() if message.paging else None,
+            render_json=message.render_json or message.request is not None,
         )
         bind(job_id=job.id)
         log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,

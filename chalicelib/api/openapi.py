@@ -168,22 +168,29 @@ def documented_routes(routes: Mapping[str, Mapping[str, Any]]) -> list[tuple[str
 def openapi_document(routes: Mapping[str, Mapping[str, Any]], *, version: str = "1",
                      server_url: str | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document for the routes of ``app.app.routes`` (path → method → entry)."""
+    from chalicelib.api.openapi_resources import GENERIC_ROUTES, resource_document  # loads every model
+
+    typed_paths, typed_schemas = resource_document()
     paths: dict[str, dict[str, Any]] = {}
     for method, path in documented_routes(routes):
+        if path in GENERIC_ROUTES or path in typed_paths:
+            continue  # the typed resources, listed one by one below
         op = OPERATIONS.get((method, path)) or Operation(
             f"{method} {path}", {200: "object"}, errors=(400, 404), description="Not described in detail yet.")
         paths.setdefault(path, {})[method.lower()] = _operation(method, path, op)
+    paths.update(typed_paths)
     doc: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": "qbd-gateway REST API",
             "version": version,
-            "description": "Jobs in for QuickBooks Desktop through the Web Connector; results on SQS. "
-                           "Every error is `{\"error\": {...}}` (ErrorEnvelope).",
+            "description": "Jobs in for QuickBooks Desktop through the Web Connector; results on SQS. Typed "
+                           "resources (customers, invoices, …) answer JSON from QuickBooks within the call, or "
+                           "202 with the job. Every error is `{\"error\": {...}}` (ErrorEnvelope).",
         },
         "paths": paths,
         "components": {
-            "schemas": component_schemas(),
+            "schemas": {**typed_schemas, **component_schemas()},
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "Authorization: Bearer <api key>"}},
         },

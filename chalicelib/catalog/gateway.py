@@ -66,6 +66,13 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         guide="integration-problem", description="No job with this id.",
     ),
     ErrorSpec(
+        "object_not_found", "invalid_request_error", 404,
+        "The record was not found in QuickBooks: it may have been deleted or merged. Sync again so the "
+        "application has the current list of records.",
+        guide="records-not-found",
+        description="A typed call by id (retrieve, delete, void) named an object QuickBooks does not have.",
+    ),
+    ErrorSpec(
         "route_not_found", "invalid_request_error", 404,
         "The integration called an address the QuickBooks gateway does not have. "
         f"{_SUPPORT.capitalize()}.",

@@ -20,3 +20,10 @@ class S3PayloadStore:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
                                ContentType="application/xml")
         return f"s3://{self.bucket}/{key}"
+
+    def get(self, uri: str) -> str:
+        """The text under ``s3://bucket/key`` (of this bucket only: a URI is never followed elsewhere)."""
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        if not uri.startswith("s3://") or bucket != self.bucket or not key:
+            raise ValueError("not an object of the payload bucket")
+        return str(self.client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8"))

@@ -39,7 +39,7 @@ from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import Metrics
 from chalicelib.qbxml import QbxmlVersion, SchemaCatalog, parse_job_qbxml, validate_job
 from chalicelib.qbxml.editions import check_elements
-from chalicelib.qbxml.paging import page_size_of, pageable, with_ceiling
+from chalicelib.qbxml.paging import pageable, paging_options, resumed_from, with_ceiling
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +86,24 @@ class Accepting:
         priority: int = PRIORITY_NORMAL,
         fail_if_offline: bool = False,
         paging: Mapping[str, Any] | None = None,
+        resume: Mapping[str, Any] | None = None,
+        fingerprint: str | None = None,
+        call: str | None = None,
+        render_json: bool = False,
     ) -> tuple[Job, bool]:
         """Accept a job. Returns ``(job, created)``; ``created`` is False for an idempotent replay.
 
         With ``fail_if_offline`` the job is refused at once (nothing stored) when the end-user's Web
         Connector has never connected or has not called within its expected interval. With ``paging``
-        (``{"page_size": 500}``) one list query is run page by page (:mod:`chalicelib.qbxml.paging`).
+        (``{"page_size": 500}``, optionally ``"max_pages"``) one query is run page by page
+        (:mod:`chalicelib.qbxml.paging`); ``resume`` is the cursor of an earlier job of the same query
+        whose page budget was spent: this one goes on from there. ``fingerprint`` stands for the request
+        in the ``Idempotency-Key`` check instead of its text (a caller that retries the same call with
+        another page size, say, gets the job of its first call). ``call`` names a typed REST call
+        (:mod:`chalicelib.resources`); ``render_json`` puts the answer's JSON rendering on the result.
         """
         requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
-        page_size = page_size_of(dict(paging)) if paging is not None else None
+        page_size, budget = paging_options(dict(paging)) if paging is not None else (None, None)
         newest = self.schemas.available()
         if newest:  # refuse what no version accepts before taking a sequence number
             validate_job(requests, newest[-1], self.schemas)
@@ -109,6 +118,9 @@ class Accepting:
             validate_job(requests, version, self.schemas)
         check_elements(requests.elements, version, user.country)  # the file's version and edition, per element
         cursor = pageable(requests, page_size, version, self.schemas) if page_size is not None else None
+        if cursor is not None and page_size is not None:
+            cursor = (resumed_from(dict(resume), cursor, page_size, budget) if resume is not None
+                      else dataclasses.replace(cursor, page_budget=budget))
         ceiling = None
         if page_size is None and self.unpaged_max_returned:
             requests, ceiling = with_ceiling(requests, self.unpaged_max_returned, version, self.schemas)
@@ -130,10 +142,13 @@ class Accepting:
             idempotency_key=idempotency_key,
             paging=cursor.to_dict() if cursor is not None else None,
             max_returned_ceiling=ceiling,
+            call=call,
+            render_json=render_json or call is not None,
         )
         if idempotency_key:
-            paged = f"paging={page_size}|" if page_size is not None else ""
-            body_hash = hashlib.sha256(f"{deadline_seconds}|{paged}{qbxml}".encode()).hexdigest()
+            paged = "" if page_size is None else f"paging={page_size}|" if budget is None else \
+                f"paging={page_size},{budget}|"
+            body_hash = hashlib.sha256((fingerprint or f"{deadline_seconds}|{paged}{qbxml}").encode()).hexdigest()
             written, created = self._put_once(job, idempotency_key, body_hash, now)
         else:
             try:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.errors import CATALOG, GatewayError, error
+from chalicelib.errors import GatewayError, error, error_from_dict
 from chalicelib.jobs.connection import LOGIN_ERRORS, require_polling
 from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, Job
 from chalicelib.jobs.ports import Clock, Store
@@ -38,13 +38,6 @@ from chalicelib.safexml import UnsafeXmlError, parse_xml
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
-
-
-def error_from_dict(data: dict[str, Any]) -> GatewayError:
-    """The stored error object of a job, as a raisable error again."""
-    spec = CATALOG.get(str(data.get("code")), CATALOG["internal_error"])
-    return GatewayError(spec, str(data.get("message", "")), integration_code=data.get("integration_code"),
-                        user_facing_message=data.get("user_facing_message"))
 
 
 def _company_name(response_qbxml: str | None) -> str | None:

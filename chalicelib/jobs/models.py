@@ -115,6 +115,10 @@ class Job:
     paging: dict[str, Any] | None = None
     max_returned_ceiling: int | None = None  # the MaxReturned the gateway put on its queries (unpaged)
     warnings: list[dict[str, Any]] | None = None  # statusSeverity="Warn" results, and the ceiling reached
+    # A typed REST call (chalicelib.resources): "<resource>.<operation>", whose result also carries the
+    # call's JSON answer; ``render_json``: the result carries the JSON rendering of the answer.
+    call: str | None = None
+    render_json: bool = False
 
     @property
     def queued_key(self) -> str:
@@ -188,6 +192,9 @@ class Lease:
     last_error_text: str | None = None
     connection_errors: int = 0
     last_holder: str | None = None  # the session that released the file last (its error stays readable)
+    # The session's closing HostQuery (chalicelib.qbwc.answers) is in QuickBooks: like a job in flight, it
+    # keeps the file from a takeover by staleness until its answer comes (or the lease runs out).
+    closing_sent_at: datetime | None = None
     pointer: InFlight | None = None
 
     def held_by(self, holder: str) -> bool:

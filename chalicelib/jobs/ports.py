@@ -35,14 +35,15 @@ SWEEPER_PREFIX = "sweeper:"  # the sweeper's holder names: a session may always 
 def lease_is_takeable(lease: Lease, now: datetime, stale_before: datetime) -> bool:
     """The takeover rule, which every store applies in one conditional write: the lease is free, or
     its holder's renewal ran out, or the sweeper holds it (a Web Connector never waits for the sweeper:
-    the epoch fences the sweeper's later writes), or its holder has nothing in QuickBooks and has made
-    no call since ``stale_before`` (the Web Connector that held it is gone; a live one calls every few
-    seconds)."""
+    the epoch fences the sweeper's later writes), or its holder has nothing in QuickBooks (no job in
+    flight, no closing request) and has made no call since ``stale_before`` (the Web Connector that held
+    it is gone; a live one calls every few seconds)."""
     if lease.holder is None or lease.expires_at is None or lease.expires_at <= now:
         return True
     if lease.holder.startswith(SWEEPER_PREFIX):
         return True
-    return lease.pointer is None and lease.seen_at is not None and lease.seen_at < stale_before
+    return (lease.pointer is None and lease.closing_sent_at is None and lease.seen_at is not None
+            and lease.seen_at < stale_before)
 
 
 class StoreConflict(Exception):
@@ -238,6 +239,10 @@ class ResultPublisher(Protocol):
 class PayloadStore(Protocol):
     def put(self, key: str, text: str) -> str:
         """Store ``text`` (qbXML) under ``key`` and return its ``s3://bucket/key`` URI. Raises on failure."""
+        ...
+
+    def get(self, uri: str) -> str:
+        """The text stored under ``uri`` (as :meth:`put` returned it). Raises on failure."""
         ...
 
 

@@ -3,16 +3,28 @@
 Both are rendered from the stored :class:`~chalicelib.jobs.models.Job`, so the two never disagree. An
 answer too large to carry inline is in S3: ``response_qbxml`` is then None and ``response_s3_uri``
 points at it (the key is present only then, so a message or view without it is as before).
+
+``GET /v1/jobs/{id}`` carries the answer's JSON rendering as ``response_json``
+(:func:`chalicelib.resources.answer.render_messages`), and so does the result message of a job that asks
+for it (``render_json``; every typed REST call does); a typed call's also carry its answer as ``result``
+— the body the call answers. :func:`json_parts` makes both from the answer's text (an answer offloaded
+to S3 is read first, for a job that asked for JSON); JSON that would pass :data:`MAX_JSON_BYTES` on a
+result message says ``response_json_omitted`` instead.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import datetime
 from typing import Any
 
 from chalicelib.jobs.models import Job, Lease
 
+log = logging.getLogger(__name__)
+
 SCHEMA_VERSION = 1
+MAX_JSON_BYTES = 256_000  # the JSON rendering on a result message (SQS takes 1 MiB in all)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -51,15 +63,53 @@ def job_view(job: Job, lease: Lease | None = None, now: datetime | None = None) 
 
 
 def _page(job: Job) -> dict[str, Any]:
-    """A paged job's last page delivered: ``page`` (1-based), ``records``, ``remaining``, ``last``,
-    ``resumed`` (first page after a restart) and ``cursor`` (``<job id>:<page>``, where it stands)."""
+    """A paged job's last page delivered: ``page`` (1-based), ``records``, ``remaining``, ``last`` (the
+    job's last page), ``resumed`` (first page after a restart) and ``cursor`` (``<job id>:<page>``, where it
+    stands); with a page budget (``paging.max_pages``) also ``has_more``: the query has pages left."""
     if not job.paging or not job.paging.get("pages"):
         return {}
     pages, remaining = int(job.paging["pages"]), job.paging.get("remaining")
-    last = bool(job.paging["finished"]) if "finished" in job.paging else remaining == 0
+    finished = bool(job.paging["finished"]) if "finished" in job.paging else remaining == 0
+    budget = job.paging.get("page_budget")
+    last = finished or (budget is not None and pages >= int(budget))
     return {"page": pages, "records": int(job.paging.get("page_records") or 0),
-            "remaining": 0 if last else int(remaining) if remaining is not None else None,
-            "last": last, "resumed": bool(job.paging.get("resumed")), "cursor": f"{job.id}:{pages}"}
+            "remaining": 0 if finished else int(remaining) if remaining is not None else None,
+            "last": last, "resumed": bool(job.paging.get("resumed")), "cursor": f"{job.id}:{pages}",
+            **({"has_more": not finished} if budget is not None else {})}
+
+
+def json_parts(job: Job, text: str | None, *, always: bool = False, limit: int = 0) -> dict[str, Any]:
+    """``response_json`` from the answer ``text`` — for a job that asked for JSON, or ``always`` (the REST
+    view renders every job's answer, the result message only what asked) — and, for a typed call that
+    finished, ``result`` (its answer) or ``result_error`` (its error as the call answers it: an unknown id
+    is ``object_not_found``). ``limit``: the most bytes of JSON to carry (default :data:`MAX_JSON_BYTES`).
+    Never raises: a rendering that fails is reported in the parts, and the result still goes out."""
+    from chalicelib.errors import GatewayError, error
+    from chalicelib.resources.answer import answer_of, render_messages
+
+    parts: dict[str, Any] = {}
+    answered = job.status.is_terminal or bool(job.paging)
+    if text is not None and answered and (always or job.render_json or job.call):
+        try:
+            parts["response_json"] = render_messages(text)
+        except GatewayError as exc:
+            parts["response_json_error"] = exc.to_dict()
+        except Exception:  # never let a rendering stop the result itself from being published
+            log.exception("the JSON rendering of an answer failed", extra={"job_id": job.id})
+            parts["response_json_error"] = error("internal_error", "the answer could not be rendered").to_dict()
+    if job.call and job.status.is_terminal and "response_json_error" not in parts:
+        try:
+            parts["result"] = answer_of(job.call.rpartition(".")[2], job.status.value, job.error, text, job.id,
+                                        parts.get("response_json"), job.paging)
+        except GatewayError as exc:
+            parts["result_error"] = exc.to_dict()
+        except Exception:
+            log.exception("the typed answer of a job failed", extra={"job_id": job.id})
+            parts["result_error"] = error("internal_error", "the answer could not be rendered").to_dict()
+    limit = limit or MAX_JSON_BYTES
+    if parts and len(json.dumps(parts)) > limit:
+        return {"response_json_omitted": f"the JSON rendering passes {limit} bytes (the qbXML is complete)"}
+    return parts
 
 
 def result_message(job: Job) -> dict[str, Any]:
@@ -80,4 +130,5 @@ def result_message(job: Job) -> dict[str, Any]:
         **({"response_omitted": job.response_omitted} if job.response_omitted else {}),
         **({"warnings": job.warnings} if job.warnings else {}),
         **page,
+        **json_parts(job, job.response_qbxml),
     }

@@ -190,7 +190,8 @@ class QbwcService(LargeAnswers, Login):
                 lease, job, probe = self.dispatcher.next_job(view, lease)
                 if job is None:  # idle: one read, no write (the keep-alive's getLastError renews) …
                     if self._idle_for_good(lease, now):  # … until the idle limit: then end it as a success,
-                        self.store.update_lease(lease, self.dispatcher.renewal(now))  # renewed: it is in QuickBooks
+                        # renewed and marked: while it is in QuickBooks, no other session takes the file
+                        self.store.update_lease(lease, {**self.dispatcher.renewal(now), "closing_sent_at": now})
                         return answers.closing_request(version)
                     return ""
                 if self._heartbeat_due(user, now):  # a long sync keeps the end-user's heartbeat fresh
@@ -247,6 +248,9 @@ class QbwcService(LargeAnswers, Login):
         view, lease = held
         pointer = lease.pointer
         if pointer is None and (call.hresult or answers.is_closing_answer(call)):
+            if lease.closing_sent_at is not None:  # out of QuickBooks: the file may be taken once this one is stale
+                with contextlib.suppress(StoreConflict):
+                    lease = self.store.update_lease(lease, {"closing_sent_at": None})
             return self._percent(view, lease, closing=True)  # the last, cheap request of a healthy session
         if pointer is None or pointer.epoch != lease.epoch or pointer.phase not in (SENT, NEXT, PROBE):
             self._note(lease, "qbd-gateway: received a response it did not ask for. Click Update Selected to "

@@ -37,10 +37,14 @@ class Cursor:
     window_ids: tuple[str, ...] = ()  # TxnIDs delivered from the window being walked
     rest: int | None = None  # records counted in the rest of the range, less those walked since
     window_by: str = "modified"  # the date walked: "modified" (TimeModified, seconds) or "txn_date" (days)
+    # The job ends once this many pages are delivered, though the query has more (``paging.max_pages``; a
+    # REST list call delivers one page, and the next call resumes from this cursor). None: no budget.
+    page_budget: int | None = None
 
     @property
     def done(self) -> bool:
-        return self.finished
+        """The job's last page is delivered: the query's last, or the last of its budget."""
+        return self.finished or (self.page_budget is not None and self.pages >= self.page_budget)
 
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -57,7 +61,7 @@ class Cursor:
             values["finished"] = bool(values.get("pages")) and values.get("remaining") == 0
         for name in ("page_size", "pages", "records", "page_records", "restarts", "answers", "span"):
             values[name] = int(values.get(name) or 0)  # type: ignore[call-overload]
-        for name in ("session", "remaining", "rest"):
+        for name in ("session", "remaining", "rest", "page_budget"):
             if values.get(name) is not None:
                 values[name] = int(values[name])  # type: ignore[call-overload]
         return cls(**values)  # type: ignore[arg-type]

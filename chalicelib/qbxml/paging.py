@@ -48,18 +48,36 @@ DEFAULT_PAGE_SIZE = 500
 ITERATOR_EXPIRED = 3391
 _BEFORE_NAME_RANGE = ("MaxReturned", "ActiveStatus", "FromModifiedDate", "ToModifiedDate")
 _SAMPLE_NAME = "qbdgw"
-__all__ = ["ITERATOR_EXPIRED", "Cursor", "Page", "expired", "page_request", "page_size_of", "pageable", "read_page",
-           "with_ceiling"]
+__all__ = ["ITERATOR_EXPIRED", "Cursor", "Page", "expired", "page_request", "page_size_of", "pageable",
+           "paging_options", "read_page", "resumed_from", "with_ceiling"]
 
 
 def page_size_of(paging: object) -> int:
     """The page size a caller asked for (``{"page_size": 500}``), checked."""
-    if not isinstance(paging, dict) or set(paging) - {"page_size"}:
-        raise error("invalid_request", 'paging must be an object like {"page_size": 500}')
+    return paging_options(paging)[0]
+
+
+def paging_options(paging: object) -> tuple[int, int | None]:
+    """The page size and the page budget (``max_pages``, None: every page) a caller asked for, checked."""
+    if not isinstance(paging, dict) or set(paging) - {"page_size", "max_pages"}:
+        raise error("invalid_request", 'paging must be an object like {"page_size": 500} (and "max_pages")')
     size = paging.get("page_size", DEFAULT_PAGE_SIZE)
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_PAGE_SIZE:
         raise error("invalid_request", f"paging.page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
-    return size
+    budget = paging.get("max_pages")
+    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
+        raise error("invalid_request", "paging.max_pages must be a positive integer (or absent: every page)")
+    return size, budget
+
+
+def resumed_from(saved: dict[str, object], fresh: Cursor, page_size: int, budget: int | None) -> Cursor:
+    """The cursor of a job that goes on where another job of the same query stopped (its page budget
+    spent): ``saved`` is that job's cursor, ``fresh`` what :func:`pageable` made of this job's query."""
+    cursor = Cursor.from_dict(saved)
+    if cursor.finished or not cursor.pages or cursor.family != fresh.family or cursor.window_by != fresh.window_by:
+        raise error("invalid_request", "the query to resume has no more pages, or is another query")
+    return dataclasses.replace(cursor, page_size=page_size, resumed=False,
+                               page_budget=cursor.pages + budget if budget is not None else None)
 
 
 def pageable(requests: JobRequests, page_size: int, version: QbxmlVersion, catalog: SchemaCatalog) -> Cursor:
@@ -126,11 +144,14 @@ def page_request(element: str, cursor: Cursor, *, session: int) -> str:
     if cursor.family == "txn":
         return windows.window_request(element, cursor, session=session)
     query = parse_xml(element)
-    set_max_returned(query, cursor.page_size)
     if cursor.iterator_id and cursor.session == session:
+        set_max_returned(query, cursor.page_size)
         query.set("iterator", "Continue")
         query.set("iteratorID", cursor.iterator_id)
     else:
+        # A restart from the last name gets the records delivered under it again, and drops them: it asks
+        # for that many more, so that the page still holds page_size records.
+        set_max_returned(query, cursor.page_size + (len(cursor.last_ids) if cursor.last_name is not None else 0))
         query.set("iterator", "Start")
         if cursor.last_name is not None:
             _restart_from(query, cursor.last_name)

@@ -23,7 +23,8 @@ IS_NEW = "attribute_not_exists(pk)"
 EXISTS = "attribute_exists(pk)"
 # The takeover rule of chalicelib.jobs.ports.lease_is_takeable, as one condition.
 LEASE_IS_TAKEABLE = ("attribute_not_exists(holder) OR expires_ms <= :now_ms OR begins_with(holder, :sweeper) "
-                     "OR (attribute_not_exists(p_seq) AND seen_ms < :stale_ms)")
+                     "OR (attribute_not_exists(p_seq) AND attribute_not_exists(closing_sent_at) "
+                     "AND seen_ms < :stale_ms)")
 LEASE_IS_OURS = "holder = :holder AND epoch = :epoch"  # the holder, at the epoch it took the file in
 PROFILE_KEY, LEASE_KEY = "!0", "!1"  # their queue-index keys: before every job ("0#…" and up)
 KEY_IS_FREE_OR_EXPIRED = "attribute_not_exists(pk) OR #ttl < :now"

@@ -87,7 +87,7 @@ class LeaseItems(DynamoBase):
         # A session starts afresh; the sweeper leaves the last session's state (its error text) alone.
         fresh = {} if holder.startswith(SWEEPER_PREFIX) else {
             "state": "ready", "company_file": None, "qbxml_version": None, "jobs_sent": 0, "last_job_at": None,
-            "last_error_text": None, "connection_errors": 0, "created_at": now, **session}
+            "last_error_text": None, "connection_errors": 0, "created_at": now, "closing_sent_at": None, **session}
         fresh.update(holder=holder, expires_at=expires_at, seen_at=now, queued_key=LEASE_KEY)
         set_, remove = self._lease_values(end_user_id, fresh)
         # In the sweeper's index until the holder's first write says whether a pointer is left.
@@ -179,4 +179,4 @@ _POINTER_ATTRS = ("p_seq", "p_job_id", "p_write", "p_attempt", "p_msid", "p_epoc
                   "p_prev", "p_page")
 _LEASE_FIELDS = frozenset({"epoch", "holder", "expires_at", "seen_at", "created_at", "state", "company_file",
                            "qbxml_version", "jobs_sent", "last_job_at", "last_error_text", "connection_errors",
-                           "last_holder"})
+                           "last_holder", "closing_sent_at"})

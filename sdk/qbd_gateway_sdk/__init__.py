@@ -1,12 +1,28 @@
-"""qbd-gateway SDK: a typed client of the REST API and a consumer of the SQS results queue.
+"""qbd-gateway SDK: typed clients of the REST API (sync and async) and a consumer of the SQS results queue.
 
-``fetch_response`` reads a job's answer whether it came inline or was offloaded to S3; ``message_key``
-is what de-duplicates result messages (a job's result, its in-doubt notice, each page of a paged query).
+``Client`` and ``AsyncClient`` have the typed resources (``client.customers.list(...)``,
+``client.invoices.create(...)``…, generated from the gateway's resource catalog) answering the typed
+qbXML models of :mod:`qbd_gateway_sdk.qbxml` (generated from the same schema as the gateway's), plus the
+end-user, auth-link and raw-job calls on ``Client``. Every failure is a ``QbdGatewayError``, by kind a
+subclass (``StaleRevisionError``, ``NotFoundError``, ``InvalidRequestError``, ``ConnectionProblemError``,
+``JobTimeoutError``…). ``fetch_response`` reads a job's answer whether it came inline or was offloaded to
+S3; ``message_key`` is what de-duplicates result messages (a job's result, its in-doubt notice, each page
+of a paged query).
 """
 
+from qbd_gateway_sdk.async_client import AsyncClient
 from qbd_gateway_sdk.client import Client
 from qbd_gateway_sdk.consumer import PollReport, ResultsConsumer, message_key
-from qbd_gateway_sdk.errors import QbdGatewayError
+from qbd_gateway_sdk.errors import (
+    AuthenticationError,
+    ConnectionProblemError,
+    InvalidRequestError,
+    JobTimeoutError,
+    NotFoundError,
+    QbdGatewayError,
+    QuickBooksError,
+    StaleRevisionError,
+)
 from qbd_gateway_sdk.models import (
     AuthSessionCreated,
     EndUserCreated,
@@ -16,10 +32,14 @@ from qbd_gateway_sdk.models import (
     JobView,
     ResultMessage,
 )
+from qbd_gateway_sdk.resources import AsyncListPager, Deleted, ListPager, Page, RequestResult, Voided
 from qbd_gateway_sdk.responses import fetch_response
 
 __all__ = [
-    "AuthSessionCreated", "Client", "EndUserCreated", "EndUserView", "HealthCheckOk", "JobAccepted", "JobView",
-    "PollReport", "QbdGatewayError", "ResultMessage", "ResultsConsumer", "fetch_response", "message_key",
+    "AsyncClient", "AsyncListPager", "AuthSessionCreated", "AuthenticationError", "Client", "ConnectionProblemError",
+    "Deleted", "EndUserCreated", "EndUserView", "HealthCheckOk", "InvalidRequestError", "JobAccepted",
+    "JobTimeoutError", "JobView", "ListPager", "NotFoundError", "Page", "PollReport", "QbdGatewayError",
+    "QuickBooksError", "RequestResult", "ResultMessage", "ResultsConsumer", "StaleRevisionError", "Voided",
+    "fetch_response", "message_key",
 ]
 __version__ = "0.1.0"

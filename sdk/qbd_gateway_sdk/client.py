@@ -1,11 +1,31 @@
-"""The REST client: typed calls, one exception type, and retries only where they are safe.
+"""The REST client: typed resources, typed calls, typed errors, and retries only where they are safe.
+
+**Typed resources** (generated: :mod:`qbd_gateway_sdk.resources_generated`): ``client.customers``,
+``client.invoices``, ``client.sales_receipts``… with the operations each resource has, answering the
+typed models of :mod:`qbd_gateway_sdk.qbxml`::
+
+    client = Client("https://gateway.example.com", api_key="...")
+    for customer in client.customers.list(end_user_id=eu, name_contains="Acme", limit=100):  # every page
+        customer.id, customer.balance                                                       # str, Decimal
+    invoice = client.invoices.create(eu, customer={"full_name": "Acme"}, lines=[{"desc": "Work", "amount": "90"}],
+                                     idempotency_key="inv-1042")
+    client.reports.run(eu, "general-summary", type="ProfitAndLossStandard")
+    client.request(eu, "CompanyQuery")                                    # any request message, typed
+
+Each of these calls is a job of the gateway that waits for QuickBooks; one **total timeout** per call
+(``call_timeout``, 90 s, or ``timeout=`` on the call) covers its own wait and the long polls after a 202,
+then raises :class:`~qbd_gateway_sdk.errors.JobTimeoutError` with the job's id (see
+:mod:`qbd_gateway_sdk.calls`). ``clock`` and ``sleep`` are ``time.monotonic`` and ``time.sleep`` unless
+given (tests give fake ones).
 
 Retry rules (``retries`` attempts after the first, exponential back-off from ``backoff`` seconds):
 
-* reads (``get_end_user``, ``get_job``) are retried on network errors, 429 and retryable 5xx;
-* ``create_end_user`` and ``enqueue_job`` are retried the same way **only with an idempotency key**:
-  the gateway then returns the original result to a retry, so nothing is created twice. Without a
-  key they are sent once — the SDK never makes up a key behind your back;
+* reads (``get_end_user``, ``get_job``, typed lists, retrieves, reports) are retried on network errors, 429
+  and retryable 5xx;
+* ``create_end_user``, ``enqueue_job`` and the typed create, update, delete, void and ``request`` are
+  retried the same way **only with an idempotency key**: the gateway then returns the original result to
+  a retry, so nothing is created twice. Without a key they are sent once — the SDK never makes up a key
+  behind your back;
 * ``create_auth_session`` and ``health_check`` are never retried.
 
 A job's answer may be too large to come inline (``response_qbxml`` is then ``None`` and
@@ -16,13 +36,24 @@ returns its text either way (see :mod:`qbd_gateway_sdk.responses`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel, ValidationError
 
-from qbd_gateway_sdk.errors import QbdGatewayError
+from qbd_gateway_sdk.calls import (
+    DEFAULT_CALL_TIMEOUT,
+    CallPolicy,
+    HttpRequest,
+    HttpResponse,
+    NetworkFailure,
+    Outcome,
+    Pause,
+    Plan,
+)
+from qbd_gateway_sdk.errors import JobTimeoutError, QbdGatewayError
 from qbd_gateway_sdk.models import (
     AuthSessionCreated,
     CreateAuthSession,
@@ -35,21 +66,31 @@ from qbd_gateway_sdk.models import (
     JobView,
     Paging,
 )
+from qbd_gateway_sdk.resources_generated import Resources
 from qbd_gateway_sdk.responses import default_s3_client, fetch_response
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class Client:
+class Client(Resources):
+    """The synchronous client (over ``requests``). ``timeout`` is each HTTP request's own timeout (a long
+    poll's is longer than its wait), ``call_timeout`` the total of one typed call (see the module docstring)."""
+
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0, retries: int = 2,
-                 backoff: float = 0.5, session: requests.Session | None = None) -> None:
+                 backoff: float = 0.5, session: requests.Session | None = None,
+                 call_timeout: float = DEFAULT_CALL_TIMEOUT, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
         self.http = session or requests.Session()
+        self.call_timeout = call_timeout
+        self.clock = clock
+        self.sleep = sleep
         self._s3: Any = None  # made on first need by job_response without an s3_client
 
     # End-users ---------------------------------------------------------------------------------------
@@ -81,15 +122,17 @@ class Client:
     # Jobs -----------------------------------------------------------------------------------------------
     def enqueue_job(self, end_user_id: str, qbxml: str, idempotency_key: str | None = None, *,
                     deadline_seconds: int | None = None, fail_if_offline: bool = False,
-                    page_size: int | None = None) -> JobAccepted:
+                    page_size: int | None = None, render_json: bool = False) -> JobAccepted:
         """Queue qbXML request elements for the end-user's company file. With ``page_size``, one list
-        query runs page by page (qbXML iterators), each page its own result message.
+        query runs page by page (qbXML iterators), each page its own result message; with
+        ``render_json`` the result message also carries the answer as JSON (``response_json``).
 
         Retried on network errors and 5xx only when ``idempotency_key`` is given; without one a failure
         is raised at once, since the job may or may not have been accepted.
         """
         body = EnqueueJob(qbxml=qbxml, deadline_seconds=deadline_seconds, fail_if_offline=fail_if_offline,
-                          paging=Paging(page_size=page_size) if page_size is not None else None)
+                          paging=Paging(page_size=page_size) if page_size is not None else None,
+                          render_json=render_json or None)
         return self._call("POST", f"/v1/end-users/{_segment(end_user_id)}/jobs", JobAccepted, body=body,
                           idempotency_key=idempotency_key, safe=idempotency_key is not None)
 
@@ -99,19 +142,18 @@ class Client:
     def wait_for_job(self, job_id: str, timeout: float, *, poll_interval: float = 0.5) -> JobView:
         """Poll until the job is finished (succeeded, failed, expired or cancelled) and return it.
 
-        A failed job is returned, not raised: its ``error`` says why. Raises ``QbdGatewayError`` with
-        ``code="job_wait_timeout"`` when ``timeout`` seconds pass first.
+        A failed job is returned, not raised: its ``error`` says why. Raises :class:`JobTimeoutError`
+        (``code="job_wait_timeout"``, with the ``job_id``) when ``timeout`` seconds pass first.
         """
-        deadline = time.monotonic() + timeout
+        deadline = self.clock() + timeout
         while True:
             job = self.get_job(job_id)
             if job.is_finished:
                 return job
-            left = deadline - time.monotonic()
+            left = deadline - self.clock()
             if left <= 0:
-                raise QbdGatewayError("job_wait_timeout", f"job {job_id} is still {job.status} after {timeout} s",
-                                      retryable=True)
-            time.sleep(min(poll_interval, left))
+                raise JobTimeoutError(job_id, job.status, timeout)
+            self.sleep(min(poll_interval, left))
 
     def job_response(self, job: JobView, s3_client: Any = None) -> str | None:
         """QuickBooks' answer to ``job`` (for a paged query: the last page delivered): ``response_qbxml``
@@ -126,6 +168,34 @@ class Client:
                 self._s3 = default_s3_client()
             s3_client = self._s3
         return fetch_response(job, s3_client)
+
+    # Typed calls: running their plans (qbd_gateway_sdk.calls) over requests ------------------------------
+    def _call_policy(self) -> CallPolicy:
+        return CallPolicy(self.call_timeout, self.timeout, self.retries, self.backoff, self.clock)
+
+    def _run_plan(self, plan: Plan[T]) -> T:
+        outcome: Outcome = None
+        try:
+            while True:
+                step = plan.send(outcome)
+                if isinstance(step, Pause):
+                    self.sleep(step.seconds)
+                    outcome = None
+                else:
+                    outcome = self._send(step)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+    def _send(self, step: HttpRequest) -> HttpResponse | NetworkFailure:
+        headers = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json", **step.headers}
+        try:
+            response = self.http.request(step.method, self.base_url + step.path, params=list(step.params) or None,
+                                         json=step.json, headers=headers, timeout=step.timeout)
+        except requests.RequestException as exc:
+            return NetworkFailure(exc)
+        return HttpResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()},
+                            _json(response))
 
     # Plumbing -------------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, model: type[M], *, body: BaseModel | None = None,

@@ -7,7 +7,7 @@ that adds a field does not break an older SDK.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,7 @@ class Paging(_Request):
     """Run one list query page by page; each page arrives as its own result message."""
 
     page_size: int = Field(default=500, ge=1, le=1000)
+    max_pages: int | None = Field(default=None, ge=1)
 
 
 class EnqueueJob(_Request):
@@ -41,6 +42,7 @@ class EnqueueJob(_Request):
     deadline_seconds: int | None = Field(default=None, ge=10, le=7 * 86400)
     fail_if_offline: bool = False
     paging: Paging | None = None
+    render_json: bool | None = None  # True: the result message also carries the answer as JSON (response_json)
 
 
 class CreateAuthSession(_Request):
@@ -60,6 +62,7 @@ class ErrorObject(_Response):
     retryable: bool = False
     guide: str | None = None
     request_id: str | None = None
+    job_id: str | None = None  # a typed call's job, when the error is what that job ended with
 
 
 class ErrorEnvelope(_Response):
@@ -128,6 +131,12 @@ class JobView(_Response):
     attempts: int
     paging: PagingProgress | None = None
     warnings: list[ErrorObject] | None = None
+    # The answer as JSON (GET /v1/jobs/{id} always; a result message when asked: render_json, typed calls)
+    response_json: list[dict[str, Any]] | None = None
+    result: dict[str, Any] | None = None  # a typed call's answer, as the call answers it
+    result_error: ErrorObject | None = None
+    response_json_error: ErrorObject | None = None
+    response_json_omitted: str | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -167,4 +176,11 @@ class ResultMessage(_Response):
     last: bool | None = None
     resumed: bool | None = None
     cursor: str | None = None
+    has_more: bool | None = None  # with paging.max_pages: the query has pages left after the job's last
     warnings: list[ErrorObject] | None = None
+    # The answer as JSON (GET /v1/jobs/{id} always; a result message when asked: render_json, typed calls)
+    response_json: list[dict[str, Any]] | None = None
+    result: dict[str, Any] | None = None  # a typed call's answer, as the call answers it
+    result_error: ErrorObject | None = None
+    response_json_error: ErrorObject | None = None
+    response_json_omitted: str | None = None

@@ -117,3 +117,48 @@ def test_the_document_is_served_only_with_a_key(stack: GatewayProcess) -> None:
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.1")
     assert "/v1/end-users/{end_user_id}/jobs" in response.json()["paths"]
+
+
+TYPED_EXAMPLES = 2
+_PLAIN = ("/v1/end-users/{end_user_id}", "/v1/end-users/{end_user_id}/jobs", "/v1/end-users/{end_user_id}/qwc",
+          "/v1/end-users/{end_user_id}/health-check")
+
+
+def typed_operations(schema: Any) -> list[Any]:
+    """Every operation of the typed resources (and of POST …/requests) in the served document."""
+    found = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        path = operation.path
+        if path.startswith("/v1/end-users/{end_user_id}/") and path not in _PLAIN:
+            found.append(operation)
+    return found
+
+
+def test_every_typed_operation_conforms_to_the_document(api_schema: Any, stack: GatewayProcess,
+                                                        real_ids: dict[str, str]) -> None:
+    # GIVEN every operation of the typed resources in the document the running gateway serves, for a real
+    # end-user, asked not to wait (its Web Connector never connects: a valid call is a 202 with its job;
+    # the generated Prefer and wait are pinned, or each call would wait out a random wait)
+    operations = typed_operations(api_schema)
+    assert len(operations) > 250
+    headers = {"Authorization": f"Bearer {stack.api_key}", "Prefer": "respond-async"}
+    statuses: dict[int, int] = {}
+    for operation in operations:
+        strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE,
+                                         path_parameters={"end_user_id": real_ids["end_user_id"]},
+                                         headers={"Prefer": "respond-async"}, query={"wait": 0})
+
+        @given(case=strategy)
+        @settings(max_examples=TYPED_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def conforms(case: Any) -> None:
+            # WHEN a generated request is sent  THEN its status is documented, its body matches, no server fault
+            response = case.call_and_validate(base_url=stack.base_url, headers=headers, checks=CHECKS, timeout=30)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        try:
+            conforms()
+        except Exception as exc:
+            raise AssertionError(f"{operation.method.upper()} {operation.path}") from exc
+    # AND calls reached the queue (202), not only refusals
+    assert statuses.get(202, 0) > 20, statuses

@@ -810,7 +810,9 @@ def _parse(qbxml: str) -> etree._Element:
 
 # The paged sync ----------------------------------------------------------------------------------------------
 PAGED_QUERY = "<CustomerQueryRq><ActiveStatus>All</ActiveStatus></CustomerQueryRq>"  # the inactive ones too
-PAGED_CUSTOMERS, PAGED_SEED = 9, 25  # two jobs (Parent:Job), an inactive customer, lower case, "Å" after "S"
+# Two jobs (Parent:Job), an inactive customer, lower case, "Å" after "S"; pages 3 + 3, a restart's 3 (it asks
+# for one more, the boundary record it drops), a restart after the expired iterator with the last 1 (inline).
+PAGED_CUSTOMERS, PAGED_SEED = 10, 734
 PAGE_SIZE = 3  # a page above ~1,750 bytes (4,000 less request and cursor, halved: 2 customers here) goes to S3
 PAGED_VANISH_AFTER = 2  # the machine sleeps after the second page
 

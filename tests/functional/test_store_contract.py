@@ -280,6 +280,19 @@ def test_a_stale_holder_with_nothing_out_may_be_taken_over_early(store: Store, u
     assert take(store, "h2", T0 + timedelta(seconds=91)).holder == "h2"
 
 
+def test_a_closing_request_in_quickbooks_keeps_a_stale_holder_from_a_takeover(store: Store, user: EndUser) -> None:
+    # GIVEN h1 holds the file, nothing pointed at, its closing request handed out at T0
+    lease = store.update_lease(take(store, "h1"), {"closing_sent_at": T0})
+    assert lease.closing_sent_at == T0
+    # WHEN h2 authenticates 91 s later / THEN busy: the closing request is in QuickBooks
+    with pytest.raises(StoreConflict):
+        take(store, "h2", T0 + timedelta(seconds=91))
+    # WHEN its answer came (the mark cleared) / THEN the stale rule applies again, and a new session starts unmarked
+    store.update_lease(lease, {"closing_sent_at": None})
+    taken = take(store, "h2", T0 + timedelta(seconds=91))
+    assert (taken.holder, taken.closing_sent_at) == ("h2", None)
+
+
 def test_the_pointer_is_changed_only_as_expected(store: Store, user: EndUser) -> None:
     # GIVEN h1 holds the file with job 1 pointed at
     lease = take(store, "h1")

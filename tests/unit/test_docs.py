@@ -1,5 +1,5 @@
-"""docs/errors.md is generated from the error catalog and must not drift from it; the README shows the
-error envelope as the code makes it."""
+"""docs/errors.md and docs/api.md are generated (from the error catalog, from the resources) and must not
+drift; the README shows the error envelope as the code makes it."""
 
 from __future__ import annotations
 
@@ -56,3 +56,18 @@ def test_the_readme_lists_the_envelope_s_fields_as_the_code_makes_them() -> None
     fields = [name.strip().strip('"') for name in listed.group(1).split(",")]
     # THEN they are exactly the fields of an error as the API answers it, in order
     assert fields == list(error("internal_error", "x").to_dict("req").keys())
+
+
+def test_the_api_reference_is_what_the_resources_render() -> None:
+    # GIVEN the resource catalog and the models  WHEN docs/api.md is rendered from them
+    from tools import gen_api_doc
+
+    rendered = gen_api_doc.render()
+    # THEN it is the committed page, and it has a section with an example for every resource
+    assert (REPO_DIR / "docs" / "api.md").read_text(encoding="utf-8") == rendered, \
+        "docs/api.md is out of date: run python -m tools.gen_api_doc"
+    from chalicelib.resources.catalog import names
+
+    for name in names():
+        section = rendered.split(f"### `{name}`", 1)[1].split("### ", 1)[0]
+        assert "```bash" in section and f"/{name}" in section, name

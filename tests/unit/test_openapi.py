@@ -15,6 +15,7 @@ from pydantic import BaseModel
 import app
 from chalicelib.api import bodies
 from chalicelib.api.openapi import OPERATIONS, documented_routes, openapi_document
+from chalicelib.api.openapi_resources import GENERIC_ROUTES, resource_document
 
 DOC = openapi_document(app.app.routes)
 
@@ -32,11 +33,47 @@ def test_every_v1_route_is_documented_and_nothing_else() -> None:
     # GIVEN the app's route table  WHEN the document is built
     routes = {(m, p) for m, p in documented_routes(app.app.routes)}
     documented = {(m.upper(), p) for p, ops in DOC["paths"].items() for m in ops}
-    # THEN every /v1 route (and /health) is in it, and it names no route the app does not have
-    assert routes == documented
-    assert any(p.startswith("/v1/") for _, p in routes)
+    typed = {(m.upper(), p) for p, ops in resource_document()[0].items() for m in ops}
+    # THEN every /v1 route (and /health) is in it — the generic routes of the typed resources as one path per
+    # resource and operation — and it names no route the app does not have
+    plain_routes = {(m, p) for m, p in routes if p not in GENERIC_ROUTES}
+    assert plain_routes <= documented and documented - typed == plain_routes - typed
+    assert typed <= documented and any(p.startswith("/v1/") for _, p in routes)
     # AND every route has a written description, not the placeholder for an unknown route
-    assert routes <= set(OPERATIONS), f"describe these in chalicelib/api/openapi.py: {routes - set(OPERATIONS)}"
+    plain = {(m, p) for m, p in routes if p not in GENERIC_ROUTES and (m, p) not in typed}
+    assert plain <= set(OPERATIONS), f"describe these in chalicelib/api/openapi.py: {plain - set(OPERATIONS)}"
+
+
+def test_every_resource_operation_has_its_path_with_the_models_schemas() -> None:
+    from chalicelib.resources.catalog import names, resource
+
+    paths = DOC["paths"]
+    schemas = DOC["components"]["schemas"]
+    for name in names():
+        res = resource(name)
+        assert res is not None
+        base = f"/v1/end-users/{{end_user_id}}/{name}"
+        ops = res.operations()
+        if ops == ("report",):
+            assert f"{base}/general-summary" in paths
+            continue
+        assert ("get" in paths[base]) is ("list" in ops), name
+        assert ("post" in paths.get(base, {})) is ("create" in ops), name
+        member = paths.get(f"{base}/{{object_id}}", {})
+        assert ("get" in member) is ("retrieve" in ops) and ("post" in member) is ("update" in ops), name
+        assert ("delete" in member) is ("delete" in ops), name
+        assert (f"{base}/{{object_id}}/void" in paths) is ("void" in ops), name
+        if "create" in ops:
+            body = paths[base]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            assert body == {"$ref": f"#/components/schemas/{res.object}Add"} and f"{res.object}Add" in schemas
+    # the models' own schemas: a customer created takes the CustomerAdd fields, and comes back as CustomerRet
+    from chalicelib.qbxml.models.customer import CustomerAdd, CustomerRet
+
+    assert set(schemas["CustomerAdd"]["properties"]) == set(CustomerAdd.model_fields)
+    assert {"id", "revision_number", "list_id"} <= set(schemas["CustomerRet"]["properties"])
+    assert set(schemas["CustomerRet"]["properties"]) - {"id"} <= set(CustomerRet.model_fields) | {"element"}
+    assert len(paths["/v1/end-users/{end_user_id}/requests"]["post"]["requestBody"]["content"]["application/json"]
+               ["schema"]["properties"]["type"]["enum"]) == 268
 
 
 def test_document_shape_is_openapi_3_1_with_bearer_auth() -> None:

@@ -27,7 +27,16 @@ import importlib
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    computed_field,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
 
 from chalicelib.qbxml.models._registry import MODULES
 
@@ -188,6 +197,18 @@ class Tagged(QbxmlModel):
         if isinstance(data, dict) and "element" in data:
             return {key: value for key, value in data.items() if key != "element"}
         return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """``element`` is in the JSON schema both ways, as this class's name, and required when read: the
+        discriminator of the union (``JournalDebitLine`` and ``JournalCreditLine`` have the same fields, so
+        a document without it would match both)."""
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        target.setdefault("properties", {})["element"] = {"const": cls.__qbxml__.name, "type": "string"}
+        if handler.mode == "validation":
+            target["required"] = sorted({*target.get("required", ()), "element"})
+        return schema
 
 
 def element_of(value: Any) -> str | None:

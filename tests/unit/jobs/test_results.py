@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from chalicelib.jobs.models import Job
 from chalicelib.jobs.results import iso, job_view, result_message
 from chalicelib.jobs.states import JobStatus
@@ -44,3 +46,37 @@ def test_message_and_view_agree_on_a_failed_job() -> None:
     for field in ("end_user_id", "status", "response_qbxml", "error", "enqueued_at", "completed_at"):
         assert message[field] == view[field]
     assert message["completed_at"] == "2024-03-04T09:30:09.000Z"
+
+
+ANSWER = ('<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><CustomerAddRs requestID="job_01" statusCode="0" '
+          'statusSeverity="Info" statusMessage="OK"><CustomerRet><ListID>80000001-1</ListID>'
+          "<TimeCreated>2024-05-01T10:00:00</TimeCreated><TimeModified>2024-05-01T10:00:00</TimeModified>"
+          "<EditSequence>17</EditSequence><Name>Acme</Name><FullName>Acme</FullName><IsActive>true</IsActive>"
+          "<Sublevel>0</Sublevel><Balance>0.00</Balance><TotalBalance>0.00</TotalBalance><JobStatus>None</JobStatus>"
+          "</CustomerRet></CustomerAddRs></QBXMLMsgsRs></QBXML>")
+DONE = replace(JOB, status=JobStatus.SUCCEEDED, qbxml="<CustomerAddRq/>", request_names=("CustomerAddRq",),
+               response_qbxml=ANSWER, completed_at=START + timedelta(seconds=2))
+
+
+def test_only_a_job_that_asks_for_json_carries_it_on_its_result_message() -> None:
+    # GIVEN the same answered job, raw and typed
+    raw, typed = result_message(DONE), result_message(replace(DONE, call="customers.create", render_json=True))
+    # THEN the raw job's message is as before; the typed one carries the JSON and the call's answer
+    assert "response_json" not in raw and "result" not in raw
+    assert typed["response_json"][0]["type"] == "CustomerAddRs"
+    assert typed["result"]["id"] == "80000001-1" and typed["result"]["revision_number"] == "17"
+    assert typed["response_qbxml"] == ANSWER
+
+
+def test_a_rendering_that_fails_never_stops_the_result_from_going_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the JSON rendering breaks on an answer
+    from chalicelib.resources import answer
+
+    def broken(text: str) -> list[dict[str, object]]:
+        raise RuntimeError("a bug in the rendering")
+
+    monkeypatch.setattr(answer, "render_messages", broken)
+    # WHEN the typed job's result message is made  THEN it is made, with the raw answer and the reason
+    message = result_message(replace(DONE, call="customers.create", render_json=True))
+    assert message["response_qbxml"] == ANSWER and message["status"] == "succeeded"
+    assert message["response_json_error"]["code"] == "internal_error" and "result" not in message

@@ -62,6 +62,9 @@ class FakePayloadStore:
         self.puts.append(Put(key, text, job, pointed, len(self.publisher.attempts)))
         return f"s3://{BUCKET}/{key}"
 
+    def get(self, uri: str) -> str:
+        return next(p.text for p in self.puts if f"s3://{BUCKET}/{p.key}" == uri)
+
 
 class LosingStore(MemoryStore):
     """A memory store whose next job write, once ``lose_next`` is set, is applied but its answer lost."""

@@ -69,6 +69,9 @@ class Bucket:
         self.objects[key] = text
         return f"s3://payloads/{key}"
 
+    def get(self, uri: str) -> str:
+        return self.objects[uri.removeprefix("s3://payloads/")]
+
 
 def test_an_answer_that_fits_is_answered_as_always() -> None:
     gw = Harness.build()

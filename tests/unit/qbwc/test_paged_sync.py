@@ -113,7 +113,8 @@ def test_an_expired_iterator_restarts_from_the_last_record_in_the_same_session()
         exchange(gw, company, ticket)
     messages = pages_of(gw, job)
     assert [n for m in messages for n in names_in(m["response_qbxml"])] == names
-    assert [m["resumed"] for m in messages] == [False, True, False, False]  # the boundary record is dropped
+    # the restart asks for the boundary record too and drops it: its page is still a full page
+    assert [(m["resumed"], m["records"]) for m in messages] == [(False, 100), (True, 100), (False, 100)]
 
 
 def test_a_health_check_goes_between_pages_and_other_jobs_after_the_sync() -> None:
@@ -200,3 +201,68 @@ def test_a_paged_invoice_query_is_walked_in_windows_across_lost_sessions() -> No
     assert sorted(delivered) == sorted(i.txn_id for i in company.invoices()) and len(set(delivered)) == 1_500
     assert [m["last"] for m in messages] == [False] * (len(messages) - 1) + [True]
     assert messages[-1]["status"] == "succeeded" and all(m["status"] == "in_flight" for m in messages[:-1])
+
+
+def one_page_at_a_time(gw: Harness, company: CompanyFile, query: str, size: int, *, lose_every: int = 0
+                       ) -> list[dict[str, Any]]:
+    """A REST-style walk: each job delivers one page (``max_pages`` 1) and the next job resumes from its
+    cursor; with ``lose_every`` the session is lost after that many jobs (the iterator dies with it)."""
+    messages: list[dict[str, Any]] = []
+    resume: dict[str, object] | None = None
+    ticket, first = "", True
+    for number in range(1, 200):
+        job = gw.queue.enqueue(gw.user.id, query, source="rest", paging={"page_size": size, "max_pages": 1},
+                               resume=resume)[0]
+        ticket = ticket or gw.open_session()
+        while gw.store.get_job(job.id).status is JobStatus.QUEUED:  # type: ignore[union-attr]
+            exchange(gw, company, ticket, first=first)
+            first = False
+        done = gw.store.get_job(job.id)
+        assert done is not None and done.status is JobStatus.SUCCEEDED and done.paging is not None
+        mine = pages_of(gw, done)
+        assert len(mine) == 1 and mine[0]["last"]  # one page, the job's last
+        messages += mine
+        if not mine[0]["has_more"]:
+            return messages
+        resume = done.paging
+        if lose_every and number % lose_every == 0:
+            company.close_session()
+            gw.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+            ticket, first = "", True
+    raise AssertionError("the walk did not end")
+
+
+@pytest.mark.parametrize("lose_every", [0, 2])
+def test_jobs_of_one_page_each_resume_from_the_last_cursor_without_a_record_twice_or_missed(lose_every: int) -> None:
+    gw = Harness.build()
+    company, names = company_with(230)
+    messages = one_page_at_a_time(gw, company, QUERY, 50, lose_every=lose_every)
+    assert [n for m in messages for n in names_in(m["response_qbxml"])] == names
+    assert [m["page"] for m in messages] == [1, 2, 3, 4, 5]  # pages go on counting across the jobs
+    assert [m["has_more"] for m in messages] == [True] * 4 + [False]
+    assert all(m["status"] == "succeeded" for m in messages)
+
+
+def test_transaction_jobs_of_one_page_each_walk_every_invoice_once() -> None:
+    gw = Harness.build()
+    company = CompanyFile("Windows Co", schema_dir=SCHEMA_DIR)
+    company.populate(customers=50, invoices=420, seed=3)
+    messages = one_page_at_a_time(gw, company, "<InvoiceQueryRq/>", 100, lose_every=3)
+    delivered = [str(ret.findtext("TxnID")) for m in messages
+                 for ret in etree.fromstring(str(m["response_qbxml"]).split("?>", 2)[-1].encode()).iter("InvoiceRet")]
+    assert sorted(delivered) == sorted(i.txn_id for i in company.invoices()) and len(set(delivered)) == 420
+
+
+def test_a_finished_query_or_another_query_cannot_be_resumed() -> None:
+    gw = Harness.build()
+    company, _ = company_with(30)
+    messages = one_page_at_a_time(gw, company, QUERY, 50)
+    finished = gw.store.get_job(messages[-1]["job_id"])
+    assert finished is not None and finished.paging is not None
+    with pytest.raises(GatewayError) as refused:
+        gw.queue.enqueue(gw.user.id, QUERY, source="rest", paging={"page_size": 10, "max_pages": 1},
+                         resume=finished.paging)
+    assert refused.value.code == "invalid_request"
+    with pytest.raises(GatewayError):  # a list cursor does not resume a transaction walk
+        gw.queue.enqueue(gw.user.id, "<InvoiceQueryRq/>", source="rest", paging={"page_size": 10},
+                         resume={**finished.paging, "finished": False})

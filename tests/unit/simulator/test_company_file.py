@@ -222,11 +222,13 @@ def test_unsupported_request_types_are_answered_not_ignored(company: CompanyFile
     THEN it is answered with status 1030 and the CustomerAdd still runs."""
     rs = responses(
         company.process(
-            message_set(fixture("item_query_rq.xml", request_id="1"), customer_add("Acme"), on_error="continueOnError")
+            message_set(
+                fixture("purchase_order_query_rq.xml", request_id="1"), customer_add("Acme"), on_error="continueOnError"
+            )
         )
     )
 
-    assert [(r.name, r.status_code) for r in rs] == [("ItemInventoryQueryRs", 1030), ("CustomerAddRs", 0)]
+    assert [(r.name, r.status_code) for r in rs] == [("PurchaseOrderQueryRs", 1030), ("CustomerAddRs", 0)]
 
 
 def test_intuit_sdk_customer_sample_adds_a_customer_and_a_job(company: CompanyFile) -> None:

@@ -1,6 +1,6 @@
 """Every one of qbXML 16.0's 268 requests: a generated valid instance round-trips through qbXML and JSON.
 
-For each request two deterministic instances are built from the model alone (``builders``): ``minimal``
+For each request two deterministic instances are built from the model alone (``tools.qbxml_examples``): ``minimal``
 (required fields, first branch of every choice) and ``full`` (every optional field, last branch of every
 choice, one item of each class in a repeated choice). Each must serialise to qbXML that Intuit's own 16.0
 XSD accepts inside a real message set, read back to an equal model, and survive JSON the same way.
@@ -12,8 +12,8 @@ import pytest
 
 from chalicelib.qbxml import SchemaCatalog
 from chalicelib.qbxml.models import REQUESTS, RESPONSES, from_qbxml, model_for, to_qbxml
-from tests.unit.qbxml.models.builders import build
 from tests.unit.qbxml.models.support import schema_errors
+from tools.qbxml_examples import build
 
 
 def test_there_are_268_requests_each_with_its_response() -> None:

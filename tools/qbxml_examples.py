@@ -1,5 +1,8 @@
 """Deterministic valid instances of any generated model, read from its fields and its ``__qbxml__`` Shape.
 
+Used by the model tests (every request round-trips) and by ``tools/gen_api_doc.py`` (the examples of
+docs/api.md).
+
 Two flavours, both built only from what the model itself declares (types, lengths, enumerations, choices):
 
 * ``minimal`` — the required fields, and in every choice the FIRST branch (its required fields, or its first
