@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.errors import GatewayError, error, error_from_dict
+from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.models import Job
 from chalicelib.jobs.ports import Clock, PayloadStore, Store
 from chalicelib.jobs.queue import JobQueue
@@ -123,18 +123,8 @@ class TypedCalls:
         """``POST …/requests``: any request message, typed; answered with its ``*Rs`` as JSON."""
         call = build.typed_request_call(_object(body))
         job, created = self.queue.enqueue(end_user_id, call.qbxml, source="rest", idempotency_key=key,
-                                          render_json=True)
-        done = self.wait_for(job.id, wait) or job
-        if not done.status.is_terminal:
-            return _accepted(done)
-        if done.status.value != "succeeded":
-            err = error_from_dict(done.error or {"code": "internal_error", "message": f"the job ended {done.status}"})
-            err.job_id = done.id
-            raise err
-        view = self.view(done)
-        return _answered(201 if created and call.request.endswith("AddRq") else 200,
-                         {"id": done.id, "type": call.request[:-2], "response": (view.get("response_json") or [{}])[0]},
-                         done)
+                                          call="requests.request")
+        return self._settle(job, "request", 201 if created and call.request.endswith("AddRq") else 200, wait)
 
     def job(self, job_id: str, wait: float) -> dict[str, Any]:
         """``GET /v1/jobs/{id}`` (``?wait=N`` long-polls): the job, with its JSON when it asked for it."""
@@ -175,11 +165,14 @@ class TypedCalls:
              wait: float) -> Reply:
         job, created = self.queue.enqueue(end_user_id, call.qbxml, source="rest", idempotency_key=key,
                                           call=f"{res.name}.{operation}")
+        return self._settle(job, operation, 201 if operation == "create" and created else 200, wait)
+
+    def _settle(self, job: Job, operation: str, status: int, wait: float) -> Reply:
+        """The call's reply once its job finished within ``wait`` (``status`` if it succeeded), else 202."""
         done = self.wait_for(job.id, wait) or job
         if not done.status.is_terminal:
             return _accepted(done)
-        body = _answer(operation, done, self._text(done))
-        return _answered(201 if operation == "create" and created else 200, body, done)
+        return _answered(status, _answer(operation, done, self._text(done)), done)
 
     def _list(self, end_user_id: str, res: Resource, params: Mapping[str, str], wait: float) -> Reply:
         limit = _limit(params.get("limit"))
@@ -198,11 +191,7 @@ class TypedCalls:
             resume, qbxml, key = previous.paging, previous.qbxml, f"cursor:{token}"
         job, _ = self.queue.enqueue(end_user_id, qbxml, source="rest", paging={"page_size": limit, "max_pages": 1},
                                     resume=resume, idempotency_key=key, fingerprint=key, call=f"{res.name}.list")
-        done = self.wait_for(job.id, wait) or job
-        if not done.status.is_terminal:
-            return _accepted(done)
-        body = _answer("list", done, self._text(done))
-        return _answered(200, body, done)
+        return self._settle(job, "list", 200, wait)
 
     def _cursor_job(self, token: str, end_user_id: str, res: Resource) -> Job:
         job_id, pages = cursor_key(token)

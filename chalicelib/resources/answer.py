@@ -84,7 +84,7 @@ def answer_of(operation: str, status: str, job_error: dict[str, Any] | None, tex
               request_id: str, rendered: list[dict[str, Any]] | None = None,
               paging: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON of a finished typed call (``operation``: list, one, retrieve, create, update, delete, void,
-    report); raises the job's error when it failed. ``rendered``: :func:`render_messages` of ``text``, when
+    report, request); raises the job's error when it failed. ``rendered``: :func:`render_messages` of ``text``, when
     the caller has it already (the answer is then not read twice); ``paging``: a list page's cursor, for
     its ``has_more`` and ``next_cursor``."""
     if status != "succeeded":
@@ -96,6 +96,8 @@ def answer_of(operation: str, status: str, job_error: dict[str, Any] | None, tex
     response = next((m for m in messages if m.get("request_id") == request_id), None)
     if response is None:
         raise error("quickbooks_response_unreadable", f"the answer has no readable response to request {request_id}")
+    if operation == "request":  # POST …/requests: QuickBooks' answer as it is
+        return {"id": request_id, "type": str(response["type"]).removesuffix("Rs"), "response": response}
     records = _objects(response)
     if operation == "list":
         rest = list_extras(request_id, paging) if paging else {"has_more": False, "next_cursor": None,
