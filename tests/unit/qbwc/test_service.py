@@ -354,11 +354,8 @@ def test_getlasterror_past_the_idle_limit_is_still_noop_never_an_error_text(gw: 
     assert message_set(gw.send(ticket))[0].tag == "HostQueryRq"
 
 
-def test_a_closing_request_still_in_quickbooks_keeps_the_file_from_another_session(gw: Harness) -> None:
-    """Found by the 50,000-example soak (invariant 1): the closing HostQuery is in QuickBooks with no
-    job pointer on the lease, so once the session had made no call for the stale time (QuickBooks slow to
-    answer it), a second Web Connector took the file over and got a job while it was still in QuickBooks."""
-    # GIVEN a session whose last job was answered and which was handed its closing request
+def closing_handed_out(gw: Harness) -> tuple[str, str]:
+    """A session's last job answered, 91 s of silence (past the stale time), then its closing request."""
     job = gw.enqueue()
     ticket = gw.open_session()
     gw.send(ticket, first=True)
@@ -366,6 +363,15 @@ def test_a_closing_request_still_in_quickbooks_keeps_the_file_from_another_sessi
     gw.clock.advance(seconds=91)
     closing = gw.send(ticket)
     assert message_set(closing)[0].tag == "HostQueryRq"
+    return ticket, closing
+
+
+def test_a_closing_request_still_in_quickbooks_keeps_the_file_from_another_session(gw: Harness) -> None:
+    """Found by the 50,000-example soak (invariant 1): the closing HostQuery is in QuickBooks with no
+    job pointer on the lease, so once the session had made no call for the stale time (QuickBooks slow to
+    answer it), a second Web Connector took the file over and got a job while it was still in QuickBooks."""
+    # GIVEN a session whose last job was answered and which was handed its closing request
+    ticket, closing = closing_handed_out(gw)
     # WHEN QuickBooks takes longer than the stale time to answer it, and another Web Connector logs in
     gw.clock.advance(seconds=91)
     gw.enqueue()
@@ -381,14 +387,8 @@ def test_the_closing_request_renews_the_lease_so_no_other_session_takes_the_file
     """Found by the seeded simulation (invariant 1): the closing HostQuery went out on a lease not renewed
     for longer than the stale time, so a second Web Connector took the file over while it was in QuickBooks."""
     # GIVEN a session whose last job was answered, then silent for longer than the stale time (90 s)
-    job = gw.enqueue()
-    ticket = gw.open_session()
-    gw.send(ticket, first=True)
-    gw.answer(ticket, job)
-    gw.clock.advance(seconds=91)
     # WHEN it is handed its closing request, and another Web Connector logs in with work queued
-    closing = gw.send(ticket)
-    assert message_set(closing)[0].tag == "HostQueryRq"
+    ticket, closing = closing_handed_out(gw)
     gw.enqueue()
     # THEN the other one is told busy: the closing request is in QuickBooks under a renewed lease
     assert gw.authenticate()[1] == "busy"
