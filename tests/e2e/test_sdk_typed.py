@@ -153,3 +153,40 @@ def test_an_invoice_is_created_for_the_customer_with_lines(books: Books, custome
     # AND reading it back gives the same lines
     read = client.invoices.retrieve(eu, invoice.id or "")
     assert [line.desc for line in read.lines if isinstance(line, InvoiceLineRet)] == ["Consulting", "Travel"]
+
+
+def test_the_main_object_groups_through_the_sdk(books: Books) -> None:
+    """Vendors, items, bills, payments, estimates, sales orders, journal entries: typed models both ways."""
+    client, eu, tag = books.client, books.end_user_id, unique("S")[2:]
+    income = client.accounts.create(eu, name=f"Sales {tag}", account_type="Income")
+    expense = client.accounts.create(eu, name=f"Supplies {tag}", account_type="Expense")
+    bank = client.accounts.create(eu, name=f"Checking {tag}", account_type="Bank")
+    item = client.service_items.create(eu, name=f"Labor {tag}", sales_or_purchase={
+        "price": Decimal("80.00"), "account": {"list_id": income.id}})
+    customer = client.customers.create(eu, name=f"Client {tag}")
+    vendor = client.vendors.create(eu, name=f"Supplier {tag}")
+    line = {"item": {"list_id": item.id}, "quantity": Decimal("2"), "rate": Decimal("80.00")}
+    invoice = client.invoices.create(eu, customer={"list_id": customer.id}, lines=[line])
+    payment = client.receive_payments.create(eu, customer={"list_id": customer.id}, total_amount=Decimal("60.00"),
+                                             applied_to_txn_add=[{"txn_id": invoice.id,
+                                                                  "payment_amount": Decimal("60.00")}])
+    bill = client.bills.create(eu, vendor={"list_id": vendor.id},
+                               expense_line_add=[{"account": {"list_id": expense.id}, "amount": Decimal("12.50")}])
+    estimate = client.estimates.create(eu, customer={"list_id": customer.id}, lines=[line])
+    order = client.sales_orders.create(eu, customer={"list_id": customer.id}, lines=[line])
+    entry = client.journal_entries.create(eu, lines=[
+        {"element": "JournalDebitLine", "account": {"list_id": expense.id}, "amount": Decimal("5.00")},
+        {"element": "JournalCreditLine", "account": {"list_id": bank.id}, "amount": Decimal("5.00")}])
+    # THEN each comes back as its typed model, and reads back by id
+    assert client.invoices.retrieve(eu, invoice.id).balance_remaining == Decimal("100.00")
+    for resource, record in ((client.vendors, vendor), (client.service_items, item), (client.bills, bill),
+                             (client.receive_payments, payment), (client.estimates, estimate),
+                             (client.sales_orders, order), (client.journal_entries, entry)):
+        again = resource.retrieve(eu, record.id)
+        assert type(again) is type(record) and again.id == record.id
+    assert bill.amount_due == Decimal("12.50") and type(bill).__name__ == "BillRet"
+    assert [v.id for v in client.vendors.list(end_user_id=eu, name_starts_with=f"Supplier {tag}")] == [vendor.id]
+    assert client.journal_entries.void(eu, entry.id).voided
+    assert client.estimates.delete(eu, estimate.id).deleted
+    with pytest.raises(NotFoundError):
+        client.estimates.retrieve(eu, estimate.id)

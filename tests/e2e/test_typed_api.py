@@ -215,22 +215,40 @@ def test_the_main_object_groups_are_created_read_listed_changed_and_removed(book
     assert ok(books.call("DELETE", f"sales-orders/{order['id']}"))["id"] == order["id"]
 
 
-def test_a_typed_request_dropped_on_the_ingress_queue_answers_json_on_the_results_queue(
+INGRESS_QUERIES = ("CustomerQuery", "VendorQuery", "ItemServiceQuery", "InvoiceQuery", "BillQuery",
+                   "ReceivePaymentQuery", "EstimateQuery", "SalesOrderQuery", "JournalEntryQuery")
+
+
+def test_typed_requests_dropped_on_the_ingress_queue_answer_json_on_the_results_queue(
         books: Books, gateway_process: GatewayProcess, inbox: ResultInbox) -> None:
+    """The main object groups through SQS in and out: a typed add, and a typed query of each group."""
     from tests.e2e.test_ingress_and_sdk import send_ingress
 
     name = unique("Queue Vendor")
+    tag = unique("q")
     send_ingress(gateway_process, json.dumps({"end_user_id": books.user["id"],
                                               "request": {"type": "VendorAdd", "vendor_add": {"name": name}}}))
-    deadline = time.monotonic() + 30
-    found: list[dict[str, Any]] = []
-    while not found and time.monotonic() < deadline:
+    for query in INGRESS_QUERIES:
+        send_ingress(gateway_process, json.dumps({"end_user_id": books.user["id"], "idempotency_key": f"{tag}{query}",
+                                                  "request": {"type": query, "max_returned": 5}}))
+    wanted = {"VendorAddRs", *(f"{q}Rs" for q in INGRESS_QUERIES)}
+    deadline = time.monotonic() + 60
+    found: dict[str, dict[str, Any]] = {}
+    while wanted - set(found) and time.monotonic() < deadline:
         inbox.poll()
-        found = [m for m in inbox.messages if m["end_user_id"] == books.user["id"] and any(
-            r["type"] == "VendorAddRs" and r.get("vendor_ret", {}).get("name") == name
-            for r in m.get("response_json", []))]
-    assert found, "no result with the vendor's JSON"
-    assert found[0]["status"] == "succeeded" and found[0]["response_json"][0]["type"] == "VendorAddRs"
-    assert f"<Name>{name}</Name>" in found[0]["response_qbxml"]
+        for message in inbox.messages:
+            rendered = message.get("response_json") or []
+            if message["end_user_id"] != books.user["id"] or not rendered:
+                continue
+            first = rendered[0]
+            if first["type"] == "VendorAddRs" and first.get("vendor_ret", {}).get("name") != name:
+                continue
+            found.setdefault(first["type"], message)
+    assert wanted <= set(found), f"no JSON result for {sorted(wanted - set(found))}"
+    for kind, message in found.items():
+        if kind in wanted:
+            assert message["status"] == "succeeded" and message["response_json"][0]["status_code"] in (0, 1), kind
+            assert message["response_qbxml"].startswith("<?xml"), kind
+    assert f"<Name>{name}</Name>" in found["VendorAddRs"]["response_qbxml"]
     listed = books.call("GET", f"vendors?full_names={name.replace(' ', '%20')}")
     assert listed.status_code == 200 and [v["name"] for v in listed.json()["data"]] == [name]
