@@ -9,7 +9,7 @@ export QBDGW_SHARED_DIR ?= $(SHARED)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test unit soak lint bench install system-deps clean package deploy
+.PHONY: run test unit soak lint bench generate install system-deps clean package deploy
 
 # Programs from Debian the tests need: Node.js/npm (dynalite) and Chromium (the browser tests).
 # Installed with apt-get when missing (needs root, as on CI); nothing is downloaded outside the registries.
@@ -50,6 +50,15 @@ unit: $(VENV)/.installed
 ## The queue core's seeded simulation (tests/unit/jobs/test_simulation.py) with 50,000 examples; make test runs 2,000.
 soak: install
 	QBDGW_SIM_EXAMPLES=50000 $(PY) -m pytest tests/unit/jobs/test_simulation.py
+
+## Regenerate what is generated (the typed models for the gateway and the SDK, the edition data, the SDK's
+## resources, docs/errors.md and docs/api.md); the tests fail when a committed copy is not what these write.
+generate: $(VENV)/.installed
+	$(PY) -m tools.gen_qbxml_models
+	$(PY) -m tools.gen_qbxml_editions
+	$(PY) -m tools.gen_sdk_resources
+	$(PY) -m tools.gen_errors_doc
+	$(PY) -m tools.gen_api_doc
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
