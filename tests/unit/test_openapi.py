@@ -169,3 +169,14 @@ def test_sdk_models_mirror_the_server_models(name: str) -> None:
     server, client = getattr(bodies, name), getattr(sdk_models, name)
     # THEN same field names, same required fields
     assert _fields(client) == _fields(server)
+
+
+def test_items_of_a_repeated_choice_say_which_they_are_so_one_schema_matches() -> None:
+    """Found by schemathesis: JournalDebitLine and JournalCreditLine have the same fields, so a line matched
+    both branches of the oneOf and no request could be generated (nor validated) for a journal entry."""
+    schemas = DOC["components"]["schemas"]
+    lines = schemas["JournalEntryAdd"]["properties"]["lines"]["items"]["oneOf"]
+    branches = [schemas[ref["$ref"].rsplit("/", 1)[1]] for ref in lines]
+    assert [b["properties"]["element"] for b in branches] == [
+        {"const": "JournalDebitLine", "type": "string"}, {"const": "JournalCreditLine", "type": "string"}]
+    assert all("element" in b["required"] for b in branches)  # read: required, so exactly one branch matches
