@@ -14,7 +14,8 @@ In order, so that the heavy parts never overlap:
    per call in this process (in-memory store, no HTTP);
 3. the gateway as the tests start it (``tests.support.stack.GatewayProcess``: moto inside, real
    HTTP on 127.0.0.1, session idle limit 30 s as deployed): N enqueues, N jobs through one
-   session, enqueue → result with a session open (NoOp wait S, then 1 s), M company files at once;
+   session, enqueue → result with a session open (NoOp wait S, then 1 s), a typed call answered within
+   the call with a session open (``POST …/customers``, NoOp wait S), M company files at once;
 4. the same gateway with its table on dynalite: N enqueues, N jobs through one session, M files;
 5. the large sync (``bench.sync``): a gateway of its own and its AWS emulator (moto) in a process
    of its own (``--sync-embedded-emulator``: moto inside the gateway's process, as the tests run
@@ -151,6 +152,10 @@ def run_against(target: Target, store: str, args: argparse.Namespace, results: d
                 scenarios.session_latency, target, noop_wait=wait, jobs=args.latency_jobs, rng=rng))
             if value is not None:
                 results[key] = value
+        typed = attempt(results, "typed_call_latency", functools.partial(
+            scenarios.typed_call_latency, target, noop_wait=args.noop_wait, calls=args.latency_jobs, rng=rng))
+        if typed is not None:
+            results["typed_call_latency"] = typed
     many = attempt(results, f"many_files_{store}", lambda: scenarios.many_files_throughput(
         target, files=args.files, jobs_per_file=args.jobs, noop_wait=args.noop_wait))
     if many is not None:

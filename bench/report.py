@@ -45,6 +45,10 @@ def timing_rows(results: Mapping[str, Any]) -> list[Row]:
         if "enqueue_to_result" in item:
             rows.append(_timing(f"[moto] enqueue → result on SQS, session open, NoOp {item['noop_wait_s']:g} s",
                                 item["enqueue_to_result"], seconds=True))
+    typed = results.get("typed_call_latency") or {}
+    if "call_to_answer" in typed:
+        label = f"[moto] typed call answered within the call, session open, NoOp {typed['noop_wait_s']:g} s"
+        rows.append(_timing(label, typed["call_to_answer"], seconds=True))
     for store in ("moto", "dynalite"):
         one = results.get(f"one_file_{store}") or {}
         if "job_cycle" in one:

@@ -108,6 +108,37 @@ def session_latency(target: Target, *, noop_wait: float, jobs: int, rng: random.
     }
 
 
+def typed_call_latency(target: Target, *, noop_wait: float, calls: int, rng: random.Random) -> dict[str, Any]:
+    """A typed call's own time, ``POST …/customers`` answered within the call (201 with the record), for
+    ``calls`` calls made one by one while a session is open and idle — the same cycle as
+    :func:`session_latency`, but the SaaS waits on the call instead of reading SQS."""
+    user = target.new_end_user(f"typed-{noop_wait:g}s")
+    opener, _ = target.enqueue(user, customer_query())
+    budget = SESSION_START_TIMEOUT + calls * (2 * noop_wait + 30)
+    connector, company = target.connector(user, noop_wait=noop_wait, max_noops=int(budget / noop_wait) + 10)
+    sessions: list[SessionResult] = []
+    thread = _run_in_thread(connector, sessions)
+    samples: list[float] = []
+    statuses: dict[int, int] = {}
+    try:
+        if opener not in target.collector.wait_for([opener], SESSION_START_TIMEOUT):
+            raise RuntimeError("the session did not start: the opening job produced no result")
+        for index in range(calls):
+            if not thread.is_alive():
+                break
+            time.sleep(rng.uniform(0.0, noop_wait))  # land anywhere in the NoOp cycle
+            started = time.monotonic()
+            response = target.rest.request("POST", f"/v1/end-users/{user.id}/customers",
+                                           json_body={"name": f"Typed {index:03d} {user.id[-6:]}"})
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            if response.status_code == 201:
+                samples.append(time.monotonic() - started)
+    finally:
+        _stop(connector, thread, noop_wait)
+    return {"noop_wait_s": noop_wait, "call_to_answer": Summary.of(samples).seconds(), "statuses": statuses,
+            "requests_processed": len(company.executions)}
+
+
 # Throughput ---------------------------------------------------------------------------------------------
 def job_cycles(calls: Sequence[Call]) -> tuple[list[float], list[float], list[float]]:
     """Per job: (sendRequestXML → receiveResponseXML → next call) times, from the calls' start times.
