@@ -82,6 +82,7 @@ package: $(VENV)/.installed
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} QBDGW_INGRESS_QUEUE_NAME=qbd-gateway-jobs-in-$(STAGE).fifo \
 	  $(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json $(BUILD)
 	$(PY) -m infra.package $(BUILD)/sam.json
+	$(PY) -m infra.bytecode $(BUILD)/deployment.zip
 	$(VENV)/bin/cfn-lint $(BUILD)/sam.json
 
 ## One stack per stage: qbd-gateway-STAGE. DEPLOY_BUCKET=<artifact bucket>; DEPLOY_PARAMS="AlarmEmail=ops@example.com".

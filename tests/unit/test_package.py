@@ -101,3 +101,33 @@ def test_package_refuses_output_not_merged_with_the_template(tmp_path: Path) -> 
     path.write_text(json.dumps(SAM))
     assert main([str(path)]) == 1
     assert json.loads(path.read_text()) == SAM
+
+
+def test_the_package_carries_bytecode_that_loads_without_checking_the_source(tmp_path: Path) -> None:
+    # GIVEN a deployment zip as Chalice writes it: sources only
+    import subprocess
+    import sys
+    import zipfile
+
+    from infra.bytecode import precompile, pyc_name
+
+    package = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(package, "w") as out:
+        out.writestr("app.py", "import chalicelib.part\nVALUE = chalicelib.part.VALUE\n")
+        out.writestr("chalicelib/__init__.py", "")
+        out.writestr("chalicelib/part.py", "VALUE = 'compiled'\n")
+        out.writestr("chalicelib/vendor/qbxml/readme.txt", "not python")
+    # WHEN make package precompiles it
+    assert precompile(package) == 3
+    # THEN every module has its __pycache__ entry, hash-based and unchecked (PEP 552 flags = 1)
+    with zipfile.ZipFile(package) as done:
+        names = set(done.namelist())
+        assert {pyc_name(n) for n in ("app.py", "chalicelib/__init__.py", "chalicelib/part.py")} <= names
+        assert int.from_bytes(done.read(pyc_name("chalicelib/part.py"))[4:8], "little") == 1
+        done.extractall(tmp_path / "task")
+    # AND Python loads the bytecode as it is, without compiling (the source changed after, and is not read)
+    (tmp_path / "task" / "chalicelib" / "part.py").write_text("VALUE = 'source'\n")
+    out = subprocess.run([sys.executable, "-B", "-c", "import app; print(app.VALUE)"], cwd=tmp_path / "task",
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "compiled"
+    assert precompile(package) == 0  # a second run adds nothing
