@@ -25,6 +25,7 @@ what does not fit with an :class:`~qbd_gateway_sdk.errors.InvalidRequestError` n
 
 from __future__ import annotations
 
+import typing
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -131,9 +132,47 @@ def parse_record(data: Any, records: tuple[str, ...]) -> Any:
 
 def _validated(cls: type[QbxmlModel], data: Mapping[str, Any]) -> Any:
     try:
-        return cls.model_validate(data)
+        return cls.model_validate(known_fields(cls, data))
     except ValidationError as exc:
         raise QbdGatewayError("unexpected_response", f"the answer is not a {cls.__name__}: {exc}") from exc
+
+
+def known_fields(cls: type[QbxmlModel], data: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's JSON without the fields this SDK's models do not have, at every depth: a gateway with
+    newer models (a later qbXML version) may answer more than this SDK knows, and a record is still read.
+    (The models themselves refuse unknown fields: what *you* send is checked strictly.)"""
+    fields = cls.model_fields
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        field = fields.get(key)
+        if field is None:
+            if key in ("id", "element"):  # computed on output; the models read them back and drop them
+                kept[key] = value
+            continue
+        kinds = _models_in(field.annotation)
+        if kinds and isinstance(value, dict):
+            kept[key] = known_fields(_kind(kinds, value), value)
+        elif kinds and isinstance(value, list):
+            kept[key] = [known_fields(_kind(kinds, item), item) if isinstance(item, dict) else item for item in value]
+        else:
+            kept[key] = value
+    return kept
+
+
+def _kind(kinds: list[type[QbxmlModel]], value: Mapping[str, Any]) -> type[QbxmlModel]:
+    """The class of one item: the one its ``element`` names (an item of a repeated choice), else the first."""
+    element = value.get("element")
+    return next((k for k in kinds if k.__qbxml__.name == element), kinds[0])
+
+
+def _models_in(annotation: Any) -> list[type[QbxmlModel]]:
+    """The model classes a field's annotation holds (through tuples, unions, ``Annotated``)."""
+    if isinstance(annotation, type) and issubclass(annotation, QbxmlModel):
+        return [annotation]
+    found: list[type[QbxmlModel]] = []
+    for arg in typing.get_args(annotation):
+        found += [m for m in _models_in(arg) if m not in found]
+    return found
 
 
 def parse_page(answer: Answer, records: tuple[str, ...]) -> Page[Any]:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 import requests
+from pydantic import ValidationError
 from qbd_gateway_sdk import (
     AsyncClient,
     AuthenticationError,
@@ -297,6 +298,19 @@ def test_records_read_from_json_are_typed_models() -> None:
     assert isinstance(first, InvoiceLineRet) and first.amount == Decimal("150.00") and first.quantity == 2
     # AND back to JSON, amounts are strings with two decimals again
     assert invoice.model_dump(mode="json", exclude_none=True)["subtotal"] == "190.00"
+
+
+def test_a_record_from_a_newer_gateway_is_read_without_the_fields_this_sdk_does_not_know() -> None:
+    # GIVEN an invoice's JSON with fields a later qbXML version added, at the top, in a ref and in a line
+    from qbd_gateway_sdk.resources import parse_record
+
+    newer = {**INVOICE, "loyalty_tier": "gold", "customer_ref": {**INVOICE["customer_ref"], "region": "north"},
+             "lines": [{**INVOICE["lines"][0], "carbon_grams": "12"}, *INVOICE["lines"][1:]]}
+    with pytest.raises(ValidationError):  # the models alone refuse them (what a caller sends is checked strictly)
+        InvoiceRet.model_validate(newer)
+    # WHEN the SDK reads it as a record  THEN it is the invoice, with every field it knows
+    invoice = parse_record(newer, ("InvoiceRet",))
+    assert invoice == InvoiceRet.model_validate(INVOICE)
 
 
 # Sync -----------------------------------------------------------------------------------------------------------
