@@ -21,6 +21,7 @@ import json
 import shutil
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -54,7 +55,7 @@ class Arrival:
 D = TypeVar("D", bound="QueueDrain")
 
 
-class QueueDrain:
+class QueueDrain(ABC):
     """A consumer of a results FIFO queue in a background thread: each batch received is handed to
     :meth:`_take` (under the condition, which it notifies), then deleted."""
 
@@ -72,8 +73,9 @@ class QueueDrain:
         self._thread.start()
         return self
 
+    @abstractmethod
     def _take(self, bodies: list[dict[str, Any]], now: float) -> None:
-        raise NotImplementedError
+        """Keep a received batch (called under the condition)."""
 
     def _run(self) -> None:
         while not self._stop.is_set():

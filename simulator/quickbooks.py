@@ -60,10 +60,11 @@ from typing import Any
 
 from lxml import etree
 
-from simulator import company_info, customers, deletions, faults, invoices, objects, population
+from simulator import company_info, faults, population
 from simulator.company_profile import QB2014_VERSIONS, QB2023_VERSIONS, CompanyProfile, default_path
 from simulator.documents import parse_request, render_answer
-from simulator.ledger import DEFAULT_ITEMS, Answer, Handler, Ledger
+from simulator.handlers import HANDLERS
+from simulator.ledger import DEFAULT_ITEMS, Answer, Ledger
 from simulator.qbxml_text import elements, local, render_document
 from simulator.records import (
     WRONG_FILE_HRESULT,
@@ -78,27 +79,6 @@ from simulator.records import (
     Status,
 )
 from simulator.schema import SchemaSet
-
-HANDLERS: dict[str, Handler] = {
-    "HostQueryRq": company_info.host_query,
-    "CompanyQueryRq": company_info.company_query,
-    "PreferencesQueryRq": company_info.preferences_query,
-    "CustomerAddRq": customers.add,
-    "CustomerModRq": customers.mod,
-    "CustomerQueryRq": customers.query,
-    "InvoiceAddRq": invoices.add,
-    "InvoiceModRq": invoices.mod,
-    "InvoiceQueryRq": invoices.query,
-    "ListDelRq": deletions.list_del,
-    "TxnDelRq": deletions.txn_del,
-    "TxnVoidRq": deletions.txn_void,
-    **objects.HANDLERS,
-}
-"""Request type → handler; any other ``*Rq`` is answered with status 1030 (not supported).
-
-Vendors, employees, accounts, classes, items, bills, payments, estimates, sales orders and journal
-entries are answered by :mod:`simulator.objects`, deletions and voids by :mod:`simulator.deletions`.
-"""
 
 
 class CompanyFile:
