@@ -1,10 +1,16 @@
 """qbd-gateway's Chalice app: wiring only. Each handler is parse → service → render.
 
-Routes: the Web Connector's SOAP endpoint (``/qbwc``), the AppSupport page, the SaaS REST API
-(``/v1/...``), the bookkeeper's auth-flow pages (``/connect/{token}``), liveness (``/health``); an
-SQS ingress handler; a scheduled re-publisher of results whose first publish failed (the outbox); the
-scheduled sweeper (leases nobody renews, pointers left behind, in-doubt writes past their deadline,
-overdue jobs, gauges). Services are built on first use by :mod:`chalicelib.wiring`.
+Routes: the Web Connector's SOAP endpoint (``/qbwc``, and the same as a Lambda Function URL:
+``web_connector``), the AppSupport page, the SaaS REST API (``/v1/...``), the bookkeeper's auth-flow
+pages (``/connect/{token}``), liveness (``/health``); an SQS ingress handler; a scheduled re-publisher
+of results whose first publish failed (the outbox); the scheduled sweeper (leases nobody renews,
+pointers left behind, in-doubt writes past their deadline, overdue jobs, gauges). Services are built
+on first use by :mod:`chalicelib.wiring`.
+
+Cold start: importing this module loads what the Web Connector's SOAP path needs and nothing more.
+The REST-only modules (the pydantic bodies, the auth flow, OpenAPI, the SQS ingress, the typed
+calls) are imported inside the handlers that use them, on their first call: pydantic alone costs
+~0.1 s, and a Lambda container that serves ``/qbwc`` never needs it.
 """
 
 from __future__ import annotations
@@ -14,13 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Rate, Request, Response
 
-from chalicelib.api.authflow import AuthFlowService, CreateAuthSession
-from chalicelib.api.authflow_pages import connect_response, qwc_response, status_response
-from chalicelib.api.bodies import CreateEndUser, EnqueueJob, idempotency_key
+from chalicelib.api import function_url
 from chalicelib.api.edge import JSON_BODY_TYPES, uniform_errors
 from chalicelib.api.http import base_url, endpoint, json_object, json_response, observe_request, parse_body
-from chalicelib.api.ingress import DeadLetters, IngressRecord, handle_batch
-from chalicelib.api.openapi import openapi_document
 from chalicelib.api.pages import support_page
 from chalicelib.api.soap import handle_soap, wsdl_response
 from chalicelib.jobs.results import iso
@@ -28,6 +30,7 @@ from chalicelib.observability import configure_logging, invocation
 from chalicelib.wiring import flush_metrics, services
 
 if TYPE_CHECKING:
+    from chalicelib.api.authflow import AuthFlowService
     from chalicelib.api.typed import Reply, TypedCalls
 
 app = Chalice(app_name="qbd-gateway")
@@ -81,6 +84,17 @@ def support() -> Response:
                     headers={"Content-Type": "text/html; charset=utf-8"})
 
 
+@app.lambda_function(name="web_connector")
+def web_connector(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The same endpoint as a Lambda Function URL, which the deployed .qwc files name: no API Gateway
+    charge per poll (chalicelib/api/function_url.py); GET is the WSDL, or the AppSupport page."""
+    return function_url.handle(event, lambda body, action: handle_soap(services().qbwc, body, action), _url_page)
+
+
+def _url_page(path: str, base: str) -> Response:
+    return support() if path.rstrip("/") == "/support" else wsdl_response(f"{base}/qbwc")
+
+
 @app.route("/health", methods=["GET"])
 @rest
 def health() -> Response:
@@ -91,6 +105,8 @@ def health() -> Response:
 @rest
 def openapi_json() -> Response:
     """The OpenAPI 3.1 document of this API (like every /v1 route, behind the API key)."""
+    from chalicelib.api.openapi import openapi_document
+
     _authorize()
     return json_response(200, openapi_document(app.routes))
 
@@ -99,9 +115,11 @@ def openapi_json() -> Response:
 @app.route("/v1/end-users", methods=["POST"], content_types=JSON_BODY_TYPES)
 @rest
 def create_end_user() -> Response:
+    from chalicelib.api.bodies import CreateEndUser
+
     _authorize()
     body = parse_body(CreateEndUser, _body())
-    key = idempotency_key(_request().headers.get("idempotency-key"))
+    key = _key()
     svc = services()
     created, new = svc.end_users.create_once(body, base_url(_request(), svc.settings), key)
     return json_response(201 if new else 200, created.model_dump(mode="json"))
@@ -132,9 +150,11 @@ def get_qwc(end_user_id: str) -> Response:
 @app.route("/v1/end-users/{end_user_id}/jobs", methods=["POST"], content_types=JSON_BODY_TYPES)
 @rest
 def enqueue_job(end_user_id: str) -> Response:
+    from chalicelib.api.bodies import EnqueueJob
+
     _authorize()
     body = parse_body(EnqueueJob, _body())
-    key = idempotency_key(_request().headers.get("idempotency-key"))
+    key = _key()
     job, created = services().queue.enqueue(end_user_id, body.qbxml, source="rest",
                                             deadline_seconds=body.deadline_seconds, idempotency_key=key,
                                             fail_if_offline=body.fail_if_offline,
@@ -209,6 +229,8 @@ def _params() -> dict[str, str]:
 
 
 def _key() -> str | None:
+    from chalicelib.api.bodies import idempotency_key
+
     return idempotency_key(_request().headers.get("idempotency-key"))
 
 
@@ -226,34 +248,48 @@ def _reply(reply: Reply) -> Response:
 @app.route("/v1/auth-sessions", methods=["POST"], content_types=JSON_BODY_TYPES)
 @rest
 def create_auth_session() -> Response:
+    from chalicelib.api.authflow import CreateAuthSession
+
     _authorize()
     body = parse_body(CreateAuthSession, _body())
-    svc = services()
-    return json_response(201, AuthFlowService.from_services(svc).create(body, base_url(_request(), svc.settings)))
+    return json_response(201, _auth_flow().create(body, base_url(_request(), services().settings)))
 
 
 # Auth-flow pages (no API key: the link's token is the capability) ------------------------------------------
 @app.route("/connect/{token}", methods=["GET"])
 def auth_flow_page(token: str) -> Response:
-    svc = services()
-    return connect_response(AuthFlowService.from_services(svc), token, base_url(_request(), svc.settings))
+    from chalicelib.api.authflow_pages import connect_response
+
+    return connect_response(_auth_flow(), token, base_url(_request(), services().settings))
 
 
 @app.route("/connect/{token}/qwc", methods=["GET"])
 def auth_flow_qwc(token: str) -> Response:
-    svc = services()
-    return qwc_response(AuthFlowService.from_services(svc), token, base_url(_request(), svc.settings))
+    from chalicelib.api.authflow_pages import qwc_response
+
+    return qwc_response(_auth_flow(), token, base_url(_request(), services().settings))
 
 
 @app.route("/connect/{token}/status", methods=["GET"])
 @rest
 def auth_flow_status(token: str) -> Response:
-    return status_response(AuthFlowService.from_services(services()), token)
+    from chalicelib.api.authflow_pages import status_response
+
+    return status_response(_auth_flow(), token)
+
+
+def _auth_flow() -> AuthFlowService:
+    """The auth flow's service; its module loads pydantic, so not at a cold start."""
+    from chalicelib.api.authflow import AuthFlowService
+
+    return AuthFlowService.from_services(services())
 
 
 # Events ---------------------------------------------------------------------------------------------------
 @app.on_sqs_message(queue=INGRESS_QUEUE, batch_size=10)
 def ingress(event: Any) -> dict[str, Any]:
+    from chalicelib.api.ingress import DeadLetters, IngressRecord, handle_batch
+
     svc = services()
     records = [IngressRecord(r.to_dict()["messageId"], r.body) for r in event]
     return handle_batch(records, svc.queue, DeadLetters(svc.clients["sqs"], svc.settings.ingress_dlq_url))

@@ -1,17 +1,19 @@
 """``python -m bench`` (``make bench``): measure the gateway on this machine and write a JSON report.
 
     python -m bench [--jobs N] [--files M] [--noop-wait S] [--latency-jobs K] [--out FILE]
-                    [--skip-dynalite] [--seed N] [--calls-only]
+                    [--skip-dynalite] [--seed N] [--calls-only] [--peer-only] [--peer-rounds R]
                     [--sync-customers N] [--sync-page-size P] [--skip-sync] [--sync-only]
                     [--sync-embedded-emulator]
 
 In order, so that the heavy parts never overlap:
 
 1. AWS API calls per path (``bench.calls``, no servers: the services in process on ``moto.mock_aws``,
-   every botocore call counted by a ``before-call`` hook), with 1 and with 1,000 end-users; with
-   ``--calls-only`` this is the only step (about 20 s);
-2. cold start of ``app.py`` in fresh interpreters (median of 5), and the SOAP handler's own time
-   per call in this process (in-memory store, no HTTP);
+   every botocore call counted by a ``before-call`` hook), with 1 and with 1,000 end-users, and from
+   them what an end-user costs a month per front door and polling interval (``bench.cost``); with
+   ``--calls-only`` this is the only step (about 30 s);
+2. cold start of ``app.py`` in fresh interpreters (median of 5), the SOAP handler's own time
+   per call in this process (in-memory store, no HTTP), and CPU per Web Connector round trip side by
+   side with qbwc-kit on the same bytes (``bench.peer``; ``--peer-only`` runs only this, ~30 s);
 3. the gateway as the tests start it (``tests.support.stack.GatewayProcess``: moto inside, real
    HTTP on 127.0.0.1, session idle limit 30 s as deployed): N enqueues, N jobs through one
    session, enqueue → result with a session open (NoOp wait S, then 1 s), a typed call answered within
@@ -45,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import calls, inprocess, scenarios, sync, sync_calls
+from bench import calls, cost, inprocess, peer, scenarios, sync, sync_calls
 from bench.harness import Target
 from bench.report import render
 
@@ -68,6 +70,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="seed for the enqueue moments in the poll cycle (1)")
     parser.add_argument("--calls-only", action="store_true",
                         help="only count the AWS API calls per path (step 1; in process, no servers, ~20 s)")
+    parser.add_argument("--peer-only", action="store_true",
+                        help="only CPU per round trip against qbwc-kit (bench.peer, ~30 s)")
+    parser.add_argument("--peer-rounds", type=int, default=300,
+                        help="round trips per server and exchange, interleaved, after a warm-up (300)")
     parser.add_argument("--sync-customers", type=int, default=100_000,
                         help="customers in the large sync's company file (100000)")
     parser.add_argument("--sync-page-size", type=int, default=500, help="the large sync's page size, 1-1000 (500)")
@@ -88,6 +94,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--sync-customers must be between 1 and 1000000")
     if not 1 <= args.sync_page_size <= 1000:
         parser.error("--sync-page-size must be between 1 and 1000")
+    if not 10 <= args.peer_rounds <= 100_000:
+        parser.error("--peer-rounds must be between 10 and 100000")
     if args.sync_only and (args.calls_only or args.skip_sync):
         parser.error("--sync-only cannot be combined with --calls-only or --skip-sync")
     if args.session_idle < 2 * args.noop_wait + 5:
@@ -177,10 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.sync_only:
         run_sync(args, schema_dir, results)
         return finish(args, host, started_at, began, schema_dir, results)
+    if args.peer_only:
+        run_peer(args, schema_dir, results)
+        return finish(args, host, started_at, began, schema_dir, results)
 
     counted = attempt(results, "aws_calls", lambda: calls.aws_calls(schema_dir))
     if counted is not None:
         results["aws_calls"] = counted
+        priced = attempt(results, "cost", lambda: cost.model(counted, schema_dir))
+        if priced is not None:
+            results["cost"] = priced
     if args.calls_only:
         return finish(args, host, started_at, began, schema_dir, results)
 
@@ -190,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = attempt(results, "soap_handler", lambda: inprocess.soap_handler(args.jobs, schema_dir))
     if handler is not None:
         results["soap_handler"] = handler
+    run_peer(args, schema_dir, results)
 
     target = attempt(results, "start_moto", lambda: Target.start("moto", session_idle=args.session_idle))
     if target is not None:
@@ -220,6 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         run_sync(args, schema_dir, results)
     return finish(args, host, started_at, began, schema_dir, results)
+
+
+def run_peer(args: argparse.Namespace, schema_dir: Path | None, results: dict[str, Any]) -> None:
+    """CPU per Web Connector round trip, side by side with qbwc-kit (bench.peer)."""
+    compared = attempt(results, "peer_round_trip", lambda: peer.compare(schema_dir, rounds=args.peer_rounds))
+    if compared is not None:
+        results["peer_round_trip"] = compared
 
 
 def run_sync(args: argparse.Namespace, schema_dir: Path | None, results: dict[str, Any]) -> None:

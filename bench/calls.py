@@ -68,7 +68,7 @@ SESSION_IDLE_SECONDS = 30  # QBDGW_SESSION_IDLE_SECONDS as deployed
 NOOP_PAUSE = timedelta(seconds=5)  # the Web Connector's pause after NoOp
 POLL_INTERVAL = timedelta(seconds=20)  # QBDGW_QWC_RUN_EVERY_SECONDS: the scheduled runs of an idle file
 KEEP_ALIVE_CYCLES = 20
-IDLE_POLLS = 3
+IDLE_POLLS = 4  # even: the heartbeat is written every other poll (chalicelib.jobs.connection.heartbeat_stale)
 POPULATION = 1000
 POPULATION_DEADLINE_SECONDS = 86_400  # the other end-users' queued jobs stay queued through the measurement
 NOOP = "NoOp"

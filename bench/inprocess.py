@@ -3,7 +3,10 @@
 * :func:`cold_start` runs a fresh interpreter ``repeats`` times and times, inside it, ``import app``
   (what a Lambda cold start pays before the first event), building the services on first use
   (boto3 clients, no network), and the first schema validation (loading Intuit's XSD). It also runs
-  ``python -X importtime -c "import app"`` once and names the heaviest imports.
+  ``python -X importtime -c "import app"`` once and names the heaviest imports. Beside it, as the
+  reference of the goals, a minimal Chalice app that imports boto3 and makes one DynamoDB client, and
+  the first Web Connector call of a fresh process (import, services with a real botocore client, one
+  ``authenticate`` with the right password, the end-user's item in memory).
 * :func:`soap_handler` drives :func:`chalicelib.api.soap.handle_soap` in this process with the
   in-memory store, in the Web Connector's order, for N queued jobs: the codec + session service +
   queue cost of each SOAP call, without the network and without DynamoDB latency.
@@ -41,6 +44,47 @@ if versions:
 t3 = time.perf_counter()
 print(json.dumps({"import_app": t1 - t0, "build_services": t2 - t1, "first_validation": t3 - t2,
                   "schemas": [str(v) for v in versions]}))
+"""
+
+# The reference the issue measures against: a minimal Chalice app that imports boto3 and makes one client.
+_MINIMAL = """
+import json, time
+t0 = time.perf_counter()
+from chalice import Chalice
+import boto3
+app = Chalice(app_name="minimal")
+client = boto3.client("dynamodb", region_name="us-east-1")
+print(json.dumps({"minimal_app": time.perf_counter() - t0}))
+"""
+
+# A Lambda container's first Web Connector call: import app, the services (a real botocore DynamoDB
+# client, the end-user's items kept in memory so that nothing leaves the process), one authenticate.
+_FIRST_CALL = """
+import json, time
+t0 = time.perf_counter()
+import app
+from chalicelib import wiring
+from chalicelib.api.soap import handle_soap
+from chalicelib.config import Settings
+from chalicelib.store.memory import MemoryStore
+settings = Settings.from_env()
+wiring.aws_client("dynamodb", settings)
+store = MemoryStore()
+svc = wiring.build(settings, store=store, clients={"sqs": None})
+wiring.reset(svc)
+t1 = time.perf_counter()
+import uuid  # the end-user's item, as the table would hold it (not timed)
+from datetime import UTC, datetime
+from chalicelib.jobs.models import EndUser
+store.put_end_user(EndUser(id="eu_cold", company_name="Cold", source_id=None, qbwc_username="eu_cold",
+                           password_hash=svc.hasher.hash(PASSWORD), file_id=uuid.uuid4(),
+                           created_at=datetime.now(UTC)))
+t2 = time.perf_counter()
+answer = handle_soap(svc.qbwc, BODY, '"http://developer.intuit.com/authenticate"')
+t3 = time.perf_counter()
+assert answer.status_code == 200 and "nvu" not in str(answer.body), answer.body
+print(json.dumps({"first_call": (t1 - t0) + (t3 - t2), "first_call_services": t1 - t0,
+                  "first_authenticate": t3 - t2}))
 """
 
 
@@ -97,6 +141,8 @@ def cold_start(schema_dir: Path | None, repeats: int = 5) -> dict[str, Any]:
         samples.append(json.loads(done.stdout.strip().splitlines()[-1]))
     traced = subprocess.run([sys.executable, "-X", "importtime", "-c", "import app"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120, check=False)
+    minimal = [_run(_MINIMAL, env) for _ in range(repeats)]
+    first = _first_calls(env, repeats)
 
     def median_ms(key: str) -> float:
         return round(statistics.median(float(s[key]) for s in samples) * 1000, 1)
@@ -110,7 +156,36 @@ def cold_start(schema_dir: Path | None, repeats: int = 5) -> dict[str, Any]:
         "schemas": samples[0]["schemas"],
         "process_wall_ms": round(statistics.median(walls) * 1000, 1),
         "heaviest_imports": _top_imports(traced.stderr, 6),
+        "minimal_app_ms": _median_ms(minimal, "minimal_app"),
+        "import_app_ratio": round(median_ms("import_app") / _median_ms(minimal, "minimal_app"), 2),
+        "first_call_ms": _median_ms(first, "first_call"),
+        "first_call_services_ms": _median_ms(first, "first_call_services"),
+        "first_authenticate_ms": _median_ms(first, "first_authenticate"),
+        "first_call_ratio": round(_median_ms(first, "first_call") / _median_ms(minimal, "minimal_app"), 2),
+        "bytecode": "compiled from source in every run (PYTHONDONTWRITEBYTECODE=1); make package ships .pyc",
     }
+
+
+def _run(code: str, env: Mapping[str, str]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=dict(env), capture_output=True, text=True,
+                          timeout=120, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"cold-start probe failed:\n{done.stderr[-2000:]}")
+    return cast(dict[str, Any], json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _median_ms(samples: Sequence[Mapping[str, Any]], key: str) -> float:
+    return round(statistics.median(float(s[key]) for s in samples) * 1000, 1)
+
+
+def _first_calls(env: Mapping[str, str], repeats: int) -> list[dict[str, Any]]:
+    """The first SOAP call of fresh interpreters: a right password, a keyed hash (as deployed)."""
+    from simulator.soap import request_envelope
+
+    pepper, password = "p" * 40, "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345"
+    body = request_envelope("authenticate", (("strUserName", "eu_cold"), ("strPassword", password)))
+    code = f"PASSWORD = {password!r}\nBODY = {body!r}\n{_FIRST_CALL}"
+    return [_run(code, {**env, "QBDGW_SECRET_PEPPERS": pepper}) for _ in range(repeats)]
 
 
 # The SOAP handler in process ---------------------------------------------------------------------------
@@ -162,8 +237,8 @@ def soap_handler(jobs: int, schema_dir: Path | None) -> dict[str, Any]:
 
     published = _Published()
     store = _CountingStore(MemoryStore())
-    services = build(Settings(schema_dir=schema_dir, session_idle_seconds=30), store=cast(Store, store),
-                     publisher=published, clients={"sqs": None})
+    settings = Settings(schema_dir=schema_dir, session_idle_seconds=30, secret_peppers="p" * 40)  # as deployed
+    services = build(settings, store=cast(Store, store), publisher=published, clients={"sqs": None})
     user, password = services.end_users.create(CreateEndUser(company_name="Bench In-Process"))
     enqueue: list[float] = []
     for i in range(jobs):

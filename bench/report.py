@@ -85,9 +85,16 @@ def throughput_rows(results: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(("cold start: + build services, + first schema load",
                      f"{cold['build_services_ms']:.0f} ms, {cold['first_validation_ms']:.0f} ms"))
         rows.append(("cold start: whole `python -c 'import app'` process", f"{cold['process_wall_ms']:.0f} ms"))
+        if "minimal_app_ms" in cold:
+            rows.append(("cold start: minimal Chalice app + boto3 + one DynamoDB client (reference)",
+                         f"{cold['minimal_app_ms']:.0f} ms; import app = {cold['import_app_ratio']:.2f}x it"))
+            rows.append(("cold start: first SOAP call (import, services, one authenticate)",
+                         f"{cold['first_call_ms']:.0f} ms = {cold['first_call_ratio']:.2f}x the reference "
+                         f"(authenticate {cold['first_authenticate_ms']:.1f} ms)"))
     handler = results.get("soap_handler") or {}
     if "authenticate_ms" in handler:
-        rows.append(("[in-process] authenticate (scrypt password check)", f"{handler['authenticate_ms']:.0f} ms"))
+        rows.append(("[in-process] authenticate (keyed hash of the generated password)",
+                     f"{handler['authenticate_ms']:.1f} ms"))
     ops = handler.get("store_operations_per_call") or {}
     if ops:
         rows.append(("[in-process] store operations per job (send + receive)",
@@ -222,6 +229,38 @@ def sync_lines(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def peer_lines(results: Mapping[str, Any]) -> list[str]:
+    """CPU per Web Connector round trip against qbwc-kit, as a small table (bench.peer)."""
+    compared = results.get("peer_round_trip") or {}
+    rows = compared.get("exchanges") or []
+    if not rows:
+        return []
+    lines = [f"CPU per round trip (authenticate → sendRequestXML → receiveResponseXML → closeConnection), median of "
+             f"{compared['rounds']}, AWS I/O excluded; qbwc-kit {compared['qbwc_kit_version']}"]
+    width = max(len(row["exchange"]) for row in rows)
+    lines.append(f"{'exchange':<{width}}  {'bytes':>7}  {'qbd-gateway':>12}  {'qbwc-kit':>10}  {'ratio':>6}")
+    lines += [f"{row['exchange']:<{width}}  {row['answer_bytes']:>7,}  {row['gateway_us']:>9,.0f} µs  "
+              f"{row['qbwc_kit_us']:>7,.0f} µs  {row['ratio']:>5.2f}x" for row in rows]
+    return [*lines, ""]
+
+
+def cost_lines(results: Mapping[str, Any]) -> list[str]:
+    """What an end-user costs a month (1,000 jobs) per front door and polling interval (bench.cost)."""
+    priced = results.get("cost") or {}
+    months = priced.get("per_end_user_month") or []
+    if not months:
+        return []
+    parts = list(months[0]["parts"])
+    lines = [f"cost per end-user per month, 1,000 jobs; prices of {priced['prices_as_of']}",
+             f"{'poll':>5}  {'front door':<13}" + "".join(f"{p:>11}" for p in parts) + f"{'total':>9}"]
+    for month in months:
+        lines.append(f"{month['poll_seconds']:>4}s  {month['door']:<13}"
+                     + "".join(f"{month['parts'][p]:>11.4f}" for p in parts) + f"{month['total']:>9.3f}")
+    lines.append("per million jobs (marginal): " + ", ".join(f"{m['door']} ${m['total']:.2f}"
+                                                          for m in priced.get("per_million_jobs", [])))
+    return [*lines, ""]
+
+
 def render(report: Mapping[str, Any]) -> str:
     """The whole report as text: machine, latency table, throughput table, errors."""
     meta = report["meta"]
@@ -252,6 +291,8 @@ def render(report: Mapping[str, Any]) -> str:
     synced = sync_lines(results)
     if synced:
         lines += [*synced, ""]
+    lines += peer_lines(results)
+    lines += cost_lines(results)
     heavy = (results.get("cold_start") or {}).get("heaviest_imports") or []
     if heavy:
         lines.append("heaviest imports of app.py: " + ", ".join(f"{h['module']} {h['cumulative_ms']:.0f} ms"

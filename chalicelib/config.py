@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Fixed for the product: QBWC stores private data (FileID, AppLock) under the application's OwnerID.
@@ -46,6 +46,12 @@ class Settings:
     auth_cache_seconds: int = 60
     payload_bucket: str = ""
     secrets_key_id: str = ""  # the KMS key that seals auth links' Web Connector passwords (SecretsKey)
+    # The keys of the fast hash of generated secrets (chalicelib.jobs.security.SecretHasher): comma-separated,
+    # the current one first; empty: every secret is a scrypt hash. Never in a repr, a log or an error.
+    secret_peppers: str = field(default="", repr=False)
+    # The Web Connector's own endpoint (deployed: the WebConnector function's URL), named by the .qwc files
+    # this gateway hands out; empty: the REST API's /qbwc.
+    qbwc_url: str = ""
     # The job item holds the request and the answer: an answer is kept inline while both, in UTF-8 bytes,
     # stay this far under DynamoDB's 400 KB item; a larger one goes to the payload bucket.
     inline_result_max_bytes: int = 384_000
@@ -103,6 +109,8 @@ class Settings:
             auth_cache_seconds=number("QBDGW_AUTH_CACHE_SECONDS", cls.auth_cache_seconds),
             payload_bucket=text("QBDGW_PAYLOAD_BUCKET", ""),
             secrets_key_id=text("QBDGW_SECRETS_KEY_ID", ""),
+            secret_peppers=text("QBDGW_SECRET_PEPPERS", ""),
+            qbwc_url=text("QBDGW_QBWC_URL", "").rstrip("/"),
             login_report_after=number("QBDGW_LOGIN_REPORT_AFTER", cls.login_report_after),
             login_slow_after=number("QBDGW_LOGIN_SLOW_AFTER", cls.login_slow_after),
             login_lockout_after=number("QBDGW_LOGIN_LOCKOUT_AFTER", cls.login_lockout_after),

@@ -15,15 +15,16 @@ invocation. A ticket is logged only as the first 16 hex characters of its SHA-25
 
 **Metrics.** The domain layers (``qbwc/``, ``jobs/``) see only the :class:`Metrics` protocol and get
 :data:`NO_METRICS` unless :mod:`chalicelib.wiring` injects :class:`EmfMetrics`, which buffers values
-per dimension set in aws-lambda-powertools' CloudWatch EMF provider (namespace ``QbdGateway``,
-default dimension ``service=qbd-gateway``) and writes one EMF document per dimension set on
-:meth:`EmfMetrics.flush` — after every invocation (the :func:`invocation` middleware). In Lambda the
-documents go to stdout, where CloudWatch turns them into metrics; elsewhere (the local stack, tests)
-to the ``qbd-gateway.metrics`` logger at DEBUG unless ``QBDGW_METRICS_STDOUT=1``.
-``POWERTOOLS_METRICS_DISABLED=true`` drops them.
+per dimension set (namespace ``QbdGateway``, default dimension ``service=qbd-gateway``) and writes
+one CloudWatch embedded metric format (EMF) document per dimension set on :meth:`EmfMetrics.flush`
+— after every invocation (the :func:`invocation` middleware). It builds the documents itself, in the
+shape aws-lambda-powertools' EMF provider wrote before (a few dicts per put instead of a provider
+object per dimension set). In Lambda the documents go to stdout, where CloudWatch turns them into
+metrics; elsewhere (the local stack, tests) to the ``qbd-gateway.metrics`` logger at DEBUG unless
+``QBDGW_METRICS_STDOUT=1``. ``POWERTOOLS_METRICS_DISABLED=true`` (the name powertools used) drops them.
 
-This module imports only the standard library at import time (powertools is loaded by
-:class:`EmfMetrics`), so the pure layers may import :func:`bind` and :class:`Metrics` from it.
+This module imports only the standard library, so the pure layers may import :func:`bind` and
+:class:`Metrics` from it.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import numbers
 import os
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -52,7 +55,21 @@ SECRET_FIELDS = frozenset({
 })
 # The AWS SDK logs whole request and response bodies (job qbXML, results) at DEBUG: never below INFO.
 QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
-_MAX_VALUES = 99  # powertools prints a metric set itself at 100 values: flush through our sink first
+# EMF allows 100 values per metric and 100 metrics per document; a document is written early at 99 of
+# either, as when powertools built them (it printed a full set itself at 100), so the split is unchanged.
+_MAX_VALUES = 99
+_MAX_DIMENSIONS = 29  # CloudWatch's limit per dimension set (``service`` included)
+_MAX_NAME_LENGTH = 255
+# The units CloudWatch accepts, by their EMF name and by powertools' enum name (``CountPerSecond``,
+# ``NoUnit``…), which callers could pass before: each maps to the name written in the document.
+_EMF_UNITS = ("Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
+              "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
+              "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
+              "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second",
+              "Count/Second", "None")
+UNITS: Mapping[str, str] = {**{u: u for u in _EMF_UNITS}, "NoUnit": "None",
+                            **{u.replace("/Second", "PerSecond"): u for u in _EMF_UNITS if u.endswith("/Second")}}
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps(separators=…) builds one per call
 
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("qbdgw_log_context",
                                                                                 default=None)
@@ -216,11 +233,104 @@ def default_sink() -> Callable[[str], None] | None:
     return _debug_log
 
 
+class MetricError(ValueError):
+    """A metric CloudWatch would refuse: bad name, value, unit or dimensions (a programming error)."""
+
+
+_Key = tuple[tuple[str, str], ...]  # a dimension set: sorted (name, value) pairs
+
+
+def _metric_name(name: str) -> str:
+    """The name as published: stripped (as powertools did), within CloudWatch's length limit."""
+    stripped = name.strip()
+    if not 1 <= len(stripped) <= _MAX_NAME_LENGTH:
+        raise MetricError(f"a metric name has 1 to {_MAX_NAME_LENGTH} characters: {name!r}")
+    return stripped
+
+
+def _number(value: float) -> float:
+    # type() first: an int or a float is the common case, and cheaper than the ABC's isinstance
+    if type(value) is not float and type(value) is not int and not isinstance(value, numbers.Number):
+        raise MetricError(f"{value!r} is not a number")
+    return float(value)
+
+
+def _unit(unit: str) -> str:
+    """The EMF name of ``unit``; an unknown unit raises, as CloudWatch would refuse the document."""
+    try:
+        return UNITS[unit]
+    except (KeyError, TypeError):
+        raise MetricError(f"unknown metric unit {unit!r}, expected one of {sorted(UNITS)}") from None
+
+
+def _key(dimensions: Mapping[str, Any]) -> _Key:
+    """The dimension set of a put: sorted (name, value) pairs, values as text.
+
+    None, empty and blank values are left out: CloudWatch refuses an empty dimension value (powertools
+    dropped a blank one with a warning), and the metric still counts under ``[service]``.
+    """
+    if not dimensions:
+        return ()
+    pairs = [(name, text) for name, value in dimensions.items()
+             if value is not None and (text := str(value)).strip() and name.strip()]
+    pairs.sort()
+    return tuple(pairs)
+
+
+class _DimensionSet:
+    """The values buffered for one dimension set, with the parts of its documents that never change."""
+
+    __slots__ = ("dimensions", "fields", "metrics")
+
+    def __init__(self, service: str, key: _Key) -> None:
+        names = [name for name, _ in key]
+        if "service" in names:
+            raise MetricError("'service' is the default dimension: name the metric's own dimension otherwise")
+        if len(names) + 1 > _MAX_DIMENSIONS:
+            raise MetricError(f"at most {_MAX_DIMENSIONS} dimensions, service included: {names}")
+        # A metric with dimensions is published under [service] (the total) and [service, <its dimensions>]
+        self.dimensions: list[list[str]] = [["service"], ["service", *names]] if names else [["service"]]
+        self.fields: dict[str, str] = {"service": service, **dict(key)}
+        self.metrics: dict[str, tuple[str, list[float]]] = {}  # name -> (unit, values)
+
+    def add(self, name: str, unit: str, value: float) -> None:
+        entry = self.metrics.get(name)
+        if entry is None:
+            self.metrics[name] = (unit, [value])
+            return
+        entry[1].append(value)
+        if entry[0] != unit:  # the last put's unit wins, as with powertools
+            self.metrics[name] = (unit, entry[1])
+
+    def full(self, name: str) -> bool:
+        """Whether one more value of ``name`` would break EMF's limits (:data:`_MAX_VALUES`)."""
+        entry = self.metrics.get(name)
+        return len(self.metrics) >= _MAX_VALUES if entry is None else len(entry[1]) >= _MAX_VALUES
+
+    def document(self, namespace: str) -> dict[str, Any]:
+        """The EMF document of the buffered values (each metric's values as a list, even a single one)."""
+        metrics = self.metrics
+        return {
+            "_aws": {
+                "Timestamp": int(time.time() * 1000),
+                "CloudWatchMetrics": [{
+                    "Namespace": namespace,
+                    "Dimensions": self.dimensions,
+                    "Metrics": [{"Name": name, "Unit": unit} for name, (unit, _values) in metrics.items()],
+                }],
+            },
+            **self.fields,
+            **{name: values for name, (_unit, values) in metrics.items()},
+        }
+
+
 class EmfMetrics:
-    """Metrics as CloudWatch embedded metric format documents, built by aws-lambda-powertools.
+    """Metrics as CloudWatch embedded metric format documents, one per dimension set per flush.
 
     A metric with dimensions is published under two dimension sets: ``[service]`` (the total, for
-    alarms) and ``[service, <its dimensions>]`` (the breakdown, e.g. by ``error_code``).
+    alarms) and ``[service, <its dimensions>]`` (the breakdown, e.g. by ``error_code``). A metric
+    CloudWatch would refuse (see :class:`MetricError`) raises from :meth:`put`; a sink that fails is
+    logged, never raised.
     """
 
     def __init__(self, *, namespace: str = NAMESPACE, service: str = SERVICE,
@@ -228,50 +338,36 @@ class EmfMetrics:
         self.namespace = namespace
         self.service = service
         self.sink = sink
-        self._sets: dict[tuple[tuple[str, str], ...], Any] = {}
+        self._sets: dict[_Key, _DimensionSet] = {}
         self._lock = threading.Lock()
-
-    def _provider(self, dimensions: tuple[tuple[str, str], ...]) -> Any:
-        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
-            AmazonCloudWatchEMFProvider,
-        )
-
-        provider = AmazonCloudWatchEMFProvider(metric_set={}, dimension_set={}, metadata_set={},
-                                               namespace=self.namespace, service=self.service)
-        provider.dimension_sets = []
-        if dimensions:
-            provider.add_dimensions(service=self.service, **dict(dimensions))
-        return provider
 
     def put(self, name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
         if self.sink is None:
             return
-        key = tuple(sorted((k, str(v)) for k, v in dimensions.items() if v not in (None, "")))
+        name, number, emf_unit, key = _metric_name(name), _number(value), _unit(unit), _key(dimensions)
         with self._lock:
-            provider = self._sets.get(key)
-            if provider is None:
-                provider = self._sets[key] = self._provider(key)
-            values = provider.metric_set.get(name, {}).get("Value", [])
-            if len(values) >= _MAX_VALUES or (name not in provider.metric_set
-                                                and len(provider.metric_set) >= _MAX_VALUES):
-                self._write(provider)
-            provider.add_metric(name=name, unit=unit, value=value)
+            buffered = self._sets.get(key)
+            if buffered is None:
+                buffered = self._sets[key] = _DimensionSet(self.service, key)
+            if buffered.full(name):
+                self._write(buffered)
+            buffered.add(name, emf_unit, number)
 
-    def _write(self, provider: Any) -> None:
-        if not provider.metric_set or self.sink is None:
+    def _write(self, buffered: _DimensionSet) -> None:
+        if not buffered.metrics or self.sink is None:
             return
-        document = provider.serialize_metric_set()
-        provider.metric_set.clear()
+        document = _COMPACT.encode(buffered.document(self.namespace))
+        buffered.metrics.clear()
         try:
-            self.sink(json.dumps(document, separators=(",", ":")))
+            self.sink(document)
         except Exception:  # metrics never break a request
             log.exception("could not write metrics")
 
     def flush(self) -> None:
         """Write one EMF document per dimension set that has values, and forget them."""
         with self._lock:
-            for provider in self._sets.values():
-                self._write(provider)
+            for buffered in self._sets.values():
+                self._write(buffered)
             self._sets.clear()
 
 

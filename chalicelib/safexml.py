@@ -13,9 +13,14 @@ show to a caller; callers translate it into their own protocol's error.
 
 from __future__ import annotations
 
+import re
+import threading
+
 from lxml import etree
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_local = threading.local()  # one parser per thread: an lxml parser may be reused, not shared across threads
 
 
 class UnsafeXmlError(ValueError):
@@ -23,6 +28,13 @@ class UnsafeXmlError(ValueError):
 
 
 def _parser() -> etree.XMLParser:
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = _new_parser()
+    return parser
+
+
+def _new_parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         load_dtd=False,
@@ -40,10 +52,9 @@ def parse_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
         raise UnsafeXmlError(f"document is {len(raw)} bytes; the limit is {max_bytes}")
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise UnsafeXmlError("document is empty")
-    head = raw[:4096].upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in raw.upper():
+    if b"<!" in raw and (b"<!DOCTYPE" in raw[:4096].upper() or _ENTITY.search(raw)):
         raise UnsafeXmlError("DOCTYPE and ENTITY declarations are not allowed")
     try:
         root = etree.fromstring(raw, _parser())

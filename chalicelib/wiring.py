@@ -1,9 +1,12 @@
 """Builds the gateway's object graph from :class:`~chalicelib.config.Settings`, once per process.
 
 Nothing talks to AWS at import time: :func:`services` builds boto3 clients, adapters and services on
-first use (the first request of a Lambda container) and caches them. Tests build their own
-:class:`Services` with :func:`build` and injected clients or stores. One :class:`Metrics` (by default
-the process's EMF metrics, :func:`chalicelib.observability.default_metrics`) is handed to every service.
+first use (the first request of a Lambda container) and caches them. Only the DynamoDB client is made
+there: the Web Connector's first calls need nothing else, and every other client (SQS, S3, KMS) is
+made on its first use (:class:`LazyClient`), since each costs botocore's loading of its service model.
+Tests build their own :class:`Services` with :func:`build` and injected clients or stores. One
+:class:`Metrics` (by default the process's EMF metrics, :func:`chalicelib.observability.default_metrics`)
+is handed to every service.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,7 +29,7 @@ from chalicelib.jobs.dispatch import Dispatcher
 from chalicelib.jobs.health import HealthCheck
 from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, SecretBox, Store, utc_now
 from chalicelib.jobs.queue import JobQueue
-from chalicelib.jobs.security import LoginPolicy
+from chalicelib.jobs.security import SCRYPT_ONLY, LoginPolicy, SecretHasher
 from chalicelib.observability import Metrics, default_metrics
 from chalicelib.qbwc.service import QbwcService
 from chalicelib.qbxml import SchemaCatalog
@@ -47,6 +51,7 @@ class Services:
     clients: dict[str, Any]
     metrics: Metrics
     secrets: SecretBox | None = None  # None: no key configured (auth links cannot be created)
+    hasher: SecretHasher = SCRYPT_ONLY  # how secrets are stored (scrypt only without a pepper)
 
 
 _SESSION: Any = None
@@ -54,17 +59,66 @@ _SESSION_LOCK = threading.Lock()
 
 
 def aws_client(name: str, settings: Settings) -> Any:
-    """A boto3 client from the process's one shared session: every session loads its own copy of
-    botocore's service models (~10 MB and a few ms a client); a lock, because making clients from one
-    session is not thread-safe (the clients themselves are)."""
+    """A client, as boto3 makes it (:func:`aws_session`), from the process's one shared session: every
+    session loads its own copy of botocore's service models (~10 MB and a few ms a client); a lock,
+    because making clients from one session is not thread-safe (the clients themselves are)."""
     global _SESSION
     endpoint = settings.dynamodb_endpoint_url if name == "dynamodb" else settings.aws_endpoint_url
     with _SESSION_LOCK:
         if _SESSION is None:
-            import boto3
+            _SESSION = aws_session()
+        return _SESSION.create_client(name, region_name=settings.region, endpoint_url=endpoint)
 
-            _SESSION = boto3.session.Session()
-        return _SESSION.client(name, region_name=settings.region, endpoint_url=endpoint)
+
+def aws_session() -> Any:
+    """What ``boto3.session.Session()`` makes its clients with, without importing boto3.
+
+    ``import boto3`` loads s3transfer (boto3's S3 transfer manager, never used here: ~80 ms of a cold
+    start). Its ``Session`` is botocore's session plus boto3's User-Agent, and for clients nothing
+    else the gateway uses (its other additions are resources and S3's ``upload_file``-style helpers);
+    this is the same session, sending the same ``User-Agent`` header as boto3's clients.
+    """
+    import botocore.session
+
+    session = botocore.session.get_session()
+    if session.user_agent_name == "Botocore":  # as boto3.session.Session.__init__ does
+        botocore_info, extra = f"Botocore/{session.user_agent_version}", session.user_agent_extra
+        session.user_agent_extra = f"{extra} {botocore_info}" if extra else botocore_info
+        session.user_agent_name = "Boto3"
+        session.user_agent_version = _boto3_version(session.user_agent_version)
+    return session
+
+
+def _boto3_version(botocore_version: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("boto3")
+    except metadata.PackageNotFoundError:  # no distribution metadata: boto3 is released with botocore's version
+        return botocore_version
+
+
+class LazyClient:
+    """A client made on its first use (any attribute): the services hold it from the start, and a cold
+    start that never sends to SQS or S3 never pays for loading those service models."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make()
+        return self._client
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_make", "_client", "_lock"):  # not set yet (a copy, say): no recursion
+            raise AttributeError(name)
+        return getattr(self.client, name)
 
 
 def _resolve_queue_urls(settings: Settings, sqs: Any) -> Settings:
@@ -96,18 +150,19 @@ def build(
         store = DynamoStore(clients["dynamodb"], settings.table_name,
                             retention_seconds=settings.result_retention_days * 86400,
                             transactions=None if settings.dynamodb_transactions else False)
-    if "sqs" not in clients:  # a client only when none was given (building one costs ~0.1 s)
-        clients["sqs"] = aws_client("sqs", settings)
+    if "sqs" not in clients:  # a client only when none was given, and made on first use
+        clients["sqs"] = LazyClient(lambda: aws_client("sqs", settings))
     settings = _resolve_queue_urls(settings, clients["sqs"])
     if publisher is None:
         publisher = SqsResultPublisher(clients["sqs"], settings.results_queue_url)
     if payloads is None and settings.payload_bucket:
-        if "s3" not in clients:
-            clients["s3"] = aws_client("s3", settings)
+        if "s3" not in clients:  # S3's model is botocore's largest (~0.1 s): only large answers need it
+            clients["s3"] = LazyClient(lambda: aws_client("s3", settings))
         payloads = S3PayloadStore(clients["s3"], settings.payload_bucket)
     if secrets is None and settings.secrets_key_id:
         secrets = KmsSecretBox(lambda: clients.get("kms") or clients.setdefault("kms", aws_client("kms", settings)),
                                settings.secrets_key_id)
+    hasher = SecretHasher.from_text(settings.secret_peppers)
     schemas = SchemaCatalog(settings.schema_dir)
     (log.info if schemas.enabled else log.warning)(schemas.describe())
     queue = JobQueue(store, publisher, schemas, clock,
@@ -130,7 +185,8 @@ def build(
                        login_policy=LoginPolicy(report_after=settings.login_report_after,
                                                 slow_after=settings.login_slow_after,
                                                 lockout_after=settings.login_lockout_after,
-                                                lockout=timedelta(seconds=settings.login_lockout_seconds)))
+                                                lockout=timedelta(seconds=settings.login_lockout_seconds)),
+                       hasher=hasher)
     return Services(
         settings=settings,
         store=store,
@@ -140,10 +196,12 @@ def build(
         end_users=EndUserService(store, settings, clock),
         health=HealthCheck(store, queue, clock, budget=timedelta(seconds=settings.health_check_budget_seconds),
                            offline_grace=timedelta(seconds=settings.offline_grace_seconds), metrics=metrics),
-        auth=ApiKeyAuthenticator(store, clock, cache_seconds=settings.auth_cache_seconds, metrics=metrics),
+        auth=ApiKeyAuthenticator(store, clock, cache_seconds=settings.auth_cache_seconds, metrics=metrics,
+                                 hasher=hasher),
         clients=clients,
         metrics=metrics,
         secrets=secrets,
+        hasher=hasher,
     )
 
 

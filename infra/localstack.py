@@ -31,6 +31,7 @@ import errno
 import json
 import logging
 import os
+import secrets
 import shlex
 import signal
 import socket
@@ -160,6 +161,7 @@ class LocalStack:
             env["QBDGW_SCHEMA_DIR"] = str(self.schema_dir)
         if self.session_idle_seconds is not None:
             env["QBDGW_SESSION_IDLE_SECONDS"] = str(self.session_idle_seconds)
+        env["QBDGW_SECRET_PEPPERS"] = self._pepper()
         os.environ.update({**env, **self.extra_env})
 
         from chalicelib import wiring
@@ -184,6 +186,16 @@ class LocalStack:
         if self.dynamodb_endpoint and self.dynamodb_endpoint != self.aws_endpoint:
             env["QBDGW_DYNAMODB_ENDPOINT_URL"] = self.dynamodb_endpoint
         return {**env, **DUMMY_CREDENTIALS}
+
+    def _pepper(self) -> str:
+        """The keyed hash's pepper: the environment's, else the one --data DIR keeps, else a new one (a
+        fresh stack hashes its fresh passwords with it; a kept table needs the pepper it was hashed with)."""
+        given = os.environ.get("QBDGW_SECRET_PEPPERS", "").strip() or (
+            (self.data.read("secret-pepper") or "").strip() if self.data is not None else "")
+        pepper = given or secrets.token_urlsafe(32)
+        if self.data is not None and not given:
+            self.data.write("secret-pepper", pepper + "\n")
+        return pepper
 
     def _serve(self) -> None:
         from chalice.cli.factory import CLIFactory
@@ -302,9 +314,9 @@ class LocalStack:
 
 def _accept_key(services: Any, key: str | None) -> str:
     """Store ``key`` (or a new one) as an API key; a key the table holds already (a restart) is kept."""
-    from chalicelib.jobs.security import api_key_lookup, verify_secret
+    from chalicelib.jobs.security import api_key_lookup
 
-    if key and any(verify_secret(key, stored.secret_hash) and stored.revoked_at is None
+    if key and any(services.auth.hasher.verify(key, stored.secret_hash) and stored.revoked_at is None
                    for stored in services.store.find_api_keys(api_key_lookup(key))):
         return key
     _record, clear = services.auth.create("local stack", key)

@@ -14,7 +14,10 @@ adds it, in place:
   function role has exactly the template's ``FunctionPolicy`` (the inline policy Chalice generates
   from ``.chalice/policy-<stage>.json`` is dropped); the REST API is named ``qbd-gateway-<stage>``,
   the ``ApiName`` the 5xx alarm watches, and its gateway responses (a missing route, throttling, a
-  body too large, a timeout, its own 5xx) answer in the error envelope (:mod:`chalicelib.api.edge`).
+  body too large, a timeout, its own 5xx) answer in the error envelope (:mod:`chalicelib.api.edge`);
+* a Function URL on the ``WebConnector`` function (the Web Connector's SOAP endpoint without API
+  Gateway's per-request charge: :mod:`chalicelib.api.function_url`), its URL given to the API
+  function as ``QBDGW_QBWC_URL`` for the ``.qwc`` files and in the stack's outputs.
 
 ::
 
@@ -34,6 +37,7 @@ LOGGING_CONFIG = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLog
 # Chalice's logical id of each function → the template's log group for it (its name fixes the function's).
 FUNCTION_LOG_GROUPS = {
     "APIHandler": "ApiHandlerLogGroup",
+    "WebConnector": "WebConnectorLogGroup",
     "Ingress": "IngressLogGroup",
     "RepublishResults": "RepublishResultsLogGroup",
     "ExpireOverdueJobs": "ExpireOverdueJobsLogGroup",
@@ -45,10 +49,13 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "QBDGW_INGRESS_DLQ_URL": {"Ref": "IngressDeadLetterQueue"},
     "QBDGW_PAYLOAD_BUCKET": {"Ref": "PayloadBucket"},
     "QBDGW_SECRETS_KEY_ID": {"Ref": "SecretsKey"},
+    # Resolved by CloudFormation at deploy time: no Secrets Manager call on a cold start.
+    "QBDGW_SECRET_PEPPERS": {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "HashPepper"}, ":SecretString}}"]]},
 }
 # Names the stage's config may carry for other uses; in the stack the references above replace them.
 REPLACED_ENVIRONMENT = ("QBDGW_INGRESS_QUEUE_NAME", "QBDGW_RESULTS_QUEUE_NAME", "QBDGW_INGRESS_DLQ_NAME")
 API_NAME = {"Fn::Sub": "qbd-gateway-${Stage}"}
+WEB_CONNECTOR_URL = {"Fn::GetAtt": ["WebConnectorUrl", "FunctionUrl"]}  # made by SAM from FunctionUrlConfig
 INGRESS_QUEUE_ARN = {"Fn::GetAtt": ["IngressQueue", "Arn"]}
 MERGED = ("JobsTable", "IngressQueue", "ResultsQueue", "FunctionPolicy", *FUNCTION_LOG_GROUPS.values())
 
@@ -119,6 +126,21 @@ def wire_resources(template: dict[str, Any]) -> list[str]:
     return roles
 
 
+def add_web_connector_url(template: dict[str, Any]) -> bool:
+    """Serve the ``WebConnector`` function from a Function URL (no per-request charge, unlike the REST API:
+    chalicelib/api/function_url.py) and hand its URL to the API, whose ``.qwc`` files name it."""
+    functions = _functions(template)
+    if "WebConnector" not in functions:
+        return False
+    functions["WebConnector"]["Properties"]["FunctionUrlConfig"] = {"AuthType": "NONE", "InvokeMode": "BUFFERED"}
+    variables = functions["APIHandler"]["Properties"].setdefault("Environment", {}).setdefault("Variables", {})
+    variables["QBDGW_QBWC_URL"] = dict(WEB_CONNECTOR_URL)
+    template.setdefault("Outputs", {})["WebConnectorUrl"] = {
+        "Description": "The Web Connector's endpoint (a Lambda Function URL): the .qwc files name it",
+        "Value": dict(WEB_CONNECTOR_URL)}
+    return True
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m infra.package build/sam.json", file=sys.stderr)
@@ -136,9 +158,12 @@ def main(argv: list[str]) -> int:
         return 1
     functions = add_json_logging(template)
     roles = wire_resources(template)
+    if not add_web_connector_url(template):
+        print(f"{path}: no WebConnector function (app.py's web_connector)", file=sys.stderr)
+        return 1
     path.write_text(json.dumps(template, indent=2))
     print(f"{path}: ReportBatchItemFailures on {changed} SQS event source(s); JSON logs, log group, environment "
-          f"on {functions} function(s); FunctionPolicy on {len(roles)} role(s)")
+          f"on {functions} function(s); FunctionPolicy on {len(roles)} role(s); the Web Connector's Function URL")
     return 0
 
 

@@ -33,6 +33,7 @@ SKIPPED_TYPES = frozenset({
     "AWS::SNS::Subscription",
     "AWS::SQS::QueuePolicy",
     "AWS::S3::BucketPolicy",
+    "AWS::SecretsManager::Secret",  # the hash pepper: the local stack makes its own (infra.localstack)
 })
 PSEUDO_PARAMETERS = {"AWS::AccountId": "000000000000", "AWS::Region": "us-east-1", "AWS::Partition": "aws",
                      "AWS::URLSuffix": "amazonaws.com"}

@@ -1,9 +1,12 @@
-"""API keys: ``Authorization: Bearer <key>`` checked against salted scrypt hashes.
+"""API keys: ``Authorization: Bearer <key>`` checked against stored hashes.
 
 A key record is found by a short, non-secret bucket id (32 bits of the key's SHA-256) and then
-verified with scrypt. Because scrypt is slow on purpose, a verified key is remembered in process
-memory for ``cache_seconds`` — by its SHA-256, never in clear — and while remembered, each request
-still reads the key's record once, so a revoked key stops working at once on every Lambda.
+verified with :class:`~chalicelib.jobs.security.SecretHasher`: a key the gateway generated (240 bits)
+is stored as an HMAC-SHA-256 with the server's pepper, one an operator chose as a salted scrypt hash
+(and a generated key stored by an older release as scrypt is re-stored as an HMAC when it is next
+used). A verified key is remembered in process memory for ``cache_seconds`` — by its SHA-256, never
+in clear — and while remembered, each request still reads the key's record once, so a revoked key
+stops working at once on every Lambda.
 
 Keys are an operator's tool (``qbdgw api-keys create|list|revoke`` talk to the table directly):
 :meth:`ApiKeyAuthenticator.create` returns the clear key once; :func:`key_view` is what a listing
@@ -25,7 +28,7 @@ from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.models import ApiKey
 from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import api_key_lookup, hash_secret, new_api_key, verify_secret
+from chalicelib.jobs.security import SCRYPT_ONLY, SecretHasher, api_key_lookup, new_api_key
 from chalicelib.observability import NO_METRICS, Metrics
 
 log = logging.getLogger(__name__)
@@ -33,8 +36,9 @@ log = logging.getLogger(__name__)
 
 class ApiKeyAuthenticator:
     def __init__(self, store: Store, clock: Clock, *, cache_seconds: int = 60,
-                 metrics: Metrics = NO_METRICS) -> None:
+                 metrics: Metrics = NO_METRICS, hasher: SecretHasher = SCRYPT_ONLY) -> None:
         self.store = store
+        self.hasher = hasher
         self.metrics = metrics
         self.clock = clock
         self.cache_ttl = timedelta(seconds=cache_seconds)
@@ -67,9 +71,13 @@ class ApiKeyAuthenticator:
                 return current
             raise error("invalid_api_key", "the API key has been revoked")
         for key in self.store.find_api_keys(api_key_lookup(token)):
-            if verify_secret(token, key.secret_hash):
+            if self.hasher.verify(token, key.secret_hash):
                 if key.revoked_at is not None:
                     raise error("invalid_api_key", "the API key has been revoked")
+                upgraded = self.hasher.upgrade(token, key.secret_hash)
+                if upgraded is not None:
+                    self.store.rehash_api_key(key.key_id, upgraded)
+                    log.info("API key re-stored with the keyed hash", extra={"key_id": key.key_id})
                 with self._lock:
                     self._cache[digest] = (key, now + self.cache_ttl)
                 return key
@@ -79,7 +87,7 @@ class ApiKeyAuthenticator:
         """Store a new key (or the given one) and return it with the clear text, shown once."""
         key_id, _secret, generated = new_api_key()
         clear = full_key or generated
-        record = ApiKey(key_id=key_id, lookup=api_key_lookup(clear), secret_hash=hash_secret(clear),
+        record = ApiKey(key_id=key_id, lookup=api_key_lookup(clear), secret_hash=self.hasher.hash(clear),
                         name=name, created_at=self.clock(), prefix=clear[:12])
         self.store.put_api_key(record)
         return record, clear

@@ -52,7 +52,7 @@ from chalicelib.jobs.models import PRIORITY_HEALTH_CHECK, AuthSession, EndUser, 
 from chalicelib.jobs.ports import Clock, SecretBox, Store
 from chalicelib.jobs.queue import HEALTH_CHECK_SOURCE, JobQueue
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import hash_secret, new_password
+from chalicelib.jobs.security import new_password
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbxml import company_query_request
 from chalicelib.qbxml.text import strip_declaration
@@ -195,7 +195,7 @@ class AuthFlowService:
         password = new_password()
         expires = now + timedelta(minutes=body.link_expiry_minutes)
         session = AuthSession(token_hash=token_hash(token), end_user_id=user.id, created_at=now, expires_at=expires,
-                              password_hash=hash_secret(password), redirect_url=body.redirect_url)
+                              password_hash=self.end_users.hasher.hash(password), redirect_url=body.redirect_url)
         session = dataclasses.replace(session, sealed_password=self.secrets.seal(password, seal_context(session)))
         # The session first: should the password update fail, the link shows "replaced", and the
         # Web Connector keeps its working password (which it keeps until it logs in with the new one).

@@ -15,9 +15,8 @@ import json
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.api.bodies import CreateEndUser, EndUserCreated
 from chalicelib.config import Settings
 from chalicelib.errors import error
 from chalicelib.jobs.connection import LOGIN_ERRORS, status_of
@@ -25,8 +24,11 @@ from chalicelib.jobs.models import EndUser
 from chalicelib.jobs.ports import Clock, Store, StoreConflict
 from chalicelib.jobs.queue import IDEMPOTENCY_WINDOW
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import hash_secret, new_id, new_password
+from chalicelib.jobs.security import SecretHasher, new_id, new_password
 from chalicelib.qbwc.qwc import QwcSpec, build_qwc, qwc_filename
+
+if TYPE_CHECKING:  # the REST bodies (pydantic) load with the first REST call, not on the Web Connector's cold start
+    from chalicelib.api.bodies import CreateEndUser, EndUserCreated
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class EndUserService:
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.hasher = SecretHasher.from_text(settings.secret_peppers)
 
     def create(self, body: CreateEndUser) -> tuple[EndUser, str]:
         """A new end-user and its Web Connector password (clear text, to be shown once)."""
@@ -75,6 +78,8 @@ class EndUserService:
         if existing.body_hash != body_hash or existing.response is None:
             raise error("idempotency_key_reused",
                         f"Idempotency-Key {idempotency_key!r} was used for a different request")
+        from chalicelib.api.bodies import EndUserCreated
+
         original = EndUserCreated.model_validate(existing.response)
         if self.store.get_end_user(original.id) is None:
             self._put_once(self._from_answer(original))
@@ -89,7 +94,7 @@ class EndUserService:
             company_name=body.company_name,
             source_id=body.source_id,
             qbwc_username=end_user_id,
-            password_hash=hash_secret(password),
+            password_hash=self.hasher.hash(password),
             file_id=uuid.uuid4(),
             created_at=now,
             poll_seconds=self.settings.qwc_poll_seconds,
@@ -97,6 +102,8 @@ class EndUserService:
         return user, password
 
     def _created(self, user: EndUser, password: str, base_url: str) -> EndUserCreated:
+        from chalicelib.api.bodies import EndUserCreated
+
         return EndUserCreated(
             id=user.id, company_name=user.company_name, source_id=user.source_id,
             qbwc_username=user.qbwc_username, qbwc_password=password,
@@ -107,7 +114,7 @@ class EndUserService:
         """The end-user an idempotency record promised, for a first request that never wrote it."""
         return EndUser(
             id=answer.id, company_name=answer.company_name, source_id=answer.source_id,
-            qbwc_username=answer.qbwc_username, password_hash=hash_secret(answer.qbwc_password),
+            qbwc_username=answer.qbwc_username, password_hash=self.hasher.hash(answer.qbwc_password),
             file_id=uuid.uuid4(), created_at=datetime.fromisoformat(answer.created_at),
             poll_seconds=self.settings.qwc_poll_seconds,
         )
@@ -160,13 +167,15 @@ class EndUserService:
         }
 
     def qwc(self, user: EndUser, base_url: str) -> tuple[str, str]:
-        """The ``.qwc`` file's text and its download file name."""
+        """The ``.qwc`` file's text and its download file name. It names the Web Connector's own endpoint
+        (the deployed stack's Function URL, ``QBDGW_QBWC_URL``) when there is one, else this API's."""
+        endpoint = self.settings.qbwc_url or base_url
         try:
             spec = QwcSpec(
                 app_name=f"{self.settings.app_name} - {user.company_name}"[:80],
                 app_id="",
-                app_url=f"{base_url}/qbwc",
-                app_support_url=f"{base_url}/support",
+                app_url=f"{endpoint}/qbwc",
+                app_support_url=f"{endpoint}/support",
                 app_description=f"Syncs {user.company_name} with {self.settings.app_name}"[:80],
                 user_name=user.qbwc_username,
                 owner_id=self.settings.owner_id,
@@ -175,5 +184,5 @@ class EndUserService:
                 app_unique_name=f"{self.settings.app_name}-{user.id}",
             )
         except ValueError as exc:
-            raise error("qwc_unavailable", f"cannot build a .qwc for {base_url}: {exc}") from exc
+            raise error("qwc_unavailable", f"cannot build a .qwc for {endpoint}: {exc}") from exc
         return build_qwc(spec), qwc_filename(user.company_name)

@@ -19,17 +19,19 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.config import Settings
 from chalicelib.errors import GatewayError, error
 from chalicelib.observability import bind, correlation
 
+if TYPE_CHECKING:  # pydantic loads with the first body parsed, not on the Web Connector's cold start
+    from pydantic import BaseModel
+
 log = logging.getLogger(__name__)
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -101,6 +103,8 @@ def json_object(raw: bytes | None) -> dict[str, Any]:
 
 def parse_body(model: type[M], raw: bytes | None) -> M:
     """The JSON body as ``model``, or a 400 naming every problem."""
+    from pydantic import ValidationError
+
     data = json_object(raw)
     try:
         return model.model_validate(data)

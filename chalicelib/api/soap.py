@@ -17,7 +17,10 @@ Every call logs one ``SOAP call`` line — ``method``, ``result`` (a kind such a
 ``empty``, ``NoOp`` or the percentage, never the content: a result may be a ticket or a qbXML
 request), ``duration_ms``, with the ticket's short hash and the end-user as correlation keys — and
 counts ``SoapCalls`` and ``SoapLatency`` (ms) by ``method``. An undecodable request counts under
-``method=invalid``.
+``method=invalid``. The calls of an idle poll (:func:`idle_poll`) are the exception: an end-user's
+Web Connector polls every 20 s whatever the work, so a line and a metrics document per call would be
+most of the log volume and its cost (docs/benchmarks.md): they log at DEBUG, and the poll counts once,
+as ``IdlePolls``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import time
 
 from chalice.app import Response
 
-from chalicelib.jobs.security import ticket_hash
+from chalicelib.jobs.security import ticket_end_user, ticket_hash
 from chalicelib.observability import Metrics, bind, short_hash
 from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.codec import (
@@ -126,8 +129,24 @@ def handle_soap(service: QbwcService, body: bytes | None, soap_action: str | Non
         _observe(service.metrics, call.METHOD, started, "fault")
         return Response(body=render_fault("the server could not build its answer", "soap:Server").decode(),
                         status_code=FAULT_HTTP_STATUS, headers={"Content-Type": CONTENT_TYPE})
-    _observe(service.metrics, call.METHOD, started, result_kind(call, result))
+    kind = result_kind(call, result)
+    if idle_poll(call, kind):  # counted once per poll, logged at DEBUG: most calls are these, and each line costs
+        if kind == "none":
+            service.metrics.put("IdlePolls")
+        log.debug("SOAP call", extra={"result": kind, "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+    else:
+        _observe(service.metrics, call.METHOD, started, kind)
     return Response(body=payload.decode(), status_code=200, headers={"Content-Type": CONTENT_TYPE})
+
+
+def idle_poll(call: c.SoapCall, kind: str) -> bool:
+    """A call of a poll that found nothing to do (the versions, ``authenticate`` → ``none``, and the close of
+    its ticket, which opened no session): logged at DEBUG, as most calls are these and a line costs."""
+    if isinstance(call, c.ServerVersion | c.ClientVersion):
+        return True
+    if isinstance(call, c.Authenticate):
+        return kind == "none"
+    return isinstance(call, c.CloseConnection) and ticket_end_user(call.ticket) is None
 
 
 def wsdl_response(endpoint_url: str) -> Response:

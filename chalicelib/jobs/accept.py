@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from chalicelib.errors import error
 from chalicelib.jobs.connection import require_polling
-from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, Job
+from chalicelib.jobs.models import PRIORITY_NORMAL, EndUser, Job, checked_for
 from chalicelib.jobs.ports import Clock, Store, StoreConflict
 from chalicelib.jobs.security import job_id
 from chalicelib.jobs.states import JobStatus
@@ -144,6 +144,7 @@ class Accepting:
             max_returned_ceiling=ceiling,
             call=call,
             render_json=render_json or call is not None,
+            checked_for=checked_for(version, user.country),
         )
         if idempotency_key:
             paged = "" if page_size is None else f"paging={page_size}|" if budget is None else \

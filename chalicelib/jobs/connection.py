@@ -1,8 +1,9 @@
 """Is an end-user's Web Connector there? The derived connection status, and the fail-fast rule.
 
 The Web Connector calls on its schedule (the ``.qwc``'s ``RunEveryNSeconds``); every call is a
-heartbeat. A heartbeat proves only that the Web Connector runs — not that QuickBooks answers — so
-the status also weighs the last error against the last job QuickBooks answered::
+heartbeat (a login stores it at most every 1.5 schedules: :func:`heartbeat_stale`). A heartbeat
+proves only that the Web Connector runs — not that QuickBooks answers — so the status also weighs
+the last error against the last job QuickBooks answered::
 
     awaiting_setup   never called
     offline          no call within twice the schedule plus a grace period
@@ -31,6 +32,19 @@ CONNECTED = "connected"
 
 def expected_interval(user: EndUser, grace: timedelta) -> timedelta:
     return timedelta(seconds=2 * max(1, user.poll_seconds)) + grace
+
+
+def heartbeat_stale(user: EndUser, now: datetime) -> bool:
+    """Should a login write the heartbeat? Once it is 1.5 schedules old: an idle Web Connector then writes
+    every other poll (one DynamoDB write per poll is most of what an idle end-user costs), and the heartbeat
+    is never older than two schedules while it polls — inside :func:`expected_interval`. And at once after
+    an error (whatever recorded it, at the heartbeat's time or later): that the Web Connector called again
+    since is what the status and the auth flow's page wait for."""
+    last = user.last_heartbeat_at
+    if last is None or now - last >= timedelta(seconds=1.5 * max(1, user.poll_seconds)):
+        return True
+    error_at = str((user.last_error or {}).get("occurred_at") or "")
+    return bool(error_at) and error_at >= (iso(last) or "")
 
 
 LOGIN_ERRORS = ("bad_web_connector_password", "web_connector_locked_out")

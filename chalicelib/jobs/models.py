@@ -119,12 +119,20 @@ class Job:
     # call's JSON answer; ``render_json``: the result carries the JSON rendering of the answer.
     call: str | None = None
     render_json: bool = False
+    # "<qbXML version>|<country>" the request was checked for when accepted (schema and edition): a session
+    # of a file with that version and country sends it without checking it again.
+    checked_for: str | None = None
 
     @property
     def queued_key(self) -> str:
         """Sort key of the queue index: priority first (an in-doubt write before all), then acceptance order."""
         priority = PRIORITY_IN_DOUBT if self.status is JobStatus.IN_DOUBT else self.priority
         return f"{priority}#{self.seq:012d}"
+
+
+def checked_for(version: object, country: str | None) -> str:
+    """:attr:`Job.checked_for` of a request checked against qbXML ``version`` for a file of ``country``."""
+    return f"{version}|{country or ''}"
 
 
 SENT = "sent"      # handed to the Web Connector (or about to be): QuickBooks may be running it

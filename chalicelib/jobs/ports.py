@@ -84,6 +84,9 @@ class Store(Protocol):
     def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
         """Mark a key revoked (idempotent); None when there is no such key."""
         ...
+    def rehash_api_key(self, key_id: str, secret_hash: str) -> None:
+        """Store the key's secret under another hash of the same secret (a hash scheme's upgrade)."""
+        ...
 
     # Auth-flow sessions ----------------------------------------------------------------------------
     def put_auth_session(self, session: AuthSession) -> None: ...

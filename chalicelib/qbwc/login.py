@@ -25,17 +25,10 @@ from typing import Any
 
 from chalicelib.catalog import wrong_company_file_error
 from chalicelib.errors import error
-from chalicelib.jobs.connection import LOGIN_ERRORS
+from chalicelib.jobs.connection import LOGIN_ERRORS, heartbeat_stale
 from chalicelib.jobs.models import NEXT, SENT, EndUser, Lease
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import (
-    LoginPolicy,
-    dummy_hash,
-    new_ticket,
-    session_ticket,
-    ticket_hash,
-    verify_secret,
-)
+from chalicelib.jobs.security import LoginPolicy, new_ticket, session_ticket, ticket_hash
 from chalicelib.observability import bind, short_hash
 from chalicelib.qbwc import answers
 from chalicelib.qbwc import calls as c
@@ -59,7 +52,7 @@ class Login:
         view = self.store.read_file(call.user_name, jobs=1) if call.user_name else None
         user = view.user if view else None
         if view is None or user is None:
-            verify_secret(call.password, dummy_hash())  # same cost as a real check: no user enumeration
+            self.hasher.verify(call.password, self.hasher.dummy())  # a real check's cost: no user enumeration
             log.warning("QBWC login refused: unknown user name", extra={"qbwc_username": call.user_name,
                                                                         "audit": "login_unknown_user"})
             self.metrics.put("AuthenticationFailures", kind="web_connector")
@@ -71,21 +64,26 @@ class Login:
                                                                  "login_failures": user.login_failures})
             self.metrics.put("AuthenticationFailures", kind="web_connector")
             return [new_ticket(), "nvu"]
-        accepted = verify_secret(call.password, user.password_hash)
+        accepted, stored = self.hasher.verify(call.password, user.password_hash), user.password_hash
         promoted: dict[str, Any] = {}
         pending = user.pending_password_hash
-        if not accepted and pending and verify_secret(call.password, pending):  # an auth link's, first used
-            accepted, promoted = True, {"password_hash": pending, "pending_password_hash": None}
+        if not accepted and pending and self.hasher.verify(call.password, pending):  # an auth link's, first used
+            accepted, stored, promoted = True, pending, {"password_hash": pending, "pending_password_hash": None}
             log.info("QBWC login with the auth link's new password: it replaces the old one",
                      extra={"end_user_id": user.id})
         if not accepted:
             refuse(self, user, now)
             return [new_ticket(), "nvu"]
+        upgraded = self.hasher.upgrade(call.password, stored)
+        if upgraded is not None:  # a scrypt hash of a generated password (or an older pepper's): re-stored, once
+            promoted["password_hash"] = upgraded
+            log.info("Web Connector password re-stored with the keyed hash", extra={"end_user_id": user.id})
         # The right password clears a wrong-password error and a lockout at once (no longer blocking checks).
         cleared: dict[str, Any] = {"last_error": None} if (user.last_error or {}).get("code") in LOGIN_ERRORS else {}
         if user.login_failures or user.locked_until:
             cleared.update(login_failures=0, login_failed_at=None, locked_until=None)
-        self._heartbeat(user.id, now, **cleared, **promoted)
+        if cleared or promoted or heartbeat_stale(user, now):  # an idle poll writes every other schedule at most
+            self._heartbeat(user.id, now, **cleared, **promoted)
         pointer = view.lease.pointer if view.lease else None
         if view.head is None and (pointer is None or pointer.phase in (SENT, NEXT)):
             return [new_ticket(), "none"]
@@ -102,8 +100,10 @@ class Login:
 
     def _record_company(self: Service, user: EndUser, call: c.SendRequestXML) -> EndUser:
         """First call of a session: learn the company file, its country and qbXML versions (one write,
-        on the end-user; every later call of the session reads it with the lease)."""
+        on the end-user, when something changed; every later call of the session reads it with the lease)."""
         changes = answers.company_details(user, call, self.queue.schemas.available())
+        if all(getattr(user, name) == value for name, value in changes.items()):
+            return user  # what it knew already (and authenticate has just renewed the heartbeat): no write
         now = self.clock()
         self._heartbeat(user.id, now, **changes)
         return dataclasses.replace(user, last_heartbeat_at=now, **changes)

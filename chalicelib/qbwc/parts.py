@@ -15,7 +15,7 @@ from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher
 from chalicelib.jobs.models import FileView, Lease
 from chalicelib.jobs.ports import Clock, Store
 from chalicelib.jobs.queue import JobQueue
-from chalicelib.jobs.security import LoginPolicy
+from chalicelib.jobs.security import LoginPolicy, SecretHasher
 from chalicelib.observability import Metrics
 
 
@@ -29,6 +29,7 @@ class Service(Protocol):
     metrics: Metrics
     min_client_version: str
     login_policy: LoginPolicy
+    hasher: SecretHasher
 
     def _holding(self, ticket: str, jobs: int = VIEW_JOBS) -> tuple[FileView, Lease] | None: ...
     def _percent(self, view: FileView, lease: Lease, *, pending: bool = False) -> int: ...

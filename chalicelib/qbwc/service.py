@@ -44,15 +44,11 @@ from typing import Any
 from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error
 from chalicelib.errors import CATALOG, GatewayError, error
 from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher, message_set_id
-from chalicelib.jobs.models import NEXT, PROBE, SENT, EndUser, FileView, Job, Lease
+from chalicelib.jobs.models import NEXT, PROBE, SENT, EndUser, FileView, Job, Lease, checked_for
 from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import (
-    LoginPolicy,
-    ticket_end_user,
-    ticket_hash,
-)
+from chalicelib.jobs.security import SCRYPT_ONLY, LoginPolicy, SecretHasher, ticket_end_user, ticket_hash
 from chalicelib.jobs.states import JobStatus
 from chalicelib.observability import NO_METRICS, Metrics, bind, short_hash
 from chalicelib.qbwc import answers
@@ -65,7 +61,7 @@ from chalicelib.qbxml import (
     QbxmlVersion,
     build_message_set,
     paging,
-    parse_job_qbxml,
+    stored_requests,
     validate_job,
 )
 from chalicelib.qbxml.editions import check_elements
@@ -95,8 +91,10 @@ class QbwcService(LargeAnswers, Login):
         metrics: Metrics = NO_METRICS,
         dispatcher: Dispatcher | None = None,
         login_policy: LoginPolicy = LoginPolicy(),  # noqa: B008 (frozen)
+        hasher: SecretHasher = SCRYPT_ONLY,
     ) -> None:
         self.login_policy = login_policy
+        self.hasher = hasher
         self.store = store
         self.dispatcher = dispatcher or Dispatcher(store, queue, clock, lease_ttl=queue.lease_ttl)
         self.metrics = metrics
@@ -220,11 +218,15 @@ class QbwcService(LargeAnswers, Login):
             msid = pointer.message_set_id or message_set_id(job.id, pointer.attempt)
             return build_message_set(JobRequests((), ()), version=version, request_id=job.id,
                                      on_error="continueOnError", new_message_set_id=msid, old_message_set_id=msid)
-        requests = parse_job_qbxml(job.qbxml, max_bytes=max(self.queue.max_job_bytes, len(job.qbxml) + 1))
+        requests = stored_requests(job.qbxml, job.request_names,
+                                   max_bytes=max(self.queue.max_job_bytes, len(job.qbxml) + 1))
         if job.paging is not None:  # the query of its next page: Start, Continue, or a restart
             element = paging.page_request(requests.elements[0], paging.Cursor.from_dict(job.paging),
                                           session=lease.epoch)
             requests = JobRequests((element,), requests.names)
+        elif job.checked_for == checked_for(version, country):  # as accepted: checked for this file already
+            return build_message_set(requests, version=version, request_id=job.id,
+                                     new_message_set_id=pointer.message_set_id if job.is_write else None)
         try:
             validate_job(requests, version, self.queue.schemas)
         except GatewayError as exc:

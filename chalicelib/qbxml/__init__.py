@@ -20,6 +20,7 @@ from chalicelib.qbxml.requests import (
     company_query_request,
     parse_job_qbxml,
     request_ids,
+    stored_requests,
     validate_job,
 )
 from chalicelib.qbxml.responses import MessageSetResponse, RequestResult, parse_response
@@ -49,5 +50,6 @@ __all__ = [
     "parse_job_qbxml",
     "parse_response",
     "request_ids",
+    "stored_requests",
     "validate_job",
 ]

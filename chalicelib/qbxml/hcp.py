@@ -13,6 +13,7 @@ is nothing to read and leaves unknown fields as None.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,9 +72,17 @@ def _boolean(text: str | None) -> bool | None:
 
 def parse_hcp_response(text: str) -> HostCompanyInfo | None:
     """What ``strHCPResponse`` says; None for ``""``, unparseable text or a document without
-    ``HostRet`` and ``CompanyRet``. Never raises."""
+    ``HostRet`` and ``CompanyRet``. Never raises.
+
+    A company file sends the same document at the start of every session: the last few read are
+    remembered (the answer is immutable), so a warm process reads each file's once."""
     if not isinstance(text, str) or not text.strip():
         return None
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(text: str) -> HostCompanyInfo | None:
     try:
         root = parse_xml(strip_declaration(text), max_bytes=_MAX_HCP_BYTES)
     except (UnsafeXmlError, ValueError, etree.LxmlError):

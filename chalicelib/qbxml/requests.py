@@ -225,28 +225,57 @@ def build_message_set(
     new_message_set_id: str | None = None,
     old_message_set_id: str | None = None,
 ) -> str:
-    """The complete qbXML document for one message set, compact, with our ``requestID``s."""
+    """The complete qbXML document for one message set, compact, with our ``requestID``s.
+
+    Built as text: each element is the gateway's own compact serialisation (:func:`_serialise`, or a
+    page's request), so its ``requestID`` goes in right after the tag name, first among its attributes,
+    without parsing it again (an element that carries one already is rebuilt through lxml)."""
     if on_error not in ON_ERROR_VALUES:
         raise ValueError(f"onError must be one of {', '.join(ON_ERROR_VALUES)}; got {on_error!r}")
     if not requests.elements and old_message_set_id is None:
         raise ValueError("a message set needs at least one request (or an oldMessageSetID)")
-    root = etree.Element("QBXML")
-    message_set = etree.SubElement(root, "QBXMLMsgsRq")
-    message_set.set("onError", on_error)
+    ids = request_ids(request_id, len(requests.elements)) if requests.elements else ()
+    parts = [f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{version}"?>\n'
+             f'<QBXML><QBXMLMsgsRq onError="{on_error}"']
     if new_message_set_id is not None:
-        message_set.set("newMessageSetID", new_message_set_id)
+        parts.append(f' newMessageSetID="{_attribute(new_message_set_id)}"')
     if old_message_set_id is not None:
-        message_set.set("oldMessageSetID", old_message_set_id)
-    for text, rid in zip(requests.elements, request_ids(request_id, len(requests.elements)), strict=True):
+        parts.append(f' oldMessageSetID="{_attribute(old_message_set_id)}"')
+    parts.append(">" if requests.elements else "/></QBXML>")
+    for text, rid in zip(requests.elements, ids, strict=True):
+        parts.append(_with_request_id(text, rid))
+    if requests.elements:
+        parts.append("</QBXMLMsgsRq></QBXML>")
+    return "".join(parts)
+
+
+_TAG_NAME = re.compile(r"<[A-Za-z_][\w.\-]*")
+
+
+def _with_request_id(text: str, rid: str) -> str:
+    name = _TAG_NAME.match(text)
+    start_tag_end = text.find(">")
+    if name is None or start_tag_end < 0 or "requestID" in text[:start_tag_end]:
         element = parse_xml(text)
         attributes = [(key, value) for key, value in element.attrib.items() if key != "requestID"]
         element.attrib.clear()
         element.set("requestID", rid)
         for key, value in attributes:
             element.set(key, value)
-        message_set.append(element)
-    body = etree.tostring(root, encoding="unicode")
-    return f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{version}"?>\n{body}'
+        return str(etree.tostring(element, encoding="unicode"))
+    return f'{text[:name.end()]} requestID="{_attribute(rid)}"{text[name.end():]}'
+
+
+def _attribute(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def stored_requests(qbxml: str, names: tuple[str, ...], *, max_bytes: int) -> JobRequests:
+    """A stored job's requests: its ``qbxml`` is what :func:`parse_job_qbxml` made of the caller's, so a
+    job of one request is that one element as it is; only several are split by reading them again."""
+    if len(names) == 1 and qbxml.startswith(f"<{names[0]}"):
+        return JobRequests((qbxml,), names)
+    return parse_job_qbxml(qbxml, max_bytes=max_bytes)
 
 
 def _describe(violation: SchemaViolation) -> str:

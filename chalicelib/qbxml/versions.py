@@ -15,6 +15,7 @@ us anything, :data:`DEFAULT_VERSION` is used.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,14 +49,16 @@ DEFAULT_VERSIONS: tuple[QbxmlVersion, ...] = (QbxmlVersion(13, 0), QbxmlVersion(
 """The versions this gateway is built and tested for; the cap when no schema folder is configured."""
 
 
-def _parse_all(texts: Sequence[str]) -> list[QbxmlVersion]:
+@functools.lru_cache(maxsize=64)
+def _parse_all(texts: tuple[str, ...]) -> tuple[QbxmlVersion, ...]:
+    """Remembered: a company file lists the same versions at every session."""
     versions = []
     for text in texts:
         try:
             versions.append(QbxmlVersion.parse(text))
         except ValueError:
             continue  # a version string we cannot read is one we cannot use
-    return versions
+    return tuple(versions)
 
 
 def choose_version(
@@ -71,7 +74,7 @@ def choose_version(
     when empty). The answer is the highest supported version that is at most ``max(ours)``.
     """
     cap = max(ours) if ours else max(DEFAULT_VERSIONS)
-    listed = _parse_all(supported)
+    listed = _parse_all(tuple(supported))
     if listed:
         usable = [version for version in listed if version <= cap]
         # Every QuickBooks that lists only versions above ours also speaks ours.

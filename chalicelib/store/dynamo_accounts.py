@@ -102,6 +102,9 @@ class AccountItems(DynamoBase):
                            return_values="ALL_NEW")
         return load(ApiKey, new)
 
+    def rehash_api_key(self, key_id: str, secret_hash: str) -> None:
+        self._update(API_KEYS, f"KEY#{key_id}", set_={"secret_hash": secret_hash}, condition=EXISTS)
+
     # Auth-flow sessions -------------------------------------------------------------------------------
     def put_auth_session(self, session: AuthSession) -> None:
         self._put({"pk": f"AUTH#{session.token_hash}", "sk": "SESSION",

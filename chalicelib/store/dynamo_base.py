@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.jobs.models import Job
 from chalicelib.jobs.ports import StoreConflict
+from chalicelib.store.dynamo_types import deserialize, serialize
 from chalicelib.store.items import dump_value
 
 if TYPE_CHECKING:  # Unpack is in typing from Python 3.12
@@ -40,16 +40,13 @@ DEADLINE_BUCKETS = 8  # queued jobs with a deadline, spread over a few partition
 INFLIGHT_INDEX = "inflight"  # leases held or with a pointer left behind, by when the sweeper must look
 SESSIONS_INDEX = "sessions"  # held leases (open Web Connector sessions), by lease expiry
 
-_ser = TypeSerializer()
-_deser = TypeDeserializer()
-
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in values.items()}
+    return {k: serialize(v) for k, v in values.items()}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _deser.deserialize(v) for k, v in item.items()}
+    return {k: deserialize(v) for k, v in item.items()}
 
 
 def epoch_ms(value: datetime) -> int:

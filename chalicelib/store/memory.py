@@ -17,6 +17,8 @@ from chalicelib.jobs.models import ApiKey, AuthSession, EndUser, FileView, HandO
 from chalicelib.jobs.ports import SWEEPER_PREFIX, IdempotencyRecord, StoreConflict, lease_is_takeable
 from chalicelib.jobs.states import JobStatus
 
+_OPEN = (JobStatus.QUEUED, JobStatus.IN_DOUBT)
+
 
 class MemoryStore:
     def __init__(self) -> None:
@@ -32,6 +34,16 @@ class MemoryStore:
         self.tombstones: set[tuple[str, int]] = set()
         self.outbox: set[tuple[str, int]] = set()
         self.idempotency_records: dict[tuple[str, str], IdempotencyRecord] = {}
+        self._open: dict[str, set[int]] = {}  # per end-user, the seqs of queued and in-doubt jobs (the index)
+
+    def _keep(self, job: Job) -> None:
+        """Store ``job`` and keep the queue index (what DynamoDB's queue index is) in step with it."""
+        self.jobs[(job.end_user_id, job.seq)] = job
+        open_ = self._open.setdefault(job.end_user_id, set())
+        if job.status in _OPEN:
+            open_.add(job.seq)
+        else:
+            open_.discard(job.seq)
 
     def put_end_user(self, user: EndUser) -> None:
         with self._lock:
@@ -78,6 +90,10 @@ class MemoryStore:
                 key = self.api_keys[key_id] = dataclasses.replace(key, revoked_at=at)
             return key
 
+    def rehash_api_key(self, key_id: str, secret_hash: str) -> None:
+        with self._lock:
+            self.api_keys[key_id] = dataclasses.replace(self.api_keys[key_id], secret_hash=secret_hash)
+
     def put_auth_session(self, session: AuthSession) -> None:
         with self._lock:
             self.auth_sessions[session.token_hash] = session
@@ -101,7 +117,7 @@ class MemoryStore:
             key = (job.end_user_id, job.seq)
             if key in self.jobs or key in self.tombstones:
                 raise StoreConflict("job exists", self.jobs.get(key))
-            self.jobs[key] = job
+            self._keep(job)
             self.job_index[job.id] = key
 
     def put_tombstone(self, end_user_id: str, seq: int) -> Job | None:
@@ -120,11 +136,8 @@ class MemoryStore:
         return self.jobs.get((end_user_id, seq))
 
     def _queued(self, end_user_id: str) -> list[Job]:
-        return sorted(
-            (j for (eu, _), j in self.jobs.items()
-             if eu == end_user_id and j.status in (JobStatus.QUEUED, JobStatus.IN_DOUBT)),
-            key=lambda j: j.queued_key,
-        )
+        return sorted((self.jobs[(end_user_id, seq)] for seq in self._open.get(end_user_id, ())),
+                      key=lambda j: j.queued_key)
 
     def read_file(self, end_user_id: str, jobs: int = 1) -> FileView:
         with self._lock:
@@ -149,7 +162,7 @@ class MemoryStore:
                     published and key in self.outbox):
                 raise StoreConflict(f"job {job.id} is not in {sorted(expected)}", current)
             new = dataclasses.replace(current, status=to, **dict(changes or {}))
-            self.jobs[key] = new
+            self._keep(new)
             if outbox and to.is_terminal:
                 self.outbox.add(key)
             return new

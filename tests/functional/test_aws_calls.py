@@ -62,6 +62,12 @@ def test_an_idle_poll_makes_at_most_two_calls(counted: dict[str, Any], size: str
     assert poll["worst_total"] <= 2, f"idle poll ({size} end-users): {show(poll)}; by call: {by_call(poll)}"
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_an_idle_poll_reads_once_and_writes_the_heartbeat_every_other_poll(counted: dict[str, Any], size: str) -> None:
+    poll = counted["end_users"][size]["idle_poll"]
+    assert (poll["polls"], poll["reads"], poll["writes"]) == (4, 1, 0.5), f"{show(poll)}; by call: {by_call(poll)}"
+
+
 def test_the_soap_path_never_counts(counted: dict[str, Any]) -> None:
     assert counted["soap_path_queries"] > 0
     assert counted["soap_path_count_queries"] == 0, (
@@ -80,3 +86,29 @@ def test_the_answer_is_written_once(counted: dict[str, Any], size: str) -> None:
 def test_a_thousand_end_users_cost_what_one_costs(counted: dict[str, Any], path: str) -> None:
     one, many = counted["end_users"]["1"][path], counted["end_users"][str(POPULATION)][path]
     assert many == one, f"{path}: 1 end-user {show(one)}, {POPULATION} end-users {show(many)}"
+
+
+def test_the_cost_model_prices_the_counted_calls(counted: dict[str, Any]) -> None:
+    from bench import cost
+    from tests.support.paths import SCHEMA_DIR
+
+    priced = cost.model(counted, SCHEMA_DIR)
+    measured = priced["measured"]
+    # what was measured in process is there: an idle poll logs less than a job's round trip, and costs less CPU
+    assert 0 < measured["idle_poll"]["log_bytes"] < measured["job_round_trip"]["log_bytes"]
+    assert 0 < measured["idle_poll"]["cpu_ms"] < measured["job_round_trip"]["cpu_ms"]
+    months = {(m["poll_seconds"], m["door"]): m for m in priced["per_end_user_month"]}
+    for (poll, door), month in months.items():
+        assert month["total"] == pytest.approx(sum(month["parts"].values()), abs=0.002)
+        assert month["polls"] == 30 * 86_400 // poll
+        if door == "function_url":  # the Web Connector's requests are free; only the SaaS's enqueues are not
+            assert month["parts"]["front_door"] == pytest.approx(1000 * cost.PRICES["rest_api_request"], abs=1e-4)
+        else:
+            rest = months[(poll, "function_url")]
+            per_request = cost.PRICES[cost.FRONT_DOORS[door]]
+            assert month["parts"]["front_door"] - rest["parts"]["front_door"] == pytest.approx(
+                month["soap_requests"] * per_request, rel=0.01)
+    # polling less often costs less, whatever the door; the doors differ only by their requests' price
+    for door in cost.FRONT_DOORS:
+        assert months[(60, door)]["total"] < months[(20, door)]["total"]
+    assert months[(20, "function_url")]["total"] < months[(20, "http_api")]["total"] < months[(20, "rest_api")]["total"]

@@ -25,6 +25,11 @@ SAM: dict[str, Any] = {
         "RepublishResults": {"Type": "AWS::Serverless::Function", "Properties": {
             "Role": {"Fn::GetAtt": ["RepublishResultsRole", "Arn"]},
             "Events": {"RepublishResultsEvent": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}}}},
+        "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Role": {"Fn::GetAtt": ["DefaultRole", "Arn"]}, "Events": {}}},
+        "WebConnector": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Role": {"Fn::GetAtt": ["DefaultRole", "Arn"]}, "Handler": "app.web_connector"}},
+        "DefaultRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
         "IngressRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
         "RepublishResultsRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
         "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {"DefinitionBody": {"info": {"title": "x"}}}},
@@ -131,3 +136,30 @@ def test_the_package_carries_bytecode_that_loads_without_checking_the_source(tmp
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "compiled"
     assert precompile(package) == 0  # a second run adds nothing
+
+
+def test_package_serves_the_web_connector_from_a_function_url_the_qwc_files_name(tmp_path: Path) -> None:
+    # GIVEN the merged template / WHEN post-processed
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(merged()))
+    assert main([str(path)]) == 0
+    out = json.loads(path.read_text())
+    resources = out["Resources"]
+    # THEN the Web Connector's function has a public Function URL (the SOAP service checks the password)
+    connector = resources["WebConnector"]["Properties"]
+    assert connector["FunctionUrlConfig"] == {"AuthType": "NONE", "InvokeMode": "BUFFERED"}
+    assert connector["FunctionName"] == {"Fn::Sub": "qbd-gateway-${Stage}-web-connector"}
+    assert connector["LoggingConfig"]["LogGroup"] == {"Ref": "WebConnectorLogGroup"}
+    # AND the API, which hands out the .qwc files, knows it; so does the stack's output
+    url = {"Fn::GetAtt": ["WebConnectorUrl", "FunctionUrl"]}
+    assert resources["APIHandler"]["Properties"]["Environment"]["Variables"]["QBDGW_QBWC_URL"] == url
+    assert "QBDGW_QBWC_URL" not in connector["Environment"]["Variables"]  # its own URL would be a cycle
+    assert out["Outputs"]["WebConnectorUrl"]["Value"] == url
+
+
+def test_package_refuses_a_template_without_the_web_connector_function(tmp_path: Path) -> None:
+    sam = merged()
+    del sam["Resources"]["WebConnector"]
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(sam))
+    assert main([str(path)]) == 1

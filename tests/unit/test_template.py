@@ -181,6 +181,21 @@ def test_auth_link_passwords_are_sealed_with_a_rotated_retained_key_only_for_tha
         assert function["Properties"]["Environment"]["Variables"]["QBDGW_SECRETS_KEY_ID"] == {"Ref": "SecretsKey"}
 
 
+def test_the_hash_pepper_is_a_retained_generated_secret_resolved_at_deploy_time(resources: dict[str, Any],
+                                                                               packaged: dict[str, Any]) -> None:
+    pepper = resources["HashPepper"]
+    assert pepper["Type"] == "AWS::SecretsManager::Secret"
+    assert pepper["DeletionPolicy"] == pepper["UpdateReplacePolicy"] == "Retain"  # losing it locks everyone out
+    generated = pepper["Properties"]["GenerateSecretString"]
+    assert generated["PasswordLength"] >= 32 and generated["ExcludePunctuation"] is True  # no comma in it
+    resolved = {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "HashPepper"}, ":SecretString}}"]]}
+    for function in of_type(packaged["Resources"], "AWS::Serverless::Function").values():
+        assert function["Properties"]["Environment"]["Variables"]["QBDGW_SECRET_PEPPERS"] == resolved
+    # nothing at run time reads Secrets Manager: the functions are given no access to it
+    statements = resources["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert not [a for s in statements for a in s["Action"] if str(a).startswith("secretsmanager:")]
+
+
 def test_the_local_stack_knows_every_resource_type(resources: dict[str, Any]) -> None:
     # each type is created on the emulator or explicitly left to CloudFormation
     assert {r["Type"] for r in resources.values()} <= CREATED_TYPES | SKIPPED_TYPES

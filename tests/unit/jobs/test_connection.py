@@ -75,3 +75,38 @@ def test_a_reported_run_of_wrong_passwords_is_degraded_not_offline_and_a_lockout
     with pytest.raises(GatewayError) as caught:
         require_polling(locked, NOW + timedelta(minutes=16), GRACE)
     assert caught.value.code == "bad_web_connector_password"
+
+
+def test_an_idle_web_connector_writes_its_heartbeat_every_other_poll_and_stays_connected() -> None:
+    from tests.unit.jobs.harness import Harness
+
+    # GIVEN an end-user whose Web Connector polls every 20 s with nothing to do
+    gw = Harness.build()
+    gw.store.update_end_user(gw.user.id, {"poll_seconds": 20})
+    writes, statuses = [], []
+    for _ in range(12):
+        before = gw.end_user().last_heartbeat_at
+        assert gw.authenticate()[1] == "none"
+        writes.append(gw.end_user().last_heartbeat_at != before)
+        # the status is asked just before the next poll, when the heartbeat is oldest
+        statuses.append(status_of(gw.end_user(), gw.clock.advance(seconds=19.9), GRACE))
+        gw.clock.advance(seconds=0.1)
+    # THEN the first poll and every other one after it write, and it is connected all along
+    assert writes == [True, False] * 6
+    assert set(statuses) == {"connected"}
+    # and once it stops polling it goes offline within twice the schedule plus the grace
+    assert status_of(gw.end_user(), gw.clock.now + timedelta(seconds=2 * 20 + 30), GRACE) == "offline"
+
+
+def test_after_an_error_the_next_login_writes_the_heartbeat_at_once() -> None:
+    from chalicelib.jobs.connection import heartbeat_stale
+
+    # GIVEN a heartbeat 20 s old on a 20 s schedule (fresh enough to skip) and an error recorded with it
+    beat = NOW - timedelta(seconds=20)
+    user = replace(make_end_user(), poll_seconds=20, last_heartbeat_at=beat)
+    assert not heartbeat_stale(user, NOW)
+    failed = replace(user, last_error=_error("quickbooks_dialog_open", beat))
+    # WHEN the Web Connector logs in again THEN the heartbeat is written: the error's page waits for it
+    assert heartbeat_stale(failed, NOW)
+    # and once written after the error, the next fresh poll skips it again
+    assert not heartbeat_stale(replace(failed, last_heartbeat_at=NOW), NOW + timedelta(seconds=20))

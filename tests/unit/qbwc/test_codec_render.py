@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from chalicelib.qbwc.codec import (
@@ -203,3 +205,46 @@ def test_a_parse_error_renders_as_a_fault_without_internals() -> None:
     assert code.text == "soap:VersionMismatch"
     assert "SOAP 1.1" in string.text
     assert b"Traceback" not in envelope
+
+
+def _rendered_as_a_tree(method: str, value: Any) -> bytes:
+    """The answer as lxml serialises its envelope: the oracle for the text rendering."""
+    from chalicelib.qbwc.codec import XSD_NS, XSI_NS
+
+    envelope = etree.Element(f"{{{SOAP11_NS}}}Envelope", nsmap={"soap": SOAP11_NS, "xsi": XSI_NS, "xsd": XSD_NS})
+    body = etree.SubElement(envelope, f"{{{SOAP11_NS}}}Body")
+    response = etree.SubElement(body, f"{INTUIT}{method}Response", nsmap={None: INTUIT.strip("{}")})
+    result = etree.SubElement(response, f"{INTUIT}{method}Result")
+    if isinstance(value, list):
+        for item in value:
+            etree.SubElement(result, f"{INTUIT}string").text = item
+    else:
+        result.text = None if value is None else str(value)
+    return DECLARATION + etree.tostring(envelope, encoding="utf-8", xml_declaration=False)
+
+
+XML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40).filter(
+    lambda text: all(ch in "\t\n\r" or ord(ch) >= 0x20 for ch in text) and "\ufffe" not in text
+    and "\uffff" not in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(method=st.sampled_from(["sendRequestXML", "getLastError", "closeConnection", "connectionError",
+                               "serverVersion", "clientVersion"]),
+       value=st.one_of(st.none(), XML_TEXT))
+def test_a_string_answer_rendered_as_text_is_what_lxml_serialises(method: str, value: str | None) -> None:
+    # GIVEN any text XML can carry (markup characters, carriage returns, non-ASCII), or no value
+    # WHEN rendered  THEN byte for byte what building and serialising the envelope's tree gives
+    assert render_result(method, value) == _rendered_as_a_tree(method, value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(XML_TEXT, max_size=4), number=st.integers(-2**31, 2**31 - 1))
+def test_list_and_int_answers_rendered_as_text_are_what_lxml_serialises(values: list[str], number: int) -> None:
+    assert render_result("authenticate", values) == _rendered_as_a_tree("authenticate", values)
+    assert render_result("receiveResponseXML", number) == _rendered_as_a_tree("receiveResponseXML", number)
+
+
+def test_text_xml_cannot_carry_is_refused_as_lxml_refuses_it() -> None:
+    with pytest.raises(ValueError):
+        render_result("getLastError", "bad \x01 char")

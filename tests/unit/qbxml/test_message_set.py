@@ -170,3 +170,60 @@ def test_company_query_request_is_a_valid_read(catalog: SchemaCatalog) -> None:
     # THEN it is a plain CompanyQueryRq, a read, valid for both
     assert requests.names == ("CompanyQueryRq",) and not requests.is_write
     assert catalog.validate(documents[0], V13) == [] and catalog.validate(documents[1], V16) == []
+
+
+def _built_as_a_tree(requests: JobRequests, request_id: str, new_message_set_id: str | None) -> str:
+    """The message set as lxml builds it: each element parsed, ``requestID`` set first, the set serialised."""
+    root = etree.Element("QBXML")
+    message_set = etree.SubElement(root, "QBXMLMsgsRq", onError="stopOnError")
+    if new_message_set_id is not None:
+        message_set.set("newMessageSetID", new_message_set_id)
+    ids = [request_id] if len(requests.elements) == 1 else [f"{request_id}.{i}" for i in
+                                                              range(1, len(requests.elements) + 1)]
+    for text, rid in zip(requests.elements, ids, strict=True):
+        element = etree.fromstring(text)
+        attributes = dict(element.attrib)
+        element.attrib.clear()
+        element.set("requestID", rid)
+        for key, value in attributes.items():
+            element.set(key, value)
+        message_set.append(element)
+    return etree.tostring(root, encoding="unicode")
+
+
+def _is_a_job(path: Path) -> bool:
+    try:
+        parse_job_qbxml(path.read_text(encoding="utf-8"))
+    except GatewayError:  # an error-recovery set of no requests: not a job
+        return False
+    return True
+
+
+ALL_REQUEST_SAMPLES = [path for path in sorted((SAMPLES_DIR / "qbxml-requests").rglob("*.xml")) if _is_a_job(path)]
+
+
+def test_most_request_samples_are_jobs() -> None:
+    assert len(ALL_REQUEST_SAMPLES) >= 25
+
+
+@pytest.mark.parametrize("sample", ALL_REQUEST_SAMPLES, ids=lambda path: path.name)
+def test_the_message_set_built_as_text_is_the_one_lxml_builds(sample: Path) -> None:
+    # GIVEN a reference request document as a job (several requests, attributes, non-ASCII text)
+    requests = parse_job_qbxml(sample.read_text(encoding="utf-8"))
+    # WHEN its message set is built (as text, without parsing the elements again)
+    built = build_message_set(requests, version=V16, request_id="job_eu_1_7", new_message_set_id="m-1&2")
+    # THEN it is byte for byte what parsing each element and serialising the tree gives
+    head, _, body = built.partition("?>\n<?qbxml version=\"16.0\"?>\n")
+    assert head == '<?xml version="1.0" encoding="utf-8"'
+    assert body == _built_as_a_tree(requests, "job_eu_1_7", "m-1&2")
+
+
+def test_an_element_that_carries_a_request_id_gets_ours_instead() -> None:
+    # GIVEN an element with a requestID of its own (a page request built elsewhere, say) and another attribute
+    requests = JobRequests(('<CustomerQueryRq metaData="MetaDataOnly" requestID="theirs"><MaxReturned>1'
+                            '</MaxReturned></CustomerQueryRq>',), ("CustomerQueryRq",))
+    # WHEN the message set is built
+    built = build_message_set(requests, version=V13, request_id="ours")
+    # THEN ours replaces theirs, first among the attributes
+    assert '<CustomerQueryRq requestID="ours" metaData="MetaDataOnly">' in built
+    assert "theirs" not in built

@@ -1,0 +1,209 @@
+"""What an end-user costs a month, from measured calls, times and log bytes at AWS list prices.
+
+Measured here, in this process, on the gateway's own code (:class:`bench.peer.Gateway`, the in-memory
+store, JSON logs at INFO and EMF metrics captured): the CPU time and the bytes logged of an idle poll
+(``serverVersion`` → ``clientVersion`` → ``authenticate`` → ``none`` → ``closeConnection``) and of a
+job's round trip. Measured by :mod:`bench.calls` (the AWS calls per path, counted on moto): reads,
+writes and SQS sends of an idle poll, of a one-job session, of a keep-alive cycle and of a marginal job.
+
+Assumed, and said so in the report: an AWS call's latency inside the region (:data:`LATENCY_MS`), the
+Lambda runtime's own time per invocation, one capacity unit per read and the write units of
+:data:`IDLE_WRITE_UNITS` and :data:`BUSY_WRITE_UNITS`, 512 MB functions (``.chalice/config.json``), 30-day months, and
+every job alone in its own session (the worst case for 1,000 jobs a month: each pays a session, its
+keep-alive for ``session_idle_seconds`` and its close).
+
+:func:`monthly` prices it for the Web Connector's front door — the REST API (as deployed before), an
+HTTP API, or a Lambda Function URL (as deployed now: :mod:`chalicelib.api.function_url`) — at a
+polling interval; the SaaS's own calls (one enqueue per job) go through the REST API in every case.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+PRICES_AS_OF = "January 2025, us-east-1, on-demand list prices (aws.amazon.com/<service>/pricing)"
+PRICES = {
+    "rest_api_request": 3.50e-6,
+    "http_api_request": 1.00e-6,
+    "function_url_request": 0.0,
+    "lambda_request": 0.20e-6,
+    "lambda_gb_second": 0.0000166667,  # x86_64
+    "dynamodb_write_unit": 0.625e-6,
+    "dynamodb_read_unit": 0.125e-6,
+    "sqs_fifo_request": 0.50e-6,
+    "logs_ingested_gb": 0.50,
+}
+FRONT_DOORS = {"rest_api": "rest_api_request", "http_api": "http_api_request", "function_url": "function_url_request"}
+LATENCY_MS = {"read": 4.0, "write": 6.0, "sqs": 10.0}  # assumed, in-region p50
+RUNTIME_MS = 1.0  # assumed: the Lambda runtime and the event's decoding, per invocation
+# Write capacity units per write: an idle poll's is the heartbeat on the end-user item (measured ~700 B: 1
+# unit; the table's indexes are KEYS_ONLY and no key changes); a session's writes touch the lease, whose
+# index keys change, and transactions count twice: 2 assumed.
+IDLE_WRITE_UNITS, BUSY_WRITE_UNITS = 1, 2
+MEMORY_GB = 0.5
+LOG_EVENT_OVERHEAD = 26  # bytes CloudWatch Logs counts per event
+MONTH_SECONDS = 30 * 86_400
+KEEP_ALIVE_PAUSE = 5.0  # the Web Connector's pause after NoOp
+
+
+def _capture() -> tuple[io.StringIO, Callable[[], None]]:
+    """JSON log lines at INFO into a buffer (as in Lambda); the returned function undoes it."""
+    from chalicelib.observability import configure_logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    buffer = io.StringIO()
+    added = configure_logging(force=True, stream=buffer, level="INFO")
+
+    def undo() -> None:
+        if added is not None:
+            root.removeHandler(added)
+        root.setLevel(level)
+        root.handlers[:] = handlers
+
+    return buffer, undo
+
+
+def measure(schema_dir: Path | None, rounds: int = 200) -> dict[str, Any]:
+    """CPU per call and log bytes of an idle poll and of a job's round trip, in this process."""
+    from bench import peer
+
+    gateway = peer.Gateway(schema_dir)
+    documents: list[str] = []
+    gateway.metrics.sink = documents.append
+    exchange = peer.exchanges()[1]
+    buffer, undo = _capture()
+    try:
+        def poll() -> int:
+            spent = 0
+            calls = [("serverVersion", ()), ("clientVersion", (("strVersion", peer.CLIENT),)),
+                     ("authenticate", (("strUserName", gateway.username), ("strPassword", gateway.password)))]
+            ticket = ""
+            for method, params in calls:
+                started = time.thread_time_ns()
+                answer = gateway.call(peer._envelope(method, params), method)
+                spent += time.thread_time_ns() - started
+                if method == "authenticate":
+                    ticket = peer._result(answer, method)[0]
+            started = time.thread_time_ns()
+            gateway.call(peer._envelope("closeConnection", (("ticket", ticket),)), "closeConnection")
+            spent += time.thread_time_ns() - started
+            return spent
+
+        for _ in range(20):
+            poll()
+            peer.round_trip(gateway, exchange)
+        idle_cpu, job_cpu, idle_bytes, job_bytes, idle_events, job_events = [], [], [], [], [], []
+        for _ in range(rounds):
+            buffer.seek(0)
+            buffer.truncate()
+            documents.clear()
+            idle_cpu.append(poll())
+            idle_bytes.append(len(buffer.getvalue().encode()) + sum(len(d) + 1 for d in documents))
+            idle_events.append(buffer.getvalue().count("\n") + len(documents))
+            buffer.seek(0)
+            buffer.truncate()
+            documents.clear()
+            job_cpu.append(peer.round_trip(gateway, exchange))
+            job_bytes.append(len(buffer.getvalue().encode()) + sum(len(d) + 1 for d in documents))
+            job_events.append(buffer.getvalue().count("\n") + len(documents))
+    finally:
+        undo()
+
+    def median(values: list[int]) -> float:
+        return float(sorted(values)[len(values) // 2])
+
+    return {"rounds": rounds,
+            "idle_poll": {"cpu_ms": round(median(idle_cpu) / 1e6, 3), "log_bytes": median(idle_bytes),
+                          "log_events": median(idle_events), "soap_calls": 4},
+            "job_round_trip": {"cpu_ms": round(median(job_cpu) / 1e6, 3), "log_bytes": median(job_bytes),
+                               "log_events": median(job_events), "soap_calls": 4}}
+
+
+def _soap_calls(path: Mapping[str, Any]) -> float:
+    return float(sum(call.get("n", 0) for call in path.get("by_call", {}).values()))
+
+
+def _aws(path: Mapping[str, Any], scale: float = 1.0) -> dict[str, float]:
+    return {k: float(path.get(k, 0)) * scale for k in ("reads", "writes", "sqs_sends")}
+
+
+def _lambda_seconds(invocations: float, cpu_ms: float, aws: Mapping[str, float]) -> float:
+    """Billed Lambda seconds: CPU and the runtime per invocation, the AWS calls' latency, rounded up per ms."""
+    waited = (aws["reads"] * LATENCY_MS["read"] + aws["writes"] * LATENCY_MS["write"]
+              + aws["sqs_sends"] * LATENCY_MS["sqs"])
+    per_invocation = (cpu_ms + waited) / max(invocations, 1) + RUNTIME_MS
+    return invocations * math.ceil(per_invocation) / 1000
+
+
+def _price(soap: float, rest: float, seconds: float, aws: Mapping[str, float], write_units: float, log_bytes: float,
+           door: str) -> dict[str, float]:
+    invocations = soap + rest
+    return {
+        "front_door": soap * PRICES[FRONT_DOORS[door]] + rest * PRICES["rest_api_request"],
+        "lambda": invocations * PRICES["lambda_request"] + seconds * MEMORY_GB * PRICES["lambda_gb_second"],
+        "dynamodb": aws["reads"] * PRICES["dynamodb_read_unit"] + write_units * PRICES["dynamodb_write_unit"],
+        "sqs": aws["sqs_sends"] * PRICES["sqs_fifo_request"],
+        "logs": log_bytes / 1e9 * PRICES["logs_ingested_gb"],
+    }
+
+
+def monthly(calls: Mapping[str, Any], measured: Mapping[str, Any], *, poll_seconds: float, door: str,
+            jobs: int = 1000, session_idle_seconds: float = 30) -> dict[str, Any]:
+    """One end-user's month: ``jobs`` jobs, each alone in a session, and idle polls every ``poll_seconds``."""
+    paths = calls["end_users"]["1"]
+    idle, session, cycle = paths["idle_poll"], paths["one_job_session"], paths["keep_alive"]["cycle"]
+    polls = MONTH_SECONDS / poll_seconds
+    per_poll = _aws(idle)
+    idle_soap = _soap_calls(idle) / max(1, idle.get("polls", 1))
+    cycles = session_idle_seconds / KEEP_ALIVE_PAUSE
+    session_soap = _soap_calls(session) + 2 * cycles
+    per_session = {k: v + _aws(cycle)[k] * cycles for k, v in _aws(session).items()}
+    enqueue = _aws(paths["enqueue"])
+    aws = {k: polls * per_poll[k] + jobs * (per_session[k] + enqueue[k]) for k in per_poll}
+    soap = polls * idle_soap + jobs * session_soap
+    idle_m, job_m = measured["idle_poll"], measured["job_round_trip"]
+    seconds = (_lambda_seconds(polls * idle_soap, polls * idle_m["cpu_ms"], {k: polls * v for k, v in per_poll.items()})
+               + _lambda_seconds(jobs * (session_soap + 1), jobs * job_m["cpu_ms"] * session_soap / 4,
+                                 {k: jobs * (per_session[k] + enqueue[k]) for k in per_poll}))
+    log_bytes = (polls * (idle_m["log_bytes"] + LOG_EVENT_OVERHEAD * idle_m["log_events"])
+                 + jobs * (job_m["log_bytes"] + LOG_EVENT_OVERHEAD * job_m["log_events"]) * session_soap / 4)
+    units = polls * per_poll["writes"] * IDLE_WRITE_UNITS + jobs * (per_session["writes"] + enqueue["writes"]) * \
+        BUSY_WRITE_UNITS
+    parts = _price(soap, jobs, seconds, aws, units, log_bytes, door)
+    return {"poll_seconds": poll_seconds, "door": door, "jobs": jobs, "polls": round(polls),
+            "soap_requests": round(soap), "lambda_gb_seconds": round(seconds * MEMORY_GB, 1),
+            "parts": {k: round(v, 4) for k, v in parts.items()}, "total": round(sum(parts.values()), 3)}
+
+
+def per_million_jobs(calls: Mapping[str, Any], measured: Mapping[str, Any], *, door: str) -> dict[str, Any]:
+    """The marginal cost of a million jobs run back to back in open sessions (bench.calls' marginal job)."""
+    marginal = calls["end_users"]["1"]["marginal_job"]
+    jobs = 1_000_000
+    aws = _aws(marginal, jobs)
+    soap = 2.0 * jobs  # sendRequestXML and receiveResponseXML; the enqueue is a REST request
+    seconds = _lambda_seconds(soap + jobs, jobs * measured["job_round_trip"]["cpu_ms"] / 2, aws)
+    log_bytes = jobs * (measured["job_round_trip"]["log_bytes"] / 2 + LOG_EVENT_OVERHEAD * 3)
+    parts = _price(soap, jobs, seconds, aws, aws["writes"] * BUSY_WRITE_UNITS, log_bytes, door)
+    return {"door": door, "parts": {k: round(v, 2) for k, v in parts.items()}, "total": round(sum(parts.values()), 2)}
+
+
+def model(calls: Mapping[str, Any], schema_dir: Path | None) -> dict[str, Any]:
+    """Every front door at 20 s (the .qwc's default) and 60 s polling, and per million jobs."""
+    measured = measure(schema_dir)
+    return {
+        "prices_as_of": PRICES_AS_OF, "prices": PRICES,
+        "assumed": {"latency_ms": LATENCY_MS, "runtime_ms": RUNTIME_MS,
+                    "write_units": {"idle_poll": IDLE_WRITE_UNITS, "session": BUSY_WRITE_UNITS},
+                    "memory_gb": MEMORY_GB, "jobs_per_month": 1000},
+        "measured": measured,
+        "per_end_user_month": [monthly(calls, measured, poll_seconds=p, door=d)
+                               for p in (20, 60) for d in FRONT_DOORS],
+        "per_million_jobs": [per_million_jobs(calls, measured, door=d) for d in FRONT_DOORS],
+    }

@@ -1,0 +1,232 @@
+"""CPU per Web Connector round trip, side by side with qbwc-kit, on the same bytes, AWS I/O excluded.
+
+A round trip is what the Web Connector does for one job: ``authenticate`` → ``sendRequestXML`` (with
+the HostQuery/CompanyQuery/PreferencesQuery answer QBWC sends on the first call of a session) →
+``receiveResponseXML`` (QuickBooks' answer) → ``closeConnection``. Both servers are driven in this
+process, round trip after round trip, interleaved (gateway, peer, gateway, …), so the machine's
+noise falls on both alike; the CPU time of this thread is measured for the four calls.
+
+* **qbd-gateway**: :func:`chalicelib.api.soap.handle_soap` on services built with the in-memory store
+  (:class:`chalicelib.store.memory.MemoryStore`, the same conditional writes as DynamoDB's adapter
+  without the network), an in-memory result publisher and the EMF metrics writing to a sink that
+  keeps nothing, flushed once per call as ``app.py``'s middleware does. The job is enqueued before the
+  round trip, outside the measurement (that is a REST call, an invocation of its own).
+* **qbwc-kit** (:class:`qbwc_kit.QBWCService`, its in-memory session store): ``dispatch`` of the same
+  envelopes, with one task that sends the same CustomerQuery and keeps the answer its session parsed
+  (``qbwc_kit.qbxml.parse_response``, what every task of it receives).
+
+The answers are a CustomerQueryRs from the simulated company file, ``MaxReturned`` chosen so that it is
+about 14 KB and about 1 KB. The bytes differ only in the ticket and the ``requestID``, which each
+server makes its own.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.harness import customer_query
+
+INTUIT = "http://developer.intuit.com/"
+PEPPER = "bench-pepper-" + "0" * 40  # as deployed: generated passwords are checked with the keyed hash
+CLIENT = "2.3.0.215"
+
+
+def _envelope(method: str, params: Sequence[tuple[str, str]]) -> bytes:
+    from simulator.soap import request_envelope
+
+    return request_envelope(method, params)
+
+
+def _result(body: str | bytes, method: str) -> list[str]:
+    from lxml import etree
+
+    root = etree.fromstring(body.encode("utf-8") if isinstance(body, str) else body)
+    result = root.find(f".//{{{INTUIT}}}{method}Result")
+    if result is None:
+        raise RuntimeError(f"{method}: no result in {str(body)[:300]}")
+    strings = result.findall(f"{{{INTUIT}}}string")
+    return [s.text or "" for s in strings] if strings else [result.text or ""]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """The bytes of one kind of round trip: the query sent, QBWC's first-call answer, QuickBooks' answer."""
+
+    name: str
+    query: str  # the job's qbXML (gateway) and the task's request body (qbwc-kit)
+    hcp: str
+    answer: str  # a QBXML document with requestID="{rid}" where the request's id goes
+    company_path: str
+    major: str
+    minor: str
+
+    def send(self, ticket: str) -> bytes:
+        return _envelope("sendRequestXML", (("ticket", ticket), ("strHCPResponse", self.hcp),
+                                            ("strCompanyFileName", self.company_path), ("qbXMLCountry", "US"),
+                                            ("qbXMLMajorVers", self.major), ("qbXMLMinorVers", self.minor)))
+
+    def receive(self, ticket: str, request_xml: str) -> bytes:
+        match = re.search(r'requestID="([^"]*)"', request_xml)
+        answer = self.answer.replace('requestID="{rid}"', f'requestID="{match.group(1)}"' if match else "")
+        return _envelope("receiveResponseXML", (("ticket", ticket), ("response", answer), ("hresult", ""),
+                                                ("message", "")))
+
+
+def exchanges(customers: int = 60) -> list[Exchange]:
+    """The 14 KB and 1 KB CustomerQuery round trips, answered by a simulated company file."""
+    from simulator import CompanyFile
+
+    company = CompanyFile("Peer Bench")
+    company.open_session("")
+    for i in range(customers):
+        company.process('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+                        f"<CustomerAddRq><CustomerAdd><Name>Peer Customer {i:03d}</Name>"
+                        f"<CompanyName>Peer Customer {i:03d} LLC</CompanyName><Phone>555-01{i:02d}</Phone>"
+                        "<BillAddress><Addr1>1 Main St</Addr1><City>Springfield</City><State>IL</State>"
+                        "<PostalCode>62701</PostalCode></BillAddress></CustomerAdd></CustomerAddRq>"
+                        "</QBXMLMsgsRq></QBXML>")
+    hcp = company.host_company_preferences_response()
+    major, minor = company.profile.highest_major_minor
+    made = []
+    for name, target in (("CustomerQuery, 14 KB answer", 14_000), ("CustomerQuery, 1-2 KB answer", 1_000)):
+        count = 1
+        while True:
+            query = customer_query(count)
+            marked = query.replace("<CustomerQueryRq>", '<CustomerQueryRq requestID="{rid}">')
+            answer = company.process('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML>'
+                                     f'<QBXMLMsgsRq onError="stopOnError">{marked}</QBXMLMsgsRq></QBXML>')
+            if len(answer.encode("utf-8")) >= target or count >= customers:
+                break
+            count += 1
+        made.append(Exchange(name, query, hcp, answer, company.path, str(major), str(minor)))
+    company.close_session()
+    return made
+
+
+# The two servers --------------------------------------------------------------------------------------------
+class Gateway:
+    """qbd-gateway's SOAP handler over the in-memory store, one end-user, metrics flushed per call."""
+
+    def __init__(self, schema_dir: Path | None) -> None:
+        from chalicelib.api.bodies import CreateEndUser
+        from chalicelib.api.soap import handle_soap
+        from chalicelib.config import Settings
+        from chalicelib.observability import EmfMetrics
+        from chalicelib.store.memory import MemoryStore
+        from chalicelib.wiring import build
+
+        self.published: list[Any] = []
+        self.metrics = EmfMetrics(sink=lambda document: None)
+        settings = Settings(schema_dir=schema_dir, session_idle_seconds=0, secret_peppers=PEPPER)
+        self.services = build(settings, store=MemoryStore(), publisher=_Keep(self.published), clients={"sqs": None},
+                              metrics=self.metrics)
+        self.user, self.password = self.services.end_users.create(CreateEndUser(company_name="Peer Bench"))
+        self._handle = handle_soap
+
+    def call(self, body: bytes, method: str) -> str:
+        response = self._handle(self.services.qbwc, body, f'"{INTUIT}{method}"')
+        self.metrics.flush()
+        return str(response.body)
+
+    def prepare(self, exchange: Exchange) -> None:
+        self.services.queue.enqueue(self.user.id, exchange.query, source="bench")
+
+    @property
+    def username(self) -> str:
+        return self.user.qbwc_username
+
+
+class Peer:
+    """qbwc-kit's QBWCService with a static user and one CustomerQuery task per session."""
+
+    def __init__(self) -> None:
+        from qbwc_kit import QBWCService, StaticAuthenticator
+
+        self.username, self.password = "peer", "peer-password-0123456789"
+        self.parsed: list[Any] = []
+        self.query = ""
+        outer = self
+
+        class QueryTask:
+            name = "customers"
+
+            def run(self, ctx: Any) -> Any:
+                response = yield (f'<?xml version="1.0" encoding="utf-8"?><?qbxml version="{ctx.qbxml_version}"?>'
+                                  '<QBXML><QBXMLMsgsRq onError="stopOnError">'
+                                  + outer.query.replace("<CustomerQueryRq>", '<CustomerQueryRq requestID="1">')
+                                  + "</QBXMLMsgsRq></QBXML>")
+                outer.parsed.append(response)
+
+        self.service = QBWCService(authenticator=StaticAuthenticator(self.username, self.password, [QueryTask()]))
+
+    def call(self, body: bytes, method: str) -> str:
+        return self.service.dispatch(body)
+
+    def prepare(self, exchange: Exchange) -> None:
+        self.query = exchange.query
+
+
+class _Keep:
+    def __init__(self, sink: list[Any]) -> None:
+        self.sink = sink
+
+    def publish(self, message: Any) -> None:
+        self.sink.append(message)
+
+
+def round_trip(server: Gateway | Peer, exchange: Exchange, clock: Callable[[], int] = time.thread_time_ns) -> int:
+    """One job through ``server``; the CPU nanoseconds of its four calls. Raises when the job did not go."""
+    server.prepare(exchange)
+    auth = _envelope("authenticate", (("strUserName", server.username), ("strPassword", server.password)))
+    spent = 0
+    started = clock()
+    ticket, company = _result(server.call(auth, "authenticate"), "authenticate")[:2]
+    spent += clock() - started
+    if company in ("none", "nvu", "busy") or not ticket:
+        raise RuntimeError(f"authenticate answered {company!r}")
+    send = exchange.send(ticket)
+    started = clock()
+    request = _result(server.call(send, "sendRequestXML"), "sendRequestXML")[0]
+    spent += clock() - started
+    if "CustomerQueryRq" not in request:
+        raise RuntimeError(f"sendRequestXML answered {request[:200]!r}")
+    receive = exchange.receive(ticket, request)
+    started = clock()
+    percent = _result(server.call(receive, "receiveResponseXML"), "receiveResponseXML")[0]
+    spent += clock() - started
+    if not percent.isdigit():  # 100, or 99 from the gateway: it keeps the session for the next job
+        raise RuntimeError(f"receiveResponseXML answered {percent!r}")
+    close = _envelope("closeConnection", (("ticket", ticket),))
+    started = clock()
+    server.call(close, "closeConnection")
+    spent += clock() - started
+    return spent
+
+
+def compare(schema_dir: Path | None, rounds: int = 300, warmup: int = 30) -> dict[str, Any]:
+    """Median CPU µs per round trip of both servers on both exchanges, and their ratio."""
+    gateway, peer = Gateway(schema_dir), Peer()
+    rows = []
+    for exchange in exchanges():
+        ours: list[int] = []
+        theirs: list[int] = []
+        for i in range(warmup + rounds):
+            a, b = round_trip(gateway, exchange), round_trip(peer, exchange)
+            if i >= warmup:
+                ours.append(a)
+                theirs.append(b)
+        us, them = statistics.median(ours) / 1000, statistics.median(theirs) / 1000
+        rows.append({"exchange": exchange.name, "answer_bytes": len(exchange.answer.encode("utf-8")),
+                     "gateway_us": round(us, 1), "qbwc_kit_us": round(them, 1), "ratio": round(us / them, 2)})
+    done = {m["job_id"] for m in gateway.published if m.get("status") == "succeeded"}
+    if len(done) != len(peer.parsed) or not peer.parsed:  # each job's result is out (some twice: see docs)
+        raise RuntimeError(f"{len(done)} jobs' results published, {len(peer.parsed)} answers parsed")
+    import qbwc_kit
+
+    return {"rounds": rounds, "qbwc_kit_version": getattr(qbwc_kit, "__version__", "?"), "exchanges": rows}

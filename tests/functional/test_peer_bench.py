@@ -1,0 +1,32 @@
+"""The side-by-side benchmark against qbwc-kit (bench.peer) measures what it says: both servers run the
+same job over the same bytes, each answer reaches its consumer, and the numbers are the two servers' own."""
+
+from __future__ import annotations
+
+from bench import peer
+from tests.support.paths import SCHEMA_DIR
+
+
+def test_both_servers_run_the_same_query_and_deliver_its_answer() -> None:
+    # GIVEN the two exchanges (a 14 KB and a small CustomerQuery answer from the simulated company file)
+    exchanges = peer.exchanges()
+    assert [len(e.answer.encode()) >= 14_000 for e in exchanges] == [True, False]
+    gateway, kit = peer.Gateway(SCHEMA_DIR), peer.Peer()
+    for exchange in exchanges:
+        # WHEN one round trip runs through each
+        ours, theirs = peer.round_trip(gateway, exchange), peer.round_trip(kit, exchange)
+        # THEN each took CPU, the gateway published the job's result with QuickBooks' answer, and qbwc-kit's
+        # task parsed the same records
+        assert ours > 0 and theirs > 0
+        result = gateway.published[-1]
+        assert result["status"] == "succeeded" and "<CustomerQueryRs" in result["response_qbxml"]
+        records = len(kit.parsed[-1].first().records)
+        assert records == result["response_qbxml"].count("<CustomerRet>") >= 1
+
+
+def test_the_comparison_reports_medians_and_their_ratio() -> None:
+    report = peer.compare(SCHEMA_DIR, rounds=10, warmup=2)
+    assert report["rounds"] == 10 and report["qbwc_kit_version"] == "0.1.3"
+    for row in report["exchanges"]:
+        assert row["gateway_us"] > 0 and row["qbwc_kit_us"] > 0
+        assert row["ratio"] == round(row["gateway_us"] / row["qbwc_kit_us"], 2)
