@@ -24,7 +24,7 @@ import hmac
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
@@ -97,10 +97,11 @@ class SecretHasher:
     """Hashes and checks secrets: HMAC-SHA-256 with the pepper for generated ones, scrypt for the rest.
 
     ``peppers``: the current pepper first, then older ones still accepted (a rotation: hashes made with
-    an older one are re-stored with the current one on their next successful check). None: scrypt only.
+    an older one are re-stored with the current one on their next successful check). Empty: scrypt only.
+    Never in a repr (the services' graph may be logged).
     """
 
-    peppers: tuple[str, ...] = ()
+    peppers: tuple[str, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         short = [p for p in self.peppers if len(p) < MIN_PEPPER_CHARS]
@@ -124,7 +125,10 @@ class SecretHasher:
     def verify(self, secret: str, stored: str) -> bool:
         if not stored.startswith("hmac-sha256$"):
             return verify_secret(secret, stored)
-        _, wanted_id, _ = stored.split("$", 2)
+        parts = stored.split("$")
+        if len(parts) != 3:
+            return False
+        wanted_id = parts[1]
         for pepper in self.peppers:
             if pepper_id(pepper) == wanted_id:
                 return hmac.compare_digest(self._keyed(secret, pepper).encode(), stored.encode())

@@ -80,6 +80,12 @@ def test_a_short_pepper_is_refused_and_the_setting_reads_a_rotation() -> None:
     assert SecretHasher.from_text(f" {PEPPER} , {OLDER} ").peppers == (PEPPER, OLDER)
     assert SecretHasher.from_text("").peppers == ()
     assert PEPPER not in repr(__import__("chalicelib.config", fromlist=["Settings"]).Settings(secret_peppers=PEPPER))
+    assert PEPPER not in repr(SecretHasher((PEPPER,)))
+
+
+@pytest.mark.parametrize("stored", ["hmac-sha256$", "hmac-sha256$abc", "hmac-sha256$a$b$c", "hmac-sha256$$"])
+def test_a_malformed_keyed_hash_never_verifies(stored: str) -> None:
+    assert SecretHasher((PEPPER,)).verify(new_password(), stored) is False
 
 
 def test_a_web_connector_password_stored_as_scrypt_is_re_stored_keyed_at_its_next_login(
