@@ -70,4 +70,5 @@ def parse_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree
 
 def local_name(element: etree._Element) -> str:
     """The element's name without its namespace."""
-    return str(etree.QName(element).localname)
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else str(etree.QName(element).localname)

@@ -15,9 +15,11 @@ Reading is lenient where real clients differ and strict where the XML itself is 
 * malformed XML, any DOCTYPE or entity declaration, oversize bodies, a missing or empty Body, and an
   unknown operation raise :class:`SoapFaultError`, which the edge renders with :func:`render_fault`.
 
-Writing always goes through lxml (text is escaped by the serializer, never by hand) and produces the
-compact form captured from real .NET services: an XML declaration with double quotes, the ``soap``,
-``xsi`` and ``xsd`` prefixes on the Envelope, and ``<opResponse xmlns="http://developer.intuit.com/">``
+Reading walks the tree by Clark-notation tags (no ``QName`` per element) and takes a parameter's
+``.text`` when it has no child node at all, the shape QBWC always sends. Results are written as text,
+byte for byte what serialising their tree with lxml gives (a property test compares them), faults
+through lxml. Both are the compact form captured from real .NET services: an XML declaration with double
+quotes, the ``soap``, ``xsi`` and ``xsd`` prefixes on the Envelope, and ``<opResponse xmlns="http://developer.intuit.com/">``
 around ``<opResult>``. ``authenticate`` results keep every empty ``<string></string>``: QBWC counts
 them (FIELD-LESSONS #3), and an int result is written as an integer.
 """
@@ -46,6 +48,7 @@ FAULT_HTTP_STATUS = 500
 DEFAULT_MAX_BYTES = 10_000_000
 
 _XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
+_ENVELOPE, _BODY, _HEADER = (f"{{{SOAP11_NS}}}{name}" for name in ("Envelope", "Body", "Header"))
 _ENVELOPE_NSMAP = {"soap": SOAP11_NS, "xsi": XSI_NS, "xsd": XSD_NS}
 _RESULT_HEAD = (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11_NS}" '
                 f'xmlns:xsi="{XSI_NS}" xmlns:xsd="{XSD_NS}"><soap:Body>')
@@ -85,30 +88,38 @@ def parse_call(
     except UnsafeXmlError as exc:
         raise SoapFaultError(str(exc)) from exc
     soap_body = _envelope_body(root)
-    operation = next(soap_body.iterchildren(etree.Element), None)
+    operation = next((child for child in soap_body if isinstance(child.tag, str)), None)
     if operation is None:
         method = _method_from_action(soap_action)
         if method is None:
             raise SoapFaultError("the SOAP Body is empty and no SOAPAction names an operation")
-        return _build(_call_type(method), None)
-    return _build(_call_type(local_name(operation)), operation)
+        return _build(_call_type(method), {})
+    call_type = _call_type(local_name(operation))
+    supplied: dict[str, Any] = {}
+    for child in operation:
+        if isinstance(child.tag, str):  # elements only: comments and PIs are children too
+            supplied.setdefault(local_name(child), child)
+    texts = {param.element: _text_of(supplied[param.element], param.element)
+             for param in call_type.PARAMS if param.element in supplied}
+    return _build(call_type, texts)
 
 
 def _envelope_body(root: Any) -> Any:
-    namespace = etree.QName(root).namespace
-    if local_name(root) != "Envelope" or namespace not in (SOAP11_NS, SOAP12_NS):
-        raise SoapFaultError(f"not a SOAP envelope: the root element is '{local_name(root)}'")
-    if namespace == SOAP12_NS:
+    if root.tag != _ENVELOPE:
+        namespace = etree.QName(root).namespace
+        if local_name(root) != "Envelope" or namespace != SOAP12_NS:
+            raise SoapFaultError(f"not a SOAP envelope: the root element is '{local_name(root)}'")
         raise SoapFaultError(
             "SOAP 1.2 is not supported: this service requires SOAP 1.1 "
             f"(envelope namespace {SOAP11_NS})",
             "soap:VersionMismatch",
         )
-    children = list(root.iterchildren(etree.Element))
-    for child in children:
-        if etree.QName(child).namespace == SOAP11_NS and local_name(child) == "Header":
+    bodies = []
+    for child in root:
+        if child.tag == _BODY:
+            bodies.append(child)
+        elif child.tag == _HEADER:
             _check_headers(child)
-    bodies = [c for c in children if etree.QName(c).namespace == SOAP11_NS and local_name(c) == "Body"]
     if len(bodies) != 1:
         raise SoapFaultError("not a SOAP envelope: it must contain exactly one soap:Body")
     return bodies[0]
@@ -140,23 +151,19 @@ def _call_type(method: str) -> CallType:
     return call_type
 
 
-def _build(call_type: CallType, operation: Any | None) -> SoapCall:
-    """Fill the call's fields from the operation element's children, matched by local name."""
+def _build(call_type: CallType, texts: dict[str, str]) -> SoapCall:
+    """The call with its fields filled from the parameters' texts, keyed by SOAP element name."""
     values: dict[str, Any] = {}
-    if operation is not None:
-        supplied: dict[str, Any] = {}
-        for child in operation.iterchildren(etree.Element):
-            supplied.setdefault(local_name(child), child)
-        for param in call_type.PARAMS:
-            element = supplied.get(param.element)
-            if element is None:
-                continue
-            text = _text_of(element, param.element)
+    for param in call_type.PARAMS:
+        text = texts.get(param.element)
+        if text is not None:
             values[param.attr] = _to_int(text, param.element) if param.xsd_type == "int" else text
     return call_type(**values)
 
 
 def _text_of(element: Any, name: str) -> str:
+    if not len(element) and not element.attrib:  # no child nodes of any kind, no xsi:nil: the usual case
+        return element.text or ""
     if next(element.iterchildren(etree.Element), None) is not None:
         raise SoapFaultError(f"parameter '{name}' must be text (escaped XML), not child elements")
     if element.get(f"{{{XSI_NS}}}nil", "false").strip() in ("true", "1"):

@@ -221,3 +221,13 @@ def test_bodies_over_the_size_limit_are_refused_before_parsing() -> None:
     body = constructed("04_sendRequestXML_request_first.xml")
     with pytest.raises(SoapFaultError, match="the limit is 100"):
         parse_call(body, max_bytes=100)
+
+
+def test_a_parameter_split_by_a_comment_or_a_processing_instruction_is_read_whole() -> None:
+    # GIVEN a ticket whose text a comment and a PI split (the parser's shortcut reads .text alone only
+    #       when an element has no child node at all)
+    body = (b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
+            b'envelope/"><soap:Body><closeConnection xmlns="http://developer.intuit.com/"><ticket>abc<!-- x -->'
+            b'def<?pi y?>ghi</ticket></closeConnection></soap:Body></soap:Envelope>')
+    # WHEN parsed  THEN the text around them is joined, as XML's infoset has it
+    assert parse_call(body) == CloseConnection("abcdefghi")
