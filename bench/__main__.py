@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             run_against(target, "moto", args, results, latency=True)
         finally:
             target.stop()
+    run_long_poll(args, results)
 
     if args.skip_dynalite:
         results["dynalite"] = {"skipped": "--skip-dynalite"}
@@ -235,6 +236,25 @@ def main(argv: list[str] | None = None) -> int:
     else:
         run_sync(args, schema_dir, results)
     return finish(args, host, started_at, began, schema_dir, results)
+
+
+def run_long_poll(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Enqueue → result with a session open, on a gateway started with the opt-in long-poll
+    (chalicelib.qbwc.longpoll), beside the run without it (``session_latency_<noop>s``)."""
+    hold = cost.LONG_POLL_HOLD
+    target = attempt(results, "start_moto_long_poll", lambda: Target.start(
+        "moto", session_idle=args.session_idle, env={"QBDGW_LONG_POLL_SECONDS": f"{hold:g}"}))
+    if target is None:
+        return
+    try:
+        key = f"session_latency_{args.noop_wait:g}s_long_poll"
+        value = attempt(results, key, functools.partial(
+            scenarios.session_latency, target, noop_wait=args.noop_wait, jobs=max(20, args.latency_jobs),
+            rng=random.Random(args.seed), long_poll=hold))
+        if value is not None:
+            results[key] = value
+    finally:
+        target.stop()
 
 
 def run_peer(args: argparse.Namespace, schema_dir: Path | None, results: dict[str, Any]) -> None:

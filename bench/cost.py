@@ -50,6 +50,8 @@ MEMORY_GB = 0.5
 LOG_EVENT_OVERHEAD = 26  # bytes CloudWatch Logs counts per event
 MONTH_SECONDS = 30 * 86_400
 KEEP_ALIVE_PAUSE = 5.0  # the Web Connector's pause after NoOp
+LONG_POLL_HOLD = 15.0  # the opt-in long-poll priced (chalicelib.qbwc.longpoll): seconds per hold …
+LONG_POLL_INTERVAL = 0.25  # … and a read of the file every this many seconds while held (LongPoll.interval)
 
 
 def _capture() -> tuple[io.StringIO, Callable[[], None]]:
@@ -155,29 +157,37 @@ def _price(soap: float, rest: float, seconds: float, aws: Mapping[str, float], w
 
 
 def monthly(calls: Mapping[str, Any], measured: Mapping[str, Any], *, poll_seconds: float, door: str,
-            jobs: int = 1000, session_idle_seconds: float = 30) -> dict[str, Any]:
-    """One end-user's month: ``jobs`` jobs, each alone in a session, and idle polls every ``poll_seconds``."""
+            jobs: int = 1000, session_idle_seconds: float = 30, long_poll: float = 0.0) -> dict[str, Any]:
+    """One end-user's month: ``jobs`` jobs, each alone in a session, and idle polls every ``poll_seconds``.
+
+    ``long_poll``: the hold in seconds (0: off). A session's keep-alive window is then spent in held
+    ``sendRequestXML`` calls, each followed by ``getLastError`` and QBWC's pause: fewer calls, but every
+    held second is billed Lambda time, and the file is read every :data:`LONG_POLL_INTERVAL`.
+    """
     paths = calls["end_users"]["1"]
     idle, session, cycle = paths["idle_poll"], paths["one_job_session"], paths["keep_alive"]["cycle"]
     polls = MONTH_SECONDS / poll_seconds
     per_poll = _aws(idle)
     idle_soap = _soap_calls(idle) / max(1, idle.get("polls", 1))
-    cycles = session_idle_seconds / KEEP_ALIVE_PAUSE
+    cycles = session_idle_seconds / (long_poll + KEEP_ALIVE_PAUSE)  # each: sendRequestXML "" and getLastError
+    held = cycles * long_poll
     session_soap = _soap_calls(session) + 2 * cycles
     per_session = {k: v + _aws(cycle)[k] * cycles for k, v in _aws(session).items()}
+    per_session["reads"] += held / LONG_POLL_INTERVAL
     enqueue = _aws(paths["enqueue"])
     aws = {k: polls * per_poll[k] + jobs * (per_session[k] + enqueue[k]) for k in per_poll}
     soap = polls * idle_soap + jobs * session_soap
     idle_m, job_m = measured["idle_poll"], measured["job_round_trip"]
     seconds = (_lambda_seconds(polls * idle_soap, polls * idle_m["cpu_ms"], {k: polls * v for k, v in per_poll.items()})
                + _lambda_seconds(jobs * (session_soap + 1), jobs * job_m["cpu_ms"] * session_soap / 4,
-                                 {k: jobs * (per_session[k] + enqueue[k]) for k in per_poll}))
+                                 {k: jobs * (per_session[k] + enqueue[k]) for k in per_poll})
+               + jobs * held)
     log_bytes = (polls * (idle_m["log_bytes"] + LOG_EVENT_OVERHEAD * idle_m["log_events"])
                  + jobs * (job_m["log_bytes"] + LOG_EVENT_OVERHEAD * job_m["log_events"]) * session_soap / 4)
     units = polls * per_poll["writes"] * IDLE_WRITE_UNITS + jobs * (per_session["writes"] + enqueue["writes"]) * \
         BUSY_WRITE_UNITS
     parts = _price(soap, jobs, seconds, aws, units, log_bytes, door)
-    return {"poll_seconds": poll_seconds, "door": door, "jobs": jobs, "polls": round(polls),
+    return {"poll_seconds": poll_seconds, "door": door, "long_poll": long_poll, "jobs": jobs, "polls": round(polls),
             "soap_requests": round(soap), "lambda_gb_seconds": round(seconds * MEMORY_GB, 1),
             "parts": {k: round(v, 4) for k, v in parts.items()}, "total": round(sum(parts.values()), 3)}
 
@@ -203,7 +213,9 @@ def model(calls: Mapping[str, Any], schema_dir: Path | None) -> dict[str, Any]:
                     "write_units": {"idle_poll": IDLE_WRITE_UNITS, "session": BUSY_WRITE_UNITS},
                     "memory_gb": MEMORY_GB, "jobs_per_month": 1000},
         "measured": measured,
-        "per_end_user_month": [monthly(calls, measured, poll_seconds=p, door=d)
-                               for p in (20, 60) for d in FRONT_DOORS],
+        "per_end_user_month": [*(monthly(calls, measured, poll_seconds=p, door=d)
+                                 for p in (20, 60) for d in FRONT_DOORS),
+                               monthly(calls, measured, poll_seconds=20, door="function_url",
+                                       long_poll=LONG_POLL_HOLD)],
         "per_million_jobs": [per_million_jobs(calls, measured, door=d) for d in FRONT_DOORS],
     }

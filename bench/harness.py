@@ -149,9 +149,11 @@ class Target:
         self._users = 0
 
     @classmethod
-    def start(cls, label: str, *, session_idle: int, dynamodb_endpoint: str | None = None) -> Target:
+    def start(cls, label: str, *, session_idle: int, dynamodb_endpoint: str | None = None,
+              env: dict[str, str] | None = None) -> Target:
         process = GatewayProcess.start(dynamodb_endpoint=dynamodb_endpoint, session_idle=session_idle,
-                                       schedule_seconds=60.0)  # the scheduled functions run every minute, as deployed
+                                       schedule_seconds=60.0,  # the scheduled functions run every minute, as deployed
+                                       extra_env=env)
         return cls(label, process)
 
     @property

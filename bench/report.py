@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-Row = tuple[str, str, str, str, str]
+Row = tuple[str, str, str, str, str, str]
 
 
 def _ms(summary: Mapping[str, Any] | None, key: str) -> str:
@@ -26,11 +26,11 @@ def _s(summary: Mapping[str, Any] | None, key: str) -> str:
 def _timing(label: str, summary: Mapping[str, Any] | None, *, seconds: bool = False) -> Row:
     fmt = _s if seconds else _ms
     n = str(summary.get("n", 0)) if summary else "0"
-    return (label, n, fmt(summary, "p50"), fmt(summary, "p95"), fmt(summary, "max"))
+    return (label, n, fmt(summary, "p50"), fmt(summary, "p95"), fmt(summary, "p99"), fmt(summary, "max"))
 
 
 def timing_rows(results: Mapping[str, Any]) -> list[Row]:
-    """Latency rows: label, n, p50, p95, max."""
+    """Latency rows: label, n, p50, p95, p99, max."""
     rows: list[Row] = []
     for store in ("moto", "dynalite"):
         enqueue = results.get(f"enqueue_{store}") or {}
@@ -43,7 +43,8 @@ def timing_rows(results: Mapping[str, Any]) -> list[Row]:
     for key in sorted(k for k in results if k.startswith("session_latency_")):
         item = results[key] or {}
         if "enqueue_to_result" in item:
-            rows.append(_timing(f"[moto] enqueue → result on SQS, session open, NoOp {item['noop_wait_s']:g} s",
+            held = f", long-poll {item['long_poll_s']:g} s" if item.get("long_poll_s") else ""
+            rows.append(_timing(f"[moto] enqueue → result on SQS, session open, NoOp {item['noop_wait_s']:g} s{held}",
                                 item["enqueue_to_result"], seconds=True))
     typed = results.get("typed_call_latency") or {}
     if "call_to_answer" in typed:
@@ -254,7 +255,8 @@ def cost_lines(results: Mapping[str, Any]) -> list[str]:
     lines = [f"cost per end-user per month, 1,000 jobs; prices of {priced['prices_as_of']}",
              f"{'poll':>5}  {'front door':<13}" + "".join(f"{p:>11}" for p in parts) + f"{'total':>9}"]
     for month in months:
-        lines.append(f"{month['poll_seconds']:>4}s  {month['door']:<13}"
+        door = month["door"] + (f" +lp {month['long_poll']:g}s" if month.get("long_poll") else "")
+        lines.append(f"{month['poll_seconds']:>4}s  {door:<13}"
                      + "".join(f"{month['parts'][p]:>11.4f}" for p in parts) + f"{month['total']:>9.3f}")
     lines.append("per million jobs (marginal): " + ", ".join(f"{m['door']} ${m['total']:.2f}"
                                                           for m in priced.get("per_million_jobs", [])))
@@ -277,11 +279,11 @@ def render(report: Mapping[str, Any]) -> str:
         lines += [*calls, ""]
     rows = timing_rows(results)
     if rows:
-        header: Row = ("latency", "n", "p50", "p95", "max")
+        header: Row = ("latency", "n", "p50", "p95", "p99", "max")
         width = max(len(r[0]) for r in [*rows, header])
-        lines.append(f"{header[0]:<{width}}  {header[1]:>4}  {header[2]:>10}  {header[3]:>10}  {header[4]:>10}")
-        lines.append("-" * (width + 42))
-        lines += [f"{r[0]:<{width}}  {r[1]:>4}  {r[2]:>10}  {r[3]:>10}  {r[4]:>10}" for r in rows]
+        lines += [f"{r[0]:<{width}}  {r[1]:>4}" + "".join(f"  {cell:>10}" for cell in r[2:]) for r in [header]]
+        lines.append("-" * (width + 54))
+        lines += [f"{r[0]:<{width}}  {r[1]:>4}" + "".join(f"  {cell:>10}" for cell in r[2:]) for r in rows]
         lines.append("")
     more = throughput_rows(results)
     if more:

@@ -67,9 +67,11 @@ def enqueue_latency(target: Target, jobs: int) -> tuple[dict[str, Any], EndUser,
 
 
 # Enqueue → result while a session idles ---------------------------------------------------------------
-def session_latency(target: Target, *, noop_wait: float, jobs: int, rng: random.Random) -> dict[str, Any]:
-    """Enqueue → result on SQS for ``jobs`` jobs enqueued one by one while a session is open and idle."""
-    user = target.new_end_user(f"latency-{noop_wait:g}s")
+def session_latency(target: Target, *, noop_wait: float, jobs: int, rng: random.Random,
+                    long_poll: float = 0.0) -> dict[str, Any]:
+    """Enqueue → result on SQS for ``jobs`` jobs enqueued one by one while a session is open and idle
+    (``long_poll``: the hold the gateway was started with, for the record)."""
+    user = target.new_end_user(f"latency-{noop_wait:g}s{'-lp' if long_poll else ''}")
     opener, _ = target.enqueue(user, customer_query())  # authenticate answers "none" to an empty queue
     budget = SESSION_START_TIMEOUT + jobs * (2 * noop_wait + 20)
     connector, company = target.connector(user, noop_wait=noop_wait, max_noops=int(budget / noop_wait) + 10)
@@ -99,6 +101,7 @@ def session_latency(target: Target, *, noop_wait: float, jobs: int, rng: random.
     summary = Summary.of(samples)
     return {
         "noop_wait_s": noop_wait,
+        "long_poll_s": long_poll,
         "enqueue_to_result": summary.seconds(),
         "post_ms": Summary.of(post).ms(),
         "missing": missing,

@@ -55,6 +55,8 @@ class Settings:
     # The job item holds the request and the answer: an answer is kept inline while both, in UTF-8 bytes,
     # stay this far under DynamoDB's 400 KB item; a larger one goes to the payload bucket.
     inline_result_max_bytes: int = 384_000
+    # The long-poll of an idle session's sendRequestXML (chalicelib.qbwc.longpoll): 0 (off) to 20 seconds.
+    long_poll_seconds: int = 0
     session_stale_seconds: int = 90  # no call for this long and nothing in QuickBooks: another session may take over
     max_read_attempts: int = 3  # a read handed out this often without an answer fails for good
     # DynamoDB's TransactWriteItems (an answer settles its job and hands out the next in one call);
@@ -117,6 +119,7 @@ class Settings:
             login_lockout_seconds=number("QBDGW_LOGIN_LOCKOUT_SECONDS", cls.login_lockout_seconds),
             inline_result_max_bytes=number("QBDGW_INLINE_RESULT_MAX_BYTES", cls.inline_result_max_bytes),
             session_stale_seconds=number("QBDGW_SESSION_STALE_SECONDS", cls.session_stale_seconds),
+            long_poll_seconds=number("QBDGW_LONG_POLL_SECONDS", cls.long_poll_seconds),
             max_read_attempts=number("QBDGW_MAX_READ_ATTEMPTS", cls.max_read_attempts),
             unpaged_max_returned=number("QBDGW_UNPAGED_MAX_RETURNED", cls.unpaged_max_returned),
             dynamodb_transactions=text("QBDGW_DYNAMODB_TRANSACTIONS", "true").lower() not in ("false", "0", "no"),

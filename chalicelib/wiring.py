@@ -31,6 +31,7 @@ from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, SecretBo
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.security import SCRYPT_ONLY, LoginPolicy, SecretHasher
 from chalicelib.observability import Metrics, default_metrics
+from chalicelib.qbwc.longpoll import LongPoll
 from chalicelib.qbwc.service import QbwcService
 from chalicelib.qbxml import SchemaCatalog
 from chalicelib.store.dynamodb import DynamoStore
@@ -186,7 +187,9 @@ def build(
                                                 slow_after=settings.login_slow_after,
                                                 lockout_after=settings.login_lockout_after,
                                                 lockout=timedelta(seconds=settings.login_lockout_seconds)),
-                       hasher=hasher)
+                       hasher=hasher,
+                       long_poll=LongPoll.of_seconds(settings.long_poll_seconds,
+                                                     stale_after=timedelta(seconds=settings.session_stale_seconds)))
     return Services(
         settings=settings,
         store=store,

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +56,7 @@ from chalicelib.qbwc import answers
 from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.large import LargeAnswers
 from chalicelib.qbwc.login import Login
+from chalicelib.qbwc.longpoll import LongPoll, Sleep, wait_for_work
 from chalicelib.qbxml import (
     DEFAULT_VERSION,
     JobRequests,
@@ -92,7 +94,11 @@ class QbwcService(LargeAnswers, Login):
         dispatcher: Dispatcher | None = None,
         login_policy: LoginPolicy = LoginPolicy(),  # noqa: B008 (frozen)
         hasher: SecretHasher = SCRYPT_ONLY,
+        long_poll: LongPoll = LongPoll(),  # noqa: B008 (frozen)
+        sleep: Sleep = time.sleep,
     ) -> None:
+        self.long_poll = long_poll
+        self.sleep = sleep
         self.login_policy = login_policy
         self.hasher = hasher
         self.store = store
@@ -191,7 +197,12 @@ class QbwcService(LargeAnswers, Login):
                         # renewed and marked: while it is in QuickBooks, no other session takes the file
                         self.store.update_lease(lease, {**self.dispatcher.renewal(now), "closing_sent_at": now})
                         return answers.closing_request(version)
-                    return ""
+                    waited = self._wait_for_work(lease, now)
+                    if waited is None:
+                        return ""
+                    view, lease = waited
+                    now = self.clock()
+                    continue
                 if self._heartbeat_due(user, now):  # a long sync keeps the end-user's heartbeat fresh
                     self._heartbeat(user.id, now)
                     user = dataclasses.replace(user, last_heartbeat_at=now)
@@ -357,6 +368,17 @@ class QbwcService(LargeAnswers, Login):
 
     def _idle_for_good(self, lease: Lease, now: datetime) -> bool:
         return now - (lease.last_job_at or lease.created_at or now) >= self.session_idle
+
+    def _wait_for_work(self, lease: Lease, now: datetime) -> tuple[FileView, Lease] | None:
+        """The long-poll (:mod:`chalicelib.qbwc.longpoll`), when on: held until a job comes, at most until
+        the hold is over or the session's idle limit, whichever is first."""
+        if not self.long_poll.enabled:
+            return None
+        until = min(now + self.long_poll.hold, (lease.last_job_at or lease.created_at or now) + self.session_idle)
+        waited = wait_for_work(self.store, self.clock, self.sleep, lease, until, self.long_poll.interval)
+        log.debug("sendRequestXML held", extra={"held_ms": round((self.clock() - now).total_seconds() * 1000),
+                                                "work": waited is not None})
+        return waited
 
     def connection_error(self, call: c.QbwcConnectionError) -> str:
         held = self._holding(call.ticket, jobs=0)

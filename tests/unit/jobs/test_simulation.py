@@ -96,6 +96,7 @@ from chalicelib.jobs.security import ticket_hash
 from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.answers import CLOSING_REQUEST_ID, PROTOCOL_ERROR_PERCENT
+from chalicelib.qbwc.longpoll import LongPoll
 from chalicelib.qbwc.service import QbwcService
 from chalicelib.qbxml import company_query_request
 from chalicelib.store.memory import MemoryStore
@@ -1086,6 +1087,35 @@ class QueueSimulationWithResends(QueueWorld):
         guarded(QueueWorld._store_fault, "store_fault_armed"))
 
 
+class QueueSimulationWithLongPoll(QueueWorld):
+    """The store faults of :class:`QueueSimulation` with the long-poll on (:mod:`chalicelib.qbwc.longpoll`,
+    10 s holds): a held ``sendRequestXML`` re-reads the file every 0.25 s on the clock it moves, and the
+    SaaS may enqueue during a hold (``arrive_during_hold``: the next hold's first look sees the job, as a
+    REST call made while the Web Connector's call is held). A fault armed to fire on a later store call
+    fires, as often as not, on one of a hold's reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.service.long_poll = LongPoll(hold=timedelta(seconds=10))
+        self.service.sleep = self._held
+        self.arriving: dict[str, Any] | None = None
+
+    def _held(self, seconds: float) -> None:
+        self.clock.now += timedelta(seconds=seconds)
+        if self.arriving is not None:
+            arriving, self.arriving = self.arriving, None
+            self._note(f"(held {seconds:g}s)")
+            self._enqueue(**arriving)
+
+    def _arrive_during_hold(self, **enqueue: Any) -> None:
+        self.arriving = enqueue
+        self._note("saas: the next enqueue comes during a hold")
+
+    arrive_during_hold = rule(**QueueWorld._ENQUEUE_ARGS)(guarded(_arrive_during_hold, "arrive_during_hold"))
+    store_fault_armed = rule(after=st.integers(0, 12), mode=st.sampled_from([BEFORE, AFTER]))(
+        guarded(QueueWorld._store_fault, "store_fault_armed"))
+
+
 SIM_SETTINGS = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True,
                         database=None, suppress_health_check=list(HealthCheck), print_blob=False)
 # pyproject's 300 s per test suits make test (2,000 examples: about 25 s a simulation); make soak runs 50,000.
@@ -1116,6 +1146,11 @@ def test_queue_core_invariants_hold_under_faults() -> None:
 @SIM_TIMEOUT
 def test_queue_core_invariants_hold_when_the_sdk_resends() -> None:
     simulate(QueueSimulationWithResends)
+
+
+@SIM_TIMEOUT
+def test_queue_core_invariants_hold_with_long_poll() -> None:
+    simulate(QueueSimulationWithLongPoll)
 
 
 # The counter-examples, as plain regression tests --------------------------------------------------------------
