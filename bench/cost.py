@@ -89,12 +89,12 @@ def measure(schema_dir: Path | None, rounds: int = 200) -> dict[str, Any]:
             ticket = ""
             for method, params in calls:
                 started = time.thread_time_ns()
-                answer = gateway.call(peer._envelope(method, params), method)
+                answer = gateway.call(peer.envelope(method, params), method)
                 spent += time.thread_time_ns() - started
                 if method == "authenticate":
-                    ticket = peer._result(answer, method)[0]
+                    ticket = peer.result_of(answer, method)[0]
             started = time.thread_time_ns()
-            gateway.call(peer._envelope("closeConnection", (("ticket", ticket),)), "closeConnection")
+            gateway.call(peer.envelope("closeConnection", (("ticket", ticket),)), "closeConnection")
             spent += time.thread_time_ns() - started
             return spent
 

@@ -37,13 +37,15 @@ PEPPER = "bench-pepper-" + "0" * 40  # as deployed: generated passwords are chec
 CLIENT = "2.3.0.215"
 
 
-def _envelope(method: str, params: Sequence[tuple[str, str]]) -> bytes:
+def envelope(method: str, params: Sequence[tuple[str, str]]) -> bytes:
+    """The compact request envelope QBWC writes (the simulator's), for a server driven in process."""
     from simulator.soap import request_envelope
 
     return request_envelope(method, params)
 
 
-def _result(body: str | bytes, method: str) -> list[str]:
+def result_of(body: str | bytes, method: str) -> list[str]:
+    """The strings of ``<{method}Result>`` in an answer envelope (one for a string or int result)."""
     from lxml import etree
 
     root = etree.fromstring(body.encode("utf-8") if isinstance(body, str) else body)
@@ -67,14 +69,14 @@ class Exchange:
     minor: str
 
     def send(self, ticket: str) -> bytes:
-        return _envelope("sendRequestXML", (("ticket", ticket), ("strHCPResponse", self.hcp),
+        return envelope("sendRequestXML", (("ticket", ticket), ("strHCPResponse", self.hcp),
                                             ("strCompanyFileName", self.company_path), ("qbXMLCountry", "US"),
                                             ("qbXMLMajorVers", self.major), ("qbXMLMinorVers", self.minor)))
 
     def receive(self, ticket: str, request_xml: str) -> bytes:
         match = re.search(r'requestID="([^"]*)"', request_xml)
         answer = self.answer.replace('requestID="{rid}"', f'requestID="{match.group(1)}"' if match else "")
-        return _envelope("receiveResponseXML", (("ticket", ticket), ("response", answer), ("hresult", ""),
+        return envelope("receiveResponseXML", (("ticket", ticket), ("response", answer), ("hresult", ""),
                                                 ("message", "")))
 
 
@@ -183,26 +185,26 @@ class _Keep:
 def round_trip(server: Gateway | Peer, exchange: Exchange, clock: Callable[[], int] = time.thread_time_ns) -> int:
     """One job through ``server``; the CPU nanoseconds of its four calls. Raises when the job did not go."""
     server.prepare(exchange)
-    auth = _envelope("authenticate", (("strUserName", server.username), ("strPassword", server.password)))
+    auth = envelope("authenticate", (("strUserName", server.username), ("strPassword", server.password)))
     spent = 0
     started = clock()
-    ticket, company = _result(server.call(auth, "authenticate"), "authenticate")[:2]
+    ticket, company = result_of(server.call(auth, "authenticate"), "authenticate")[:2]
     spent += clock() - started
     if company in ("none", "nvu", "busy") or not ticket:
         raise RuntimeError(f"authenticate answered {company!r}")
     send = exchange.send(ticket)
     started = clock()
-    request = _result(server.call(send, "sendRequestXML"), "sendRequestXML")[0]
+    request = result_of(server.call(send, "sendRequestXML"), "sendRequestXML")[0]
     spent += clock() - started
     if "CustomerQueryRq" not in request:
         raise RuntimeError(f"sendRequestXML answered {request[:200]!r}")
     receive = exchange.receive(ticket, request)
     started = clock()
-    percent = _result(server.call(receive, "receiveResponseXML"), "receiveResponseXML")[0]
+    percent = result_of(server.call(receive, "receiveResponseXML"), "receiveResponseXML")[0]
     spent += clock() - started
     if not percent.isdigit():  # 100, or 99 from the gateway: it keeps the session for the next job
         raise RuntimeError(f"receiveResponseXML answered {percent!r}")
-    close = _envelope("closeConnection", (("ticket", ticket),))
+    close = envelope("closeConnection", (("ticket", ticket),))
     started = clock()
     server.call(close, "closeConnection")
     spent += clock() - started

@@ -37,11 +37,11 @@ END_USER_SCOPE = "end-users"
 
 
 class EndUserService:
-    def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, hasher: SecretHasher | None = None) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.hasher = SecretHasher.from_text(settings.secret_peppers)
+        self.hasher = hasher if hasher is not None else SecretHasher.from_text(settings.secret_peppers)
 
     def create(self, body: CreateEndUser) -> tuple[EndUser, str]:
         """A new end-user and its Web Connector password (clear text, to be shown once)."""

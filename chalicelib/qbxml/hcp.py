@@ -75,13 +75,13 @@ def parse_hcp_response(text: str) -> HostCompanyInfo | None:
     ``HostRet`` and ``CompanyRet``. Never raises.
 
     A company file sends the same document at the start of every session: the last few read are
-    remembered (the answer is immutable), so a warm process reads each file's once."""
+    remembered (the answer is immutable), so a warm process reads each file's once. Only documents of
+    the usual size are (some 6-10 KB; at most 64 of :data:`_CACHED_CHARS`): a larger one is read each time."""
     if not isinstance(text, str) or not text.strip():
         return None
-    return _parse(text)
+    return _cached(text) if len(text) <= _CACHED_CHARS else _parse(text)
 
 
-@functools.lru_cache(maxsize=64)
 def _parse(text: str) -> HostCompanyInfo | None:
     try:
         root = parse_xml(strip_declaration(text), max_bytes=_MAX_HCP_BYTES)
@@ -101,3 +101,7 @@ def _parse(text: str) -> HostCompanyInfo | None:
         file_mode=_child_text(host, "QBFileMode"),
         is_automatic_login=_boolean(_child_text(host, "IsAutomaticLogin")),
     )
+
+
+_CACHED_CHARS = 64 * 1024
+_cached = functools.lru_cache(maxsize=64)(_parse)

@@ -55,3 +55,18 @@ def test_empty_gives_none() -> None:
     # WHEN it is parsed  THEN the answer is None
     assert parse_hcp_response("") is None
     assert parse_hcp_response("  \n") is None
+
+
+def test_a_usual_hcp_answer_is_remembered_and_a_huge_one_is_not(fixture_text: Read) -> None:
+    from chalicelib.qbxml import hcp
+
+    usual = fixture_text("hcp_response.xml")
+    # a document padded past the cache's size limit with whitespace QuickBooks might send between elements
+    huge = usual.replace("<HostRet>", " " * (hcp._CACHED_CHARS + 1) + "<HostRet>", 1)
+    hcp._cached.cache_clear()
+    # WHEN both are read twice  THEN both give the same answer as the first time …
+    assert parse_hcp_response(usual) == parse_hcp_response(usual) is not None
+    assert parse_hcp_response(huge) == parse_hcp_response(huge) == parse_hcp_response(usual)
+    # … but only the usual one is kept: the cache holds at most 64 documents of the usual size, not of 8 MB
+    info = hcp._cached.cache_info()
+    assert (info.hits, info.misses, info.currsize) == (2, 1, 1)  # the usual one: read once, then twice from memory
