@@ -60,6 +60,7 @@ QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 _MAX_VALUES = 99
 _MAX_DIMENSIONS = 29  # CloudWatch's limit per dimension set (``service`` included)
 _MAX_NAME_LENGTH = 255
+_KEPT_SETS = 64  # dimension sets kept between flushes (their constant parts are made once)
 # The units CloudWatch accepts, by their EMF name and by powertools' enum name (``CountPerSecond``,
 # ``NoUnit``…), which callers could pass before: each maps to the name written in the document.
 _EMF_UNITS = ("Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
@@ -280,7 +281,7 @@ def _key(dimensions: Mapping[str, Any]) -> _Key:
 class _DimensionSet:
     """The values buffered for one dimension set, with the parts of its documents that never change."""
 
-    __slots__ = ("dimensions", "fields", "metrics")
+    __slots__ = ("_dimensions_text", "_fields_text", "dimensions", "fields", "metrics")
 
     def __init__(self, service: str, key: _Key) -> None:
         names = [name for name, _ in key]
@@ -292,6 +293,8 @@ class _DimensionSet:
         self.dimensions: list[list[str]] = [["service"], ["service", *names]] if names else [["service"]]
         self.fields: dict[str, str] = {"service": service, **dict(key)}
         self.metrics: dict[str, tuple[str, list[float]]] = {}  # name -> (unit, values)
+        self._fields_text = _COMPACT.encode(self.fields)[1:-1]  # the parts of render() that never change
+        self._dimensions_text = _COMPACT.encode(self.dimensions)
 
     def add(self, name: str, unit: str, value: float) -> None:
         entry = self.metrics.get(name)
@@ -322,6 +325,31 @@ class _DimensionSet:
             **self.fields,
             **{name: values for name, (_unit, values) in metrics.items()},
         }
+
+
+    def render(self, namespace: str) -> str:
+        """:meth:`document` as compact JSON text, byte for byte what encoding it gives, written directly
+        (the document of every invocation: a property test compares the two)."""
+        metrics = self.metrics
+        if "_aws" in metrics or not metrics.keys().isdisjoint(self.fields):  # a name that overrides a key
+            return _COMPACT.encode(self.document(namespace))
+        declared = ",".join(f'{{"Name":{_json_text(name)},"Unit":{_json_text(unit)}}}'
+                            for name, (unit, _values) in metrics.items())
+        values = ",".join(f'{_json_text(name)}:[{",".join(map(_json_number, numbers_))}]'
+                          for name, (_unit, numbers_) in metrics.items())
+        return (f'{{"_aws":{{"Timestamp":{int(time.time() * 1000)},"CloudWatchMetrics":[{{"Namespace":'
+                f'{_json_text(namespace)},"Dimensions":{self._dimensions_text},"Metrics":[{declared}]}}]}},'
+                f"{self._fields_text},{values}}}")
+
+
+_json_text = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # what _COMPACT writes strings with
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _json_number(value: float) -> str:
+    """A float as the json module writes it (``repr``; NaN and the infinities by their JavaScript names)."""
+    text = float.__repr__(value)
+    return _NOT_FINITE.get(text, text)
 
 
 class EmfMetrics:
@@ -356,7 +384,7 @@ class EmfMetrics:
     def _write(self, buffered: _DimensionSet) -> None:
         if not buffered.metrics or self.sink is None:
             return
-        document = _COMPACT.encode(buffered.document(self.namespace))
+        document = buffered.render(self.namespace)
         buffered.metrics.clear()
         try:
             self.sink(document)
@@ -368,7 +396,8 @@ class EmfMetrics:
         with self._lock:
             for buffered in self._sets.values():
                 self._write(buffered)
-            self._sets.clear()
+            if len(self._sets) > _KEPT_SETS:  # kept for the next invocation, unless the dimension values vary
+                self._sets.clear()
 
 
 _default: Metrics | None = None

@@ -6,14 +6,18 @@ tests parse the documents as CloudWatch would and assert on namespace, dimension
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.api.auth import ApiKeyAuthenticator
 from chalicelib.api.soap import handle_soap
@@ -355,3 +359,29 @@ def test_an_invocation_starts_with_fresh_keys_and_flushes_at_the_end() -> None:
     # THEN the handler saw only this invocation's ids, and the metrics were flushed anyway
     assert seen == {"request_id": "lambda-req-7", "aws_request_id": "lambda-req-7"}
     assert flushed == [True]
+
+
+_NAMES = st.sampled_from(["SoapCalls", "SoapLatency", "JobsFailed", "service", "method", "_aws", "Zé ✓", 'q"b\\x'])
+_DIMENSIONS = st.dictionaries(st.sampled_from(["method", "error_code", "kind", "ké"]),
+                              st.text(min_size=1, max_size=8).filter(str.strip), max_size=2)
+_VALUES = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True))
+
+
+@given(puts=st.lists(st.tuples(_NAMES, _VALUES, st.sampled_from(["Count", "Milliseconds", "NoUnit"]), _DIMENSIONS),
+                     max_size=12))
+def test_a_document_written_as_text_is_what_encoding_its_dict_gives(puts: list[Any]) -> None:
+    # GIVEN any puts, names that collide with the document's own keys and non-finite values included
+    from chalicelib.observability import _COMPACT, MetricError
+
+    written: list[str] = []
+    metrics = EmfMetrics(sink=written.append)
+    for name, value, unit, dimensions in puts:
+        with contextlib.suppress(MetricError):  # 'service' as a dimension name: refused, as before
+            metrics.put(name, value, unit, **dimensions)
+    # WHEN flushed (the clock stands still: the timestamp is the one thing that moves)
+    with mock.patch("chalicelib.observability.time.time", return_value=1764633600.123):
+        expected = [_COMPACT.encode(buffered.document(NAMESPACE)) for buffered in metrics._sets.values()
+                    if buffered.metrics]
+        metrics.flush()
+    # THEN each document is byte for byte the dict's encoding
+    assert written == expected
