@@ -120,6 +120,15 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
                     "replaced its Web Connector password.",
     ),
     ErrorSpec(
+        "webhook_url_not_allowed", "invalid_request_error", 400,
+        "The address given for notifications cannot be used. This is a problem in the integration's "
+        f"settings, not in QuickBooks; {_SUPPORT}.",
+        guide="integration-problem",
+        description="A webhook endpoint must be an https URL (no user info, no fragment, at most 2,048 "
+                    "characters) whose host resolves to public addresses only; checked again at every "
+                    "delivery.",
+    ),
+    ErrorSpec(
         "idempotency_key_reused", "invalid_request_error", 409,
         "This action was already submitted with different data. Refresh the page and try again.",
         guide="integration-problem", description="The Idempotency-Key was used before with another body.",
