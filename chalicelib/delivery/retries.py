@@ -52,6 +52,7 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=4)
 RETRY_WINDOW = timedelta(hours=24)
 JITTER = 0.2
+_RANDOM = random.Random()  # jitter needs no secrecy
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ def backoff(failed_attempts: int, *, rng: random.Random | None = None) -> timede
     """The wait after the ``failed_attempts``-th failure (1 = the first): 30 s doubling to 4 h, + jitter."""
     if failed_attempts < 1:
         raise ValueError("backoff follows a failed attempt")
-    base = min(FIRST_BACKOFF * (2 ** min(failed_attempts - 1, 20)), MAX_BACKOFF)
-    return base * (1 + JITTER * (rng or random).random())
+    base = min(FIRST_BACKOFF * (1 << min(failed_attempts - 1, 20)), MAX_BACKOFF)
+    generator: random.Random = rng or _RANDOM
+    return base * (1 + JITTER * generator.random())
 
 
 def after_attempt(status: DeliveryStatus, *, succeeded: bool, failed_attempts: int, first_attempt_at: datetime,
