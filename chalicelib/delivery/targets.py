@@ -53,7 +53,7 @@ class Target:
 
 def check_url(url: str, *, local: bool = False, resolve: Resolver = socket.getaddrinfo) -> Target:
     """The endpoint ``url`` as a :class:`Target`, or :class:`GatewayError` ``webhook_url_not_allowed``."""
-    target = _parse(url, local=local)
+    target = parse_url(url, local=local)
     deliverable_addresses(target, local=local, resolve=resolve)
     return target
 
@@ -90,7 +90,8 @@ def allowed(address: IpAddress, *, local: bool = False) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def _parse(url: str, *, local: bool) -> Target:
+def parse_url(url: str, *, local: bool = False) -> Target:
+    """The URL's parts, checked without resolving its host (a delivery resolves it right before it connects)."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL_CHARS:
         raise _refused(str(url)[:100], f"a URL has 1 to {MAX_URL_CHARS} characters")
     if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
