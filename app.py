@@ -2,7 +2,8 @@
 
 Routes: the Web Connector's SOAP endpoint (``/qbwc``, and the same as a Lambda Function URL:
 ``web_connector``), the AppSupport page, the SaaS REST API (``/v1/...``), the bookkeeper's auth-flow
-pages (``/connect/{token}``), liveness (``/health``); an SQS ingress handler; a scheduled re-publisher
+pages (``/connect/{token}``), liveness (``/health``), webhook endpoints (``/v1/webhook-endpoints``); an SQS
+ingress handler; a scheduled re-publisher
 of results whose first publish failed (the outbox); the scheduled sweeper (leases nobody renews,
 pointers left behind, in-doubt writes past their deadline, overdue jobs, gauges). Services are built
 on first use by :mod:`chalicelib.wiring`.
@@ -178,6 +179,67 @@ def health_check(end_user_id: str) -> Response:
 def get_job(job_id: str) -> Response:
     _authorize()
     return json_response(200, _typed().job(job_id, _wait(prefer=False)))
+
+
+# Webhooks (chalicelib.api.webhook_routes) --------------------------------------------------------------------
+@app.route("/v1/webhook-endpoints", methods=["POST"], content_types=JSON_BODY_TYPES)
+@rest
+def create_webhook_endpoint() -> Response:
+    from chalicelib.api import webhook_routes
+    from chalicelib.api.bodies import CreateWebhookEndpoint
+
+    _authorize()
+    return json_response(201, webhook_routes.create(services(), parse_body(CreateWebhookEndpoint, _body())))
+
+
+@app.route("/v1/webhook-endpoints", methods=["GET"])
+@rest
+def list_webhook_endpoints() -> Response:
+    from chalicelib.api import webhook_routes
+
+    _authorize()
+    endpoints = webhook_routes.webhooks_of(services()).list_endpoints()
+    return json_response(200, {"endpoints": [webhook_routes.endpoint_view(e) for e in endpoints]})
+
+
+@app.route("/v1/webhook-endpoints/{endpoint_id}", methods=["GET", "DELETE"])
+@rest
+def webhook_endpoint(endpoint_id: str) -> Response:
+    from chalicelib.api import webhook_routes
+
+    _authorize()
+    webhooks = webhook_routes.webhooks_of(services())
+    if _request().method == "DELETE":
+        webhooks.delete_endpoint(endpoint_id)
+        return Response(body="", status_code=204)
+    return json_response(200, webhook_routes.endpoint_view(webhooks.get_endpoint(endpoint_id)))
+
+
+@app.route("/v1/webhook-endpoints/{endpoint_id}/rotate-secret", methods=["POST"], content_types=JSON_BODY_TYPES)
+@rest
+def rotate_webhook_secret(endpoint_id: str) -> Response:
+    from chalicelib.api import webhook_routes
+
+    _authorize()
+    return json_response(200, webhook_routes.rotate(services(), endpoint_id))
+
+
+@app.route("/v1/webhook-endpoints/{endpoint_id}/deliveries", methods=["GET"])
+@rest
+def webhook_deliveries_log(endpoint_id: str) -> Response:
+    from chalicelib.api import webhook_routes
+
+    _authorize()
+    return json_response(200, webhook_routes.deliveries(services(), endpoint_id, _params()))
+
+
+@app.route("/v1/webhook-deliveries/{delivery_id}/replay", methods=["POST"], content_types=JSON_BODY_TYPES)
+@rest
+def replay_webhook_delivery(delivery_id: str) -> Response:
+    from chalicelib.api import webhook_routes
+
+    _authorize()
+    return json_response(200, webhook_routes.replay(services(), delivery_id))
 
 
 # Typed resources (chalicelib.api.typed): every call a job, answered as JSON -------------------------------

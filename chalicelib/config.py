@@ -55,6 +55,11 @@ class Settings:
     # The job item holds the request and the answer: an answer is kept inline while both, in UTF-8 bytes,
     # stay this far under DynamoDB's 400 KB item; a larger one goes to the payload bucket.
     inline_result_max_bytes: int = 384_000
+    # Webhooks (chalicelib.delivery.webhooks): off, no result is offered to an endpoint and the delivery queue
+    # is not used; on, every result is fanned out to the endpoints that want it (docs/operations.md, Webhooks).
+    webhooks: bool = False
+    webhook_queue_url: str = ""
+    webhook_queue_name: str = ""
     # The long-poll of an idle session's sendRequestXML (chalicelib.qbwc.longpoll): 0 (off) to 20 seconds.
     long_poll_seconds: int = 0
     session_stale_seconds: int = 90  # no call for this long and nothing in QuickBooks: another session may take over
@@ -120,6 +125,9 @@ class Settings:
             inline_result_max_bytes=number("QBDGW_INLINE_RESULT_MAX_BYTES", cls.inline_result_max_bytes),
             session_stale_seconds=number("QBDGW_SESSION_STALE_SECONDS", cls.session_stale_seconds),
             long_poll_seconds=number("QBDGW_LONG_POLL_SECONDS", cls.long_poll_seconds),
+            webhooks=text("QBDGW_WEBHOOKS", "off").lower() in ("on", "true", "1", "yes"),
+            webhook_queue_url=text("QBDGW_WEBHOOK_QUEUE_URL", ""),
+            webhook_queue_name=text("QBDGW_WEBHOOK_QUEUE_NAME", ""),
             max_read_attempts=number("QBDGW_MAX_READ_ATTEMPTS", cls.max_read_attempts),
             unpaged_max_returned=number("QBDGW_UNPAGED_MAX_RETURNED", cls.unpaged_max_returned),
             dynamodb_transactions=text("QBDGW_DYNAMODB_TRANSACTIONS", "true").lower() not in ("false", "0", "no"),

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.api.auth import ApiKeyAuthenticator
 from chalicelib.api.endusers import EndUserService
@@ -36,6 +36,10 @@ from chalicelib.qbwc.service import QbwcService
 from chalicelib.qbxml import SchemaCatalog
 from chalicelib.store.dynamodb import DynamoStore
 
+if TYPE_CHECKING:  # webhooks load only where they are on (ssl and http.client are not on the SOAP path)
+    from chalicelib.delivery.webhook_models import WebhookStore
+    from chalicelib.delivery.webhooks import DeliveryQueue, WebhookService
+
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +57,7 @@ class Services:
     metrics: Metrics
     secrets: SecretBox | None = None  # None: no key configured (auth links cannot be created)
     hasher: SecretHasher = SCRYPT_ONLY  # how secrets are stored (scrypt only without a pepper)
+    webhooks: WebhookService | None = None  # None: QBDGW_WEBHOOKS is off
 
 
 _SESSION: Any = None
@@ -129,6 +134,8 @@ def _resolve_queue_urls(settings: Settings, sqs: Any) -> Settings:
         changes["results_queue_url"] = sqs.get_queue_url(QueueName=settings.results_queue_name)["QueueUrl"]
     if not settings.ingress_dlq_url and settings.ingress_dlq_name:
         changes["ingress_dlq_url"] = sqs.get_queue_url(QueueName=settings.ingress_dlq_name)["QueueUrl"]
+    if settings.webhooks and not settings.webhook_queue_url and settings.webhook_queue_name:
+        changes["webhook_queue_url"] = sqs.get_queue_url(QueueName=settings.webhook_queue_name)["QueueUrl"]
     return dataclasses.replace(settings, **changes) if changes else settings
 
 
@@ -142,6 +149,8 @@ def build(
     metrics: Metrics | None = None,
     payloads: PayloadStore | None = None,
     secrets: SecretBox | None = None,
+    webhook_store: WebhookStore | None = None,
+    delivery_queue: DeliveryQueue | None = None,
 ) -> Services:
     clients = dict(clients or {})
     metrics = metrics if metrics is not None else default_metrics()
@@ -164,6 +173,12 @@ def build(
         secrets = KmsSecretBox(lambda: clients.get("kms") or clients.setdefault("kms", aws_client("kms", settings)),
                                settings.secrets_key_id)
     hasher = SecretHasher.from_text(settings.secret_peppers)
+    webhooks = None
+    if settings.webhooks:
+        from chalicelib.delivery.webhooks import WebhookPublisher
+
+        webhooks = _webhooks(settings, clock, clients, metrics, payloads, secrets, webhook_store, delivery_queue)
+        publisher = WebhookPublisher(publisher, webhooks)
     schemas = SchemaCatalog(settings.schema_dir)
     (log.info if schemas.enabled else log.warning)(schemas.describe())
     queue = JobQueue(store, publisher, schemas, clock,
@@ -205,7 +220,31 @@ def build(
         metrics=metrics,
         secrets=secrets,
         hasher=hasher,
+        webhooks=webhooks,
     )
+
+
+def _webhooks(settings: Settings, clock: Clock, clients: dict[str, Any], metrics: Metrics,
+              payloads: PayloadStore | None, secrets: SecretBox | None, store: WebhookStore | None,
+              queue: DeliveryQueue | None) -> WebhookService:
+    """The webhook service: its endpoints and deliveries in the table, attempts on the delivery queue."""
+    from chalicelib.delivery.sqs import SqsDeliveryQueue
+    from chalicelib.delivery.webhooks import WebhookService
+    from chalicelib.store.dynamo_webhooks import DynamoWebhookStore
+
+    if secrets is None:
+        raise ValueError("webhooks need the secrets key (QBDGW_SECRETS_KEY_ID): endpoint secrets are kept sealed")
+    if store is None:
+        if "dynamodb" not in clients:
+            clients["dynamodb"] = aws_client("dynamodb", settings)
+        store = DynamoWebhookStore(clients["dynamodb"], settings.table_name,
+                                   retention_seconds=settings.result_retention_days * 86400)
+    if queue is None:
+        if not settings.webhook_queue_url:
+            raise ValueError("webhooks need their delivery queue (QBDGW_WEBHOOK_QUEUE_URL or _NAME)")
+        queue = SqsDeliveryQueue(clients["sqs"], settings.webhook_queue_url)
+    return WebhookService(store, secrets, clock, queue, local=settings.stage == "local", payloads=payloads,
+                          metrics=metrics)
 
 
 _lock = threading.Lock()

@@ -9,12 +9,13 @@ from cli.authsessions import auth_sessions
 from cli.endusers import end_users
 from cli.jobs import jobs
 from cli.results import results
+from cli.webhooks import webhooks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option("0.1.0", prog_name="qbdgw")
 def cli() -> None:
-    """qbd-gateway from the command line: end-users, auth sessions, API keys, jobs and results.
+    """qbd-gateway from the command line: end-users, auth sessions, API keys, jobs, results and webhooks.
 
     \b
     REST commands:     --url / QBDGW_URL, --api-key / QBDGW_API_KEY
@@ -24,7 +25,7 @@ def cli() -> None:
     """
 
 
-for group in (end_users, auth_sessions, api_keys, jobs, results):
+for group in (end_users, auth_sessions, api_keys, jobs, results, webhooks):
     cli.add_command(group)
 
 

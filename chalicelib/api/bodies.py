@@ -18,6 +18,54 @@ class CreateEndUser(_Body):
     source_id: str | None = Field(default=None, max_length=200)
 
 
+class CreateWebhookEndpoint(_Body):
+    """Where to POST results and change events: https, a public host (checked at once and at each delivery)."""
+
+    url: str = Field(min_length=1, max_length=2048)
+    end_user_id: str | None = Field(default=None, max_length=100, description="only this end-user's messages "
+                                    "(default: every end-user of the deployment)")
+    kinds: list[Literal["result", "change"]] = Field(default=["result", "change"], min_length=1)
+    description: str = Field(default="", max_length=200)
+
+
+class WebhookEndpointView(BaseModel):
+    id: str
+    url: str
+    end_user_id: str | None
+    kinds: list[str]
+    description: str
+    created_at: str
+    previous_secret_expires_at: str | None = None
+    secret: str | None = Field(default=None, description="the signing secret: in the answer of creation and "
+                               "rotation only")
+
+
+class WebhookDeliveryView(BaseModel):
+    id: str
+    endpoint_id: str
+    message_key: str
+    kind: str
+    end_user_id: str
+    status: Literal["pending", "delivered", "dead"]
+    attempts: int
+    created_at: str
+    next_attempt_at: str | None
+    last_attempt_at: str | None
+    last_status_code: int | None
+    last_error: str | None
+    last_duration_ms: float | None
+    delivered_at: str | None
+
+
+class WebhookEndpointList(BaseModel):
+    endpoints: list[WebhookEndpointView]
+
+
+class WebhookDeliveryList(BaseModel):
+    deliveries: list[WebhookDeliveryView]
+    next_before: str | None = Field(default=None, description="pass as ?before= for the next (older) page")
+
+
 class Paging(_Body):
     """Run one list query page by page (qbXML iterators); each page is its own result message."""
 

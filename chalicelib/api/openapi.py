@@ -87,12 +87,34 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v1/auth-sessions"): Operation(
         "Create an auth-flow link for a bookkeeper", {201: bodies.AuthSessionCreated}, errors=(400, 404),
         request=bodies.CreateAuthSession, tags=("end-users",)),
+    ("POST", "/v1/webhook-endpoints"): Operation(
+        "Create a webhook endpoint (the answer carries its signing secret, shown once)",
+        {201: bodies.WebhookEndpointView}, errors=(400, 404, 409), request=bodies.CreateWebhookEndpoint,
+        tags=("webhooks",), description="`url` must be https and resolve to public addresses only "
+        "(`webhook_url_not_allowed`); 409 `webhooks_off` when the deployment has webhooks off."),
+    ("GET", "/v1/webhook-endpoints"): Operation(
+        "List webhook endpoints", {200: bodies.WebhookEndpointList}, errors=(409,), tags=("webhooks",)),
+    ("GET", "/v1/webhook-endpoints/{endpoint_id}"): Operation(
+        "Get a webhook endpoint", {200: bodies.WebhookEndpointView}, errors=(404, 409), tags=("webhooks",)),
+    ("DELETE", "/v1/webhook-endpoints/{endpoint_id}"): Operation(
+        "Delete a webhook endpoint (its pending deliveries go nowhere)", {204: "Deleted."}, errors=(404, 409),
+        tags=("webhooks",)),
+    ("POST", "/v1/webhook-endpoints/{endpoint_id}/rotate-secret"): Operation(
+        "Rotate the signing secret: the new one signs at once, the old one too for 24 h",
+        {200: bodies.WebhookEndpointView}, errors=(404, 409), tags=("webhooks",)),
+    ("GET", "/v1/webhook-endpoints/{endpoint_id}/deliveries"): Operation(
+        "The endpoint's delivery log, newest first (`?limit=1..100&before=<next_before>`)",
+        {200: bodies.WebhookDeliveryList}, errors=(400, 404, 409), tags=("webhooks",)),
+    ("POST", "/v1/webhook-deliveries/{delivery_id}/replay"): Operation(
+        "Send a dead (or delivered) delivery again, with a new 24 h schedule", {200: bodies.WebhookDeliveryView},
+        errors=(400, 404, 409), tags=("webhooks",)),
 }
 
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     bodies.CreateEndUser, bodies.EnqueueJob, bodies.CreateAuthSession, bodies.ErrorObject, bodies.ErrorEnvelope,
     bodies.EndUserCreated, bodies.EndUserView, bodies.JobAccepted, bodies.JobView, bodies.HealthCheckOk,
-    bodies.Liveness, bodies.AuthSessionCreated, bodies.ResultMessage,
+    bodies.Liveness, bodies.AuthSessionCreated, bodies.ResultMessage, bodies.CreateWebhookEndpoint,
+    bodies.WebhookEndpointView, bodies.WebhookEndpointList, bodies.WebhookDeliveryView, bodies.WebhookDeliveryList,
 )
 """Every model in ``components.schemas`` (``ResultMessage`` is the SQS result, listed for reference)."""
 

@@ -129,6 +129,13 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
                     "delivery.",
     ),
     ErrorSpec(
+        "webhooks_off", "invalid_request_error", 409,
+        "Notifications to the application's own address are not turned on for this gateway. This is a "
+        f"setting of the integration, not of QuickBooks; {_SUPPORT}.",
+        guide="integration-problem",
+        description="A webhook route was called on a deployment whose QBDGW_WEBHOOKS is off.",
+    ),
+    ErrorSpec(
         "idempotency_key_reused", "invalid_request_error", 409,
         "This action was already submitted with different data. Refresh the page and try again.",
         guide="integration-problem", description="The Idempotency-Key was used before with another body.",

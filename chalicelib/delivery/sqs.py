@@ -36,3 +36,17 @@ class SqsResultPublisher:
                 "status": {"DataType": "String", "StringValue": str(message["status"])},
             },
         )
+
+
+class SqsDeliveryQueue:
+    """The SQS adapter of :class:`chalicelib.delivery.webhooks.DeliveryQueue`: a standard queue (a FIFO
+    queue has no per-message delay), one message ``{"delivery_id": …}`` per attempt to make, delayed by
+    up to 15 minutes. A duplicate message is harmless: the attempt claims the delivery first."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self.client = client
+        self.queue_url = queue_url
+
+    def schedule(self, delivery_id: str, delay_seconds: int) -> None:
+        self.client.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps({"delivery_id": delivery_id}),
+                                 DelaySeconds=max(0, min(900, int(delay_seconds))))

@@ -2,15 +2,18 @@
 
 One table holds everything (single-table design), keyed ``pk`` / ``sk``:
 
-==============================  ===================  ============================================
-item                            pk                   sk
-==============================  ===================  ============================================
-end-user (+ job counter)        ``EU#<id>``          ``PROFILE``
-job                             ``EU#<id>``          ``JOB#<seq, 12 digits>``
-company-file lease + session    ``EU#<id>``          ``LEASE``
-idempotency key                 ``EU#<id>``          ``IDEM#<key>``
-API key                         ``APIKEY#<lookup>``  ``KEY#<key id>``
-==============================  ===================  ============================================
+==============================  =======================  ============================================
+item                            pk                       sk
+==============================  =======================  ============================================
+end-user (+ job counter)        ``EU#<id>``              ``PROFILE``
+job                             ``EU#<id>``              ``JOB#<seq, 12 digits>``
+company-file lease + session    ``EU#<id>``              ``LEASE``
+idempotency key                 ``EU#<id>``              ``IDEM#<key>``
+API key                         ``APIKEY#<lookup>``      ``KEY#<key id>``
+webhook endpoint                ``WEBHOOKS``             ``WHE#<endpoint id>``
+webhook delivery                ``DLV#<delivery id>``    ``DELIVERY``
+webhook delivery log entry      ``WHE#<endpoint id>``    ``LOG#<created_at ISO>#<delivery id>``
+==============================  =======================  ============================================
 
 Indexes: the local secondary index ``queue`` sorts an end-user's *queued* jobs by ``queued_key``
 (priority, then sequence; the attribute exists only while a job is queued, so the index is sparse and
@@ -18,7 +21,8 @@ a strongly consistent query gives the head of the queue). The global index ``by_
 by its id; ``outbox`` lists finished jobs whose result is not yet on SQS; ``deadlines`` lists queued
 jobs by deadline (spread over a few ``DL#n`` partitions) for the expiry sweeper. All three are sparse:
 their key attributes exist only while the item belongs in the index. ``ttl`` (epoch seconds) lets
-DynamoDB delete finished jobs, sessions and keys.
+DynamoDB delete finished jobs, sessions and keys, and webhook deliveries with their log entries
+(:mod:`chalicelib.store.dynamo_webhooks`).
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ from qbd_gateway_sdk.models import (
     AuthSessionCreated,
     CreateAuthSession,
     CreateEndUser,
+    CreateWebhookEndpoint,
     EndUserCreated,
     EndUserView,
     EnqueueJob,
@@ -65,6 +66,11 @@ from qbd_gateway_sdk.models import (
     JobAccepted,
     JobView,
     Paging,
+    WebhookDeliveryList,
+    WebhookDeliveryView,
+    WebhookEndpointList,
+    WebhookEndpointView,
+    _Response,
 )
 from qbd_gateway_sdk.resources_generated import Resources
 from qbd_gateway_sdk.responses import default_s3_client, fetch_response
@@ -170,6 +176,40 @@ class Client(Resources):
         return fetch_response(job, s3_client)
 
     # Typed calls: running their plans (qbd_gateway_sdk.calls) over requests ------------------------------
+    # Webhooks (verify what they POST with qbd_gateway_sdk.webhooks.verify) ---------------------------------
+    def create_webhook_endpoint(self, url: str, *, end_user_id: str | None = None,
+                                kinds: tuple[str, ...] = ("result", "change"),
+                                description: str = "") -> WebhookEndpointView:
+        """A new endpoint; its ``secret`` is in this answer only (and in a rotation's)."""
+        body = CreateWebhookEndpoint(url=url, end_user_id=end_user_id, kinds=list(kinds),  # type: ignore[arg-type]
+                                     description=description)
+        return self._call("POST", "/v1/webhook-endpoints", WebhookEndpointView, body=body, safe=False)
+
+    def list_webhook_endpoints(self) -> list[WebhookEndpointView]:
+        return self._call("GET", "/v1/webhook-endpoints", WebhookEndpointList, safe=True).endpoints
+
+    def get_webhook_endpoint(self, endpoint_id: str) -> WebhookEndpointView:
+        return self._call("GET", f"/v1/webhook-endpoints/{_segment(endpoint_id)}", WebhookEndpointView, safe=True)
+
+    def delete_webhook_endpoint(self, endpoint_id: str) -> None:
+        self._call("DELETE", f"/v1/webhook-endpoints/{_segment(endpoint_id)}", _NoContent, safe=True)
+
+    def rotate_webhook_secret(self, endpoint_id: str) -> WebhookEndpointView:
+        """A new signing secret; the previous one stays valid (and signs too) for 24 h."""
+        return self._call("POST", f"/v1/webhook-endpoints/{_segment(endpoint_id)}/rotate-secret",
+                          WebhookEndpointView, safe=False)
+
+    def webhook_deliveries(self, endpoint_id: str, *, limit: int = 50,
+                           before: str | None = None) -> WebhookDeliveryList:
+        """One page of the endpoint's delivery log, newest first; ``next_before`` is the next page's cursor."""
+        query = f"?limit={limit}" + (f"&before={quote(before, safe='')}" if before else "")
+        return self._call("GET", f"/v1/webhook-endpoints/{_segment(endpoint_id)}/deliveries{query}",
+                          WebhookDeliveryList, safe=True)
+
+    def replay_webhook_delivery(self, delivery_id: str) -> WebhookDeliveryView:
+        return self._call("POST", f"/v1/webhook-deliveries/{_segment(delivery_id)}/replay", WebhookDeliveryView,
+                          safe=True)
+
     def _call_policy(self) -> CallPolicy:
         return CallPolicy(self.call_timeout, self.timeout, self.retries, self.backoff, self.clock)
 
@@ -238,8 +278,12 @@ def _json(response: requests.Response) -> Any:
         return response.text
 
 
+class _NoContent(_Response):
+    """The answer of a 204: nothing."""
+
+
 def _parse(model: type[M], response: requests.Response) -> M:
-    data = _json(response)
+    data = {} if response.status_code == 204 else _json(response)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -51,6 +51,13 @@ class CreateAuthSession(_Request):
     redirect_url: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
+class CreateWebhookEndpoint(_Request):
+    url: str = Field(min_length=1, max_length=2048)
+    end_user_id: str | None = Field(default=None, max_length=100)
+    kinds: list[Literal["result", "change"]] = Field(default=["result", "change"], min_length=1)
+    description: str = Field(default="", max_length=200)
+
+
 # Responses ------------------------------------------------------------------------------------------------
 class ErrorObject(_Response):
     type: str
@@ -184,3 +191,44 @@ class ResultMessage(_Response):
     result_error: ErrorObject | None = None
     response_json_error: ErrorObject | None = None
     response_json_omitted: str | None = None
+
+
+class WebhookEndpointView(_Response):
+    """A webhook endpoint; ``secret`` only in the answer of its creation and of a rotation."""
+
+    id: str
+    url: str
+    end_user_id: str | None
+    kinds: list[str]
+    description: str
+    created_at: str
+    previous_secret_expires_at: str | None = None
+    secret: str | None = None
+
+
+class WebhookDeliveryView(_Response):
+    """One message for one endpoint, and what its attempts came to."""
+
+    id: str
+    endpoint_id: str
+    message_key: str
+    kind: str
+    end_user_id: str
+    status: Literal["pending", "delivered", "dead"]
+    attempts: int
+    created_at: str
+    next_attempt_at: str | None
+    last_attempt_at: str | None
+    last_status_code: int | None
+    last_error: str | None
+    last_duration_ms: float | None
+    delivered_at: str | None
+
+
+class WebhookEndpointList(_Response):
+    endpoints: list[WebhookEndpointView]
+
+
+class WebhookDeliveryList(_Response):
+    deliveries: list[WebhookDeliveryView]
+    next_before: str | None = None

@@ -163,6 +163,7 @@ def _fields(model: type[BaseModel]) -> dict[str, bool]:
 @pytest.mark.parametrize("name", [
     "CreateEndUser", "EnqueueJob", "CreateAuthSession", "ErrorObject", "ErrorEnvelope", "EndUserCreated",
     "EndUserView", "JobAccepted", "JobView", "HealthCheckOk", "AuthSessionCreated", "ResultMessage",
+    "CreateWebhookEndpoint", "WebhookEndpointView", "WebhookEndpointList", "WebhookDeliveryView", "WebhookDeliveryList",
 ])
 def test_sdk_models_mirror_the_server_models(name: str) -> None:
     sdk_models = pytest.importorskip("qbd_gateway_sdk.models")
