@@ -4,6 +4,7 @@
                     [--skip-dynalite] [--seed N] [--calls-only] [--peer-only] [--peer-rounds R]
                     [--sync-customers N] [--sync-page-size P] [--skip-sync] [--sync-only]
                     [--sync-embedded-emulator]
+    python -m bench --load [--load-connectors N] [--load-seconds S] [--load-poll P] [--load-jobs J] [--seed N]
 
 In order, so that the heavy parts never overlap:
 
@@ -28,6 +29,13 @@ In order, so that the heavy parts never overlap:
    gateway process by moto's request recorder (``bench.sync_calls``, a 6-page sync). ``--skip-sync``
    leaves it out, ``--sync-only`` runs only this step (about 1 min).
 
+``--load`` runs only the heavy load run (:mod:`bench.load`, never part of the default run, ~7 min): N
+simulated Web Connectors (1,000) polling every P s (20) one gateway whose table is on dynalite, idle for S s
+(two poll periods), then J jobs (2 per 10 end-users) over S s; jobs/s, enqueue → result, SOAP latency per
+method, AWS calls per idle poll and per job at N and at 1 end-user, lost or duplicated jobs, the CPU of each
+process, and the Lambda concurrency it implies. Its report goes to ``var/bench/load-results.json`` unless
+``--out`` says otherwise.
+
 Prints a table and writes everything to ``--out`` (default ``var/bench/bench-results.json``).
 Every wait is bounded; a scenario that fails is reported and the others still run.
 """
@@ -47,12 +55,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import calls, cost, inprocess, peer, scenarios, sync, sync_calls
+from bench import calls, cost, inprocess, load, peer, scenarios, sync, sync_calls
 from bench.harness import Target
 from bench.report import render
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "var" / "bench" / "bench-results.json"
+DEFAULT_LOAD_OUT = REPO / "var" / "bench" / "load-results.json"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -83,8 +92,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sync-embedded-emulator", action="store_true",
                         help="run the large sync's AWS emulator inside the gateway's process, as the tests do "
                              "(default: a process of its own, so the gateway's peak RSS is its own)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report ({DEFAULT_OUT.relative_to(REPO)})")
+    parser.add_argument("--load", action="store_true",
+                        help="only the heavy load run (bench.load; opt-in, never in the default run, ~7 min)")
+    parser.add_argument("--load-connectors", type=int, default=1000, help="--load: simulated Web Connectors (1000)")
+    parser.add_argument("--load-seconds", type=float, default=None,
+                        help="--load: length of the idle phase and of the mixed phase (two poll periods)")
+    parser.add_argument("--load-poll", type=float, default=20.0,
+                        help="--load: seconds between a connector's sessions, as the .qwc's default (20)")
+    parser.add_argument("--load-jobs", type=int, default=None,
+                        help="--load: jobs in the mixed phase (2 per 10 end-users)")
+    parser.add_argument("--load-one-user-jobs", type=int, default=4, help="--load: jobs at 1 end-user (4)")
+    parser.add_argument("--load-session-idle", type=int, default=2,
+                        help="--load: QBDGW_SESSION_IDLE_SECONDS, small so a job's session does not depend on "
+                             "how jobs cluster (2)")
+    parser.add_argument("--load-listen-backlog", type=int, default=1024,
+                        help="--load: the gateway's HTTP listen backlog (1024; 0: socketserver's 5, which 1,000 "
+                             "connectors overflow: SYNs dropped, connections reset)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"JSON report ({DEFAULT_OUT.relative_to(REPO)}; with --load "
+                             f"{DEFAULT_LOAD_OUT.relative_to(REPO)})")
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = DEFAULT_LOAD_OUT if args.load else DEFAULT_OUT
     for name in ("jobs", "files", "latency_jobs", "cold_repeats"):
         if not 1 <= getattr(args, name) <= 1000:
             parser.error(f"--{name.replace('_', '-')} must be between 1 and 1000")
@@ -98,6 +127,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--peer-rounds must be between 10 and 100000")
     if args.sync_only and (args.calls_only or args.skip_sync):
         parser.error("--sync-only cannot be combined with --calls-only or --skip-sync")
+    if args.load and (args.calls_only or args.peer_only or args.sync_only):
+        parser.error("--load cannot be combined with --calls-only, --peer-only or --sync-only")
+    if not 1 <= args.load_connectors <= 10_000:
+        parser.error("--load-connectors must be between 1 and 10000")
+    if not 1 <= args.load_poll <= 600:
+        parser.error("--load-poll must be between 1 and 600 seconds")
+    if args.load_seconds is not None and not 1 <= args.load_seconds <= 3600:
+        parser.error("--load-seconds must be between 1 and 3600")
+    if args.load_jobs is not None and not 1 <= args.load_jobs <= 100_000:
+        parser.error("--load-jobs must be between 1 and 100000")
+    if not 1 <= args.load_one_user_jobs <= 100:
+        parser.error("--load-one-user-jobs must be between 1 and 100")
+    if not 0 <= args.load_listen_backlog <= 65535:
+        parser.error("--load-listen-backlog must be between 0 and 65535")
+    if not 1 <= args.load_session_idle <= 300:
+        parser.error("--load-session-idle must be between 1 and 300 seconds")
     if args.session_idle < 2 * args.noop_wait + 5:
         parser.error("--session-idle must exceed twice --noop-wait plus 5 s, or the session closes between jobs")
     return args
@@ -188,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.peer_only:
         run_peer(args, schema_dir, results)
         return finish(args, host, started_at, began, schema_dir, results)
+    if args.load:
+        run_load(args, results)
+        return finish(args, host, started_at, began, schema_dir, results)
 
     counted = attempt(results, "aws_calls", lambda: calls.aws_calls(schema_dir))
     if counted is not None:
@@ -255,6 +303,18 @@ def run_long_poll(args: argparse.Namespace, results: dict[str, Any]) -> None:
             results[key] = value
     finally:
         target.stop()
+
+
+def run_load(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """The heavy load run (bench.load): N Web Connectors on one gateway on dynalite, then 1, under ``load``."""
+    config = load.LoadConfig(connectors=args.load_connectors, poll_seconds=args.load_poll,
+                             phase_seconds=args.load_seconds, jobs=args.load_jobs,
+                             one_user_jobs=args.load_one_user_jobs, noop_wait=args.noop_wait,
+                             session_idle=args.load_session_idle, seed=args.seed,
+                             listen_backlog=args.load_listen_backlog)
+    value = attempt(results, "load", lambda: load.run(config, say))
+    if value is not None:
+        results["load"] = value
 
 
 def run_peer(args: argparse.Namespace, schema_dir: Path | None, results: dict[str, Any]) -> None:

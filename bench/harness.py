@@ -22,7 +22,9 @@ import shutil
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -103,15 +105,18 @@ class QueueDrain(ABC):
 
 
 class ResultCollector(QueueDrain):
-    """Drains the results queue and remembers when each job's result arrived."""
+    """Drains the results queue and remembers when each job's result arrived (the first message), and how
+    many result messages arrived per job (``receipts``: more than one is a duplicate delivery)."""
 
     def __init__(self, sqs: Any, queue_url: str) -> None:
         self._arrivals: dict[str, Arrival] = {}
+        self.receipts: Counter[str] = Counter()
         super().__init__(sqs, queue_url)
 
     def _take(self, bodies: list[dict[str, Any]], now: float) -> None:
         for body in bodies:
             error = body.get("error") or {}
+            self.receipts[str(body["job_id"])] += 1
             self._arrivals.setdefault(str(body["job_id"]), Arrival(now, str(body["status"]), error.get("code")))
 
     def wait_for(self, job_ids: Iterable[str], timeout: float) -> dict[str, Arrival]:
@@ -150,10 +155,10 @@ class Target:
 
     @classmethod
     def start(cls, label: str, *, session_idle: int, dynamodb_endpoint: str | None = None,
-              env: dict[str, str] | None = None) -> Target:
+              env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> Target:
         process = GatewayProcess.start(dynamodb_endpoint=dynamodb_endpoint, session_idle=session_idle,
                                        schedule_seconds=60.0,  # the scheduled functions run every minute, as deployed
-                                       extra_env=env)
+                                       extra_env=env, extra_args=extra_args)
         return cls(label, process)
 
     @property
@@ -165,6 +170,16 @@ class Target:
         name = f"Bench {prefix} {self._users}"
         body = self.rest.create_end_user(name)
         return EndUser(str(body["id"]), str(body["qbwc_username"]), str(body["qbwc_password"]), name)
+
+    def new_end_users(self, prefix: str, count: int, *, workers: int = 8) -> list[EndUser]:
+        """``count`` fresh end-users, created ``workers`` at a time (each request on a new connection)."""
+        def create(index: int) -> EndUser:
+            name = f"Bench {prefix} {index + 1}"
+            body = self._request("POST", "/v1/end-users", {"company_name": name})
+            return EndUser(str(body["id"]), str(body["qbwc_username"]), str(body["qbwc_password"]), name)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(create, range(count)))
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None, *, auth: bool = True) -> Any:
         """One request on a new connection, as the simulated Web Connector makes them.

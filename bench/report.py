@@ -263,6 +263,85 @@ def cost_lines(results: Mapping[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _pq(summary: Mapping[str, Any] | None, seconds: bool = False) -> str:
+    """``p50 a / p95 b / p99 c`` of a summary."""
+    fmt = _s if seconds else _ms
+    return f"p50 {fmt(summary, 'p50')} / p95 {fmt(summary, 'p95')} / p99 {fmt(summary, 'p99')}"
+
+
+def _soap(item: Mapping[str, Any]) -> str:
+    by = item.get("by_method") or {}
+    split = "; ".join(f"{m} {_pq(by.get(m))}" for m in ("authenticate", "sendRequestXML", "receiveResponseXML")
+                      if m in by)
+    return (f"{item.get('calls', 0):,} SOAP calls, {item.get('calls_per_second')} calls/s, {item.get('failed', 0)} "
+            f"failed; all {_pq(item.get('all'))}" + (f"; {split}" if split else ""))
+
+
+def _per(t: Mapping[str, Any] | None) -> str:
+    if not t or "total" not in t:
+        return "—"
+    return f"{t['total']:.2f} ({t['reads']:.2f} r, {t['writes']:.2f} w, {t['sqs_sends']:.2f} sqs)"
+
+
+def _cpu(window: Mapping[str, Any]) -> str:
+    cpu = window.get("cpu") or {}
+    parts = [f"{name} {v['cpu_s']:.1f} s ({v['cores']:.2f} cores)" for name, v in cpu.items()]
+    machine = window.get("machine") or {}
+    return (f"{window.get('wall_s')} s: " + ", ".join(parts)
+            + f"; machine busy {machine.get('busy_cores')} of {machine.get('cpus')} cores (other processes and "
+              f"kernel {machine.get('other_processes_cpu_s')} s)")
+
+
+def load_lines(results: Mapping[str, Any]) -> list[str]:
+    """The load run (bench.load): N Web Connectors on one gateway on dynalite, then 1."""
+    item = results.get("load") or {}
+    n, one = item.get("at_n") or {}, item.get("at_1") or {}
+    if not n:
+        return []
+    a, b, checks = n["phase_a"], n["phase_b"], n["checks"]
+    flat, limits, paper = item.get("flat") or {}, item.get("limits") or {}, item.get("lambda") or {}
+    saturated = "SATURATED (one Python process: about one core)" if limits.get("gateway_saturated") else "not saturated"
+    load_avg = (n.get("machine") or {}).get("load_average") or {}
+    lines = [
+        f"load run: {n['connectors']:,} Web Connectors polling every {n['poll_seconds']:g} s, one gateway, table on "
+        f"dynalite; phases of {n['phase_seconds']:g} s ({item.get('seconds')} s in all)",
+        f"  idle phase: {a['idle_polls']:,} idle polls of {a['idle_polls_offered']:,} offered (sessions "
+        f"{a['sessions']}); {_soap(a['soap'])}",
+        f"  mixed phase: {b['jobs']} jobs ({b['writes']} writes), {b['jobs_per_second']} jobs/s completed, "
+        f"{b['jobs_per_job_session']} per session; enqueue → result {_pq(b['enqueue_to_result'], seconds=True)}; "
+        f"POST retries {b.get('enqueue_retries', 0)}, never answered {b.get('enqueue_failed', 0)}; sessions "
+        f"{b['sessions']}",
+        f"  mixed phase: {_soap(b['soap'])}",
+        f"  AWS calls per idle poll: {_per(a['aws_calls_per_idle_poll'])} at {n['connectors']:,}, "
+        f"{_per(one.get('aws_calls_per_idle_poll'))} at 1 end-user: ratio {(flat.get('idle_poll') or {}).get('ratio')}",
+        f"  AWS calls per job (enqueue + its session): {_per(b['aws_calls_per_job'])} at {n['connectors']:,}, "
+        f"{_per(one.get('aws_calls_per_job'))} at 1 end-user: ratio {(flat.get('job') or {}).get('ratio')}",
+        f"  checks: {checks['succeeded']}/{checks['jobs']} jobs succeeded; lost {checks['lost']}, failed "
+        f"{checks['failed']}, writes in the file twice {checks['writes_in_file_twice']}, executed twice "
+        f"{checks['writes_executed_twice']}, requests beyond the jobs {checks['requests_executed_beyond_jobs']}; "
+        f"duplicate result messages {checks['duplicate_result_messages']} (not lost or duplicated jobs)",
+        f"  CPU, idle phase {_cpu(a['machine'])}",
+        f"  CPU, mixed phase {_cpu(b['machine'])}",
+        f"  load average {load_avg.get('start')} → {load_avg.get('end')}; listen-queue overflows "
+        f"{(n.get('machine') or {}).get('listen_overflows') or 0}; gateway {saturated}, at most "
+        f"{limits.get('gateway_cores_max_phase')} cores in a phase",
+    ]
+    if one:
+        lines.append(f"  at 1 end-user: {_soap(one.get('soap') or {})}")
+    if "idle" in paper:
+        mixed = paper.get("mixed") or {}
+        lines.append(
+            f"  Lambda on paper, {paper['end_users']:,} end-users every {paper['poll_seconds']:g} s: gateway CPU "
+            f"{paper['gateway_cpu_ms_per_soap_call']} ms per SOAP call (measured here) + AWS latency (reads "
+            f"{paper['assumed']['latency_ms']['read']:g} ms, writes {paper['assumed']['latency_ms']['write']:g} ms, "
+            f"SQS {paper['assumed']['latency_ms']['sqs']:g} ms) + {paper['assumed']['runtime_ms']:g} ms runtime = "
+            f"{paper['idle']['ms_per_call']} ms per idle call; {paper['idle']['soap_calls_per_second']} calls/s → "
+            f"concurrency {paper['idle']['concurrency']}"
+            + (f"; with the mixed phase's {mixed['jobs_per_second']} jobs/s: {mixed['requests_per_second']} "
+               f"requests/s x {mixed['ms_per_call']} ms → concurrency {mixed['concurrency']}" if mixed else ""))
+    return [*lines, ""]
+
+
 def render(report: Mapping[str, Any]) -> str:
     """The whole report as text: machine, latency table, throughput table, errors."""
     meta = report["meta"]
@@ -293,6 +372,7 @@ def render(report: Mapping[str, Any]) -> str:
     synced = sync_lines(results)
     if synced:
         lines += [*synced, ""]
+    lines += load_lines(results)
     lines += peer_lines(results)
     lines += cost_lines(results)
     heavy = (results.get("cold_start") or {}).get("heaviest_imports") or []

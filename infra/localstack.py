@@ -18,6 +18,10 @@
 
 and then serves until Ctrl-C, SIGTERM or SIGHUP, when it stops every thread and server it started.
 
+``--count-aws-calls FILE`` (opt-in, for the load benchmark, ``python -m bench --load``) counts every
+botocore API call this process makes (:class:`AwsCallCounter`) and writes the counts to FILE as JSON
+whenever the process gets SIGUSR1, and at exit.
+
 The emulator keeps everything in memory. ``--data DIR`` keeps it across restarts
 (:mod:`infra.localdata`): the table, the queues' messages, the bucket's objects and the secrets key,
 saved on a clean stop and every ``--save-seconds``; ``--fresh`` starts DIR over.
@@ -26,6 +30,7 @@ saved on a clean stop and every ``--save-seconds``; ``--fresh`` starts DIR over.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import errno
 import json
@@ -77,6 +82,96 @@ def next_free_port(host: str, after: int) -> int:
     return next((p for p in range(after + 1, min(after + 50, 65536)) if port_is_free(host, p)), free_port(host))
 
 
+class AwsCallCounter:
+    """Every botocore API call of this process, counted by ``"service:Operation"`` (``--count-aws-calls``).
+
+    :meth:`install` wraps ``botocore.client.BaseClient._make_api_call`` once, so every client counts,
+    made before or after; a retry inside botocore is one call. Each call is counted in ``calls`` and,
+    by the thread that made it, in ``request`` (the HTTP server's request threads: what a Lambda
+    invocation would do) or ``background`` (this stack's own threads, the ingress poller and the
+    scheduler, and the main thread: provisioning). :meth:`dump` writes a snapshot atomically (a
+    temporary file, renamed) with a sequence number that grows by one per dump; SIGUSR1 asks for
+    one, written by a thread of its own (a signal handler must not take the counter's lock).
+    """
+
+    BACKGROUND_PREFIX = "qbd-gateway-"
+
+    def __init__(self, path: Path) -> None:
+        from collections import Counter
+
+        self.path = path
+        self._lock = threading.Lock()
+        self._dump_lock = threading.Lock()
+        self._calls: Counter[str] = Counter()
+        self._request: Counter[str] = Counter()
+        self._background: Counter[str] = Counter()
+        self._seq = 0
+        self._wake_r, self._wake_w = os.pipe()  # the signal handler writes a byte: no lock taken in it
+        self._closed = threading.Event()
+
+    def install(self) -> AwsCallCounter:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        if getattr(original, "_qbdgw_counted", False):
+            raise RuntimeError("botocore API calls are counted already")
+        counter = self
+
+        def counted(client: Any, operation_name: str, api_params: Any) -> Any:
+            counter.add(f"{client.meta.service_model.service_name}:{operation_name}")
+            return original(client, operation_name, api_params)
+
+        counted._qbdgw_counted = True  # type: ignore[attr-defined]
+        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        threading.Thread(target=self._dump_on_request, name="aws-call-counter", daemon=True).start()
+        signal.signal(signal.SIGUSR1, lambda _signum, _frame: self._wake())
+        return self
+
+    def add(self, key: str) -> None:
+        thread = threading.current_thread()
+        background = thread is threading.main_thread() or (
+            thread.name.startswith(self.BACKGROUND_PREFIX) and not thread.name.endswith("-http"))
+        with self._lock:
+            self._calls[key] += 1
+            (self._background if background else self._request)[key] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            self._seq += 1
+            return {"seq": self._seq, "pid": os.getpid(), "written_at": time.time(),
+                    "calls": dict(sorted(self._calls.items())), "request": dict(sorted(self._request.items())),
+                    "background": dict(sorted(self._background.items()))}
+
+    def dump(self) -> None:
+        with self._dump_lock:
+            partial = self.path.with_name(self.path.name + ".partial")
+            partial.write_text(json.dumps(self.snapshot(), indent=1) + "\n")
+            partial.replace(self.path)  # atomic: a reader never sees a half-written file
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"!")
+
+    def _dump_on_request(self) -> None:
+        while True:
+            try:
+                os.read(self._wake_r, 512)  # every request written so far: one dump answers them all
+            except OSError:
+                return
+            if self._closed.is_set():
+                return
+            try:
+                self.dump()
+            except OSError:
+                log.exception("could not write the AWS call counts to %s", self.path)
+
+    def close(self) -> None:
+        """The final dump (at exit); later SIGUSR1s are ignored."""
+        self._closed.set()
+        self._wake()
+        self.dump()
+
+
 def wait_for_http(url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -104,6 +199,8 @@ class LocalStack:
     schedule_seconds: float = 60.0
     extra_env: dict[str, str] = field(default_factory=dict)
     emulator_port: int | None = None
+    listen_backlog: int | None = None
+    """The HTTP server's listen backlog (None: ``socketserver``'s 5; ``--listen-backlog``)."""
     """The embedded emulator's port when free (None or 0: any free port)."""
     data: DataDir | None = None
     save_seconds: float = 30.0
@@ -206,6 +303,7 @@ class LocalStack:
             LocalChalice,
             LocalDevServer,
             LocalGatewayException,
+            ThreadedHTTPServer,
         )
 
         from chalicelib.api.edge import route_not_found_body
@@ -230,7 +328,12 @@ class LocalStack:
         if not isinstance(app_obj, LocalChalice):  # what chalice.local.create_local_server does
             CustomLocalChalice.__bases__ = (LocalChalice, app_obj.__class__)
             app_obj.__class__ = CustomLocalChalice
-        self._server = LocalDevServer(app_obj, config, self.host, self.port, handler_cls=QuietHandler)
+        server_cls: Any = ThreadedHTTPServer
+        if self.listen_backlog:  # socketserver listens with a backlog of 5: many clients at once overflow it
+            server_cls = type("BackloggedHTTPServer", (ThreadedHTTPServer,),
+                              {"request_queue_size": self.listen_backlog})
+        self._server = LocalDevServer(app_obj, config, self.host, self.port, handler_cls=QuietHandler,
+                                      server_cls=server_cls)
         self._server.server.daemon_threads = True
         self._spawn("http", self._server.serve_forever)
 
@@ -358,6 +461,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra gateway setting, e.g. --env QBDGW_HEALTH_CHECK_BUDGET_SECONDS=5")
     parser.add_argument("--ready-file", default=None, help="write the stack's endpoints here as JSON")
+    parser.add_argument("--listen-backlog", type=int, default=None, metavar="N",
+                        help="the HTTP server's listen backlog (default: socketserver's 5); raise it when many "
+                             "clients connect at once (the load benchmark)")
+    parser.add_argument("--count-aws-calls", type=Path, default=None, metavar="FILE",
+                        help="count every AWS API call this process makes and write the counts to FILE as JSON "
+                             "on SIGUSR1 and at exit (for the load benchmark)")
     args = parser.parse_args(argv)
     if args.data is not None and (args.aws_endpoint or args.dynamodb_endpoint):
         parser.error("--data keeps the embedded emulator's state; it cannot be combined with --aws-endpoint or "
@@ -422,9 +531,12 @@ def main(argv: list[str] | None = None) -> int:
     stack = LocalStack(host=args.host, port=args.port, api_key=api_key, aws_endpoint=args.aws_endpoint,
                        dynamodb_endpoint=args.dynamodb_endpoint, schema_dir=schema_dir,
                        session_idle_seconds=args.session_idle, schedule_seconds=args.schedule_seconds,
-                       extra_env=dict(item.split("=", 1) for item in args.env),
+                       extra_env=dict(item.split("=", 1) for item in args.env), listen_backlog=args.listen_backlog,
                        emulator_port=args.port + 1 if args.emulator_port is None else args.emulator_port,
                        data=data, save_seconds=args.save_seconds)
+    counter = AwsCallCounter(args.count_aws_calls).install() if args.count_aws_calls else None
+    if counter is not None:
+        atexit.register(counter.close)
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:

@@ -71,6 +71,10 @@ class Dynalite:
                     raise RuntimeError("dynalite did not start") from None
                 time.sleep(0.1)
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def stop(self) -> None:
         if self._process.poll() is None:
             self._process.terminate()
@@ -94,7 +98,8 @@ class GatewayProcess:
 
     @classmethod
     def start(cls, *, dynamodb_endpoint: str | None = None, session_idle: int = 2, schedule_seconds: float = 1.0,
-              extra_env: dict[str, str] | None = None) -> GatewayProcess:
+              extra_env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> GatewayProcess:
+        """Start the gateway; ``extra_args`` are appended to its command line (e.g. ``--count-aws-calls FILE``)."""
         port = free_port()
         api_key = "test-api-key-" + os.urandom(8).hex()
         tmp = Path(tempfile.mkdtemp(prefix="qbdgw-"))
@@ -105,6 +110,7 @@ class GatewayProcess:
                 "--schedule-seconds", str(schedule_seconds)]
         if dynamodb_endpoint:
             args += ["--dynamodb-endpoint", dynamodb_endpoint]
+        args += extra_args or []
         env = {**os.environ, "QBDGW_SCHEMA_DIR": str(SCHEMA_DIR), "QBDGW_LOG_LEVEL": "INFO",
                **(extra_env or {})}
         with log_path.open("wb") as log_file:
