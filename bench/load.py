@@ -262,6 +262,44 @@ def listen_overflows() -> dict[str, int]:
     return {}
 
 
+def cpu_pressure_us() -> int | None:
+    """``some total`` of ``/proc/pressure/cpu``: microseconds in which at least one task waited for a CPU."""
+    try:
+        first = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    return int(first.rsplit("total=", 1)[1]) if "total=" in first else None
+
+
+class LagProbe:
+    """A thread of this driver that sleeps 20 ms again and again and notes how late it wakes: the time a
+    connector thread here waits for a CPU and the GIL, which every SOAP latency measured here includes."""
+
+    def __init__(self, every: float = 0.02) -> None:
+        self.every = every
+        self.samples: list[tuple[float, float]] = []  # (time.monotonic() at waking, seconds late)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-lag-probe", daemon=True)
+
+    def start(self) -> LagProbe:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            before = time.monotonic()
+            time.sleep(self.every)
+            now = time.monotonic()
+            self.samples.append((now, now - before - self.every))
+
+    def between(self, start: float, end: float) -> dict[str, Any]:
+        return Summary.of([late for at, late in self.samples if start <= at < end]).ms()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+
 @dataclass(frozen=True)
 class Mark:
     """One moment of the run: the gateway's AWS call counts, and every clock and CPU counter."""
@@ -275,6 +313,7 @@ class Mark:
     machine_busy: float
     machine_total: float
     overflows: Mapping[str, int]
+    cpu_pressure_us: int | None
     load: tuple[float, float, float]
     snapshot_wait_s: float
 
@@ -315,12 +354,16 @@ class Meter:
                 resend = now + 2.0
             time.sleep(0.005)
         got = time.monotonic()
+        got_wall = time.time()
+        # the snapshot's own moment (written by the gateway); the middle of the wait if it has none
+        wall = float(data.get("written_at") or asked_wall + (got - asked) / 2)
         cpu: dict[str, float | None] = {name: process_cpu_seconds(pid) for name, pid in self.pids.items()}
         cpu["driver"] = process_cpu_seconds(os.getpid(), tree=False)
         busy, total = machine_cpu()
-        return Mark(mono=(asked + got) / 2, wall=asked_wall + (got - asked) / 2, seq=int(data["seq"]),
+        return Mark(mono=got - (got_wall - wall), wall=wall, seq=int(data["seq"]),
                     request=dict(data.get("request") or {}), background=dict(data.get("background") or {}),
                     cpu=cpu, machine_busy=busy, machine_total=total, overflows=listen_overflows(),
+                    cpu_pressure_us=cpu_pressure_us(),
                     load=os.getloadavg(), snapshot_wait_s=round(got - asked, 4))
 
 
@@ -363,6 +406,8 @@ def window(first: Mark, last: Mark) -> dict[str, Any]:
                     "idle_cores": round(cores - busy / wall, 3) if wall else None},
         "load_average": {"start": [round(x, 2) for x in first.load], "end": [round(x, 2) for x in last.load]},
         "listen_overflows": diff(last.overflows, first.overflows),
+        "cpu_pressure_some": round((last.cpu_pressure_us - first.cpu_pressure_us) / 1e6 / wall, 3)
+        if last.cpu_pressure_us is not None and first.cpu_pressure_us is not None and wall > 0 else None,
         "snapshot_wait_s": [first.snapshot_wait_s, last.snapshot_wait_s],
     }
 
@@ -555,15 +600,17 @@ def at_n(config: LoadConfig, say: Say) -> dict[str, Any]:
         created_s = time.monotonic() - started
         say(f"load: {len(users)} end-users created in {created_s:.1f} s; {len(users)} connectors start, poll "
             f"{config.poll_seconds:g} s")
+        probe = LagProbe().start()
         fleet = Fleet.of(target, users, poll=config.poll_seconds, noop_wait=config.noop_wait, rng=rng).start()
         try:
             driven = _drive(config, stack, target, users, fleet, rng, say)
         finally:
             alive = fleet.stop(timeout=config.noop_wait + 35)
+            probe.stop()
             if alive:
                 say(f"load: {alive} connector threads still running after stop")
         # analysed once every session has been reported (one in flight at a mark is reported after it)
-        result = _analyse(config, driven, target, fleet)
+        result = _analyse(config, driven, target, fleet, probe)
         with fleet.ended:  # every SOAP call the sessions recorded was timed, once
             recorded = sum(len(session.calls) for _, session in fleet.sessions)
         say(f"load: {result['checks']['results']}/{result['checks']['jobs']} results, lost "
@@ -616,7 +663,7 @@ def _drive(config: LoadConfig, stack: Stack, target: Target, users: Sequence[End
     return Driven(a0, a1, b1, jobs, enqueued, all_in, drained)
 
 
-def _analyse(config: LoadConfig, d: Driven, target: Target, fleet: Fleet) -> dict[str, Any]:
+def _analyse(config: LoadConfig, d: Driven, target: Target, fleet: Fleet, probe: LagProbe) -> dict[str, Any]:
     a0, a1, b1, jobs, phase = d.a0, d.a1, d.b1, d.jobs, config.phase
     with fleet.ended:
         sessions = list(fleet.sessions)
@@ -642,7 +689,7 @@ def _analyse(config: LoadConfig, d: Driven, target: Target, fleet: Fleet) -> dic
             "soap": soap_summary(fleet.samples, a0.mono, a1.mono),
             "aws_calls": calls_a, "aws_calls_per_idle_poll": per(calls_a, len(idle_a)),
             "background_aws_calls": diff(a1.background, a0.background),
-            "machine": window(a0, a1),
+            "machine": window(a0, a1), "driver_wakeup_lag": probe.between(a0.mono, a1.mono),
         },
         "phase_b": {
             "jobs": len(sent), "writes": sum(1 for j in sent if j.kind == "add"),
@@ -658,7 +705,7 @@ def _analyse(config: LoadConfig, d: Driven, target: Target, fleet: Fleet) -> dic
             "soap": soap_summary(fleet.samples, a1.mono, b1.mono),
             "aws_calls": calls_b, "aws_calls_per_job": per(job_calls, len(sent)),
             "background_aws_calls": diff(b1.background, a1.background),
-            "machine": window(a1, b1),
+            "machine": window(a1, b1), "driver_wakeup_lag": probe.between(a1.mono, b1.mono),
         },
         "checks": verify(jobs, arrivals, target.collector.receipts, fleet.companies),
         "soap": soap_summary(fleet.samples, a0.mono, b1.mono),
@@ -689,6 +736,7 @@ def at_one(config: LoadConfig, say: Say) -> dict[str, Any]:
         target = stack.target
         assert target is not None
         users = target.new_end_users("load-one", 1)
+        probe = LagProbe().start()
         fleet = Fleet.of(target, users, poll=config.poll_seconds, noop_wait=config.noop_wait, rng=rng).start()
         session_timeout = config.poll_seconds * 2 + 2 * config.noop_wait + config.session_idle + 30
         try:
@@ -720,6 +768,7 @@ def at_one(config: LoadConfig, say: Say) -> dict[str, Any]:
             m2 = stack.meter.mark()
         finally:
             fleet.stop(timeout=config.noop_wait + 35)
+            probe.stop()
         idle = [s for s in sessions_in(fleet.sessions, m0.wall, m1.wall) if s[1].outcome is SessionOutcome.NO_WORK]
         calls_idle = diff(m1.request, m0.request)
         sessions_j = sessions_in(fleet.sessions, m1.wall, m2.wall)
@@ -737,7 +786,7 @@ def at_one(config: LoadConfig, say: Say) -> dict[str, Any]:
             "soap": soap_summary(fleet.samples, m0.mono, m2.mono),
             "sessions": outcomes(sessions_in(fleet.sessions, m0.wall, m2.wall)),
             "checks": verify(jobs, arrivals, target.collector.receipts, fleet.companies),
-            "machine": window(m0, m2),
+            "machine": window(m0, m2), "driver_wakeup_lag": probe.between(m0.mono, m2.mono),
         }
     finally:
         stack.stop()

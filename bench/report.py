@@ -287,9 +287,11 @@ def _cpu(window: Mapping[str, Any]) -> str:
     cpu = window.get("cpu") or {}
     parts = [f"{name} {v['cpu_s']:.1f} s ({v['cores']:.2f} cores)" for name, v in cpu.items()]
     machine = window.get("machine") or {}
+    pressure = window.get("cpu_pressure_some")
     return (f"{window.get('wall_s')} s: " + ", ".join(parts)
             + f"; machine busy {machine.get('busy_cores')} of {machine.get('cpus')} cores (other processes and "
-              f"kernel {machine.get('other_processes_cpu_s')} s)")
+              f"kernel {machine.get('other_processes_cpu_s')} s)"
+            + (f"; a task waiting for a CPU {pressure:.0%} of the time" if pressure is not None else ""))
 
 
 def load_lines(results: Mapping[str, Any]) -> list[str]:
@@ -322,6 +324,8 @@ def load_lines(results: Mapping[str, Any]) -> list[str]:
         f"duplicate result messages {checks['duplicate_result_messages']} (not lost or duplicated jobs)",
         f"  CPU, idle phase {_cpu(a['machine'])}",
         f"  CPU, mixed phase {_cpu(b['machine'])}",
+        f"  the driver's own wake-up lag (in every SOAP latency above): idle {_pq(a.get('driver_wakeup_lag'))}; "
+        f"mixed {_pq(b.get('driver_wakeup_lag'))}",
         f"  load average {load_avg.get('start')} → {load_avg.get('end')}; listen-queue overflows "
         f"{(n.get('machine') or {}).get('listen_overflows') or 0}; gateway {saturated}, at most "
         f"{limits.get('gateway_cores_max_phase')} cores in a phase",

@@ -90,8 +90,12 @@ class AwsCallCounter:
     by the thread that made it, in ``request`` (the HTTP server's request threads: what a Lambda
     invocation would do) or ``background`` (this stack's own threads, the ingress poller and the
     scheduler, and the main thread: provisioning). :meth:`dump` writes a snapshot atomically (a
-    temporary file, renamed) with a sequence number that grows by one per dump; SIGUSR1 asks for
-    one, written by a thread of its own (a signal handler must not take the counter's lock).
+    temporary file, renamed) with a sequence number that grows by one per dump and the time it was
+    taken; SIGUSR1 asks for one. SIGUSR1 is blocked in the main thread before the stack starts any
+    thread (so in every thread, which inherit the mask) and taken by a thread of its own with
+    ``sigwait``: the answer does not wait for the main thread, which sleeps until the stack stops. A
+    handler stays installed for a thread that does not block it (one started before); it only writes
+    to a pipe that the same thread reads (a signal handler must not take the counter's lock).
     """
 
     BACKGROUND_PREFIX = "qbd-gateway-"
@@ -123,8 +127,11 @@ class AwsCallCounter:
 
         counted._qbdgw_counted = True  # type: ignore[attr-defined]
         BaseClient._make_api_call = counted  # type: ignore[method-assign]
-        threading.Thread(target=self._dump_on_request, name="aws-call-counter", daemon=True).start()
         signal.signal(signal.SIGUSR1, lambda _signum, _frame: self._wake())
+        if hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread():
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+            threading.Thread(target=self._dump_on_signal, name="aws-call-counter-signal", daemon=True).start()
+        threading.Thread(target=self._dump_on_request, name="aws-call-counter", daemon=True).start()
         return self
 
     def add(self, key: str) -> None:
@@ -151,6 +158,11 @@ class AwsCallCounter:
     def _wake(self) -> None:
         with contextlib.suppress(OSError):
             os.write(self._wake_w, b"!")
+
+    def _dump_on_signal(self) -> None:
+        while not self._closed.is_set():
+            signal.sigwait({signal.SIGUSR1})
+            self._wake()
 
     def _dump_on_request(self) -> None:
         while True:
