@@ -244,7 +244,9 @@ class Dispatcher:
         """Deal with a pointer the holder (``lease``) inherited, or whose answer never came."""
         pointer = lease.pointer
         assert pointer is not None
-        if pointer.previous_seq is not None and pointer.epoch != lease.epoch:
+        inherited_previous = pointer.previous_seq is not None and pointer.epoch != lease.epoch
+        if inherited_previous:
+            assert pointer.previous_seq is not None
             self._publish_previous(lease.end_user_id, pointer.previous_seq)
         if job is None or job.status.is_terminal:
             if job is not None:  # the session that settled it may have died before publishing
@@ -257,7 +259,9 @@ class Dispatcher:
         if pointer.phase == PROBE:  # the probe said "never applied": the write was queued to run again
             return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
         if not pointer.is_write:
-            if _has_page(job) and pointer.previous_seq is None:  # its last page may not have gone out
+            # Its last page may not have gone out: an answer stored it (as published) and died before the
+            # publish, and a NEXT pointer still names the job before it. Unless published just above.
+            if _has_page(job) and not (inherited_previous and pointer.previous_seq == job.seq):
                 self.queue.publish_or_keep(job, page_in_outbox=True)
             self._count_lost_read(job, pointer)
             return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)

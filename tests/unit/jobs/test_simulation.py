@@ -1470,3 +1470,54 @@ def test_an_answer_refused_while_sqs_is_still_down_is_not_a_lost_attempt() -> No
     assert _status(world, job.id) is JobStatus.SUCCEEDED
     names = world.qb.customers.names
     assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+
+
+@pytest.mark.parametrize(("why", "write"), [("its_deadline_passed", "settle_and_hand_out"),
+                                          ("an_overdue_health_check_waits", "transition_job")])
+def test_a_page_whose_answer_was_lost_after_time_passed_in_quickbooks_is_published_before_the_next(
+        why: str, write: str) -> None:
+    """Counter-example 9, found by make soak (the model with SDK resends, 50,000 examples).
+
+    GIVEN a read, then a paged CustomerQuery (pages of 2) behind it: the read's answer hands page 1 out
+    (a NEXT pointer naming the read as the job before it)
+    WHEN QuickBooks runs page 1 while time passes — the sync's deadline of 20 s passes, or a health check
+    enqueued meanwhile is overdue at the head — and the write that stores page 1 is applied but its answer
+    lost (receiveResponseXML answers -102; the session ends)
+    THEN the next session publishes page 1 again before page 2 is taken, and the pages reach SQS as 1..n.
+    They did not: the answer's write handed nothing out (follow_on judged the sync by the deadline the
+    same write clears, or the overdue health check at the head), so the lease kept the NEXT pointer that
+    names the read; Dispatcher.repair re-published only that read (its ``previous_seq``), and a running
+    page only for pointers without one, so page 1 — stored as published, never in the outbox — was never
+    published, and pages 2..4 went out without it. Fixed twice over: the repair publishes the running
+    page unless it just did, and a page past the sync's deadline hands the next page out in its write
+    (``write``: the store call that stores page 1, whose answer is lost).
+    """
+    world = QueueSimulationWithResends()
+    read, _ = world.queue.enqueue(world.user.id, READ_BODY, source="rest")
+    job, _ = world.queue.enqueue(world.user.id, PAGED_QUERIES[0], source="rest", paging={"page_size": 2},
+                                 deadline_seconds=20 if why == "its_deadline_passed" else None)
+    ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    document = _send(world, ticket, first=True)
+    assert read.id in document
+    assert 0 < _run_and_answer(world, ticket, document) < 100
+    document = _send(world, ticket)
+    assert job.id in document
+    if why == "an_overdue_health_check_waits":
+        world.queue.enqueue(world.user.id, HEALTH_BODY, source=HEALTH_CHECK_SOURCE, priority=PRIORITY_HEALTH_CHECK,
+                            deadline_seconds=HEALTH_CHECK_DEADLINE)
+    world.clock.advance(seconds=HEALTH_CHECK_DEADLINE + 5)
+    world.store.arm(0, AFTER, only=write)
+    assert _run_and_answer(world, ticket, document) < 0
+    assert world.store.fired == [f"{write}:answer_lost"]  # page 1 stored, its answer lost
+    _soap(world, c.GetLastError(ticket))
+    _soap(world, c.CloseConnection(ticket))
+    world.qb.customers.end_session(0)
+    for _ in range(4):
+        _session_until_it_ends(world)
+        world.clock.advance(seconds=10)
+
+    world._read_pages()
+    assert not world.paged.problems[5], world.paged.problems[5]
+    assert _status(world, job.id) is JobStatus.SUCCEEDED
+    names = world.qb.customers.names
+    assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
