@@ -9,7 +9,8 @@ against Intuit's schema itself, not against the models.
 
 - :class:`CompanyFile` (``simulator.quickbooks``) answers qbXML as QuickBooks Desktop does —
   customers and invoices, and vendors, employees, accounts, classes, items, bills, payments,
-  estimates, sales orders and journal entries (``simulator.objects``, ``simulator.deletions``) —
+  estimates, sales orders and journal entries (``simulator.objects``), their deletion and what was
+  deleted (``ListDeletedQuery``, ``TxnDeletedQuery``: ``simulator.deletions``) —
   and :meth:`CompanyFile.populate` fills it with a seeded history for large syncs
   (``simulator.population``);
 - :class:`WebConnector` (``simulator.web_connector``) speaks SOAP to the gateway as QBWC does;

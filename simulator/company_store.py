@@ -7,8 +7,10 @@ is there, with the same ``ListID`` and ``EditSequence``, in the next one.
 
 :func:`save` writes what QuickBooks has on disk, as JSON: the company's identity (name, path,
 country, address), customers and jobs, invoices, items and the built-in accounts, data extensions
-(the Web Connector's ``FileID`` stamp), the answers remembered for error recovery
-(``newMessageSetID``) and the counters that number new records. It is written atomically: a crash
+(the Web Connector's ``FileID`` stamp), the log of deleted list elements and transactions
+(``ListDeletedQuery``/``TxnDeletedQuery`` answer from it; a file saved before it was kept loads with
+an empty log), the answers remembered for error recovery (``newMessageSetID``) and the counters that
+number new records. It is written atomically: a crash
 leaves the previous version. What QuickBooks holds only while it runs is not saved: open iterators
 (they end with the session anyway, so a ``Continue`` after a restart gets 3391), executions,
 injected faults and the held condition.
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.quickbooks import CompanyFile
-from simulator.records import Customer, Invoice, InvoiceLine, Item, Node, Ref
+from simulator.records import Customer, Deletion, Invoice, InvoiceLine, Item, Node, Ref
 
 FORMAT = "qbd-gateway simulator company file"
 VERSION = 1
@@ -108,6 +110,7 @@ def dump(company: CompanyFile) -> dict[str, Any]:
             "items": [[i.list_id, i.name, i.description, str(i.price)] for i in ledger.items.values()],
             "refs": {name: _ref(getattr(ledger, name)) for name in ("ar_account", "invoice_template", "non_taxable")},
             "data_ext": [[owner, name, value] for (owner, name), value in ledger.data_ext.items()],
+            "deletions": [dataclasses.asdict(deletion) for deletion in ledger.deletions],
             "counters": {"list": ledger._list_counter, "txn": ledger._txn_counter, "txn_number": ledger._txn_number,
                          "ref_number": ledger._ref_number, "edit_sequence": ledger._last_edit_sequence},
             "recovery": {key: list(answers) for key, answers in company._recovery.items()},
@@ -148,6 +151,7 @@ def load(company: CompanyFile, path: Path) -> CompanyFile:
         customers = _parents_first([_uncustomer(c) for c in raw["customers"]])
         invoices = [_uninvoice(i) for i in raw["invoices"]]
         items = [Item(list_id, name, description, Decimal(price)) for list_id, name, description, price in raw["items"]]
+        deletions = [Deletion(**deletion) for deletion in raw.get("deletions", [])]
         identity = {k: v for k, v in raw["profile"].items() if k not in INSTALLATION}
         profile = dataclasses.replace(company.profile, **identity)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -162,6 +166,7 @@ def load(company: CompanyFile, path: Path) -> CompanyFile:
             setattr(ledger, name, _unref(ref))
         ledger.load(customers, invoices)
         ledger.data_ext = {(owner, name): value for owner, name, value in raw["data_ext"]}
+        ledger.deletions = deletions
         counters = raw["counters"]
         ledger._list_counter, ledger._txn_counter = counters["list"], counters["txn"]
         ledger._txn_number, ledger._ref_number = counters["txn_number"], counters["ref_number"]

@@ -19,10 +19,13 @@ HANDLERS: dict[str, Handler] = {
     "ListDelRq": deletions.list_del,
     "TxnDelRq": deletions.txn_del,
     "TxnVoidRq": deletions.txn_void,
+    "ListDeletedQueryRq": deletions.list_deleted_query,
+    "TxnDeletedQueryRq": deletions.txn_deleted_query,
     **objects.HANDLERS,
 }
 """Request type → handler; any other ``*Rq`` is answered with status 1030 (not supported).
 
 Vendors, employees, accounts, classes, items, bills, payments, estimates, sales orders and journal
-entries are answered by :mod:`simulator.objects`, deletions and voids by :mod:`simulator.deletions`.
+entries are answered by :mod:`simulator.objects`; deletions, voids and the queries of what was deleted
+(``ListDeletedQueryRq``, ``TxnDeletedQueryRq``) by :mod:`simulator.deletions`.
 """

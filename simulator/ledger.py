@@ -13,7 +13,8 @@ as opaque strings that merely look like this:
 - ``TimeCreated`` / ``TimeModified``: local time with its UTC offset, ``2014-11-27T18:03:44-02:00``.
 
 :class:`Ledger` holds the lists, transactions, data extensions, open iterators
-(:mod:`simulator.paging`) and the indexes that keep a file of 100,000 customers fast. It is not
+(:mod:`simulator.paging`), the log of what was deleted (``ListDeletedQuery``/``TxnDeletedQuery``
+answer from it) and the indexes that keep a file of 100,000 customers fast. It is not
 thread-safe: :class:`simulator.quickbooks.CompanyFile` serialises access with its lock.
 Handlers (``customers``, ``invoices``, ``company_info``, ``objects``, ``deletions``) take a ledger and
 one request element and return an :class:`Answer`; :mod:`simulator.population` fills a ledger with a
@@ -36,7 +37,7 @@ from chalicelib.qbxml.models import QbxmlModel
 from simulator.company_profile import CompanyProfile
 from simulator.paging import Cursor
 from simulator.qbxml_text import format_time, text_of
-from simulator.records import Customer, Invoice, Item, Node, Ref, Status
+from simulator.records import Customer, Deletion, Invoice, Item, Node, Ref, Status
 
 _ZERO = Decimal("0.00")
 
@@ -108,6 +109,8 @@ class Ledger:
         """ListIDs of the inactive customers and jobs."""
         self.modified_at: dict[str, float] = {}
         """``TimeModified`` of every customer and invoice, as Unix seconds, by ListID or TxnID."""
+        self.deletions: list[Deletion] = []
+        """Every list element and transaction deleted, in the order it was (:mod:`simulator.deletions`)."""
         self._list_counter = 0x80000000
         self._txn_counter = 0
         self._txn_number = 0

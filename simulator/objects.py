@@ -35,7 +35,8 @@ completed with what QuickBooks computes (:mod:`simulator.computed`) and stored i
   ``CurrencyFilter``, ``ClassFilter``, ``AccountFilter``, ``IncludeLinkedTxns`` and ``OwnerID`` are
   accepted and not interpreted.
 
-``ListDelRq``, ``TxnDelRq`` and ``TxnVoidRq`` are in :mod:`simulator.deletions`. The records of this
+``ListDelRq``, ``TxnDelRq``, ``TxnVoidRq``, ``ListDeletedQueryRq`` and ``TxnDeletedQueryRq`` are in
+:mod:`simulator.deletions`. The records of this
 module live in memory only: :mod:`simulator.company_store` does not save them (an item's entry in the
 ledger's item list is saved, as a plain item).
 """

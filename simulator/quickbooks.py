@@ -23,8 +23,8 @@ would return — a response document, or an HRESULT thrown instead of one.
 
 Everything else a test needs is here too: the executions (name, requestID, status, monotonic
 start and finish) for race and load tests, ``processing_delay`` to make overlapping message sets
-visible, a queue of injected faults (:class:`~simulator.records.Fault`), snapshots of the customers
-and invoices, and the ``strHCPResponse`` the Web Connector sends at the start of a session.
+visible, a queue of injected faults (:class:`~simulator.records.Fault`), snapshots of the customers,
+invoices and deletions, and the ``strHCPResponse`` the Web Connector sends at the start of a session.
 
 Field conditions (:mod:`simulator.faults`, e.g. ``dialog_open``) are switched on by name:
 :meth:`CompanyFile.set_condition` holds one until it is cleared (a dialog stays open until someone
@@ -42,7 +42,8 @@ the next ``iterator="Continue"`` is answered with statusCode 3391 while the comp
 Besides customers and invoices, the file keeps the object groups of :mod:`simulator.objects`
 (vendors, employees, accounts, classes, items, bills, payments, estimates, sales orders, journal
 entries; Add, Mod and Query) and deletes and voids through :mod:`simulator.deletions` (``ListDel``,
-``TxnDel``, ``TxnVoid``).
+``TxnDel``, ``TxnVoid``), which also remembers what was deleted and answers ``ListDeletedQuery`` and
+``TxnDeletedQuery`` from that log (:meth:`~CompanyFile.deletions` is its snapshot).
 
 :meth:`~CompanyFile.populate` fills an empty file with a seeded history of customers, jobs and
 invoices (:mod:`simulator.population`) for large syncs.
@@ -70,6 +71,7 @@ from simulator.records import (
     WRONG_FILE_HRESULT,
     WRONG_FILE_MESSAGE,
     Customer,
+    Deletion,
     Execution,
     Fault,
     FaultKind,
@@ -202,6 +204,12 @@ class CompanyFile:
     def items(self) -> tuple[Item, ...]:
         with self._lock:
             return tuple(self._ledger.items.values())
+
+    def deletions(self) -> tuple[Deletion, ...]:
+        """Every list element and transaction deleted so far, in the order it was (what the
+        ``*DeletedQuery`` requests answer from, before their 90-day limit and filters)."""
+        with self._lock:
+            return tuple(self._ledger.deletions)
 
     def full_name(self, customer: Customer) -> str:
         with self._lock:

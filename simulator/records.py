@@ -16,6 +16,7 @@ The module also holds:
 - :class:`HResultError` — what QuickBooks' request processor throws instead of answering
   (for example ``0x80040400`` for qbXML it cannot parse); the Web Connector forwards it as
   ``hresult`` / ``message`` in ``receiveResponseXML`` or ``connectionError``;
+- :class:`Deletion` — one deleted list element or transaction, as ``*DeletedQuery`` reports it;
 - :class:`Execution` — one request the company file executed, for race and load tests;
 - :class:`Fault` — one injected failure, consumed by the next call it matches (the named field
   conditions of :mod:`simulator.faults` are injected as faults too).
@@ -208,6 +209,29 @@ class Invoice:
     @property
     def balance_remaining(self) -> Decimal:
         return self.subtotal + self.applied_amount
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """One list element or transaction QuickBooks deleted (``ListDel``/``TxnDel``), as it remembers it.
+
+    This is what ``ListDeletedQuery`` and ``TxnDeletedQuery`` answer with: the record itself is gone,
+    and a new one with the same name or number is another record with another ID.
+    """
+
+    is_list: bool
+    """A list element (``ListDel``) or a transaction (``TxnDel``)."""
+    del_type: str
+    """The ``ListDelType`` or ``TxnDelType`` it was deleted as: ``Customer``, ``Vendor``, ``Invoice``, ``Bill``…"""
+    object_id: str
+    """Its ``ListID`` (a list element) or ``TxnID`` (a transaction)."""
+    time_created: str
+    time_deleted: str
+    """Both as QuickBooks writes times: local time with its UTC offset."""
+    full_name: str | None = None
+    """A list element's ``FullName`` when it was deleted (``Parent:Job`` for a job)."""
+    ref_number: str | None = None
+    """A transaction's ``RefNumber``, if it had one."""
 
 
 @dataclass(frozen=True)
