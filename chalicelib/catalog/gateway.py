@@ -136,6 +136,13 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         description="A webhook route was called on a deployment whose QBDGW_WEBHOOKS is off.",
     ),
     ErrorSpec(
+        "subscription_not_found", "invalid_request_error", 404,
+        "This change notification setting no longer exists. This is a problem in the integration's "
+        f"settings, not in QuickBooks; {_SUPPORT}.",
+        guide="integration-problem",
+        description="No change-feed subscription with this id for this end-user.",
+    ),
+    ErrorSpec(
         "idempotency_key_reused", "invalid_request_error", 409,
         "This action was already submitted with different data. Refresh the page and try again.",
         guide="integration-problem", description="The Idempotency-Key was used before with another body.",

@@ -90,6 +90,7 @@ class Accepting:
         fingerprint: str | None = None,
         call: str | None = None,
         render_json: bool = False,
+        feed: str | None = None,
     ) -> tuple[Job, bool]:
         """Accept a job. Returns ``(job, created)``; ``created`` is False for an idempotent replay.
 
@@ -100,7 +101,8 @@ class Accepting:
         whose page budget was spent: this one goes on from there. ``fingerprint`` stands for the request
         in the ``Idempotency-Key`` check instead of its text (a caller that retries the same call with
         another page size, say, gets the job of its first call). ``call`` names a typed REST call
-        (:mod:`chalicelib.resources`); ``render_json`` puts the answer's JSON rendering on the result.
+        (:mod:`chalicelib.resources`); ``render_json`` puts the answer's JSON rendering on the result; ``feed``
+        names the change-feed catch-up the job is part of (:mod:`chalicelib.feed`).
         """
         requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
         page_size, budget = paging_options(dict(paging)) if paging is not None else (None, None)
@@ -145,6 +147,7 @@ class Accepting:
             call=call,
             render_json=render_json or call is not None,
             checked_for=checked_for(version, user.country),
+            feed=feed,
         )
         if idempotency_key:
             paged = "" if page_size is None else f"paging={page_size}|" if budget is None else \

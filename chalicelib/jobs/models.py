@@ -17,6 +17,7 @@ from chalicelib.jobs.states import JobStatus
 PRIORITY_IN_DOUBT = 0
 PRIORITY_HEALTH_CHECK = 1
 PRIORITY_NORMAL = 5
+PRIORITY_BACKGROUND = 9  # the change feed's catch-ups: behind every job a person may wait for
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class Job:
     # "<qbXML version>|<country>" the request was checked for when accepted (schema and edition): a session
     # of a file with that version and country sends it without checking it again.
     checked_for: str | None = None
+    # A catch-up of the change feed (chalicelib.feed): "<subscription id>|<catch-up run>|<mark name>"; its
+    # answers become change events instead of result messages.
+    feed: str | None = None
 
     @property
     def queued_key(self) -> str:

@@ -131,4 +131,5 @@ def result_message(job: Job) -> dict[str, Any]:
         **({"warnings": job.warnings} if job.warnings else {}),
         **page,
         **json_parts(job, job.response_qbxml),
+        **({"feed": job.feed} if job.feed else {}),
     }

@@ -80,6 +80,11 @@ def _objects(rendered: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def records_of(text: str) -> list[dict[str, Any]]:
+    """Every record of every ``*Rs`` of an answer as JSON, in order (a change-feed catch-up's page)."""
+    return [record for message in render_messages(text) for record in _objects(message)]
+
+
 def answer_of(operation: str, status: str, job_error: dict[str, Any] | None, text: str | None,
               request_id: str, rendered: list[dict[str, Any]] | None = None,
               paging: Mapping[str, Any] | None = None) -> dict[str, Any]:

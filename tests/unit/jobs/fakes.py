@@ -57,8 +57,8 @@ class RecordingPublisher:
 
     def publish(self, message: Mapping[str, Any]) -> None:
         stored = lease_holder = None
-        if self.store is not None:
-            stored = self.store.get_job(str(message["job_id"]))
+        if self.store is not None:  # a change event names no job
+            stored = self.store.get_job(str(message["job_id"])) if "job_id" in message else None
             lease = self.store.get_lease(str(message["end_user_id"]))
             lease_holder = lease.holder if lease else None
         self.attempts.append(Published(dict(message), stored, lease_holder))

@@ -1,0 +1,190 @@
+"""The change feed over the real queue, session service and simulated QuickBooks, in memory: records are
+added, edited and deleted in the company file between catch-ups (one edit stamped by a workstation whose
+clock is behind, inside the overlap), and every change reaches the SaaS once, in order per object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta, timezone
+from typing import Any
+
+import pytest
+
+from chalicelib.feed.service import FeedPublisher, FeedService
+from chalicelib.jobs.models import PRIORITY_BACKGROUND
+from chalicelib.store.memory_feed import MemoryFeedStore
+from simulator.quickbooks import CompanyFile
+from tests.support.paths import SCHEMA_DIR
+from tests.unit.jobs.harness import LEASE_TTL, Harness
+
+OFFSET = timezone(timedelta(hours=-5))  # the company's machine: US Eastern, standard time
+
+
+class World:
+    """The gateway (harness), a company file whose clock is the gateway's (in the company's zone) plus
+    ``skew``, the feed, and a Web Connector that runs whole sessions."""
+
+    def __init__(self) -> None:
+        self.gw = Harness.build()
+        self.skew = timedelta(0)
+        self.company = CompanyFile("Feed Co", schema_dir=SCHEMA_DIR,
+                                   clock=lambda: (self.gw.clock() + self.skew).astimezone(OFFSET))
+        self.feeds = MemoryFeedStore()
+        self.feed = FeedService(self.feeds, self.gw.queue, self.gw.clock, page_size=2)
+        self.gw.queue.publisher = FeedPublisher(self.gw.publisher, self.feed)
+
+    def qb(self, body: str) -> str:
+        """A person at the QuickBooks machine does ``body`` (one request)."""
+        answer = self.company.process(f'<?xml version="1.0"?><?qbxml version="13.0"?><QBXML>'
+                                      f'<QBXMLMsgsRq onError="stopOnError">{body}</QBXMLMsgsRq></QBXML>')
+        assert 'statusCode="0"' in answer, answer
+        return answer
+
+    def add_customer(self, name: str) -> tuple[str, str]:
+        answer = self.qb(f"<CustomerAddRq><CustomerAdd><Name>{name}</Name></CustomerAdd></CustomerAddRq>")
+        return _between(answer, "ListID"), _between(answer, "EditSequence")
+
+    def edit_customer(self, list_id: str, revision: str, phone: str) -> str:
+        answer = self.qb(f"<CustomerModRq><CustomerMod><ListID>{list_id}</ListID><EditSequence>{revision}"
+                         f"</EditSequence><Phone>{phone}</Phone></CustomerMod></CustomerModRq>")
+        return _between(answer, "EditSequence")
+
+    def delete_customer(self, list_id: str) -> None:
+        self.qb(f"<ListDelRq><ListDelType>Customer</ListDelType><ListID>{list_id}</ListID></ListDelRq>")
+
+    def session(self, *, lose_after: int | None = None) -> None:
+        """One Web Connector session until the queue is empty (or, ``lose_after`` answers in, the machine
+        goes to sleep: QuickBooks forgets its iterators, the lease runs out)."""
+        gw = self.gw
+        ticket, answer = gw.authenticate()[:2]
+        assert answer not in ("none", "busy", "nvu"), answer
+        document, answered = gw.send(ticket, first=True), 0
+        while document:
+            if lose_after is not None and answered == lose_after:
+                self.company.close_session()
+                gw.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+                return
+            if gw.receive(ticket, self.company.process(document)) < 0:
+                break
+            answered += 1
+            document = gw.send(ticket)
+        gw.close(ticket)
+        self.company.close_session()
+
+    def catch_up(self, **session: Any) -> None:
+        assert self.feed.run_due() == 1
+        self.session(**session)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [m for m in self.gw.publisher.delivered if m.get("type") == "change"]
+
+    def later(self, minutes: float) -> None:
+        self.gw.clock.advance(minutes=minutes)
+
+
+def _between(text: str, tag: str) -> str:
+    return text.split(f"<{tag}>", 1)[1].split(f"</{tag}>", 1)[0]
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    yield World()
+
+
+def changes(events: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
+    return [(e["id"], e["change"], e["revision_number"]) for e in events]
+
+
+def test_a_full_start_publishes_every_customer_as_added_then_only_what_changed(world: World) -> None:
+    world.add_customer("Alder Roofing")
+    world.add_customer("Birch Electric")
+    world.later(minutes=1)
+    subscription = world.feed.create(world.gw.user.id, ["customers"], start="full", interval_seconds=300)
+    world.catch_up()
+    first = world.events()
+    names = {e["object"]["name"] for e in first}
+    assert {"Alder Roofing", "Birch Electric"} <= names
+    assert {e["change"] for e in first} == {"added"}
+    assert all(e["subscription_id"] == subscription.id and e["object_type"] == "customers" for e in first)
+    # no raw page of a catch-up reaches the results queue
+    assert not [m for m in world.gw.publisher.delivered if m.get("feed")]
+
+    # WHEN nothing changes, the next catch-up publishes nothing (the overlap's records are not repeated)
+    world.later(minutes=5)
+    world.catch_up()
+    assert world.events() == first
+
+
+def test_each_change_between_catch_ups_is_published_once_in_order_per_object(world: World) -> None:
+    alder = world.add_customer("Alder Roofing")
+    birch = world.add_customer("Birch Electric")
+    world.later(minutes=1)
+    world.feed.create(world.gw.user.id, ["customers"], start="now", interval_seconds=300)
+    world.catch_up()
+    assert world.events() == []  # "now": what was there before is not news
+
+    # WHEN, between catch-ups, a customer is added, one edited twice, and one edited by a workstation
+    # whose clock is three minutes behind (its TimeModified is before the newest one the feed saw)
+    world.later(minutes=1)
+    cedar = world.add_customer("Cedar Cabinets")
+    rev = world.edit_customer(alder[0], alder[1], "555-0101")
+    world.later(minutes=1)
+    rev = world.edit_customer(alder[0], rev, "555-0102")
+    world.later(minutes=4)
+    world.catch_up()
+    world.later(minutes=1)
+    world.skew = -timedelta(minutes=3)
+    late = world.edit_customer(birch[0], birch[1], "555-0201")
+    world.skew = timedelta(0)
+    world.later(minutes=4)
+    world.catch_up()
+    world.later(minutes=5)
+    world.catch_up()
+
+    got = changes(world.events())  # in name order within a page; across objects no order is promised
+    assert sorted(got) == sorted([(cedar[0], "added", cedar[1]), (alder[0], "modified", rev),
+                                  (birch[0], "modified", late)])
+    assert got.index((alder[0], "modified", rev)) < got.index((birch[0], "modified", late))  # catch-up order
+    assert len({e["event_id"] for e in world.events()}) == 3
+
+
+def test_a_catch_up_interrupted_mid_way_resumes_without_losing_or_repeating_an_event(world: World) -> None:
+    world.feed.create(world.gw.user.id, ["customers"], start="now", interval_seconds=300)
+    world.catch_up()
+    world.later(minutes=1)
+    added = [world.add_customer(f"Customer {i:02d}") for i in range(7)]  # pages of 2: four pages
+    world.later(minutes=4)
+    world.catch_up(lose_after=2)  # two pages answered, then the machine sleeps
+    assert 0 < len(world.events()) < 7
+    world.session()  # the next session resumes the catch-up
+    assert sorted(changes(world.events())) == sorted((i, "added", r) for i, r in added)
+
+
+def test_a_catch_up_waits_behind_user_jobs_and_the_next_waits_for_it(world: World) -> None:
+    subscription = world.feed.create(world.gw.user.id, ["customers", "invoices"], start="now",
+                                     interval_seconds=300)
+    assert world.feed.run_due() == 1
+    user_job = world.gw.enqueue()
+    queued = sorted(world.gw.store._queued(world.gw.user.id), key=lambda j: j.queued_key)
+    assert queued[0].id == user_job.id  # a person's job goes first
+    assert {j.priority for j in queued[1:]} == {PRIORITY_BACKGROUND} and len(queued) == 5  # 2 types, 2 deleted queries
+    # WHEN the next catch-up is due before this one ran, it does not start
+    world.later(minutes=6)
+    assert world.feed.run_due() == 0
+    assert world.feeds.get_subscription(world.gw.user.id, subscription.id).run == 1
+    world.session()
+    world.later(minutes=1)
+    assert world.feed.run_due() == 1
+
+
+def test_an_expired_catch_up_leaves_its_mark_and_is_noted(world: World) -> None:
+    subscription = world.feed.create(world.gw.user.id, ["customers"], start="now", interval_seconds=300)
+    assert world.feed.run_due() == 1
+    world.later(minutes=6)  # nobody polled: the catch-up's jobs pass their deadline
+    world.gw.queue.store  # noqa: B018
+    from chalicelib.jobs.dispatch import Dispatcher  # the scheduled task expires overdue jobs
+    Dispatcher(world.gw.store, world.gw.queue, world.gw.clock, lease_ttl=LEASE_TTL).expire_overdue()
+    stored = world.feeds.get_subscription(world.gw.user.id, subscription.id)
+    assert stored is not None and stored.last_error is not None and stored.last_error["object_type"]
+    assert stored.mark("customers").at is None and stored.mark("customers").done_run == 1
+    assert world.feed.run_due() == 1  # and the next catch-up asks for the same window
