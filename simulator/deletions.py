@@ -39,8 +39,8 @@ annotated messages kept with the project, but QuickBooks Desktop API documentati
 QuickBooks' limit. The answer is grouped by type, in the order the request names the types, and
 each group is in the order of deletion (``TimeDeleted``). Nothing matching is statusCode 1;
 ``metaData`` adds ``retCount`` as for the other queries (:mod:`simulator.paging`); a type the
-simulator does not keep is 1030, as for ListDel and TxnDel, and one that is not in qbXML's
-enumeration is QuickBooks' parse error.
+simulator does not keep has no deletions to list (QuickBooks answers so for a type nothing of which
+was deleted), and one that is not in qbXML's enumeration is QuickBooks' parse error.
 """
 
 from __future__ import annotations
@@ -273,12 +273,9 @@ def _deleted_query(ledger: Ledger, request: etree._Element, lists: bool, types: 
     """The logged deletions of ``types`` (list elements or transactions) inside the window.
 
     Grouped by type in the order the request names the types (a type named twice counts once), each
-    group in the order of deletion; a type the simulator does not keep is 1030 before anything is read.
+    group in the order of deletion. A type the simulator does not keep has had nothing deleted: none
+    listed, as QuickBooks answers for a type with no deletions (a change feed names every type it follows).
     """
-    kept = keeps_list if lists else keeps_txn
-    unkept = next((kind for kind in types if not kept(kind)), None)
-    if unkept is not None:
-        return Answer(_unsupported(request, unkept))
     since, until = _window(ledger, request)
     order = {kind: place for place, kind in enumerate(dict.fromkeys(types))}
     found = [

@@ -52,6 +52,15 @@ class World:
     def delete_customer(self, list_id: str) -> None:
         self.qb(f"<ListDelRq><ListDelType>Customer</ListDelType><ListID>{list_id}</ListID></ListDelRq>")
 
+    def add_invoice(self, customer: str) -> tuple[str, str]:
+        answer = self.qb(f"<InvoiceAddRq><InvoiceAdd><CustomerRef><FullName>{customer}</FullName></CustomerRef>"
+                         "<InvoiceLineAdd><ItemRef><FullName>Consulting</FullName></ItemRef>"
+                         "<Quantity>1</Quantity></InvoiceLineAdd></InvoiceAdd></InvoiceAddRq>")
+        return _between(answer, "TxnID"), _between(answer, "EditSequence")
+
+    def delete_invoice(self, txn_id: str) -> None:
+        self.qb(f"<TxnDelRq><TxnDelType>Invoice</TxnDelType><TxnID>{txn_id}</TxnID></TxnDelRq>")
+
     def session(self, *, lose_after: int | None = None) -> None:
         """One Web Connector session until the queue is empty (or, ``lose_after`` answers in, the machine
         goes to sleep: QuickBooks forgets its iterators, the lease runs out)."""
@@ -188,3 +197,34 @@ def test_an_expired_catch_up_leaves_its_mark_and_is_noted(world: World) -> None:
     assert stored is not None and stored.last_error is not None and stored.last_error["object_type"]
     assert stored.mark("customers").at is None and stored.mark("customers").done_run == 1
     assert world.feed.run_due() == 1  # and the next catch-up asks for the same window
+
+
+def test_deletions_are_published_once_after_what_came_before_them(world: World) -> None:
+    """GIVEN a feed of customers and invoices, a customer and an invoice (of another customer) added and
+    published WHEN both are deleted between catch-ups THEN each deletion is one ``deleted`` event, without
+    an object, after the object's ``added`` event; the catch-ups after add nothing."""
+    world.feed.create(world.gw.user.id, ["customers", "invoices"], start="now", interval_seconds=300)
+    world.catch_up()
+    world.later(minutes=1)
+    gone = world.add_customer("Gone Gutters")
+    world.add_customer("Stays Stucco")
+    invoice = world.add_invoice("Stays Stucco")
+    world.later(minutes=4)
+    world.catch_up()
+    world.later(minutes=1)
+    world.delete_customer(gone[0])
+    world.delete_invoice(invoice[0])
+    world.later(minutes=4)
+    world.catch_up()
+    world.later(minutes=5)
+    world.catch_up()
+
+    got = changes(world.events())
+    assert got.count((gone[0], "deleted", None)) == 1 and got.count((invoice[0], "deleted", None)) == 1
+    assert got.index((gone[0], "added", gone[1])) < got.index((gone[0], "deleted", None))
+    assert got.index((invoice[0], "added", invoice[1])) < got.index((invoice[0], "deleted", None))
+    deleted = [e for e in world.events() if e["change"] == "deleted"]
+    assert {e["object_type"] for e in deleted} == {"customers", "invoices"}
+    assert all("object" not in e and e["modified_at"] for e in deleted)
+    stored = world.feeds.get_subscription(world.gw.user.id, world.feed.list_for(world.gw.user.id)[0].id)
+    assert stored is not None and stored.last_error is None

@@ -301,19 +301,22 @@ def test_refused_deletions_and_voids_leave_nothing_to_list(
     assert deleted_txns(qb, "Invoice").status_code == 1
 
 
-def test_types_the_simulator_does_not_keep_are_1030_and_unknown_types_a_parse_error(qb: CompanyFile) -> None:
-    """GIVEN a file that keeps customers and invoices but no item groups or checks
+def test_types_the_simulator_does_not_keep_have_nothing_deleted_and_unknown_types_are_a_parse_error(
+        qb: CompanyFile) -> None:
+    """GIVEN a file that keeps customers and invoices but no item groups or checks, and a customer deleted
     WHEN ListDeletedQuery names Customer and ItemGroup, TxnDeletedQuery names Check, and a ListDeletedQuery names
     Invoice (not a ListDelType)
-    THEN the first two are 1030 naming the type, as ListDel and TxnDel answer, and the third is refused with
-    QuickBooks' parse error 0x80040400."""
+    THEN the first lists the customer only (nothing of a type it does not keep was deleted, as QuickBooks
+    answers for a type with no deletions), the second finds nothing (statusCode 1), and the third is refused
+    with QuickBooks' parse error 0x80040400."""
+    kept = customer(qb, "Kept Co").list_id
+    delete_list(qb, "Customer", kept)
     lists = deleted_lists(qb, "Customer", "ItemGroup")
     txns = deleted_txns(qb, "Check")
     not_a_list = "<ListDeletedQueryRq><ListDelType>Invoice</ListDelType></ListDeletedQueryRq>"
 
-    assert (lists.status_code, lists.status_severity) == (1030, "Error")
-    assert '"ListDeletedQueryRq" for "ItemGroup"' in lists.status_message
-    assert (txns.status_code, '"TxnDeletedQueryRq" for "Check"' in txns.status_message) == (1030, True)
+    assert lists.status_code == 0 and ids(lists) == [kept]
+    assert (txns.status_code, txns.status_severity) == (1, "Info")
     with pytest.raises(HResultError) as refused:
         qb.process(message_set(not_a_list, version="16.0"))
     assert refused.value.hresult == "0x80040400"
