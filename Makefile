@@ -80,6 +80,7 @@ package: $(VENV)/.installed
 	@test -d chalicelib/vendor/qbxml || test -n "$(QBDGW_PACKAGE_SKIP_SCHEMAS)" || { echo "chalicelib/vendor/qbxml is missing: copy Intuit's qbXML schemas there (README, Deploy)"; exit 1; }
 	rm -rf $(BUILD)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} QBDGW_INGRESS_QUEUE_NAME=qbd-gateway-jobs-in-$(STAGE).fifo \
+	  QBDGW_WEBHOOK_QUEUE_NAME=qbd-gateway-webhooks-$(STAGE) \
 	  $(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json $(BUILD)
 	$(PY) -m infra.package $(BUILD)/sam.json
 	$(PY) -m infra.bytecode $(BUILD)/deployment.zip

@@ -3,15 +3,15 @@
 Routes: the Web Connector's SOAP endpoint (``/qbwc``, and the same as a Lambda Function URL:
 ``web_connector``), the AppSupport page, the SaaS REST API (``/v1/...``), the bookkeeper's auth-flow
 pages (``/connect/{token}``), liveness (``/health``), webhook endpoints (``/v1/webhook-endpoints``); an SQS
-ingress handler; a scheduled re-publisher
-of results whose first publish failed (the outbox); the scheduled sweeper (leases nobody renews,
-pointers left behind, in-doubt writes past their deadline, overdue jobs, gauges). Services are built
-on first use by :mod:`chalicelib.wiring`.
+ingress handler; the consumer of the webhook delivery queue (one attempt per message); a scheduled
+re-publisher of results whose first publish failed (the outbox); the scheduled sweeper (leases nobody
+renews, pointers left behind, in-doubt writes past their deadline, overdue jobs, gauges). Services are
+built on first use by :mod:`chalicelib.wiring`.
 
 Cold start: importing this module loads what the Web Connector's SOAP path needs and nothing more.
-The REST-only modules (the pydantic bodies, the auth flow, OpenAPI, the SQS ingress, the typed
-calls) are imported inside the handlers that use them, on their first call: pydantic alone costs
-~0.1 s, and a Lambda container that serves ``/qbwc`` never needs it.
+The REST-only modules (the pydantic bodies, the auth flow, OpenAPI, the SQS ingress, the webhook
+deliveries, the typed calls) are imported inside the handlers that use them, on their first call:
+pydantic alone costs ~0.1 s, and a Lambda container that serves ``/qbwc`` never needs it.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ app.register_middleware(invocation(flush_metrics), "all")  # fresh correlation k
 app.register_middleware(observe_request, "http")  # request id + one log line per request
 app.register_middleware(uniform_errors, "http")  # Chalice's own 405/415 answers in the error envelope
 INGRESS_QUEUE = os.environ.get("QBDGW_INGRESS_QUEUE_NAME", "qbd-gateway-jobs-in-dev.fifo")
+WEBHOOK_QUEUE = os.environ.get("QBDGW_WEBHOOK_QUEUE_NAME", "qbd-gateway-webhooks-dev")
 SOAP_TYPES = ["text/xml", "application/xml", "application/soap+xml", "text/plain"]
 
 
@@ -355,6 +356,15 @@ def ingress(event: Any) -> dict[str, Any]:
     svc = services()
     records = [IngressRecord(r.to_dict()["messageId"], r.body) for r in event]
     return handle_batch(records, svc.queue, DeadLetters(svc.clients["sqs"], svc.settings.ingress_dlq_url))
+
+
+@app.on_sqs_message(queue=WEBHOOK_QUEUE, batch_size=10)
+def webhook_deliveries(event: Any) -> dict[str, Any]:
+    """One attempt per delivery queue message; the messages whose attempt raised come back as partial batch
+    failures (``ReportBatchItemFailures``: infra/package.py), so that SQS hands them over again."""
+    from chalicelib.api.webhook_routes import handle_deliveries
+
+    return handle_deliveries(((r.to_dict()["messageId"], r.body) for r in event), services().webhooks)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -1,8 +1,9 @@
 """``--data DIR``: the local stack's state kept across restarts (``infra.localstack`` uses it).
 
-The embedded emulator keeps everything in memory. With ``--data DIR`` the table's items, the four
-queues' messages (in flight ones included: they come back visible), the payload bucket's objects and
-the secrets key (id and material, so that what it sealed still opens) are written to
+The embedded emulator keeps everything in memory. With ``--data DIR`` the table's items, the six
+queues' messages (in flight ones included: they come back visible; a delayed webhook attempt comes
+back at once, and the attempt waits again for what is left of its delay), the payload bucket's
+objects and the secrets key (id and material, so that what it sealed still opens) are written to
 ``DIR/state.json`` — atomically, on a clean stop and every ``--save-seconds`` — and put back on the
 next start with the same DIR. Message ids, receive counts and timestamps start anew. The snapshot
 reads the emulator's queues and key in process (moto's own objects), which is why ``--data`` needs
@@ -98,7 +99,8 @@ def save_state(data: DataDir, out: Outputs, client: Callable[[str], Any]) -> str
         for entry in page.get("Contents", [])]
     key = _saved_key(client("kms"), out.secrets_key_id) if out.secrets_key_id else None
     queues = {url.rsplit("/", 1)[-1]: _queued_messages(url) for url in
-              (out.ingress_queue_url, out.ingress_dlq_url, out.results_queue_url, out.results_dlq_url) if url}
+              (out.ingress_queue_url, out.ingress_dlq_url, out.results_queue_url, out.results_dlq_url,
+               out.webhook_queue_url, out.webhook_dlq_url) if url}
     state = {"version": STATE_VERSION, "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
              "table": {"name": out.table_name, "items": items}, "queues": queues, "kms": key,
              "bucket": {"name": out.payload_bucket, "objects": objects}}

@@ -12,7 +12,8 @@
    DIR remembers, else a new one;
 5. serves the Chalice app on ``http://HOST:PORT`` with Chalice's local server;
 6. runs what Lambda's event sources would: an SQS poller for the ingress queue that calls the
-   ``on_sqs_message`` handler (honouring partial batch failures) and the scheduled re-publisher;
+   ``on_sqs_message`` handler (honouring partial batch failures), with webhooks on (``--webhooks``)
+   one for the webhook delivery queue, and the scheduled re-publisher and sweeper;
 7. prints the endpoints and the ``export`` lines a client shell needs (``qbdgw``, the SDK, curl);
 8. unless ``--no-demo``, runs the demo (``infra/demo.py``); with ``--no-demo`` nothing of it runs;
 
@@ -45,6 +46,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +90,7 @@ class AwsCallCounter:
     :meth:`install` wraps ``botocore.client.BaseClient._make_api_call`` once, so every client counts,
     made before or after; a retry inside botocore is one call. Each call is counted in ``calls`` and,
     by the thread that made it, in ``request`` (the HTTP server's request threads: what a Lambda
-    invocation would do) or ``background`` (this stack's own threads, the ingress poller and the
+    invocation would do) or ``background`` (this stack's own threads, the queue pollers and the
     scheduler, and the main thread: provisioning). :meth:`dump` writes a snapshot atomically (a
     temporary file, renamed) with a sequence number that grows by one per dump and the time it was
     taken; SIGUSR1 asks for one. SIGUSR1 is blocked in the main thread before the stack starts any
@@ -184,6 +186,36 @@ class AwsCallCounter:
         self.dump()
 
 
+SqsHandler = Callable[[dict[str, Any], Any], Any]
+"""An ``on_sqs_message`` function of the app, called as Lambda calls it: ``(event, context)``."""
+
+
+def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event Lambda's SQS event source hands a function for ``messages`` (as ReceiveMessage gives them)."""
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m.get("Attributes", {}), "messageAttributes": {},
+        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:local", "awsRegion": REGION,
+    } for m in messages]}
+
+
+def poll_once(sqs: Any, url: str, handler: SqsHandler, *, wait_seconds: int = 1) -> int:
+    """One turn of Lambda's SQS event source mapping, with ReportBatchItemFailures: receive up to 10 messages
+    (a delayed one only once its delay is over: the emulator delays as SQS does), hand them to ``handler`` as
+    one event, and delete those it did not report as failed; those come back after the visibility timeout,
+    and to the dead-letter queue after the redrive policy's receives. Returns how many were handed over."""
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds,
+                                   AttributeNames=["All"]).get("Messages", [])
+    if not messages:
+        return 0
+    result = handler(sqs_event(messages), None) or {}
+    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+    for m in messages:
+        if m["MessageId"] not in failed:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return len(messages)
+
+
 def wait_for_http(url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -216,6 +248,8 @@ class LocalStack:
     """The embedded emulator's port when free (None or 0: any free port)."""
     data: DataDir | None = None
     save_seconds: float = 30.0
+    webhooks: bool = False
+    """``--webhooks``: ``QBDGW_WEBHOOKS=on``, and the delivery queue's poller runs."""
     outputs: Outputs | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -271,6 +305,8 @@ class LocalStack:
         if self.session_idle_seconds is not None:
             env["QBDGW_SESSION_IDLE_SECONDS"] = str(self.session_idle_seconds)
         env["QBDGW_SECRET_PEPPERS"] = self._pepper()
+        if self.webhooks:
+            env["QBDGW_WEBHOOKS"] = "on"  # the local stage may name http://127.0.0.1… receivers
         os.environ.update({**env, **self.extra_env})
 
         from chalicelib import wiring
@@ -281,6 +317,8 @@ class LocalStack:
             self.data.write("api-key", self.api_key + "\n")
         self._serve()
         self._spawn("ingress-poller", self._poll_ingress)
+        if wiring.services().settings.webhooks:  # --webhooks, or --env QBDGW_WEBHOOKS=on
+            self._spawn("webhook-poller", self._poll_deliveries)
         self._spawn("scheduler", self._run_schedules)
         if self.data is not None:
             self._spawn("checkpoint", self._checkpoint)
@@ -355,31 +393,29 @@ class LocalStack:
         self._threads.append(thread)
 
     def _poll_ingress(self) -> None:
-        """What Lambda's SQS event source mapping does, with ReportBatchItemFailures."""
+        """The ingress queue's event source: jobs-in to the ``ingress`` function."""
         import app as gateway
 
         assert self.outputs is not None
+        self._poll("ingress", self.outputs.ingress_queue_url, gateway.ingress)
+
+    def _poll_deliveries(self) -> None:
+        """The webhook delivery queue's event source: one attempt per message, to ``webhook_deliveries``. An
+        attempt that must wait (a receiver's backoff) is a delayed message, received once it is due."""
+        import app as gateway
+
+        assert self.outputs is not None
+        self._poll("webhook delivery", self.outputs.webhook_queue_url, gateway.webhook_deliveries)
+
+    def _poll(self, what: str, url: str, handler: SqsHandler) -> None:
+        """What Lambda's SQS event source mapping does (:func:`poll_once`), until the stack stops."""
         sqs = self.client("sqs")
-        url = self.outputs.ingress_queue_url
         while not self._stop.is_set():
             try:
-                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                               AttributeNames=["All"]).get("Messages", [])
-                if not messages:
-                    continue
-                event = {"Records": [{
-                    "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                    "attributes": m.get("Attributes", {}), "messageAttributes": {},
-                    "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:local", "awsRegion": REGION,
-                } for m in messages]}
-                result = gateway.ingress(event, None) or {}
-                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-                for m in messages:
-                    if m["MessageId"] not in failed:
-                        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                poll_once(sqs, url, handler)
             except Exception:
                 if not self._stop.is_set():
-                    log.exception("ingress poller error")
+                    log.exception("%s poller error", what)
                     time.sleep(1)
 
     def _run_schedules(self) -> None:
@@ -470,6 +506,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--session-idle", type=int, default=None, help="keep-alive idle limit (seconds)")
     parser.add_argument("--schedule-seconds", type=float, default=60.0,
                         help="how often the scheduled functions (sweeper, re-publisher) run (default 60)")
+    parser.add_argument("--webhooks", action="store_true",
+                        help="turn webhooks on (QBDGW_WEBHOOKS=on): endpoints, including http://127.0.0.1… "
+                             "receivers, get every result, attempted from the delivery queue")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra gateway setting, e.g. --env QBDGW_HEALTH_CHECK_BUDGET_SECONDS=5")
     parser.add_argument("--ready-file", default=None, help="write the stack's endpoints here as JSON")
@@ -507,6 +546,7 @@ def _print_banner(stack: LocalStack, data: DataDir | None) -> None:
     print(f"  AWS emulator      {stack.aws_endpoint}")
     print(f"  API key           {stack.api_key}")
     print(f"  SOAP endpoint     {stack.base_url}/qbwc   (WSDL: {stack.base_url}/qbwc?wsdl)")
+    print(f"  webhooks          {'on' if services().settings.webhooks else 'off (--webhooks turns them on)'}")
     print(f"  state             {f'kept in {data.path} (--fresh starts over)' if data else 'in memory, gone on exit'}")
     print(f"  {services().queue.schemas.describe()}")
     print("\nFor qbdgw, the SDK or boto3 in another shell, paste:")
@@ -545,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
                        session_idle_seconds=args.session_idle, schedule_seconds=args.schedule_seconds,
                        extra_env=dict(item.split("=", 1) for item in args.env), listen_backlog=args.listen_backlog,
                        emulator_port=args.port + 1 if args.emulator_port is None else args.emulator_port,
-                       data=data, save_seconds=args.save_seconds)
+                       data=data, save_seconds=args.save_seconds, webhooks=args.webhooks)
     counter = AwsCallCounter(args.count_aws_calls).install() if args.count_aws_calls else None
     if counter is not None:
         atexit.register(counter.close)

@@ -5,12 +5,14 @@ functions, the API and everything they use. Chalice's output has no option for w
 adds it, in place:
 
 * ``ReportBatchItemFailures`` on every SQS event source — without it Lambda would ignore the
-  ``batchItemFailures`` the ingress handler returns and retry (or drop) whole batches;
+  ``batchItemFailures`` the ingress and webhook delivery handlers return and retry (or drop) whole
+  batches;
 * Lambda's JSON log format at INFO on every function — so the structured fields the code logs
   (``job_id``, ``end_user_id``, …) reach CloudWatch and can be queried;
 * the wiring to the template's resources, by reference, so names cannot drift: every function gets
   the name its log group (with retention) is made for, logs there, and reads the table, queue URLs
-  and bucket from ``Ref``; the ``Ingress`` trigger reads ``IngressQueue`` by ``Fn::GetAtt``; every
+  and bucket from ``Ref``; each SQS trigger reads its queue by ``Fn::GetAtt`` (``Ingress`` the FIFO
+  ``IngressQueue``, ``WebhookDeliveries`` the standard ``WebhookDeliveryQueue``: :data:`EVENT_QUEUES`); every
   function role has exactly the template's ``FunctionPolicy`` (the inline policy Chalice generates
   from ``.chalice/policy-<stage>.json`` is dropped); the REST API is named ``qbd-gateway-<stage>``,
   the ``ApiName`` the 5xx alarm watches, and its gateway responses (a missing route, throttling, a
@@ -39,6 +41,7 @@ FUNCTION_LOG_GROUPS = {
     "APIHandler": "ApiHandlerLogGroup",
     "WebConnector": "WebConnectorLogGroup",
     "Ingress": "IngressLogGroup",
+    "WebhookDeliveries": "WebhookDeliveriesLogGroup",
     "RepublishResults": "RepublishResultsLogGroup",
     "ExpireOverdueJobs": "ExpireOverdueJobsLogGroup",
 }
@@ -47,17 +50,21 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "QBDGW_TABLE": {"Ref": "JobsTable"},
     "QBDGW_RESULTS_QUEUE_URL": {"Ref": "ResultsQueue"},
     "QBDGW_INGRESS_DLQ_URL": {"Ref": "IngressDeadLetterQueue"},
+    "QBDGW_WEBHOOK_QUEUE_URL": {"Ref": "WebhookDeliveryQueue"},  # every function may schedule an attempt
     "QBDGW_PAYLOAD_BUCKET": {"Ref": "PayloadBucket"},
     "QBDGW_SECRETS_KEY_ID": {"Ref": "SecretsKey"},
     # Resolved by CloudFormation at deploy time: no Secrets Manager call on a cold start.
     "QBDGW_SECRET_PEPPERS": {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "HashPepper"}, ":SecretString}}"]]},
 }
 # Names the stage's config may carry for other uses; in the stack the references above replace them.
-REPLACED_ENVIRONMENT = ("QBDGW_INGRESS_QUEUE_NAME", "QBDGW_RESULTS_QUEUE_NAME", "QBDGW_INGRESS_DLQ_NAME")
+REPLACED_ENVIRONMENT = ("QBDGW_INGRESS_QUEUE_NAME", "QBDGW_RESULTS_QUEUE_NAME", "QBDGW_INGRESS_DLQ_NAME",
+                        "QBDGW_WEBHOOK_QUEUE_NAME")
 API_NAME = {"Fn::Sub": "qbd-gateway-${Stage}"}
 WEB_CONNECTOR_URL = {"Fn::GetAtt": ["WebConnectorUrl", "FunctionUrl"]}  # made by SAM from FunctionUrlConfig
-INGRESS_QUEUE_ARN = {"Fn::GetAtt": ["IngressQueue", "Arn"]}
-MERGED = ("JobsTable", "IngressQueue", "ResultsQueue", "FunctionPolicy", *FUNCTION_LOG_GROUPS.values())
+# The function with an SQS trigger → the template's queue it consumes, and whether that queue is FIFO.
+EVENT_QUEUES = {"Ingress": ("IngressQueue", True), "WebhookDeliveries": ("WebhookDeliveryQueue", False)}
+MERGED = ("JobsTable", "ResultsQueue", "FunctionPolicy", *(queue for queue, _fifo in EVENT_QUEUES.values()),
+          *FUNCTION_LOG_GROUPS.values())
 
 
 def _functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -108,8 +115,7 @@ def wire_resources(template: dict[str, Any]) -> list[str]:
         variables.update(FUNCTION_ENVIRONMENT)
         for event in props.get("Events", {}).values():
             if event.get("Type") == "SQS":
-                event["Properties"]["Queue"] = dict(INGRESS_QUEUE_ARN)
-                event["Properties"].pop("MaximumBatchingWindowInSeconds", None)  # not for FIFO queues
+                _wire_queue(logical, event["Properties"])
         role = props.get("Role", {}).get("Fn::GetAtt", [None])[0]
         if role in resources:
             role_props = resources[role].setdefault("Properties", {})
@@ -124,6 +130,16 @@ def wire_resources(template: dict[str, Any]) -> list[str]:
             definition.setdefault("info", {})["title"] = dict(API_NAME)
             definition["x-amazon-apigateway-gateway-responses"] = gateway_responses()
     return roles
+
+
+def _wire_queue(function: str, event: dict[str, Any]) -> None:
+    """Point an SQS trigger of ``function`` at the template's queue for it (Chalice names the queue instead)."""
+    if function not in EVENT_QUEUES:
+        raise ValueError(f"function {function} has an SQS trigger but no queue in infra/template.json (EVENT_QUEUES)")
+    queue, fifo = EVENT_QUEUES[function]
+    event["Queue"] = {"Fn::GetAtt": [queue, "Arn"]}
+    if fifo:
+        event.pop("MaximumBatchingWindowInSeconds", None)  # not for FIFO queues
 
 
 def add_web_connector_url(template: dict[str, Any]) -> bool:

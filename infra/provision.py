@@ -49,6 +49,8 @@ class Outputs:
     results_dlq_url: str = ""
     payload_bucket: str = ""
     secrets_key_id: str = ""
+    webhook_queue_url: str = ""
+    webhook_dlq_url: str = ""
 
     def env(self) -> dict[str, str]:
         """The gateway's environment variables for these resources."""
@@ -62,6 +64,8 @@ class Outputs:
             env["QBDGW_PAYLOAD_BUCKET"] = self.payload_bucket
         if self.secrets_key_id:
             env["QBDGW_SECRETS_KEY_ID"] = self.secrets_key_id
+        if self.webhook_queue_url:
+            env["QBDGW_WEBHOOK_QUEUE_URL"] = self.webhook_queue_url
         return env
 
 
@@ -261,4 +265,6 @@ def provision(stage: str, *, dynamodb: Any, sqs: Any | None, s3: Any | None = No
         results_dlq_url=output("ResultsDeadLetterQueueUrl"),
         payload_bucket=output("PayloadBucketName"),
         secrets_key_id=output("SecretsKeyId"),
+        webhook_queue_url=output("WebhookDeliveryQueueUrl"),
+        webhook_dlq_url=output("WebhookDeliveryDeadLetterQueueUrl"),
     )

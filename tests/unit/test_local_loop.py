@@ -1,5 +1,5 @@
-"""The local development loop without servers: the Makefile's ``run``, the data dir, the simulator's
-company file on disk and its ``offline`` condition."""
+"""The local development loop without servers: the Makefile's ``run``, the data dir, the queue pollers that
+stand in for Lambda's SQS triggers, the simulator's company file on disk and its ``offline`` condition."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from chalice.app import SQSEvent
 
-from infra.localstack import DataDir
+from infra.localstack import DataDir, LocalStack, parse_args, poll_once
 from simulator import CompanyFile
 from simulator import __main__ as simulator_cli
 from simulator.company_store import load, save
@@ -54,6 +56,52 @@ def test_a_data_dir_is_started_fresh_on_request_and_used_by_one_stack_at_a_time(
     fresh = DataDir(tmp_path, fresh=True)
     assert fresh.read_state() is None and fresh.read("api-key") is None
     fresh.close()
+
+
+class _Sqs:
+    """The SQS calls a poller makes, on a queue held in a list."""
+
+    def __init__(self, bodies: list[str]) -> None:
+        self.queued = [{"MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": body, "Attributes": {}}
+                       for i, body in enumerate(bodies)]
+        self.received: list[dict[str, Any]] = []
+        self.deleted: list[tuple[str, str]] = []
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.received.append(kwargs)
+        batch, self.queued = self.queued[:kwargs["MaxNumberOfMessages"]], self.queued[kwargs["MaxNumberOfMessages"]:]
+        return {"Messages": batch} if batch else {}
+
+    def delete_message(self, QueueUrl: str, ReceiptHandle: str) -> None:
+        self.deleted.append((QueueUrl, ReceiptHandle))
+
+
+def test_a_poller_hands_a_batch_over_as_lambda_does_and_keeps_what_failed() -> None:
+    # GIVEN twelve delivery queue messages, and a handler that reports the second one as failed
+    sqs = _Sqs([f'{{"delivery_id": "dlv_{i}"}}' for i in range(12)])
+    seen: list[tuple[str, str]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.extend((r.to_dict()["messageId"], r.body) for r in SQSEvent(event, context))  # as app.py reads them
+        return {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+
+    # WHEN the poller takes one turn
+    handed = poll_once(sqs, "http://sqs/webhooks", handler)
+    # THEN it received ten with a short long-poll and handed them over in one event, as Lambda would
+    assert handed == 10 and sqs.received[0]["MaxNumberOfMessages"] == 10 and sqs.received[0]["WaitTimeSeconds"] <= 5
+    assert seen == [(f"m{i}", f'{{"delivery_id": "dlv_{i}"}}') for i in range(10)]
+    # AND deleted all but the failed one, which SQS hands over again after its visibility timeout
+    assert sqs.deleted == [("http://sqs/webhooks", f"r{i}") for i in range(10) if i != 1]
+    # AND the next turn takes the rest; an empty queue calls nothing
+    assert poll_once(sqs, "http://sqs/webhooks", handler) == 2
+    assert poll_once(sqs, "http://sqs/webhooks", lambda e, c: pytest.fail("called on an empty queue")) == 0
+
+
+def test_the_local_stack_turns_webhooks_on_only_when_asked() -> None:
+    # GIVEN `make run` without and with --webhooks
+    # THEN the stack it builds has webhooks off, and on
+    assert parse_args([]).webhooks is False and LocalStack().webhooks is False
+    assert parse_args(["--webhooks"]).webhooks is True
 
 
 def _customer_add(name: str) -> str:

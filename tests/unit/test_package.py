@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from infra.package import main
 from infra.provision import load_template
 
@@ -22,6 +24,12 @@ SAM: dict[str, Any] = {
             "Events": {"IngressSqsEventSource": {"Type": "SQS", "Properties": {
                 "Queue": {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:jobs-in-dev.fifo"},
                 "BatchSize": 10, "MaximumBatchingWindowInSeconds": 0}}}}},
+        "WebhookDeliveries": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Role": {"Fn::GetAtt": ["WebhookDeliveriesRole", "Arn"]},
+            "Environment": {"Variables": {"QBDGW_STAGE": "dev", "QBDGW_WEBHOOK_QUEUE_NAME": "webhooks-dev"}},
+            "Events": {"WebhookDeliveriesSqsEventSource": {"Type": "SQS", "Properties": {
+                "Queue": {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:webhooks-dev"},
+                "BatchSize": 10, "MaximumBatchingWindowInSeconds": 0}}}}},
         "RepublishResults": {"Type": "AWS::Serverless::Function", "Properties": {
             "Role": {"Fn::GetAtt": ["RepublishResultsRole", "Arn"]},
             "Events": {"RepublishResultsEvent": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}}}},
@@ -31,6 +39,7 @@ SAM: dict[str, Any] = {
             "Role": {"Fn::GetAtt": ["DefaultRole", "Arn"]}, "Handler": "app.web_connector"}},
         "DefaultRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
         "IngressRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
+        "WebhookDeliveriesRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
         "RepublishResultsRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "from-file"}]}},
         "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {"DefinitionBody": {"info": {"title": "x"}}}},
     }
@@ -91,6 +100,45 @@ def test_package_wires_functions_to_the_template_by_reference(tmp_path: Path) ->
         assert out[role]["Properties"] == {"ManagedPolicyArns": [{"Ref": "FunctionPolicy"}]}
     assert out["RestAPI"]["Properties"]["Name"] == {"Fn::Sub": "qbd-gateway-${Stage}"}
     assert out["RestAPI"]["Properties"]["DefinitionBody"]["info"]["title"] == {"Fn::Sub": "qbd-gateway-${Stage}"}
+
+
+def test_package_wires_the_webhook_delivery_trigger_to_its_standard_queue(tmp_path: Path) -> None:
+    # GIVEN the merged template with the webhook_deliveries function / WHEN post-processed
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(merged()))
+    assert main([str(path)]) == 0
+    out = json.loads(path.read_text())["Resources"]
+    consumer = out["WebhookDeliveries"]["Properties"]
+    # THEN its trigger reads the template's delivery queue and reports partial batch failures; a standard
+    # queue keeps the batching window Chalice set
+    sqs = consumer["Events"]["WebhookDeliveriesSqsEventSource"]["Properties"]
+    assert sqs["Queue"] == {"Fn::GetAtt": ["WebhookDeliveryQueue", "Arn"]}
+    assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert sqs["MaximumBatchingWindowInSeconds"] == 0
+    # AND it is named for its log group and logs there
+    assert consumer["FunctionName"] == {"Fn::Sub": "qbd-gateway-${Stage}-webhook-deliveries"}
+    assert out["WebhookDeliveriesLogGroup"]["Properties"]["LogGroupName"] == {
+        "Fn::Sub": "/aws/lambda/qbd-gateway-${Stage}-webhook-deliveries"}
+    assert consumer["LoggingConfig"]["LogGroup"] == {"Ref": "WebhookDeliveriesLogGroup"}
+    assert out["WebhookDeliveriesRole"]["Properties"] == {"ManagedPolicyArns": [{"Ref": "FunctionPolicy"}]}
+    # AND every function, not only the consumer, knows the queue by reference (a fan-out schedules attempts
+    # wherever a result is published); the stage's queue name is gone
+    for name in ("WebhookDeliveries", "Ingress", "APIHandler", "WebConnector", "RepublishResults"):
+        variables = out[name]["Properties"]["Environment"]["Variables"]
+        assert variables["QBDGW_WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookDeliveryQueue"}, name
+        assert "QBDGW_WEBHOOK_QUEUE_NAME" not in variables, name
+
+
+def test_package_refuses_an_sqs_trigger_with_no_queue_of_its_own(tmp_path: Path) -> None:
+    # GIVEN a scheduled function that also got an SQS trigger (no queue in the template is meant for it)
+    sam = merged()
+    sam["Resources"]["RepublishResults"]["Properties"]["Events"]["Stray"] = {
+        "Type": "SQS", "Properties": {"Queue": "arn:aws:sqs:us-east-1:000000000000:stray", "BatchSize": 10}}
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(sam))
+    # WHEN post-processed / THEN it refuses, naming the map to extend, rather than point it at some queue
+    with pytest.raises(ValueError, match="EVENT_QUEUES"):
+        main([str(path)])
 
 
 def test_package_refuses_a_template_without_the_ingress_trigger(tmp_path: Path) -> None:

@@ -14,11 +14,13 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chalicelib.delivery.retries import ATTEMPT_TIMEOUT_SECONDS
 from infra.package import API_NAME, FUNCTION_LOG_GROUPS
 from infra.provision import CREATED_TYPES, SKIPPED_TYPES, TEMPLATE, load_template
 from tests.support.paths import REPO_DIR
@@ -132,25 +134,77 @@ def test_table_has_keys_indexes_ttl_pitr_encryption_and_is_retained(resources: d
     assert indexes == {"queue", "by_job_id", "outbox", "deadlines", "inflight", "sessions"}
 
 
-def test_every_queue_is_fifo_encrypted_and_has_a_dead_letter_queue(resources: dict[str, Any]) -> None:
+# Standard, not FIFO: an attempt waits for its backoff as a delayed message, and a FIFO queue has no
+# per-message delay (a duplicate is harmless: the attempt claims its delivery first).
+STANDARD_QUEUES = {"WebhookDeliveryQueue", "WebhookDeliveryDeadLetterQueue"}
+
+
+def test_every_queue_is_encrypted_and_has_a_dead_letter_queue_fifo_but_the_webhook_ones(
+        resources: dict[str, Any]) -> None:
     queues = of_type(resources, "AWS::SQS::Queue")
     targets = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
                for q in queues.values() if "RedrivePolicy" in q["Properties"]}
     sources = {name for name, q in queues.items() if "RedrivePolicy" in q["Properties"]}
-    assert sources == {"IngressQueue", "ResultsQueue"}
+    assert sources == {"IngressQueue", "ResultsQueue", "WebhookDeliveryQueue"}
     assert sources | targets == set(queues) and not sources & targets
     for name, queue in queues.items():
         props = queue["Properties"]
-        assert props["FifoQueue"] is True and props["QueueName"]["Fn::Sub"].endswith(".fifo"), name
+        if name in STANDARD_QUEUES:
+            assert not props.get("FifoQueue") and not props["QueueName"]["Fn::Sub"].endswith(".fifo"), name
+        else:
+            assert props["FifoQueue"] is True and props["QueueName"]["Fn::Sub"].endswith(".fifo"), name
         assert props["SqsManagedSseEnabled"] is True, name
         if name in sources:
-            # a bad job message is retried a few times, a result message (the SaaS may be down) longer
-            assert props["RedrivePolicy"]["maxReceiveCount"] == {"IngressQueue": 5, "ResultsQueue": 10}[name]
-            dlq = queues[props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]["Properties"]
+            # a bad job message (or an attempt that keeps raising) is retried a few times, a result message
+            # (the SaaS may be down) longer
+            assert props["RedrivePolicy"]["maxReceiveCount"] == {"IngressQueue": 5, "ResultsQueue": 10,
+                                                                 "WebhookDeliveryQueue": 5}[name]
+            dlq_name = props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            dlq = queues[dlq_name]["Properties"]
             assert dlq["MessageRetentionPeriod"] >= props["MessageRetentionPeriod"]
+            assert (name in STANDARD_QUEUES) == (dlq_name in STANDARD_QUEUES)  # SQS: a DLQ is of its source's kind
     # every queue refuses plain http
     (policy,) = of_type(resources, "AWS::SQS::QueuePolicy").values()
     assert {q["Ref"] for q in policy["Properties"]["Queues"]} == set(queues)
+
+
+def test_the_webhook_delivery_queue_feeds_its_function_which_every_function_can_schedule_on(
+        template: dict[str, Any], resources: dict[str, Any], packaged: dict[str, Any]) -> None:
+    # GIVEN the packaged stack's functions
+    functions = of_type(packaged["Resources"], "AWS::Serverless::Function")
+    consumer = functions["WebhookDeliveries"]["Properties"]
+    # THEN the consumer is app.py's webhook_deliveries, triggered by the template's delivery queue, ten at a time,
+    # reporting partial batch failures
+    assert consumer["Handler"] == "app.webhook_deliveries"
+    (trigger,) = consumer["Events"].values()
+    assert trigger["Type"] == "SQS"
+    assert trigger["Properties"]["Queue"] == {"Fn::GetAtt": ["WebhookDeliveryQueue", "Arn"]}
+    assert trigger["Properties"]["BatchSize"] == 10
+    assert trigger["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # AND a message stays hidden while a batch may still run (AWS's advice: six times the function's timeout),
+    # and outlives the longest wait of an attempt (15 minutes) by far
+    queue = resources["WebhookDeliveryQueue"]["Properties"]
+    assert consumer["Timeout"] >= 10 * ATTEMPT_TIMEOUT_SECONDS  # a batch of ten attempts to slow receivers
+    assert queue["VisibilityTimeout"] >= 6 * consumer["Timeout"]
+    assert queue["MessageRetentionPeriod"] >= 24 * 3600
+    # AND every function can schedule an attempt there (a result's fan-out runs where it is published), named by
+    # reference, the stage's queue name gone, webhooks off until the stage turns them on
+    for name, function in functions.items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["QBDGW_WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookDeliveryQueue"}, name
+        assert "QBDGW_WEBHOOK_QUEUE_NAME" not in variables, name
+        assert variables.get("QBDGW_WEBHOOKS", "off") == "off", name
+    statements = resources["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    arn = {"Fn::GetAtt": ["WebhookDeliveryQueue", "Arn"]}
+    granted = {a for s in statements if arn in s["Resource"] for a in s["Action"]}
+    assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= granted
+    # AND the store's calls on the table are allowed (a delivery log's page reads its records in one batch)
+    (table,) = [s for s in statements if s["Sid"] == "JobsTable"]
+    assert "dynamodb:BatchGetItem" in table["Action"]
+    # AND the stack tells where the queue and its dead-letter queue are
+    assert template["Outputs"]["WebhookDeliveryQueueUrl"]["Value"] == {"Ref": "WebhookDeliveryQueue"}
+    dlq_output = template["Outputs"]["WebhookDeliveryDeadLetterQueueUrl"]
+    assert dlq_output["Value"] == {"Ref": "WebhookDeliveryDeadLetterQueue"}
 
 
 def test_payload_bucket_is_private_encrypted_and_expires_objects(resources: dict[str, Any]) -> None:
@@ -166,17 +220,66 @@ def test_payload_bucket_is_private_encrypted_and_expires_objects(resources: dict
     assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_auth_link_passwords_are_sealed_with_a_rotated_retained_key_only_for_that(resources: dict[str, Any],
-                                                                                 packaged: dict[str, Any]) -> None:
+def kms_allows(statement: dict[str, Any], context: dict[str, str]) -> bool:
+    """Whether ``statement``'s conditions let a call with this encryption context through (the operators the
+    template uses: ``StringEquals``, ``Null`` and ``ForAllValues:StringEquals`` on encryption context keys)."""
+    for operator, conditions in statement.get("Condition", {}).items():
+        for key, wanted in conditions.items():
+            values = wanted if isinstance(wanted, list) else [wanted]
+            name = str(key).removeprefix("kms:EncryptionContext:")
+            if key == "kms:EncryptionContextKeys":
+                present = list(context)
+            else:
+                present = [context[name]] if name in context else []
+            if operator == "StringEquals":
+                allowed = len(present) == 1 and present[0] in values
+            elif operator == "Null":
+                allowed = (not present) == (values == ["true"])
+            elif operator == "ForAllValues:StringEquals":
+                allowed = all(value in values for value in present)
+            else:
+                raise AssertionError(f"kms_allows does not know {operator}")
+            if not allowed:
+                return False
+    return True
+
+
+def test_secrets_are_sealed_with_a_rotated_retained_key_only_for_auth_links_and_webhooks(
+        resources: dict[str, Any], packaged: dict[str, Any]) -> None:
+    from chalicelib.delivery.webhooks import WebhookService
+    from chalicelib.store.memory_webhooks import MemoryWebhookStore
+    from tests.unit.jobs.fakes import FakeSecretBox
+
     key = resources["SecretsKey"]
     assert key["DeletionPolicy"] == "Retain" and key["Properties"]["EnableKeyRotation"] is True
     assert resources["SecretsKeyAlias"]["Properties"]["TargetKeyId"] == {"Ref": "SecretsKey"}
     statements = resources["FunctionPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    (seal,) = [s for s in statements if any(str(a).startswith("kms:") for a in s["Action"])]
-    # the functions may only encrypt and decrypt, with this key, for this purpose
-    assert sorted(seal["Action"]) == ["kms:Decrypt", "kms:Encrypt"]
-    assert seal["Resource"] == [{"Fn::GetAtt": ["SecretsKey", "Arn"]}]
-    assert seal["Condition"] == {"StringEquals": {"kms:EncryptionContext:purpose": "auth-link-password"}}
+    seals = {s["Sid"]: s for s in statements if any(str(a).startswith("kms:") for a in s["Action"])}
+    assert set(seals) == {"SealAuthLinkPasswords", "SealWebhookSecrets"}
+    # the functions may only encrypt and decrypt, with this key
+    for seal in seals.values():
+        assert sorted(seal["Action"]) == ["kms:Decrypt", "kms:Encrypt"]
+        assert seal["Resource"] == [{"Fn::GetAtt": ["SecretsKey", "Arn"]}]
+    # AND only for what the code seals: an auth link's password, a webhook endpoint's signing secret
+    contexts: list[dict[str, str]] = []
+
+    class Recording(FakeSecretBox):
+        def seal(self, secret: str, context: Any) -> str:
+            contexts.append(dict(context))
+            return super().seal(secret, context)
+
+    class NoQueue:
+        def schedule(self, delivery_id: str, delay_seconds: int) -> None:
+            raise AssertionError("making an endpoint schedules nothing")
+
+    WebhookService(MemoryWebhookStore(), Recording(), lambda: datetime.now(UTC), NoQueue(),
+                   local=True).create_endpoint("http://127.0.0.1:9/hooks")
+    (webhook,) = contexts
+    auth_link = {"purpose": "auth-link-password", "end_user_id": "eu_1", "link": "al_1"}
+    allowed = {sid: [kms_allows(seal, c) for c in (auth_link, webhook)] for sid, seal in seals.items()}
+    assert allowed == {"SealAuthLinkPasswords": [True, False], "SealWebhookSecrets": [False, True]}
+    for other in ({}, {"purpose": "something-else"}, {**webhook, "purpose": "something-else"}):
+        assert not any(kms_allows(seal, other) for seal in seals.values()), other
     for function in of_type(packaged["Resources"], "AWS::Serverless::Function").values():
         assert function["Properties"]["Environment"]["Variables"]["QBDGW_SECRETS_KEY_ID"] == {"Ref": "SecretsKey"}
 
@@ -231,6 +334,12 @@ def required_alarms(resources: dict[str, Any]) -> list[tuple[str, str, dict[str,
          {"Name": "QueueName", "Value": {"Fn::GetAtt": ["IngressDeadLetterQueue", "QueueName"]}}),
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible",
          {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ResultsDeadLetterQueue", "QueueName"]}}),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["WebhookDeliveryDeadLetterQueue", "QueueName"]}}),
+        ("AWS/SQS", "ApproximateAgeOfOldestMessage",
+         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["IngressQueue", "QueueName"]}}),
+        ("AWS/SQS", "ApproximateAgeOfOldestMessage",
+         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["WebhookDeliveryQueue", "QueueName"]}}),
         ("AWS/ApiGateway", "5XXError", {"Name": "ApiName", "Value": API_NAME}),
         ("QbdGateway", "OldestQueuedJobAgeSeconds", {"Name": "service", "Value": "qbd-gateway"}),
         ("QbdGateway", "StuckInFlightJobs", {"Name": "service", "Value": "qbd-gateway"}),
