@@ -2,11 +2,12 @@
 
 Routes: the Web Connector's SOAP endpoint (``/qbwc``, and the same as a Lambda Function URL:
 ``web_connector``), the AppSupport page, the SaaS REST API (``/v1/...``), the bookkeeper's auth-flow
-pages (``/connect/{token}``), liveness (``/health``), webhook endpoints (``/v1/webhook-endpoints``); an SQS
-ingress handler; the consumer of the webhook delivery queue (one attempt per message); a scheduled
-re-publisher of results whose first publish failed (the outbox); the scheduled sweeper (leases nobody
-renews, pointers left behind, in-doubt writes past their deadline, overdue jobs, gauges). Services are
-built on first use by :mod:`chalicelib.wiring`.
+pages (``/connect/{token}``), liveness (``/health``), webhook endpoints (``/v1/webhook-endpoints``),
+change-feed subscriptions (``/v1/end-users/{id}/feed-subscriptions``); an SQS ingress handler; the
+consumer of the webhook delivery queue (one attempt per message); a scheduled re-publisher of results
+whose first publish failed (the outbox); the scheduled sweeper (leases nobody renews, pointers left
+behind, in-doubt writes past their deadline, overdue jobs, gauges, and the change feed's due
+catch-ups). Services are built on first use by :mod:`chalicelib.wiring`.
 
 Cold start: importing this module loads what the Web Connector's SOAP path needs and nothing more.
 The REST-only modules (the pydantic bodies, the auth flow, OpenAPI, the SQS ingress, the webhook
@@ -243,6 +244,49 @@ def replay_webhook_delivery(delivery_id: str) -> Response:
     return json_response(200, webhook_routes.replay(services(), delivery_id))
 
 
+# The change feed (chalicelib.api.feed_routes) ---------------------------------------------------------------
+@app.route("/v1/feed-types", methods=["GET"])
+@rest
+def list_feed_types() -> Response:
+    from chalicelib.api import feed_routes
+
+    _authorize()
+    return json_response(200, feed_routes.types_view())
+
+
+@app.route("/v1/end-users/{end_user_id}/feed-subscriptions", methods=["GET", "POST"],
+           content_types=JSON_BODY_TYPES)
+@rest
+def feed_subscriptions(end_user_id: str) -> Response:
+    from chalicelib.api import feed_routes
+    from chalicelib.api.bodies import CreateFeedSubscription
+
+    _authorize()
+    if _request().method == "GET":
+        return json_response(200, feed_routes.listing(services(), end_user_id))
+    body = parse_body(CreateFeedSubscription, _body())
+    return json_response(201, feed_routes.create(services(), end_user_id, body))
+
+
+@app.route("/v1/end-users/{end_user_id}/feed-subscriptions/{subscription_id}", methods=["GET", "POST", "DELETE"],
+           content_types=JSON_BODY_TYPES)
+@rest
+def feed_subscription(end_user_id: str, subscription_id: str) -> Response:
+    from chalicelib.api import feed_routes
+    from chalicelib.api.bodies import UpdateFeedSubscription
+
+    _authorize()
+    feed = feed_routes.feed_of(services())
+    method = _request().method
+    if method == "DELETE":
+        feed.delete(end_user_id, subscription_id)
+        return Response(body="", status_code=204)
+    if method == "POST":
+        body = parse_body(UpdateFeedSubscription, _body())
+        return json_response(200, feed_routes.update(services(), end_user_id, subscription_id, body))
+    return json_response(200, feed_routes.subscription_view(feed.get(end_user_id, subscription_id)))
+
+
 # Typed resources (chalicelib.api.typed): every call a job, answered as JSON -------------------------------
 @app.route("/v1/end-users/{end_user_id}/requests", methods=["POST"], content_types=JSON_BODY_TYPES)
 @rest
@@ -378,4 +422,5 @@ def expire_overdue_jobs(event: Any) -> dict[str, int]:
     repaired = svc.dispatcher.sweep()  # leases nobody renews, pointers left behind, in-doubt writes past deadline
     expired = svc.dispatcher.expire_overdue()
     svc.queue.report_gauges()  # QueueDepth, OldestQueuedJobAgeSeconds, JobsInFlight, ...
-    return {"expired": expired, "repaired": repaired}
+    catch_ups = svc.feed().run_due() if svc.feed is not None else 0  # the change feed's due catch-ups
+    return {"expired": expired, "repaired": repaired, "catch_ups": catch_ups}

@@ -60,6 +60,10 @@ class Settings:
     webhooks: bool = False
     webhook_queue_url: str = ""
     webhook_queue_name: str = ""
+    # The change feed (chalicelib.feed): how far before a type's watermark each catch-up asks again (clocks of
+    # the machines that edit a multi-user file differ; docs/feed.md), and the page size of its queries.
+    feed_overlap_seconds: int = 600
+    feed_page_size: int = 200
     # The long-poll of an idle session's sendRequestXML (chalicelib.qbwc.longpoll): 0 (off) to 20 seconds.
     long_poll_seconds: int = 0
     session_stale_seconds: int = 90  # no call for this long and nothing in QuickBooks: another session may take over
@@ -125,6 +129,8 @@ class Settings:
             inline_result_max_bytes=number("QBDGW_INLINE_RESULT_MAX_BYTES", cls.inline_result_max_bytes),
             session_stale_seconds=number("QBDGW_SESSION_STALE_SECONDS", cls.session_stale_seconds),
             long_poll_seconds=number("QBDGW_LONG_POLL_SECONDS", cls.long_poll_seconds),
+            feed_overlap_seconds=number("QBDGW_FEED_OVERLAP_SECONDS", cls.feed_overlap_seconds),
+            feed_page_size=number("QBDGW_FEED_PAGE_SIZE", cls.feed_page_size),
             webhooks=text("QBDGW_WEBHOOKS", "off").lower() in ("on", "true", "1", "yes"),
             webhook_queue_url=text("QBDGW_WEBHOOK_QUEUE_URL", ""),
             webhook_queue_name=text("QBDGW_WEBHOOK_QUEUE_NAME", ""),

@@ -25,6 +25,7 @@ from chalicelib.config import Settings
 from chalicelib.delivery.kms import KmsSecretBox
 from chalicelib.delivery.s3 import S3PayloadStore
 from chalicelib.delivery.sqs import SqsResultPublisher
+from chalicelib.feed.publisher import FeedPublisher, LazyFeed
 from chalicelib.jobs.dispatch import Dispatcher
 from chalicelib.jobs.health import HealthCheck
 from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, SecretBox, Store, utc_now
@@ -39,6 +40,8 @@ from chalicelib.store.dynamodb import DynamoStore
 if TYPE_CHECKING:  # webhooks load only where they are on (ssl and http.client are not on the SOAP path)
     from chalicelib.delivery.webhook_models import WebhookStore
     from chalicelib.delivery.webhooks import DeliveryQueue, WebhookService
+    from chalicelib.feed.models import FeedStore
+    from chalicelib.feed.service import FeedService
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ class Services:
     secrets: SecretBox | None = None  # None: no key configured (auth links cannot be created)
     hasher: SecretHasher = SCRYPT_ONLY  # how secrets are stored (scrypt only without a pepper)
     webhooks: WebhookService | None = None  # None: QBDGW_WEBHOOKS is off
+    feed: LazyFeed | None = None  # the change feed's service, made on first use (build always sets it)
 
 
 _SESSION: Any = None
@@ -151,6 +155,7 @@ def build(
     secrets: SecretBox | None = None,
     webhook_store: WebhookStore | None = None,
     delivery_queue: DeliveryQueue | None = None,
+    feed_store: FeedStore | None = None,
 ) -> Services:
     clients = dict(clients or {})
     metrics = metrics if metrics is not None else default_metrics()
@@ -191,6 +196,8 @@ def build(
                      inline_result_bytes=settings.inline_result_max_bytes,
                      max_read_attempts=settings.max_read_attempts,
                      unpaged_max_returned=settings.unpaged_max_returned)
+    feed = LazyFeed(lambda: _feed(settings, clock, clients, metrics, queue, feed_store))
+    queue.publisher = FeedPublisher(publisher, feed, payloads)  # a catch-up's results become change events
     dispatcher = Dispatcher(store, queue, clock, lease_ttl=timedelta(seconds=settings.lease_ttl_seconds),
                             stale_after=timedelta(seconds=settings.session_stale_seconds))
     qbwc = QbwcService(store, queue, clock,
@@ -221,7 +228,28 @@ def build(
         secrets=secrets,
         hasher=hasher,
         webhooks=webhooks,
+        feed=feed,
     )
+
+
+def _feed(settings: Settings, clock: Clock, clients: dict[str, Any], metrics: Metrics, queue: JobQueue,
+          store: FeedStore | None) -> FeedService:
+    """The change feed's service: its subscriptions in the table (the memory twin beside a memory store)."""
+    from chalicelib.feed.service import FeedService
+
+    if store is None:
+        if isinstance(queue.store, DynamoStore):
+            from chalicelib.store.dynamo_feed import DynamoFeedStore
+
+            if "dynamodb" not in clients:
+                clients["dynamodb"] = aws_client("dynamodb", settings)
+            store = DynamoFeedStore(clients["dynamodb"], settings.table_name)
+        else:
+            from chalicelib.store.memory_feed import MemoryFeedStore
+
+            store = MemoryFeedStore()
+    return FeedService(store, queue, clock, overlap=timedelta(seconds=settings.feed_overlap_seconds),
+                       page_size=settings.feed_page_size, metrics=metrics)
 
 
 def _webhooks(settings: Settings, clock: Clock, clients: dict[str, Any], metrics: Metrics,

@@ -7,6 +7,7 @@ import click
 from cli.apikeys import api_keys
 from cli.authsessions import auth_sessions
 from cli.endusers import end_users
+from cli.feed import feed
 from cli.jobs import jobs
 from cli.results import results
 from cli.webhooks import webhooks
@@ -15,7 +16,8 @@ from cli.webhooks import webhooks
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option("0.1.0", prog_name="qbdgw")
 def cli() -> None:
-    """qbd-gateway from the command line: end-users, auth sessions, API keys, jobs, results and webhooks.
+    """qbd-gateway from the command line: end-users, auth sessions, API keys, jobs, results,
+    webhooks and change-feed subscriptions.
 
     \b
     REST commands:     --url / QBDGW_URL, --api-key / QBDGW_API_KEY
@@ -25,7 +27,7 @@ def cli() -> None:
     """
 
 
-for group in (end_users, auth_sessions, api_keys, jobs, results, webhooks):
+for group in (end_users, auth_sessions, api_keys, jobs, results, webhooks, feed):
     cli.add_command(group)
 
 

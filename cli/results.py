@@ -31,6 +31,9 @@ HOLD_SECONDS = 30
 
 
 def _line(result: dict[str, Any]) -> str:
+    if result.get("type") == "change":  # a change-feed event (qbdgw feed)
+        return "  ".join(str(result.get(k) or "-") for k in ("modified_at", "event_id", "end_user_id", "change",
+                                                             "object_type", "id", "revision_number"))
     parts = [str(result.get("completed_at") or "-"), str(result.get("job_id")), str(result.get("end_user_id")),
              str(result.get("status"))]
     error = result.get("error")

@@ -66,6 +66,66 @@ class WebhookDeliveryList(BaseModel):
     next_before: str | None = Field(default=None, description="pass as ?before= for the next (older) page")
 
 
+class CreateFeedSubscription(_Body):
+    """A change feed for one end-user: which object types, how often, and from when."""
+
+    object_types: list[str] = Field(min_length=1, max_length=100, description="resource names, as GET "
+                                    "/v1/feed-types lists them (customers, invoices, items …)")
+    interval_seconds: int = Field(default=3600, ge=300, le=7 * 86400)
+    start: Literal["now", "full"] = Field(default="now", description="now: changes from now on; full: every "
+                                          "record first, as added")
+
+
+class UpdateFeedSubscription(_Body):
+    object_types: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    interval_seconds: int | None = Field(default=None, ge=300, le=7 * 86400)
+
+
+class FeedSubscriptionView(BaseModel):
+    id: str
+    end_user_id: str
+    object_types: list[str]
+    interval_seconds: int
+    start: str
+    created_at: str
+    next_run_at: str
+    catch_ups: int
+    last_run_at: str | None
+    last_error: dict[str, Any] | None
+    watermarks: dict[str, str | None]
+
+
+class FeedSubscriptionList(BaseModel):
+    subscriptions: list[FeedSubscriptionView]
+
+
+class FeedTypeView(BaseModel):
+    name: str
+    object: str
+    family: Literal["list", "txn"]
+    query: str
+
+
+class FeedTypeList(BaseModel):
+    feed_types: list[FeedTypeView]
+
+
+class ChangeEvent(BaseModel):
+    """One change found by a catch-up, on the results queue (``type: change``) and to webhooks."""
+
+    schema_version: Literal[1]
+    type: Literal["change"]
+    event_id: str = Field(description="the same for the same end-user, type, object and revision")
+    end_user_id: str
+    subscription_id: str
+    object_type: str
+    id: str
+    change: Literal["added", "modified", "deleted"]
+    revision_number: str | None = Field(description="QuickBooks' EditSequence; null for a deletion")
+    modified_at: str = Field(description="TimeModified (TimeDeleted for a deletion), as QuickBooks wrote it")
+    object: dict[str, Any] | None = Field(default=None, description="the record as typed JSON; absent for a deletion")
+
+
 class Paging(_Body):
     """Run one list query page by page (qbXML iterators); each page is its own result message."""
 

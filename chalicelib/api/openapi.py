@@ -108,6 +108,26 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v1/webhook-deliveries/{delivery_id}/replay"): Operation(
         "Send a dead (or delivered) delivery again, with a new 24 h schedule", {200: bodies.WebhookDeliveryView},
         errors=(400, 404, 409), tags=("webhooks",)),
+    ("GET", "/v1/feed-types"): Operation(
+        "The object types a change feed can follow", {200: bodies.FeedTypeList}, tags=("feed",)),
+    ("GET", "/v1/end-users/{end_user_id}/feed-subscriptions"): Operation(
+        "List the end-user's change-feed subscriptions", {200: bodies.FeedSubscriptionList}, errors=(404,),
+        tags=("feed",)),
+    ("POST", "/v1/end-users/{end_user_id}/feed-subscriptions"): Operation(
+        "Subscribe to what changes in QuickBooks", {201: bodies.FeedSubscriptionView}, errors=(400, 404),
+        request=bodies.CreateFeedSubscription, tags=("feed",),
+        description="A catch-up runs every `interval_seconds` (300 to 604,800; default 3,600) as background "
+        "jobs of the company file's queue; each change is one `ChangeEvent` on the results queue (and to "
+        "webhooks of kind `change`). See docs/feed.md."),
+    ("GET", "/v1/end-users/{end_user_id}/feed-subscriptions/{subscription_id}"): Operation(
+        "Get a change-feed subscription and where each type stands", {200: bodies.FeedSubscriptionView},
+        errors=(404,), tags=("feed",)),
+    ("POST", "/v1/end-users/{end_user_id}/feed-subscriptions/{subscription_id}"): Operation(
+        "Change the types or the interval of a subscription", {200: bodies.FeedSubscriptionView},
+        errors=(400, 404), request=bodies.UpdateFeedSubscription, tags=("feed",)),
+    ("DELETE", "/v1/end-users/{end_user_id}/feed-subscriptions/{subscription_id}"): Operation(
+        "Delete a subscription (catch-ups under way end unheard)", {204: "Deleted."}, errors=(404,),
+        tags=("feed",)),
 }
 
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
@@ -115,8 +135,11 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     bodies.EndUserCreated, bodies.EndUserView, bodies.JobAccepted, bodies.JobView, bodies.HealthCheckOk,
     bodies.Liveness, bodies.AuthSessionCreated, bodies.ResultMessage, bodies.CreateWebhookEndpoint,
     bodies.WebhookEndpointView, bodies.WebhookEndpointList, bodies.WebhookDeliveryView, bodies.WebhookDeliveryList,
+    bodies.CreateFeedSubscription, bodies.UpdateFeedSubscription, bodies.FeedSubscriptionView,
+    bodies.FeedSubscriptionList, bodies.FeedTypeList, bodies.ChangeEvent,
 )
-"""Every model in ``components.schemas`` (``ResultMessage`` is the SQS result, listed for reference)."""
+"""Every model in ``components.schemas`` (``ResultMessage`` is the SQS result and ``ChangeEvent`` a change
+event, listed for reference)."""
 
 
 def component_schemas() -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """The SQS adapter of :class:`chalicelib.jobs.ports.ResultPublisher`.
 
 Results go to a FIFO queue: ``MessageGroupId`` = end-user id keeps one end-user's results in order,
-``MessageDeduplicationId`` = job id makes a re-publish inside SQS's 5-minute window a no-op; consumers
-deduplicate by ``job_id`` beyond it (invariant 2: at least once).
+``MessageDeduplicationId`` = the message's key (:func:`chalicelib.jobs.results.message_key`: the job id, a
+page's, an in-doubt notice's, a change event's id) makes a re-publish inside SQS's 5-minute window a no-op;
+consumers deduplicate by the same key beyond it (invariant 2: at least once). The ``type`` attribute says
+``result`` or ``change``; ``status`` is a result's status or an event's change.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+
+from chalicelib.jobs.results import message_key, message_kind
 
 SQS_MAX_BYTES = 1024 * 1024
 
@@ -21,19 +25,20 @@ class SqsResultPublisher:
 
     def publish(self, message: Mapping[str, Any]) -> None:
         body = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        key = message_key(message)
         if len(body.encode("utf-8")) > SQS_MAX_BYTES:
-            raise ValueError(f"result message for job {message['job_id']} is over SQS's 1 MiB limit")
+            raise ValueError(f"result message {key} is over SQS's 1 MiB limit")
+        kind = message_kind(message)
         self.client.send_message(
             QueueUrl=self.queue_url,
             MessageBody=body,
             MessageGroupId=str(message["end_user_id"]),
-            # A result de-duplicates by job id; an in_doubt notice is a message of its own before it.
-            MessageDeduplicationId=str(message["job_id"]) + (
-                ".in_doubt" if message["status"] == "in_doubt"
-                else f".p{message['page']}" if message.get("page") and not message.get("last") else ""),
+            MessageDeduplicationId=key,
             MessageAttributes={
                 "schema_version": {"DataType": "Number", "StringValue": str(message["schema_version"])},
-                "status": {"DataType": "String", "StringValue": str(message["status"])},
+                "type": {"DataType": "String", "StringValue": kind},
+                "status": {"DataType": "String",
+                           "StringValue": str(message["change"] if kind == "change" else message["status"])},
             },
         )
 

@@ -41,6 +41,7 @@ from chalicelib.delivery.targets import Resolver, check_url, parse_url
 from chalicelib.delivery.webhook_models import KINDS, Delivery, WebhookEndpoint, WebhookStore, delivery_id
 from chalicelib.errors import error
 from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, SecretBox, StoreConflict
+from chalicelib.jobs.results import message_key, message_kind
 from chalicelib.jobs.security import new_id
 from chalicelib.observability import NO_METRICS, Metrics
 
@@ -60,16 +61,6 @@ class DeliveryQueue(Protocol):
 
 
 Send = Callable[..., sender.Attempt]
-
-
-def message_key(message: Mapping[str, Any]) -> str:
-    """What de-duplicates a result message: the job id, ``<id>.in_doubt``, or ``<id>.p<n>`` for a page."""
-    job_id = str(message["job_id"])
-    if message.get("status") == "in_doubt":
-        return f"{job_id}.in_doubt"
-    if message.get("page") and not message.get("last"):
-        return f"{job_id}.p{message['page']}"
-    return job_id
 
 
 class WebhookService:
@@ -261,7 +252,7 @@ class WebhookPublisher:
         self.inner.publish(message)
         body = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
         try:
-            self.webhooks.fan_out("result", message_key(message), str(message["end_user_id"]), body)
+            self.webhooks.fan_out(message_kind(message), message_key(message), str(message["end_user_id"]), body)
         except Exception as exc:  # the outbox publishes it again (SQS drops the repeat by its dedup id)
             log.warning("webhook fan-out failed; the result is published again later",
                         extra={"job_id": message.get("job_id"), "error": type(exc).__name__})

@@ -11,17 +11,19 @@ Each job may wait in the company file's queue until the next catch-up is due (it
 expires, fails or is cancelled leaves its type's mark where it was, so the next catch-up asks for the
 same window again, and is noted on the subscription (``last_error``).
 
-:class:`FeedPublisher` sits in front of the result publisher. A result of a catch-up job (its ``feed``
-names the catch-up) is not published as a result: each of its records becomes a change event
+:meth:`FeedService.events_of_result` is what :class:`~chalicelib.feed.publisher.FeedPublisher` calls for a
+result of a catch-up job (its ``feed`` names the catch-up), which is not published as a result: each of its
+records becomes a change event
 (:mod:`chalicelib.feed.window`), published in the order of the page, then the type's mark takes what
 the page published (``pending``) and, on the last page, is folded forward. A page whose events cannot
 all be published raises: the job's result stays in the outbox and the page is published again (the
-events keep their ids; a FIFO queue drops a repeat within five minutes). Every other message passes.
+events keep their ids; a FIFO queue drops a repeat within five minutes).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -68,15 +70,7 @@ class FeedService:
     # Subscriptions ---------------------------------------------------------------------------------------
     def create(self, end_user_id: str, object_types: Sequence[str], *,
                interval_seconds: int = DEFAULT_INTERVAL_SECONDS, start: str = "now") -> Subscription:
-        unknown = sorted({t for t in object_types if feed_type(t) is None})
-        if not object_types or unknown:
-            raise error("invalid_request", (f"unknown object types {unknown}; " if unknown else "no object types; ")
-                        + f"a feed follows {', '.join(feed_types())}")
-        if not MIN_INTERVAL_SECONDS <= interval_seconds <= MAX_INTERVAL_SECONDS:
-            raise error("invalid_request", f"interval_seconds must be from {MIN_INTERVAL_SECONDS} to "
-                                           f"{MAX_INTERVAL_SECONDS}")
-        if start not in STARTS:
-            raise error("invalid_request", f"start is one of {', '.join(STARTS)}")
+        self._check(object_types, interval_seconds, start)
         if self.queue.store.get_end_user(end_user_id) is None:
             raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
         now = self.clock()
@@ -89,6 +83,18 @@ class FeedService:
                                                      "types": list(subscription.object_types)})
         return subscription
 
+    @staticmethod
+    def _check(object_types: Sequence[str], interval_seconds: int, start: str) -> None:
+        unknown = sorted({t for t in object_types if feed_type(t) is None})
+        if not object_types or unknown:
+            raise error("invalid_request", (f"unknown object types {unknown}; " if unknown else "no object types; ")
+                        + f"a feed follows {', '.join(feed_types())}")
+        if not MIN_INTERVAL_SECONDS <= interval_seconds <= MAX_INTERVAL_SECONDS:
+            raise error("invalid_request", f"interval_seconds must be from {MIN_INTERVAL_SECONDS} to "
+                                           f"{MAX_INTERVAL_SECONDS}")
+        if start not in STARTS:
+            raise error("invalid_request", f"start is one of {', '.join(STARTS)}")
+
     def get(self, end_user_id: str, subscription_id: str) -> Subscription:
         found = self.store.get_subscription(end_user_id, subscription_id)
         if found is None:
@@ -97,6 +103,25 @@ class FeedService:
 
     def list_for(self, end_user_id: str) -> list[Subscription]:
         return self.store.list_subscriptions(end_user_id)
+
+    def update(self, end_user_id: str, subscription_id: str, *, object_types: Sequence[str] | None = None,
+               interval_seconds: int | None = None) -> Subscription:
+        """Change what a subscription follows or how often. A type added starts as the subscription did
+        (``now``: from this change on, as its own mark is new; ``full``: every record); a type removed
+        keeps no mark. The next catch-up is due at most one new interval from now."""
+        current = self.get(end_user_id, subscription_id)
+        types = tuple(dict.fromkeys(object_types)) if object_types is not None else current.object_types
+        interval = interval_seconds if interval_seconds is not None else current.interval_seconds
+        self._check(types, interval, current.start)
+        names = set(self.mark_names(dataclasses.replace(current, object_types=types)))
+        changes: dict[str, Any] = {"object_types": types, "interval_seconds": interval,
+                                   "next_run_at": min(current.next_run_at, self.clock() + timedelta(seconds=interval))}
+        if object_types is not None and set(types) - set(current.object_types) and current.start == "now":
+            changes["created_at"] = self.clock()  # what a new type had before this change is not news
+        updated = self.store.update_subscription(current, changes)
+        for dropped in set(current.marks) - names:  # one mark at a time: a page's set_mark is never undone
+            self.store.set_mark(updated, dropped, Mark())
+        return self.store.get_subscription(end_user_id, subscription_id) or updated
 
     def delete(self, end_user_id: str, subscription_id: str) -> None:
         if not self.store.delete_subscription(end_user_id, subscription_id):
@@ -168,6 +193,8 @@ class FeedService:
         subscription = self.store.get_subscription(str(message["end_user_id"]), subscription_id)
         if subscription is None:
             return  # deleted since: its catch-ups end unheard
+        if name not in self.mark_names(subscription):
+            return  # a type no longer followed: its catch-up ends unheard
         mark = subscription.mark(name)
         if mark.done_run >= run:
             return  # a result published again after its catch-up was folded in: nothing new
@@ -216,18 +243,3 @@ class FeedService:
 
 def _iso(value: datetime) -> str:
     return value.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-class FeedPublisher:
-    """The result publisher in front of ``inner``: catch-up results become events (the module's story)."""
-
-    def __init__(self, inner: ResultPublisher, feed: FeedService, payloads: PayloadStore | None = None) -> None:
-        self.inner = inner
-        self.feed = feed
-        self.payloads = payloads
-
-    def publish(self, message: Mapping[str, Any]) -> None:
-        if not message.get("feed"):
-            self.inner.publish(message)
-            return
-        self.feed.events_of_result(message, self.inner, self.payloads)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -110,6 +111,25 @@ def json_parts(job: Job, text: str | None, *, always: bool = False, limit: int =
     if parts and len(json.dumps(parts)) > limit:
         return {"response_json_omitted": f"the JSON rendering passes {limit} bytes (the qbXML is complete)"}
     return parts
+
+
+def message_key(message: Mapping[str, Any]) -> str:
+    """What de-duplicates a message of the results queue (SQS's ``MessageDeduplicationId``, a webhook
+    delivery's id): the job id for a result, ``<id>.in_doubt`` for an in-doubt notice, ``<id>.p<n>`` for a
+    page before the last, and a change event's ``event_id``. The SDK's consumer keys the same way."""
+    if message.get("type") == "change":
+        return str(message["event_id"])
+    job_id = str(message["job_id"])
+    if message.get("status") == "in_doubt":
+        return f"{job_id}.in_doubt"
+    if message.get("page") and not message.get("last"):
+        return f"{job_id}.p{message['page']}"
+    return job_id
+
+
+def message_kind(message: Mapping[str, Any]) -> str:
+    """``change`` for a change event, ``result`` for everything else (webhook endpoints choose by it)."""
+    return "change" if message.get("type") == "change" else "result"
 
 
 def result_message(job: Job) -> dict[str, Any]:

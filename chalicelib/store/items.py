@@ -13,16 +13,19 @@ API key                         ``APIKEY#<lookup>``      ``KEY#<key id>``
 webhook endpoint                ``WEBHOOKS``             ``WHE#<endpoint id>``
 webhook delivery                ``DLV#<delivery id>``    ``DELIVERY``
 webhook delivery log entry      ``WHE#<endpoint id>``    ``LOG#<created_at ISO>#<delivery id>``
+change-feed subscription        ``EU#<id>``              ``FSUB#<subscription id>``
 ==============================  =======================  ============================================
 
 Indexes: the local secondary index ``queue`` sorts an end-user's *queued* jobs by ``queued_key``
 (priority, then sequence; the attribute exists only while a job is queued, so the index is sparse and
 a strongly consistent query gives the head of the queue). The global index ``by_job_id`` finds a job
-by its id; ``outbox`` lists finished jobs whose result is not yet on SQS; ``deadlines`` lists queued
-jobs by deadline (spread over a few ``DL#n`` partitions) for the expiry sweeper. All three are sparse:
-their key attributes exist only while the item belongs in the index. ``ttl`` (epoch seconds) lets
-DynamoDB delete finished jobs, sessions and keys, and webhook deliveries with their log entries
-(:mod:`chalicelib.store.dynamo_webhooks`).
+by its id; ``outbox`` lists finished jobs whose result is not yet on SQS (``OUTBOX#n`` partitions) and,
+in partitions of their own (``FEEDDUE#n``, sorted by ``<next_run_at UTC ISO>#<subscription id>``),
+change-feed subscriptions by when their next catch-up is due (:mod:`chalicelib.store.dynamo_feed`);
+``deadlines`` lists queued jobs by deadline (spread over a few ``DL#n`` partitions) for the expiry
+sweeper. All three are sparse: their key attributes exist only while the item belongs in the index.
+``ttl`` (epoch seconds) lets DynamoDB delete finished jobs, sessions and keys, and webhook deliveries
+with their log entries (:mod:`chalicelib.store.dynamo_webhooks`); subscriptions have none.
 """
 
 from __future__ import annotations

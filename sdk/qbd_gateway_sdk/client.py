@@ -58,14 +58,18 @@ from qbd_gateway_sdk.models import (
     AuthSessionCreated,
     CreateAuthSession,
     CreateEndUser,
+    CreateFeedSubscription,
     CreateWebhookEndpoint,
     EndUserCreated,
     EndUserView,
     EnqueueJob,
+    FeedSubscriptionList,
+    FeedSubscriptionView,
     HealthCheckOk,
     JobAccepted,
     JobView,
     Paging,
+    UpdateFeedSubscription,
     WebhookDeliveryList,
     WebhookDeliveryView,
     WebhookEndpointList,
@@ -209,6 +213,37 @@ class Client(Resources):
     def replay_webhook_delivery(self, delivery_id: str) -> WebhookDeliveryView:
         return self._call("POST", f"/v1/webhook-deliveries/{_segment(delivery_id)}/replay", WebhookDeliveryView,
                           safe=True)
+
+    # The change feed ---------------------------------------------------------------------------------------
+    def create_feed_subscription(self, end_user_id: str, object_types: list[str], *, interval_seconds: int = 3600,
+                                 start: str = "now") -> FeedSubscriptionView:
+        """Follow ``object_types`` (``GET /v1/feed-types``) of an end-user's company file: a catch-up every
+        ``interval_seconds``; ``start`` ``now`` (changes from now on) or ``full`` (every record first)."""
+        body = CreateFeedSubscription(object_types=object_types, interval_seconds=interval_seconds,
+                                      start=start)  # type: ignore[arg-type]
+        return self._call("POST", f"/v1/end-users/{_segment(end_user_id)}/feed-subscriptions", FeedSubscriptionView,
+                          body=body, safe=False)
+
+    def list_feed_subscriptions(self, end_user_id: str) -> list[FeedSubscriptionView]:
+        return self._call("GET", f"/v1/end-users/{_segment(end_user_id)}/feed-subscriptions", FeedSubscriptionList,
+                          safe=True).subscriptions
+
+    def get_feed_subscription(self, end_user_id: str, subscription_id: str) -> FeedSubscriptionView:
+        return self._call("GET", self._feed_path(end_user_id, subscription_id), FeedSubscriptionView, safe=True)
+
+    def update_feed_subscription(self, end_user_id: str, subscription_id: str, *,
+                                 object_types: list[str] | None = None,
+                                 interval_seconds: int | None = None) -> FeedSubscriptionView:
+        body = UpdateFeedSubscription(object_types=object_types, interval_seconds=interval_seconds)
+        return self._call("POST", self._feed_path(end_user_id, subscription_id), FeedSubscriptionView, body=body,
+                          safe=True)
+
+    def delete_feed_subscription(self, end_user_id: str, subscription_id: str) -> None:
+        self._call("DELETE", self._feed_path(end_user_id, subscription_id), _NoContent, safe=True)
+
+    @staticmethod
+    def _feed_path(end_user_id: str, subscription_id: str) -> str:
+        return f"/v1/end-users/{_segment(end_user_id)}/feed-subscriptions/{_segment(subscription_id)}"
 
     def _call_policy(self) -> CallPolicy:
         return CallPolicy(self.call_timeout, self.timeout, self.retries, self.backoff, self.clock)

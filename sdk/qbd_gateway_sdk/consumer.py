@@ -14,6 +14,10 @@ job's result, under the job id). A ``set`` (in memory, one process) or a callabl
 your own database — then record the key in the same transaction as the handler's work, and the
 consumer only asks.
 
+The change feed's events (``type`` ``change``, a :class:`~qbd_gateway_sdk.models.ChangeEvent`) come on the
+same queue, in each end-user's order with its results; they go to ``on_change`` and are remembered in
+``seen`` by their ``event_id`` (the same for a repeat of the same change).
+
 A large answer is not in the message: ``response_qbxml`` is ``None`` and ``response_s3_uri`` names the
 object in the gateway's payload bucket (see :mod:`qbd_gateway_sdk.responses`). Given an ``s3_client``
 (boto3), the consumer reads that object before calling the handler — only for a message it has not
@@ -34,7 +38,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from qbd_gateway_sdk.models import ResultMessage
+from qbd_gateway_sdk.models import ChangeEvent, ResultMessage
 from qbd_gateway_sdk.responses import fetch_response
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,7 @@ Handler = Callable[[ResultMessage], None]
 
 @dataclass
 class PollReport:
-    """What one :meth:`ResultsConsumer.poll_once` did, by job id."""
+    """What one :meth:`ResultsConsumer.poll_once` did, by job id (by event id for a change event)."""
 
     handled: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -66,12 +70,15 @@ class ResultsConsumer:
     """Hands each new result message of ``queue_url`` to ``handler`` once, in each end-user's order.
 
     ``s3_client`` (optional, a boto3 S3 client): read answers offloaded to S3 into ``response_qbxml``
-    before the handler sees them.
+    before the handler sees them. ``on_change`` (optional): the handler of the change feed's events
+    (without it they are deleted unhandled).
     """
 
     def __init__(self, sqs_client: Any, queue_url: str, handler: Handler,
                  seen: MutableSet[str] | Callable[[str], bool] | None = None, *,
-                 wait_seconds: int = 10, max_messages: int = 10, s3_client: Any = None) -> None:
+                 wait_seconds: int = 10, max_messages: int = 10, s3_client: Any = None,
+                 on_change: Callable[[ChangeEvent], None] | None = None) -> None:
+        self.on_change = on_change
         self.sqs = sqs_client
         self.s3 = s3_client
         self.queue_url = queue_url
@@ -96,6 +103,15 @@ class ResultsConsumer:
             return result
         return result.model_copy(update={"response_qbxml": fetch_response(result, self.s3)})
 
+    def _read(self, body: str) -> tuple[ResultMessage | ChangeEvent, str]:
+        """A message as a result or a change event, and its de-duplication key."""
+        data = json.loads(body)
+        if isinstance(data, dict) and data.get("type") == "change":
+            event = ChangeEvent.model_validate(data)
+            return event, event.event_id
+        result = ResultMessage.model_validate(data)
+        return result, message_key(result)
+
     def poll_once(self) -> PollReport:
         """Receive one batch (long poll of ``wait_seconds``) and handle it."""
         out = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=self.max_messages,
@@ -105,37 +121,42 @@ class ResultsConsumer:
         for message in out.get("Messages", []):
             group = (message.get("Attributes") or {}).get("MessageGroupId", "")
             try:
-                result = ResultMessage.model_validate(json.loads(message["Body"]))
+                item, key = self._read(message["Body"])
             except (ValueError, ValidationError):
                 log.error("unreadable result message left for the dead-letter queue: %s", message.get("MessageId"))
                 report.unreadable += 1
                 blocked_groups.add(group)
                 continue
+            name = item.event_id if isinstance(item, ChangeEvent) else item.job_id
             if group in blocked_groups:
-                report.held_back.append(result.job_id)
+                report.held_back.append(name)
                 continue
-            if self._already(message_key(result)):
+            if self._already(key) or (isinstance(item, ChangeEvent) and self.on_change is None):
                 self._delete(message)
-                report.skipped.append(result.job_id)
+                report.skipped.append(name)
                 continue
             try:
-                result = self._with_response(result)
-            except Exception:  # a QbdGatewayError from fetch_response; anything else is treated alike
-                log.exception("cannot read the result's answer from S3; message left for redelivery (job %s)",
-                              result.job_id)
-                report.failed.append(result.job_id)
-                blocked_groups.add(group)
-                continue
-            try:
-                self.handler(result)
+                if isinstance(item, ChangeEvent):
+                    assert self.on_change is not None
+                    self.on_change(item)
+                else:
+                    try:
+                        item = self._with_response(item)
+                    except Exception:  # a QbdGatewayError from fetch_response; anything else is treated alike
+                        log.exception("cannot read the result's answer from S3; message left for redelivery "
+                                      "(job %s)", item.job_id)
+                        report.failed.append(name)
+                        blocked_groups.add(group)
+                        continue
+                    self.handler(item)
             except Exception:
-                log.exception("result handler failed; message left for redelivery (job %s)", result.job_id)
-                report.failed.append(result.job_id)
+                log.exception("handler failed; message left for redelivery (%s)", name)
+                report.failed.append(name)
                 blocked_groups.add(group)
                 continue
-            self._remember(message_key(result))
+            self._remember(key)
             self._delete(message)
-            report.handled.append(result.job_id)
+            report.handled.append(name)
         return report
 
     def run(self, stop: threading.Event | None = None, *, max_polls: int | None = None) -> None:

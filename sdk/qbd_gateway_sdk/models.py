@@ -58,6 +58,17 @@ class CreateWebhookEndpoint(_Request):
     description: str = Field(default="", max_length=200)
 
 
+class CreateFeedSubscription(_Request):
+    object_types: list[str] = Field(min_length=1, max_length=100)
+    interval_seconds: int = Field(default=3600, ge=300, le=7 * 86400)
+    start: Literal["now", "full"] = "now"
+
+
+class UpdateFeedSubscription(_Request):
+    object_types: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    interval_seconds: int | None = Field(default=None, ge=300, le=7 * 86400)
+
+
 # Responses ------------------------------------------------------------------------------------------------
 class ErrorObject(_Response):
     type: str
@@ -232,3 +243,41 @@ class WebhookEndpointList(_Response):
 class WebhookDeliveryList(_Response):
     deliveries: list[WebhookDeliveryView]
     next_before: str | None = None
+
+
+class FeedSubscriptionView(_Response):
+    """A change-feed subscription: what it follows, how often, and where each type stands (``watermarks``:
+    the newest TimeModified published per type, ``deleted:list``/``deleted:txn`` for the deletions)."""
+
+    id: str
+    end_user_id: str
+    object_types: list[str]
+    interval_seconds: int
+    start: str
+    created_at: str
+    next_run_at: str
+    catch_ups: int
+    last_run_at: str | None
+    last_error: dict[str, Any] | None
+    watermarks: dict[str, str | None]
+
+
+class FeedSubscriptionList(_Response):
+    subscriptions: list[FeedSubscriptionView]
+
+
+class ChangeEvent(_Response):
+    """One change found by a catch-up (``type`` ``change`` on the results queue, and to webhooks); its
+    ``event_id`` is the same for the same end-user, type, object and revision: de-duplicate by it."""
+
+    schema_version: Literal[1]
+    type: Literal["change"]
+    event_id: str
+    end_user_id: str
+    subscription_id: str
+    object_type: str
+    id: str
+    change: Literal["added", "modified", "deleted"]
+    revision_number: str | None
+    modified_at: str
+    object: dict[str, Any] | None = None

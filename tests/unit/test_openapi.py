@@ -164,6 +164,7 @@ def _fields(model: type[BaseModel]) -> dict[str, bool]:
     "CreateEndUser", "EnqueueJob", "CreateAuthSession", "ErrorObject", "ErrorEnvelope", "EndUserCreated",
     "EndUserView", "JobAccepted", "JobView", "HealthCheckOk", "AuthSessionCreated", "ResultMessage",
     "CreateWebhookEndpoint", "WebhookEndpointView", "WebhookEndpointList", "WebhookDeliveryView", "WebhookDeliveryList",
+    "CreateFeedSubscription", "UpdateFeedSubscription", "FeedSubscriptionView", "FeedSubscriptionList", "ChangeEvent",
 ])
 def test_sdk_models_mirror_the_server_models(name: str) -> None:
     sdk_models = pytest.importorskip("qbd_gateway_sdk.models")

@@ -47,6 +47,37 @@ def test_the_final_result_after_an_in_doubt_notice_reaches_the_handler() -> None
     assert sqs.deleted == ["r0", "r1", "r2"]
 
 
+def _event(object_id: str, revision: str | None, change: str) -> dict[str, Any]:
+    return {"schema_version": 1, "type": "change", "event_id": f"evt_{object_id}_{revision or 'deleted'}",
+            "end_user_id": "eu_1", "subscription_id": "fsub_1", "object_type": "customers", "id": object_id,
+            "change": change, "revision_number": revision, "modified_at": "2026-12-01T09:00:00-05:00",
+            **({"object": {"id": object_id, "name": "Alder"}} if change != "deleted" else {})}
+
+
+def test_change_events_reach_their_own_handler_once_in_order_with_the_results() -> None:
+    # GIVEN a result, a change event, the same event again (a repeat), and a deletion, of one end-user
+    result = json.loads((FIXTURES_DIR / "sdk" / "in_doubt_then_result.json").read_text())[1]
+    added, deleted = _event("80000001-1", "1001", "added"), _event("80000001-1", None, "deleted")
+    sqs = FakeSqs([{**result, "end_user_id": "eu_1"}, added, added, deleted])
+    results: list[ResultMessage] = []
+    changes: list[Any] = []
+    # WHEN the consumer polls with a change handler
+    report = ResultsConsumer(sqs, "url", results.append, wait_seconds=0, on_change=changes.append).poll_once()
+    # THEN the result went to the handler, each event once to on_change, in order; the repeat deleted unhandled
+    assert [r.job_id for r in results] == [result["job_id"]]
+    assert [(c.change, c.revision_number) for c in changes] == [("added", "1001"), ("deleted", None)]
+    assert changes[0].object == {"id": "80000001-1", "name": "Alder"} and changes[1].object is None
+    assert report.skipped == [added["event_id"]] and sqs.deleted == ["r0", "r1", "r2", "r3"]
+
+
+def test_without_a_change_handler_events_are_deleted_unhandled_and_results_still_handled() -> None:
+    result = json.loads((FIXTURES_DIR / "sdk" / "in_doubt_then_result.json").read_text())[1]
+    sqs = FakeSqs([_event("80000002-1", "1002", "modified"), {**result, "end_user_id": "eu_1"}])
+    results: list[ResultMessage] = []
+    report = ResultsConsumer(sqs, "url", results.append, wait_seconds=0).poll_once()
+    assert len(results) == 1 and report.skipped == ["evt_80000002-1_1002"] and sqs.deleted == ["r0", "r1"]
+
+
 # Answers offloaded to S3 (moto: the results FIFO queue and the payload bucket) --------------------------
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatedAws]:

@@ -15,8 +15,9 @@ from qbd_gateway_sdk.webhooks import verify as sdk_verify
 
 from chalicelib.delivery.retries import RETRY_WINDOW, DeliveryStatus
 from chalicelib.delivery.sender import Attempt
-from chalicelib.delivery.webhooks import CLAIM, MAX_DELAY_SECONDS, WebhookPublisher, WebhookService, message_key
+from chalicelib.delivery.webhooks import CLAIM, MAX_DELAY_SECONDS, WebhookPublisher, WebhookService
 from chalicelib.errors import GatewayError
+from chalicelib.jobs.results import message_key
 from chalicelib.store.memory_webhooks import MemoryWebhookStore
 from tests.unit.jobs.fakes import FakeClock, FakeSecretBox, RecordingPublisher
 

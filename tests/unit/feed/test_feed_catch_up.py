@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.feed.service import FeedPublisher, FeedService
+from chalicelib.feed.publisher import FeedPublisher
+from chalicelib.feed.service import FeedService
 from chalicelib.jobs.models import PRIORITY_BACKGROUND
 from chalicelib.store.memory_feed import MemoryFeedStore
 from simulator.quickbooks import CompanyFile
@@ -31,7 +32,7 @@ class World:
                                    clock=lambda: (self.gw.clock() + self.skew).astimezone(OFFSET))
         self.feeds = MemoryFeedStore()
         self.feed = FeedService(self.feeds, self.gw.queue, self.gw.clock, page_size=2)
-        self.gw.queue.publisher = FeedPublisher(self.gw.publisher, self.feed)
+        self.gw.queue.publisher = FeedPublisher(self.gw.publisher, lambda: self.feed)
 
     def qb(self, body: str) -> str:
         """A person at the QuickBooks machine does ``body`` (one request)."""
