@@ -12,7 +12,9 @@ the bound is ``at`` minus the overlap in that offset. Before the first record wa
 asks for everything; a ``now`` start asks from the subscription's creation minus the overlap *and*
 fourteen hours (the company's offset is not known yet; no zone is further ahead of UTC) and drops
 what was modified before its creation, comparing instants (``TimeModified`` carries its offset): a
-machine whose clock is k minutes behind hides the edits of the subscription's first k minutes.
+machine whose clock is k minutes behind hides the edits of the subscription's first k minutes. What it
+drops is remembered like what it publishes, so that the overlap of a later window, which may reach back
+before the creation, does not take it for news.
 
 **Events.** Each record of a page is an event, unless its ``(id, revision_number)`` is in the mark's
 ``recent`` (the overlap saw it already) or in what this catch-up published before: ``added`` when the
@@ -118,7 +120,8 @@ def _known(mark: Mark) -> tuple[set[tuple[str, str]], set[str]]:
 
 def events_of(records: Iterable[Mapping[str, Any]], object_type: str, mark: Mark, subscription: Subscription,
               overlap: timedelta) -> tuple[list[dict[str, Any]], list[Seen]]:
-    """The events of one page of a type's query (typed JSON records), and what they publish."""
+    """The events of one page of a type's query (typed JSON records), and what the mark is to remember of
+    the page: what the events publish, and what a ``now`` start drops as older than the subscription."""
     pairs, ids = _known(mark)
     floor = _floor(mark, subscription)
     created_after = instant(mark.at) if mark.at is not None else floor
@@ -129,8 +132,9 @@ def events_of(records: Iterable[Mapping[str, Any]], object_type: str, mark: Mark
         modified = str(record.get("time_modified") or "")
         if not object_id or not modified or (object_id, revision) in pairs:
             continue
-        if floor is not None and instant(modified) < floor:
-            continue  # a "now" start: modified before the subscription
+        if floor is not None and instant(modified) < floor:  # a "now" start: modified before the subscription;
+            seen.append(Seen(object_id, revision, modified))  # not news, but known: the overlap finds it again
+            continue
         created = record.get("time_created")
         fresh = object_id not in ids and (created_after is None or (
             created is not None and instant(str(created)) >= created_after))
@@ -157,6 +161,7 @@ def deleted_events_of(records: Iterable[Mapping[str, Any]], family: str, mark: M
         if not object_id or not deleted_at or object_type is None or (object_id, DELETED) in pairs:
             continue
         if floor is not None and instant(deleted_at) < floor:
+            seen.append(Seen(object_id, DELETED, deleted_at))
             continue
         events.append(_event(subscription, object_type, object_id, "deleted", None, deleted_at, None))
         seen.append(Seen(object_id, DELETED, deleted_at))
