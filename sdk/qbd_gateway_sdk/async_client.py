@@ -14,6 +14,11 @@ wait, the long polls after a 202 within the total ``call_timeout``, retries only
 only the I/O differs — ``httpx.AsyncClient`` for the requests and ``asyncio.sleep`` for the pauses. A list
 is an :class:`~qbd_gateway_sdk.resources.AsyncListPager` (``async for``), not a coroutine.
 
+The webhook and change-feed calls are the sync client's too (``await client.create_webhook_endpoint(url)``,
+``await client.list_feed_subscriptions(eu)``…), with its answers and its retries: the reads, the deletes,
+``replay_webhook_delivery`` and ``update_feed_subscription`` are retried; the creates and
+``rotate_webhook_secret`` are sent once.
+
 Give it your own ``httpx.AsyncClient`` (``http=``: proxies, a ``MockTransport`` in tests) and close that
 yourself; one it made itself is closed by :meth:`AsyncClient.aclose` (or the ``async with`` block).
 """
@@ -27,6 +32,7 @@ from types import TracebackType
 from typing import TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from qbd_gateway_sdk.calls import (
     DEFAULT_CALL_TIMEOUT,
@@ -37,9 +43,26 @@ from qbd_gateway_sdk.calls import (
     Outcome,
     Pause,
     Plan,
+    rest_call,
+    segment,
+)
+from qbd_gateway_sdk.models import (
+    CreateFeedSubscription,
+    CreateWebhookEndpoint,
+    FeedSubscriptionList,
+    FeedSubscriptionView,
+    FeedTypeList,
+    FeedTypeView,
+    UpdateFeedSubscription,
+    WebhookDeliveryList,
+    WebhookDeliveryView,
+    WebhookEndpointList,
+    WebhookEndpointView,
+    _NoContent,
 )
 from qbd_gateway_sdk.resources_generated import AsyncResources
 
+M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 
@@ -74,6 +97,80 @@ class AsyncClient(AsyncResources):
                         traceback: TracebackType | None) -> None:
         await self.aclose()
 
+    # Webhooks (verify what they POST with qbd_gateway_sdk.webhooks.verify) ---------------------------------
+    async def create_webhook_endpoint(self, url: str, *, end_user_id: str | None = None,
+                                      kinds: tuple[str, ...] = ("result", "change"),
+                                      description: str = "") -> WebhookEndpointView:
+        """A new endpoint; its ``secret`` is in this answer only (and in a rotation's). Never retried."""
+        body = CreateWebhookEndpoint(url=url, end_user_id=end_user_id, kinds=list(kinds),  # type: ignore[arg-type]
+                                     description=description)
+        return await self._rest("POST", "/v1/webhook-endpoints", WebhookEndpointView, body=body, safe=False)
+
+    async def list_webhook_endpoints(self) -> list[WebhookEndpointView]:
+        return (await self._rest("GET", "/v1/webhook-endpoints", WebhookEndpointList, safe=True)).endpoints
+
+    async def get_webhook_endpoint(self, endpoint_id: str) -> WebhookEndpointView:
+        return await self._rest("GET", f"/v1/webhook-endpoints/{segment(endpoint_id)}", WebhookEndpointView,
+                                safe=True)
+
+    async def delete_webhook_endpoint(self, endpoint_id: str) -> None:
+        await self._rest("DELETE", f"/v1/webhook-endpoints/{segment(endpoint_id)}", _NoContent, safe=True)
+
+    async def rotate_webhook_secret(self, endpoint_id: str) -> WebhookEndpointView:
+        """A new signing secret; the previous one stays valid (and signs too) for 24 h. Never retried."""
+        return await self._rest("POST", f"/v1/webhook-endpoints/{segment(endpoint_id)}/rotate-secret",
+                                WebhookEndpointView, safe=False)
+
+    async def webhook_deliveries(self, endpoint_id: str, *, limit: int = 50,
+                                 before: str | None = None) -> WebhookDeliveryList:
+        """One page of the endpoint's delivery log, newest first; ``next_before`` is the next page's cursor."""
+        params = (("limit", str(limit)),) + ((("before", before),) if before else ())
+        return await self._rest("GET", f"/v1/webhook-endpoints/{segment(endpoint_id)}/deliveries",
+                                WebhookDeliveryList, params=params, safe=True)
+
+    async def replay_webhook_delivery(self, delivery_id: str) -> WebhookDeliveryView:
+        return await self._rest("POST", f"/v1/webhook-deliveries/{segment(delivery_id)}/replay",
+                                WebhookDeliveryView, safe=True)
+
+    # The change feed ---------------------------------------------------------------------------------------
+    async def list_feed_types(self) -> list[FeedTypeView]:
+        """The types of record a feed subscription can follow (its ``object_types`` are their names)."""
+        return (await self._rest("GET", "/v1/feed-types", FeedTypeList, safe=True)).feed_types
+
+    async def create_feed_subscription(self, end_user_id: str, object_types: list[str], *,
+                                       interval_seconds: int = 3600, start: str = "now") -> FeedSubscriptionView:
+        """Follow ``object_types`` (:meth:`list_feed_types`) of an end-user's company file: a catch-up every
+        ``interval_seconds``; ``start`` ``now`` (changes from now on) or ``full`` (every record first).
+        Never retried."""
+        body = CreateFeedSubscription(object_types=object_types, interval_seconds=interval_seconds,
+                                      start=start)  # type: ignore[arg-type]
+        return await self._rest("POST", f"/v1/end-users/{segment(end_user_id)}/feed-subscriptions",
+                                FeedSubscriptionView, body=body, safe=False)
+
+    async def list_feed_subscriptions(self, end_user_id: str) -> list[FeedSubscriptionView]:
+        listed = await self._rest("GET", f"/v1/end-users/{segment(end_user_id)}/feed-subscriptions",
+                                  FeedSubscriptionList, safe=True)
+        return listed.subscriptions
+
+    async def get_feed_subscription(self, end_user_id: str, subscription_id: str) -> FeedSubscriptionView:
+        return await self._rest("GET", _feed_path(end_user_id, subscription_id), FeedSubscriptionView, safe=True)
+
+    async def update_feed_subscription(self, end_user_id: str, subscription_id: str, *,
+                                       object_types: list[str] | None = None,
+                                       interval_seconds: int | None = None) -> FeedSubscriptionView:
+        body = UpdateFeedSubscription(object_types=object_types, interval_seconds=interval_seconds)
+        return await self._rest("POST", _feed_path(end_user_id, subscription_id), FeedSubscriptionView, body=body,
+                                safe=True)
+
+    async def delete_feed_subscription(self, end_user_id: str, subscription_id: str) -> None:
+        await self._rest("DELETE", _feed_path(end_user_id, subscription_id), _NoContent, safe=True)
+
+    async def _rest(self, method: str, path: str, model: type[M], *, params: tuple[tuple[str, str], ...] = (),
+                    body: BaseModel | None = None, safe: bool) -> M:
+        """A call that is not a job (:func:`qbd_gateway_sdk.calls.rest_call`), run like every other plan."""
+        return await self._run_plan(rest_call(self._call_policy(), method, path, model, params=params, body=body,
+                                              safe=safe))
+
     # Running plans (qbd_gateway_sdk.calls) over httpx ----------------------------------------------------------
     def _call_policy(self) -> CallPolicy:
         return CallPolicy(self.call_timeout, self.timeout, self.retries, self.backoff, self.clock)
@@ -104,3 +201,7 @@ class AsyncClient(AsyncResources):
         except ValueError:
             body = response.text
         return HttpResponse(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
+
+
+def _feed_path(end_user_id: str, subscription_id: str) -> str:
+    return f"/v1/end-users/{segment(end_user_id)}/feed-subscriptions/{segment(subscription_id)}"

@@ -21,6 +21,9 @@ retrieve, reports, long polls) always; create, update, delete, void and ``reques
 ``idempotency_key``** — the gateway then answers a repeat with the first call's job. Without a key a
 write is sent once. A failed job (a connection problem, QuickBooks' refusal) is its answer, not a
 transport error: it is raised, never retried.
+
+The calls that are not jobs (webhook endpoints, feed subscriptions, feed types) are :func:`rest_call`
+plans: one request without a ``wait``, retried by the same rules when the caller says it is ``safe``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from qbd_gateway_sdk.errors import JobTimeoutError, NotFoundError, QbdGatewayError
 
@@ -49,6 +52,7 @@ NOT_FOUND_CODES = frozenset({"referenced_record_not_found", "records_partly_not_
 _QUICK_POLL = 0.5  # a long poll that came back early (a proxy cut it) is followed by this pause
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,26 @@ def typed_call(policy: CallPolicy, method: str, path: str, *, params: Sequence[t
     if response.status >= 400:
         raise _response_error(response, job_id)
     return Answer(response.body, response.status, job_id)
+
+
+def rest_call(policy: CallPolicy, method: str, path: str, model: type[M], *,
+              params: Sequence[tuple[str, str]] = (), body: BaseModel | None = None, safe: bool) -> Plan[M]:
+    """One call of the REST API that is not a job (webhook endpoints, feed subscriptions, feed types): sent
+    without a ``wait``, again only when ``safe`` (as for any call: network errors, 429, the gateway's own
+    5xx, never past the policy's ``call_timeout``); its answer read as ``model`` (a 204 as an empty one), an
+    error envelope raised as its typed error."""
+    deadline = policy.clock() + policy.call_timeout
+    payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+    sent = HttpRequest(method, path, tuple(params), payload, {}, policy.http_timeout)
+    response = yield from _with_retries(policy, lambda _wait: sent, deadline, safe=safe)
+    if response.status >= 400:
+        raise _response_error(response, response.headers.get("job-id") or None)
+    data = {} if response.status == 204 else response.body
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise QbdGatewayError("unexpected_response", f"HTTP {response.status} body is not a {model.__name__}: "
+                              f"{exc}", http_status=response.status) from exc
 
 
 def poll_job(policy: CallPolicy, job_id: str, deadline: float, total: float, status: str = "queued", *,

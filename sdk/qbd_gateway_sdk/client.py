@@ -26,7 +26,10 @@ Retry rules (``retries`` attempts after the first, exponential back-off from ``b
   retried the same way **only with an idempotency key**: the gateway then returns the original result to
   a retry, so nothing is created twice. Without a key they are sent once — the SDK never makes up a key
   behind your back;
-* ``create_auth_session`` and ``health_check`` are never retried.
+* ``create_auth_session`` and ``health_check`` are never retried;
+* of the webhook and change-feed calls, the reads, the deletes, ``replay_webhook_delivery`` and
+  ``update_feed_subscription`` are retried; ``create_webhook_endpoint``, ``rotate_webhook_secret`` and
+  ``create_feed_subscription`` never (a repeat would make a second endpoint, secret or subscription).
 
 A job's answer may be too large to come inline (``response_qbxml`` is then ``None`` and
 ``response_s3_uri`` names an object in the gateway's payload bucket): :meth:`Client.job_response`
@@ -65,6 +68,8 @@ from qbd_gateway_sdk.models import (
     EnqueueJob,
     FeedSubscriptionList,
     FeedSubscriptionView,
+    FeedTypeList,
+    FeedTypeView,
     HealthCheckOk,
     JobAccepted,
     JobView,
@@ -74,7 +79,7 @@ from qbd_gateway_sdk.models import (
     WebhookDeliveryView,
     WebhookEndpointList,
     WebhookEndpointView,
-    _Response,
+    _NoContent,
 )
 from qbd_gateway_sdk.resources_generated import Resources
 from qbd_gateway_sdk.responses import default_s3_client, fetch_response
@@ -215,6 +220,10 @@ class Client(Resources):
                           safe=True)
 
     # The change feed ---------------------------------------------------------------------------------------
+    def list_feed_types(self) -> list[FeedTypeView]:
+        """The types of record a feed subscription can follow (its ``object_types`` are their names)."""
+        return self._call("GET", "/v1/feed-types", FeedTypeList, safe=True).feed_types
+
     def create_feed_subscription(self, end_user_id: str, object_types: list[str], *, interval_seconds: int = 3600,
                                  start: str = "now") -> FeedSubscriptionView:
         """Follow ``object_types`` (``GET /v1/feed-types``) of an end-user's company file: a catch-up every
@@ -311,10 +320,6 @@ def _json(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return response.text
-
-
-class _NoContent(_Response):
-    """The answer of a 204: nothing."""
 
 
 def _parse(model: type[M], response: requests.Response) -> M:

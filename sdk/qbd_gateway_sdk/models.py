@@ -24,6 +24,10 @@ class _Response(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
 
+class _NoContent(_Response):
+    """The answer of a 204: nothing."""
+
+
 # Requests -------------------------------------------------------------------------------------------------
 class CreateEndUser(_Request):
     company_name: str = Field(min_length=1, max_length=200)
@@ -264,6 +268,20 @@ class FeedSubscriptionView(_Response):
 
 class FeedSubscriptionList(_Response):
     subscriptions: list[FeedSubscriptionView]
+
+
+class FeedTypeView(_Response):
+    """One type of record a feed subscription can follow (``object_types``): its ``name``, the qbXML object
+    (``Customer``…), its ``family`` (``list`` or ``txn``: which deletions it watches) and its query."""
+
+    name: str
+    object: str
+    family: Literal["list", "txn"]
+    query: str
+
+
+class FeedTypeList(_Response):
+    feed_types: list[FeedTypeView]
 
 
 class ChangeEvent(_Response):

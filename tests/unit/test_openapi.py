@@ -165,6 +165,7 @@ def _fields(model: type[BaseModel]) -> dict[str, bool]:
     "EndUserView", "JobAccepted", "JobView", "HealthCheckOk", "AuthSessionCreated", "ResultMessage",
     "CreateWebhookEndpoint", "WebhookEndpointView", "WebhookEndpointList", "WebhookDeliveryView", "WebhookDeliveryList",
     "CreateFeedSubscription", "UpdateFeedSubscription", "FeedSubscriptionView", "FeedSubscriptionList", "ChangeEvent",
+    "FeedTypeView", "FeedTypeList",
 ])
 def test_sdk_models_mirror_the_server_models(name: str) -> None:
     sdk_models = pytest.importorskip("qbd_gateway_sdk.models")
