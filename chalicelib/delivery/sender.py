@@ -5,8 +5,9 @@ only public addresses, or loopback in the local stage) and connects to the first
 *by address*, so that the name cannot be re-pointed between the check and the connection; for https the
 TLS handshake still names the host (SNI) and the certificate is verified against it, and the ``Host``
 header is the URL's. Redirects are not followed (the answer is the attempt's outcome, a failure), the
-attempt gives up after :data:`~chalicelib.delivery.retries.ATTEMPT_TIMEOUT_SECONDS`, and only the first
-KB of the answer is read, for the delivery log.
+attempt gives up after :data:`~chalicelib.delivery.retries.ATTEMPT_TIMEOUT_SECONDS` in all — every address
+tried and every phase (connect, send, wait for the answer, read it) share that one deadline, so that a
+batch of attempts fits its Lambda — and only the first KB of the answer is read, for the delivery log.
 
 Nothing here raises for the receiver's behaviour: every outcome, a refused address included, is an
 :class:`Attempt` (``ok`` for a 2xx) that the retry schedule judges.
@@ -56,6 +57,14 @@ class _PinnedHttps(http.client.HTTPSConnection):
         self.sock = self._tls.wrap_socket(sock, server_hostname=self._server_name)
 
 
+def _within(connection: http.client.HTTPConnection, seconds: float) -> None:
+    """The attempt's deadline for the connection's next socket operations (each phase gets what is left)."""
+    if seconds <= 0:
+        raise TimeoutError("timed out")
+    if connection.sock is not None:
+        connection.sock.settimeout(seconds)
+
+
 def post(target: Target, body: bytes, headers: Mapping[str, str], *, local: bool = False,
          resolve: Resolver = socket.getaddrinfo, context: ssl.SSLContext | None = None,
          timeout: float = ATTEMPT_TIMEOUT_SECONDS) -> Attempt:
@@ -72,16 +81,26 @@ def post(target: Target, body: bytes, headers: Mapping[str, str], *, local: bool
     sent_headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                     "Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}", **headers}
     last_error = "no address answered"
+    deadline = started + timeout
+
+    def left() -> float:
+        return deadline - time.monotonic()
+
     for address in addresses:
+        if left() <= 0:
+            last_error = "TimeoutError: timed out"
+            break
         connection: http.client.HTTPConnection
         if target.scheme == "https":
             connection = _PinnedHttps(str(address), target.port, target.host, context or ssl.create_default_context(),
-                                      timeout)
+                                      left())
         else:
-            connection = http.client.HTTPConnection(str(address), target.port, timeout=timeout)
+            connection = http.client.HTTPConnection(str(address), target.port, timeout=left())
         try:
             connection.request("POST", target.path, body=body, headers=sent_headers)
+            _within(connection, left())
             response = connection.getresponse()
+            _within(connection, left())
             excerpt = response.read(EXCERPT_BYTES).decode("utf-8", "replace")
             return done(response.status, None if 200 <= response.status < 300 else f"HTTP {response.status}",
                         excerpt)

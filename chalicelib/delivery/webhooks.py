@@ -155,7 +155,7 @@ class WebhookService:
                                                     "bytes and no payload bucket is configured")
                 draft = _with_body_uri(draft, self.payloads.put(f"webhooks/{draft.id}.json", body))
             stored = self.store.put_delivery(draft)
-            if stored.status is DeliveryStatus.PENDING:
+            if stored.status is DeliveryStatus.PENDING and stored.attempts == 0:  # an attempt schedules its retry
                 self.queue.schedule(stored.id, 0)
             made.append(stored)
         return made

@@ -103,6 +103,30 @@ def test_a_refused_connection_and_a_silent_receiver_are_failed_attempts() -> Non
     assert slow.status_code is None and "timed out" in (slow.error or "") and slow.duration_ms >= 400
 
 
+def test_an_attempt_gives_up_at_its_deadline_however_many_addresses_are_silent() -> None:
+    """A name with several addresses that all accept and never answer: the attempt ends at its deadline,
+    not after the timeout once per address (which let a batch of ten attempts outlast its Lambda)."""
+    silent = [socket.socket() for _ in range(4)]  # 127.0.0.1 … 127.0.0.4, one port: accept, never answer
+    try:
+        silent[0].bind(("127.0.0.1", 0))
+        port = silent[0].getsockname()[1]
+        for n, sock in enumerate(silent[1:], start=2):
+            sock.bind((f"127.0.0.{n}", port))
+        for sock in silent:
+            sock.listen(8)
+
+        def four_addresses(host: str, port_: int, **_: Any) -> list[tuple[Any, ...]]:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (f"127.0.0.{n}", port_)) for n in range(1, 5)]
+
+        target = check_url(f"http://127.0.0.1:{port}/", local=True)
+        slow = post(target, b"{}", {}, local=True, resolve=four_addresses, timeout=0.4)
+    finally:
+        for sock in silent:
+            sock.close()
+    assert slow.status_code is None and "timed out" in (slow.error or "")
+    assert 350 <= slow.duration_ms < 1_000  # one deadline (0.4 s), where four timeouts would be 1.6 s
+
+
 def test_outside_the_local_stage_a_loopback_receiver_is_never_connected_to(
         receiver: Callable[[list[int]], Receiver]) -> None:
     server = receiver([200])

@@ -102,6 +102,20 @@ def test_fanning_out_the_same_message_again_makes_no_second_delivery(w: World) -
     assert again[0].status is DeliveryStatus.DELIVERED and len(w.queue.scheduled) == 1  # not scheduled again
 
 
+def test_a_message_fanned_out_again_while_its_delivery_waits_for_a_retry_is_not_scheduled_again(w: World) -> None:
+    """Found in the local stack: the sweeper re-published a result while its delivery waited out a backoff;
+    the fan-out scheduled that delivery again at once, and each early hand-over scheduled itself for the
+    rest of its wait: two queue messages (and two attempts' worth of handling) for one delivery."""
+    w.service.create_endpoint(URL)
+    w.receiver.script = [500]
+    first = w.service.fan_out("result", "job_eu_1_1", "eu_1", '{"a":1}')
+    waiting = w.service.attempt(first[0].id)
+    assert waiting is not None and waiting.status is DeliveryStatus.PENDING
+    scheduled = list(w.queue.scheduled)
+    again = w.service.fan_out("result", "job_eu_1_1", "eu_1", '{"a":1}')
+    assert again[0].id == first[0].id and w.queue.scheduled == scheduled  # its retry is scheduled already
+
+
 def test_a_delivered_attempt_is_signed_so_that_the_sdk_verifies_it(w: World) -> None:
     _, secret = w.service.create_endpoint(URL)
     body = json.dumps(result())
