@@ -181,7 +181,7 @@ class FeedService:
         job, _ = self.queue.enqueue(
             subscription.end_user_id, qbxml, source=FEED_SOURCE, priority=PRIORITY_BACKGROUND, paging=paging,
             deadline_seconds=subscription.interval_seconds, idempotency_key=f"feed:{subscription.id}:{run}:{name}",
-            feed=f"{subscription.id}|{run}|{name}")
+            feed=f"{subscription.id}|{run}|{name}", whole=True)
         return job.id
 
     # Events ----------------------------------------------------------------------------------------------

@@ -91,6 +91,7 @@ class Accepting:
         call: str | None = None,
         render_json: bool = False,
         feed: str | None = None,
+        whole: bool = False,
     ) -> tuple[Job, bool]:
         """Accept a job. Returns ``(job, created)``; ``created`` is False for an idempotent replay.
 
@@ -102,7 +103,9 @@ class Accepting:
         in the ``Idempotency-Key`` check instead of its text (a caller that retries the same call with
         another page size, say, gets the job of its first call). ``call`` names a typed REST call
         (:mod:`chalicelib.resources`); ``render_json`` puts the answer's JSON rendering on the result; ``feed``
-        names the change-feed catch-up the job is part of (:mod:`chalicelib.feed`).
+        names the change-feed catch-up the job is part of (:mod:`chalicelib.feed`); ``whole``: an unpaged query
+        gets no ``MaxReturned`` ceiling (the feed's queries of lists without iterators: a ceiling would cut
+        a window short, unseen).
         """
         requests = parse_job_qbxml(qbxml, max_bytes=self.max_job_bytes)
         page_size, budget = paging_options(dict(paging)) if paging is not None else (None, None)
@@ -124,7 +127,7 @@ class Accepting:
             cursor = (resumed_from(dict(resume), cursor, page_size, budget) if resume is not None
                       else dataclasses.replace(cursor, page_budget=budget))
         ceiling = None
-        if page_size is None and self.unpaged_max_returned:
+        if page_size is None and self.unpaged_max_returned and not whole:
             requests, ceiling = with_ceiling(requests, self.unpaged_max_returned, version, self.schemas)
         now = self.clock()
         deadline = now + timedelta(seconds=deadline_seconds) if deadline_seconds else (

@@ -231,3 +231,16 @@ def test_deletions_are_published_once_after_what_came_before_them(world: World) 
     assert all("object" not in e and e["modified_at"] for e in deleted)
     stored = world.feeds.get_subscription(world.gw.user.id, world.feed.list_for(world.gw.user.id)[0].id)
     assert stored is not None and stored.last_error is None
+
+
+def test_a_list_without_iterators_is_asked_whole_whatever_the_unpaged_ceiling(world: World) -> None:
+    """GIVEN a deployment that puts MaxReturned 500 on unpaged queries (QBDGW_UNPAGED_MAX_RETURNED) WHEN a
+    catch-up asks for accounts (a list query without iterators) THEN its query has no MaxReturned: a
+    ceiling would cut the window short and the watermark would pass what it left out."""
+    world.gw.queue.unpaged_max_returned = 500
+    world.feed.create(world.gw.user.id, ["accounts", "customers"], start="now", interval_seconds=300)
+    assert world.feed.run_due() == 1
+    jobs = {j.feed.rsplit("|", 1)[1]: j for j in world.gw.store.jobs.values() if j.feed}
+    assert "<AccountQueryRq>" in jobs["accounts"].qbxml and "MaxReturned" not in jobs["accounts"].qbxml
+    assert jobs["accounts"].max_returned_ceiling is None and jobs["accounts"].paging is None
+    assert jobs["customers"].paging is not None  # pages of the feed's own size instead
