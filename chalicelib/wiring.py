@@ -143,6 +143,13 @@ def _resolve_queue_urls(settings: Settings, sqs: Any) -> Settings:
     return dataclasses.replace(settings, **changes) if changes else settings
 
 
+def _dynamodb(clients: dict[str, Any], settings: Settings) -> Any:
+    """The one DynamoDB client of the services (the job store's, the webhooks', the feed's), made once."""
+    if "dynamodb" not in clients:
+        clients["dynamodb"] = aws_client("dynamodb", settings)
+    return clients["dynamodb"]
+
+
 def build(
     settings: Settings,
     *,
@@ -160,9 +167,7 @@ def build(
     clients = dict(clients or {})
     metrics = metrics if metrics is not None else default_metrics()
     if store is None:
-        if "dynamodb" not in clients:
-            clients["dynamodb"] = aws_client("dynamodb", settings)
-        store = DynamoStore(clients["dynamodb"], settings.table_name,
+        store = DynamoStore(_dynamodb(clients, settings), settings.table_name,
                             retention_seconds=settings.result_retention_days * 86400,
                             transactions=None if settings.dynamodb_transactions else False)
     if "sqs" not in clients:  # a client only when none was given, and made on first use
@@ -241,9 +246,7 @@ def _feed(settings: Settings, clock: Clock, clients: dict[str, Any], metrics: Me
         if isinstance(queue.store, DynamoStore):
             from chalicelib.store.dynamo_feed import DynamoFeedStore
 
-            if "dynamodb" not in clients:
-                clients["dynamodb"] = aws_client("dynamodb", settings)
-            store = DynamoFeedStore(clients["dynamodb"], settings.table_name)
+            store = DynamoFeedStore(_dynamodb(clients, settings), settings.table_name)
         else:
             from chalicelib.store.memory_feed import MemoryFeedStore
 
@@ -263,9 +266,7 @@ def _webhooks(settings: Settings, clock: Clock, clients: dict[str, Any], metrics
     if secrets is None:
         raise ValueError("webhooks need the secrets key (QBDGW_SECRETS_KEY_ID): endpoint secrets are kept sealed")
     if store is None:
-        if "dynamodb" not in clients:
-            clients["dynamodb"] = aws_client("dynamodb", settings)
-        store = DynamoWebhookStore(clients["dynamodb"], settings.table_name,
+        store = DynamoWebhookStore(_dynamodb(clients, settings), settings.table_name,
                                    retention_seconds=settings.result_retention_days * 86400)
     if queue is None:
         if not settings.webhook_queue_url:
