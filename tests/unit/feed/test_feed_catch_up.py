@@ -244,3 +244,29 @@ def test_a_list_without_iterators_is_asked_whole_whatever_the_unpaged_ceiling(wo
     assert "<AccountQueryRq>" in jobs["accounts"].qbxml and "MaxReturned" not in jobs["accounts"].qbxml
     assert jobs["accounts"].max_returned_ceiling is None and jobs["accounts"].paging is None
     assert jobs["customers"].paging is not None  # pages of the feed's own size instead
+
+
+def test_a_job_a_person_waits_for_goes_between_the_pages_of_a_catch_up(world: World) -> None:
+    """GIVEN a catch-up of seven new customers (pages of 2) under way WHEN a REST job is enqueued after its
+    first page THEN the next message set is that job, and the catch-up goes on after it and publishes all."""
+    world.feed.create(world.gw.user.id, ["customers"], start="now", interval_seconds=300)
+    world.catch_up()
+    world.later(minutes=1)
+    added = [world.add_customer(f"Customer {i:02d}") for i in range(7)]
+    world.later(minutes=4)
+    assert world.feed.run_due() == 1
+    gw = world.gw
+    ticket = gw.open_session()
+    document = gw.send(ticket, first=True)
+    assert "CustomerQueryRq" in document and 'iterator="Start"' in document
+    assert 0 <= gw.receive(ticket, world.company.process(document)) < 100
+    person = gw.enqueue()
+    handed = gw.send(ticket)
+    assert person.id in handed  # the person's job, between the catch-up's pages
+    assert 0 <= gw.receive(ticket, world.company.process(handed)) < 100
+    while (document := gw.send(ticket)):
+        if gw.receive(ticket, world.company.process(document)) >= 100:
+            break
+    gw.close(ticket)
+    assert gw.store.get_job(person.id).status.value == "succeeded"  # type: ignore[union-attr]
+    assert sorted(changes(world.events())) == sorted((i, "added", r) for i, r in added)
