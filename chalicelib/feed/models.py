@@ -8,12 +8,12 @@ A :class:`Subscription` belongs to one end-user: the types it follows, how often
 
 Where a followed type stands is its :class:`Mark`, kept in ``marks`` by type name (and by
 ``deleted:list`` / ``deleted:txn`` for the two deleted queries): ``at``, the newest ``TimeModified``
-(``TimeDeleted``) published, as QuickBooks wrote it (with the company's UTC offset); ``recent``, what
-was published at or after ``at`` minus the overlap, ``(id, revision)`` pairs, so that the overlap's
-records are not published twice; and ``pending``, what the pages of the catch-up under way published
-so far, folded into ``at`` and ``recent`` when its last page is out; ``done_run``, the last catch-up
-whose end (its last page, or its failure) the type has seen: the next catch-up starts only once every
-type of the one before is done, so two never fold into one mark.
+(``TimeDeleted``) seen, as QuickBooks wrote it (with the company's UTC offset); ``recent``, what was
+seen at or after ``at`` minus the overlap, ``(id, revision)`` pairs, so that the overlap's records are
+not published twice; and ``pending``, what the pages of the catch-up under way saw so far, folded into
+``at`` and ``recent`` when its last page is out; ``done_run``, the last catch-up whose end (its last
+page, or its failure) the type has seen: the next catch-up starts only once every type of the one before
+is done, so two never fold into one mark.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ DELETED_LIST, DELETED_TXN = "deleted:list", "deleted:txn"
 
 @dataclass(frozen=True)
 class Seen:
-    """One record a catch-up published: its id, its revision (``EditSequence``; ``deleted`` for a
-    deletion) and its ``TimeModified`` (``TimeDeleted``) text."""
+    """One record a catch-up saw (published, or dropped as older than a ``now`` subscription): its id,
+    its revision (``EditSequence``; ``deleted`` for a deletion) and its ``TimeModified`` (``TimeDeleted``)
+    text."""
 
     id: str
     revision: str

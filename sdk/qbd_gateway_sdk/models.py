@@ -251,7 +251,7 @@ class WebhookDeliveryList(_Response):
 
 class FeedSubscriptionView(_Response):
     """A change-feed subscription: what it follows, how often, and where each type stands (``watermarks``:
-    the newest TimeModified published per type, ``deleted:list``/``deleted:txn`` for the deletions)."""
+    the newest TimeModified a finished catch-up saw per type, ``deleted:list``/``deleted:txn`` for the deletions)."""
 
     id: str
     end_user_id: str
