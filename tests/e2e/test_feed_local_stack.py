@@ -38,8 +38,9 @@ from chalicelib.store.dynamo_feed import due_attrs, subscription_sk
 from chalicelib.store.items import end_user_pk
 from simulator import SessionOutcome, WebConnector
 from tests.e2e.support import connector, parse_qbxml
+from tests.functional.support import Receiver
 from tests.functional.test_feed_api import Person
-from tests.functional.test_webhook_delivery_local_stack import Receiver, deliveries, eventually
+from tests.functional.test_webhook_delivery_local_stack import deliveries, eventually
 from tests.support.rest import Gateway
 from tests.support.stack import GatewayProcess
 
@@ -53,23 +54,8 @@ EASTERN = timezone(timedelta(hours=-5))
 FIRST_BACKOFF_FLOOR = timedelta(seconds=29)  # the first backoff (30 s, jitter only adds), less a second: the
 # delivery log shows its times in whole seconds
 
+FAILURES = 2  # the receiver's first POSTs it answers 500 on purpose
 Change = tuple[str, str, str, str | None]  # (object type, id, change, revision)
-
-
-class FlakyReceiver(Receiver):
-    """A webhook receiver that answers 500 to its first ``failures`` POSTs on purpose, then 204."""
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        super().__init__(204)
-
-    @property
-    def status(self) -> int:  # read by the handler once the POST is in ``got``: the attempts are serial
-        return 500 if len(self.got) <= self.failures else self.accepting
-
-    @status.setter
-    def status(self, value: int) -> None:
-        self.accepting = value
 
 
 class CompanyClock:
@@ -200,8 +186,8 @@ def api(process: GatewayProcess) -> Gateway:
 
 
 @pytest.fixture
-def receiver() -> Iterator[FlakyReceiver]:
-    server = FlakyReceiver(failures=2)
+def receiver() -> Iterator[Receiver]:
+    server = Receiver(failures=FAILURES)
     yield server
     server.shutdown()
     server.server_close()
@@ -235,7 +221,7 @@ def mark_of(event: ChangeEvent) -> str:
 
 
 def test_each_change_reaches_the_queue_and_a_flaky_webhook_once_across_catch_ups_and_a_lost_session(
-        process: GatewayProcess, api: Gateway, receiver: FlakyReceiver) -> None:
+        process: GatewayProcess, api: Gateway, receiver: Receiver) -> None:
     # The host's clock runs 5 minutes ahead of the gateway's, so that the workstation 3 minutes behind it (below)
     # still stamps after the subscription's creation: what a "now" subscription finds stamped before its
     # creation may rightly be dropped (docs/feed.md), which is not what this edit is about.
@@ -341,17 +327,17 @@ def test_each_change_reaches_the_queue_and_a_flaky_webhook_once_across_catch_ups
     # and were retried after their backoff (the delivery poller holds them back ~30 s: the catch-ups above ran
     # meanwhile), every other was accepted at its first attempt
     def accepted() -> list[dict[str, Any]]:
-        return [verify(body, headers, secret=endpoint["secret"]) for headers, body in receiver.got[receiver.failures:]]
+        return [verify(body, headers, secret=endpoint["secret"]) for headers, body in receiver.got[FAILURES:]]
 
     assert eventually(lambda: len(accepted()) >= len(expected), timeout=45), (len(receiver.got), len(expected))
     failed = [verify(body, headers, secret=endpoint["secret"])["event_id"]
-              for headers, body in receiver.got[:receiver.failures]]
+              for headers, body in receiver.got[:FAILURES]]
     assert sorted(m["event_id"] for m in accepted()) == sorted(e.event_id for e in inbox.events)
-    assert len(set(failed)) == receiver.failures and set(failed) <= {m["event_id"] for m in accepted()}
+    assert len(set(failed)) == FAILURES and set(failed) <= {m["event_id"] for m in accepted()}
     log = {d["id"]: d for d in deliveries(api, endpoint["id"])}
     assert len(log) == len(expected) and {d["status"] for d in log.values()} == {"delivered"}
     retried = [d for d in log.values() if d["attempts"] == 2]
-    assert len(retried) == receiver.failures and all(d["attempts"] == 1 for d in log.values() if d not in retried)
+    assert len(retried) == FAILURES and all(d["attempts"] == 1 for d in log.values() if d not in retried)
     assert all(datetime.fromisoformat(d["delivered_at"]) - datetime.fromisoformat(d["created_at"])
                >= FIRST_BACKOFF_FLOOR for d in retried)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,3 +96,34 @@ def soap_result(body: bytes, method: str) -> Any:
     assert result is not None, body
     strings = result.findall(f"{{{INTUIT_NS}}}string")
     return [s.text or "" for s in strings] if strings else (result.text or "")
+
+
+class Receiver(http.server.ThreadingHTTPServer):
+    """A SaaS's webhook receiver on 127.0.0.1: answers 500 to its first ``failures`` POSTs (on purpose),
+    then ``status``; every POST is recorded in ``got`` as (headers, body)."""
+
+    def __init__(self, failures: int = 0, status: int = 204) -> None:
+        self.failures = failures
+        self.status = status
+        self.got: list[tuple[dict[str, str], bytes]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                outer.got.append((dict(self.headers.items()), body))
+                failing = outer.failures > 0
+                outer.failures -= 1
+                self.send_response(500 if failing else outer.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/qbd/hooks"

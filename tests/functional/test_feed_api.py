@@ -21,8 +21,8 @@ from chalicelib import wiring
 from chalicelib.config import Settings
 from chalicelib.wiring import Services
 from simulator.quickbooks import CompanyFile
-from tests.functional.support import REGION, Api, Aws, drain, soap_request, soap_result
-from tests.functional.test_webhooks_api import Clock, Receiver, consume
+from tests.functional.support import REGION, Api, Aws, Receiver, drain, soap_request, soap_result
+from tests.functional.test_webhooks_api import Clock, consume
 from tests.support.paths import FIXTURES_DIR, SCHEMA_DIR
 from tests.unit.jobs.fakes import FakeSecretBox
 

@@ -6,8 +6,6 @@ receiver's failure leaves a delayed message on the delivery queue that the polle
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -17,7 +15,7 @@ import pytest
 import requests
 from qbd_gateway_sdk.webhooks import verify
 
-from tests.functional.support import soap_request, soap_result
+from tests.functional.support import Receiver, soap_request, soap_result
 from tests.support.paths import FIXTURES_DIR
 from tests.support.rest import Gateway
 from tests.support.stack import GatewayProcess
@@ -25,33 +23,6 @@ from tests.support.stack import GatewayProcess
 pytestmark = pytest.mark.e2e
 
 COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Lakeside Hardware.QBW"
-
-
-class Receiver(http.server.ThreadingHTTPServer):
-    """A SaaS's webhook receiver on 127.0.0.1 that answers every POST with ``status``."""
-
-    def __init__(self, status: int) -> None:
-        self.status = status
-        self.got: list[tuple[dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.got.append((dict(self.headers.items()), body))
-                self.send_response(outer.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/qbd/hooks"
 
 
 @pytest.fixture
@@ -70,7 +41,7 @@ def api(process: GatewayProcess) -> Gateway:
 
 @pytest.fixture
 def receiver(request: pytest.FixtureRequest) -> Iterator[Receiver]:
-    server = Receiver(getattr(request, "param", 204))
+    server = Receiver(status=getattr(request, "param", 204))
     yield server
     server.shutdown()
     server.server_close()

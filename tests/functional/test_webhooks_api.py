@@ -5,9 +5,7 @@ the SDK verifies it, listed in the endpoint's delivery log, and replayed on dema
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +19,7 @@ from chalicelib import wiring
 from chalicelib.api.webhook_routes import handle_deliveries
 from chalicelib.config import Settings
 from chalicelib.wiring import Services
-from tests.functional.support import REGION, Api, Aws, drain, soap_request, soap_result
+from tests.functional.support import REGION, Api, Aws, Receiver, drain, soap_request, soap_result
 from tests.support.paths import FIXTURES_DIR, SCHEMA_DIR
 from tests.unit.jobs.fakes import FakeSecretBox
 
@@ -34,35 +32,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-class Receiver(http.server.ThreadingHTTPServer):
-    """A SaaS's webhook receiver that answers 500 to its first ``failures`` POSTs, then 204."""
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.got: list[tuple[dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.got.append((dict(self.headers.items()), body))
-                failing = outer.failures > 0
-                outer.failures -= 1
-                self.send_response(500 if failing else 204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/qbd/hooks"
 
 
 @pytest.fixture
