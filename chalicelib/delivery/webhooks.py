@@ -41,7 +41,7 @@ from chalicelib.delivery.targets import Resolver, check_url, parse_url
 from chalicelib.delivery.webhook_models import KINDS, Delivery, WebhookEndpoint, WebhookStore, delivery_id
 from chalicelib.errors import error
 from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, SecretBox, StoreConflict
-from chalicelib.jobs.results import message_key, message_kind
+from chalicelib.jobs.results import message_key, message_kind, publish_all
 from chalicelib.jobs.security import new_id
 from chalicelib.observability import NO_METRICS, Metrics
 
@@ -250,6 +250,15 @@ class WebhookPublisher:
 
     def publish(self, message: Mapping[str, Any]) -> None:
         self.inner.publish(message)
+        self._fan_out(message)
+
+    def publish_all(self, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Several messages (a catch-up's events): to the inner publisher at once, then each fanned out."""
+        publish_all(self.inner, messages)
+        for message in messages:
+            self._fan_out(message)
+
+    def _fan_out(self, message: Mapping[str, Any]) -> None:
         body = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
         try:
             self.webhooks.fan_out(message_kind(message), message_key(message), str(message["end_user_id"]), body)

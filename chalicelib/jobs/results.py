@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -125,6 +125,17 @@ def message_key(message: Mapping[str, Any]) -> str:
     if message.get("page") and not message.get("last"):
         return f"{job_id}.p{message['page']}"
     return job_id
+
+
+def publish_all(publisher: Any, messages: Sequence[Mapping[str, Any]]) -> None:
+    """``messages`` in order through ``publisher``: in batches where it can (``publish_all``: SQS's
+    ``SendMessageBatch``), else one by one."""
+    batch = getattr(publisher, "publish_all", None)
+    if batch is not None:
+        batch(messages)
+        return
+    for message in messages:
+        publisher.publish(message)
 
 
 def message_kind(message: Mapping[str, Any]) -> str:

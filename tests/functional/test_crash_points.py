@@ -113,6 +113,7 @@ from chalicelib.api.endusers import EndUserService
 from chalicelib.api.ingress import DeadLetters, IngressRecord, handle_batch
 from chalicelib.config import Settings
 from chalicelib.delivery.sqs import SqsResultPublisher
+from chalicelib.feed.publisher import FeedPublisher
 from chalicelib.jobs import security
 from chalicelib.jobs.models import EndUser, Job, Lease
 from chalicelib.jobs.security import ticket_hash
@@ -279,6 +280,8 @@ class Rig:
             QueueName=f"{self.stage}-results-{self.queues}.fifo",
             Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"})["QueueUrl"])
         publisher = self.services.queue.publisher
+        if isinstance(publisher, FeedPublisher):  # the change feed's, in front of SQS
+            publisher = publisher.inner
         assert isinstance(publisher, SqsResultPublisher)
         publisher.queue_url = url
         return url

@@ -234,6 +234,20 @@ def test_the_result_publisher_fans_out_after_sqs_and_fails_with_it_so_the_outbox
     assert len(sqs.delivered) == 2 and len(w.store.deliveries) == 1 and len(w.queue.scheduled) == 1
 
 
+def test_change_events_published_together_go_to_change_endpoints_only_each_once(w: World) -> None:
+    changes_only, _ = w.service.create_endpoint(URL, kinds=("change",))
+    results_only, _ = w.service.create_endpoint(URL + "/results", kinds=("result",))
+    sqs = RecordingPublisher()
+    events = [{"schema_version": 1, "type": "change", "event_id": f"evt_{n}", "end_user_id": "eu_1",
+               "change": "added"} for n in range(3)]
+    WebhookPublisher(sqs, w.service).publish_all(events)
+    assert [m["event_id"] for m in sqs.delivered] == ["evt_0", "evt_1", "evt_2"]
+    deliveries = list(w.store.deliveries.values())
+    assert sorted(d.message_key for d in deliveries) == ["evt_0", "evt_1", "evt_2"]
+    assert {d.endpoint_id for d in deliveries} == {changes_only.id} and {d.kind for d in deliveries} == {"change"}
+    assert results_only.id not in {d.endpoint_id for d in deliveries}
+
+
 @pytest.mark.parametrize(("message", "key"), [
     (result(), "job_eu_1_1"), (result(status="in_doubt"), "job_eu_1_1.in_doubt"),
     (result(page=2, last=False), "job_eu_1_1.p2"), (result(page=3, last=True), "job_eu_1_1"),
