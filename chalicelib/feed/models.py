@@ -49,13 +49,14 @@ class Mark:
     pending_run: int | None = None
     pending: tuple[Seen, ...] = ()
     done_run: int = 0  # the last catch-up whose last page (or failure) this type has seen
+    since: str | None = None  # a type added to a ``now`` subscription later: news from this instant on
 
     def to_dict(self) -> dict[str, Any]:
         def rows(seen: tuple[Seen, ...]) -> list[list[str]]:
             return [[s.id, s.revision, s.at] for s in seen]
         return {"at": self.at, "recent": rows(self.recent), "pending_run": self.pending_run,
                 "pending": rows(self.pending),
-                "done_run": self.done_run}
+                "done_run": self.done_run, "since": self.since}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Mark:
@@ -66,7 +67,7 @@ class Mark:
             return tuple(Seen(str(r[0]), str(r[1]), str(r[2])) for r in rows or ())
         run = data.get("pending_run")
         return cls(data.get("at"), seen(data.get("recent")), int(run) if run is not None else None,
-                   seen(data.get("pending")), int(data.get("done_run") or 0))
+                   seen(data.get("pending")), int(data.get("done_run") or 0), data.get("since"))
 
 
 @dataclass(frozen=True)

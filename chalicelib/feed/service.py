@@ -108,8 +108,8 @@ class FeedService:
     def update(self, end_user_id: str, subscription_id: str, *, object_types: Sequence[str] | None = None,
                interval_seconds: int | None = None) -> Subscription:
         """Change what a subscription follows or how often. A type added starts as the subscription did
-        (``now``: from this change on, as its own mark is new; ``full``: every record); a type removed
-        keeps no mark. The next catch-up is due at most one new interval from now."""
+        (``now``: from this change on; ``full``: every record) with the next catch-up; a type removed keeps
+        no mark. The next catch-up is due at most one new interval from now."""
         current = self.get(end_user_id, subscription_id)
         types = tuple(dict.fromkeys(object_types)) if object_types is not None else current.object_types
         interval = interval_seconds if interval_seconds is not None else current.interval_seconds
@@ -117,11 +117,12 @@ class FeedService:
         names = set(self.mark_names(dataclasses.replace(current, object_types=types)))
         changes: dict[str, Any] = {"object_types": types, "interval_seconds": interval,
                                    "next_run_at": min(current.next_run_at, self.clock() + timedelta(seconds=interval))}
-        if object_types is not None and set(types) - set(current.object_types) and current.start == "now":
-            changes["created_at"] = self.clock()  # what a new type had before this change is not news
         updated = self.store.update_subscription(current, changes)
         for dropped in set(current.marks) - names:  # one mark at a time: a page's set_mark is never undone
             self.store.set_mark(updated, dropped, Mark())
+        since = self.clock().isoformat() if current.start == "now" else None  # before it: not news
+        for added in names - set(self.mark_names(current)):  # done with the catch-ups it was not part of
+            self.store.set_mark(updated, added, Mark(done_run=current.run, since=since))
         return self.store.get_subscription(end_user_id, subscription_id) or updated
 
     def delete(self, end_user_id: str, subscription_id: str) -> None:
@@ -235,7 +236,7 @@ class FeedService:
         """A catch-up job that did not answer: its mark stays (the next catch-up asks again), it is done."""
         log.warning("feed catch-up job did not answer", extra={"subscription_id": subscription.id, "type": name,
                                                               "run": run, "error_code": err.get("code")})
-        self.store.set_mark(subscription, name, Mark(mark.at, mark.recent, done_run=run))
+        self.store.set_mark(subscription, name, dataclasses.replace(mark, pending_run=None, pending=(), done_run=run))
         failure = {**dict(err), "object_type": name, "occurred_at": _iso(self.clock())}
         with contextlib.suppress(StoreConflict):
             self.store.update_subscription(subscription, {"last_error": failure})

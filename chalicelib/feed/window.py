@@ -32,6 +32,7 @@ published, ``recent`` keeps what lies in the overlap below it. Pure: no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -64,7 +65,9 @@ def since(mark: Mark, subscription: Subscription, overlap: timedelta) -> str | N
         return (instant(mark.at) - overlap).strftime(_WALL)
     if subscription.start == "full":
         return None
-    return (subscription.created_at - overlap - AHEAD_OF_UTC).strftime(_WALL)
+    floor = _floor(mark, subscription)
+    assert floor is not None
+    return (floor - overlap - AHEAD_OF_UTC).strftime(_WALL)
 
 
 def modified_query(feed_type: FeedType, bound: str | None) -> build.Call:
@@ -109,8 +112,11 @@ def _event(subscription: Subscription, object_type: str, object_id: str, change:
 
 
 def _floor(mark: Mark, subscription: Subscription) -> datetime | None:
-    """Before a ``now`` start's first record: what was modified before the subscription is not news."""
-    return None if mark.at is not None or subscription.start == "full" else subscription.created_at
+    """Before a ``now`` start's first record: what was modified before the subscription (or before the
+    type was added to it) is not news."""
+    if mark.at is not None or subscription.start == "full":
+        return None
+    return instant(mark.since) if mark.since else subscription.created_at
 
 
 def _known(mark: Mark) -> tuple[set[tuple[str, str]], set[str]]:
@@ -174,7 +180,7 @@ def with_pending(mark: Mark, run: int, seen: Iterable[Seen]) -> Mark:
     pending = mark.pending if mark.pending_run == run else ()
     have = {(s.id, s.revision) for s in pending}
     added = tuple(s for s in seen if (s.id, s.revision) not in have)
-    return Mark(mark.at, mark.recent, run, pending + added, mark.done_run)
+    return dataclasses.replace(mark, pending_run=run, pending=pending + added)
 
 
 def advance(mark: Mark, run: int, overlap: timedelta) -> Mark:
@@ -182,7 +188,7 @@ def advance(mark: Mark, run: int, overlap: timedelta) -> Mark:
     pending = mark.pending if mark.pending_run == run else ()
     everything = (*mark.recent, *pending)
     if not everything:
-        return Mark(mark.at, done_run=run)
+        return Mark(mark.at, done_run=run, since=mark.since)
     newest = max(everything, key=lambda s: instant(s.at))
     at = newest.at if mark.at is None or instant(newest.at) > instant(mark.at) else mark.at
     keep_from = instant(at) - overlap
@@ -190,4 +196,5 @@ def advance(mark: Mark, run: int, overlap: timedelta) -> Mark:
     for s in everything:
         if instant(s.at) >= keep_from:
             latest[(s.id, s.revision)] = s
-    return Mark(at, tuple(sorted(latest.values(), key=lambda s: (instant(s.at), s.id))), done_run=run)
+    return Mark(at, tuple(sorted(latest.values(), key=lambda s: (instant(s.at), s.id))), done_run=run,
+                since=mark.since)

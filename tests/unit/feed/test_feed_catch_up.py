@@ -270,3 +270,27 @@ def test_a_job_a_person_waits_for_goes_between_the_pages_of_a_catch_up(world: Wo
     gw.close(ticket)
     assert gw.store.get_job(person.id).status.value == "succeeded"  # type: ignore[union-attr]
     assert sorted(changes(world.events())) == sorted((i, "added", r) for i, r in added)
+
+
+@pytest.mark.parametrize("start", ["now", "full"])
+def test_a_type_added_later_joins_the_next_catch_up_from_the_change_or_whole(world: World, start: str) -> None:
+    """GIVEN a subscription to customers that has run a catch-up, and an invoice made before the change WHEN
+    invoices are added to it THEN the next catch-up runs (it did not wait for the new type's earlier
+    catch-ups) and follows invoices: a ``now`` subscription from the change on (the earlier invoice is not
+    news, a later one is), a ``full`` one with every invoice; the customers' own start is untouched."""
+    world.add_customer("Alder Roofing")
+    world.later(minutes=1)
+    subscription = world.feed.create(world.gw.user.id, ["customers"], start=start, interval_seconds=300)
+    world.catch_up()
+    world.later(minutes=1)
+    before = world.add_invoice("Alder Roofing")
+    world.later(minutes=1)
+    world.feed.update(world.gw.user.id, subscription.id, object_types=["customers", "invoices"])
+    world.later(minutes=1)
+    after = world.add_invoice("Alder Roofing")
+    world.later(minutes=5)
+    world.catch_up()
+    invoices = {e["id"] for e in world.events() if e["object_type"] == "invoices"}
+    assert invoices == ({after[0]} if start == "now" else {before[0], after[0]})
+    stored = world.feeds.get_subscription(world.gw.user.id, subscription.id)
+    assert stored is not None and stored.run == 2 and stored.last_error is None
