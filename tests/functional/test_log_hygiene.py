@@ -147,7 +147,8 @@ def test_the_sweeper_gauges_the_queue_through_the_deadlines_index(captured: Capt
         # WHEN the scheduled sweeper runs (as EventBridge invokes it)
         event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
                                                 resources=["arn:aws:events:us-east-1:000000000000:rule/sweeper"])
-        assert client.lambda_.invoke("expire_overdue_jobs", event).payload == {"expired": 0, "repaired": 0}
+        swept = client.lambda_.invoke("expire_overdue_jobs", event).payload
+        assert swept == {"expired": 0, "repaired": 0, "catch_ups": 0}
     # THEN its invocation wrote QueueDepth = 2 and the oldest job's age as EMF
     docs = [json.loads(d) for d in captured.metrics]
     gauges = {name: doc[name] for doc in docs for name in ("QueueDepth", "OldestQueuedJobAgeSeconds") if name in doc}
