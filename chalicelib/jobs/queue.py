@@ -24,6 +24,7 @@ injected :class:`~chalicelib.observability.Metrics`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -177,7 +178,7 @@ class JobQueue(Accepting):
         is then not taken: the next session asks for it again from the cursor)."""
         now = self.clock()
         last = page is not None and cursor.done
-        changes: dict[str, Any] = {"paging": cursor.to_dict(), "deadline_at": None, "attempts": 0}
+        changes: dict[str, Any] = _page_changes(cursor)
         if page is not None:
             outcome, stored = self._answer_changes(job, Outcome(JobStatus.SUCCEEDED, response_qbxml=page),
                                                    f".p{cursor.pages}", share=2 if self.payloads else 1,
@@ -217,6 +218,12 @@ class JobQueue(Accepting):
                 self._count_finished(done)
             self.publish_or_keep(done)
         return done
+
+    @staticmethod
+    def after_page(job: Job, cursor: Cursor) -> Job:
+        """``job`` as :meth:`deliver_page`'s write leaves it while pages are to come: the cursor moved, the
+        current page's attempts reset, no deadline (it bounds the wait for the first page)."""
+        return dataclasses.replace(job, **_page_changes(cursor))
 
     def publish_or_keep(self, job: Job, *, page_in_outbox: bool = False) -> bool:
         """Publish a result no outbox entry covers; if that fails, give it one, for the re-publisher.
@@ -338,3 +345,9 @@ class JobQueue(Accepting):
                                           "jobs_in_flight": in_flight, "stuck_in_flight_jobs": stuck,
                                           "active_sessions": sessions})
         return depth, age
+
+
+def _page_changes(cursor: Cursor) -> dict[str, Any]:
+    """What every write of a page changes on its job (:meth:`JobQueue.deliver_page`, and the job handed out
+    again in the same write: :meth:`JobQueue.after_page`)."""
+    return {"paging": cursor.to_dict(), "deadline_at": None, "attempts": 0}

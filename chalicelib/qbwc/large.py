@@ -11,7 +11,6 @@ deployed request limit (:mod:`chalicelib.api.soap`) fails its job at once, or pu
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 
 from chalicelib.errors import GatewayError, error
@@ -47,8 +46,7 @@ class LargeAnswers:
             after, text = page.cursor, page.response_qbxml if page.delivers else None
         else:
             return None
-        # as the write leaves it: the cursor moved, the deadline gone (it bounds the wait for the first page)
-        staying = dataclasses.replace(job, paging=after.to_dict(), attempts=0, deadline_at=None)
+        staying = self.queue.after_page(job, after)
         hand_out = None if text is not None and after.done else self.dispatcher.follow_on(
             view, lease, job, staying=staying)
         done = self.queue.deliver_page(job, after, text, attempt=pointer.attempt, started_at=pointer.sent_at,
