@@ -18,13 +18,14 @@ from cli.rest import Gateway, rest_options
 SUBSCRIPTION_COLUMNS = (("id", "id"), ("object_types", "types"), ("interval_seconds", "every (s)"),
                         ("catch_ups", "catch-ups"), ("last_run_at", "last run"), ("next_run_at", "next run"),
                         ("last_error", "last error"))
-FIELDS = ("id", "end_user_id", "object_types", "interval_seconds", "start", "created_at", "catch_ups",
+FIELDS = ("id", "end_user_id", "object_types", "interval_seconds", "start", "created_at", "catch_ups", "jobs",
           "last_run_at", "next_run_at", "last_error", "watermarks")
 
 
 def _row(subscription: dict[str, Any]) -> dict[str, Any]:
     err = subscription.get("last_error")
     return {**subscription, "object_types": ",".join(subscription["object_types"]),
+            "jobs": " ".join(subscription.get("jobs") or []),
             "last_error": f"{err.get('code')} ({err.get('object_type')})" if err else ""}
 
 

@@ -90,6 +90,7 @@ class FeedSubscriptionView(BaseModel):
     created_at: str
     next_run_at: str
     catch_ups: int
+    jobs: list[str] = Field(description="the jobs of the last catch-up started (GET /v1/jobs/{id})")
     last_run_at: str | None
     last_error: dict[str, Any] | None
     watermarks: dict[str, str | None]

@@ -27,6 +27,7 @@ def subscription_view(subscription: Subscription) -> dict[str, Any]:
         "object_types": list(subscription.object_types), "interval_seconds": subscription.interval_seconds,
         "start": subscription.start, "created_at": iso(subscription.created_at),
         "next_run_at": iso(subscription.next_run_at), "catch_ups": subscription.run,
+        "jobs": list(subscription.running),
         "last_run_at": iso(subscription.last_run_at), "last_error": subscription.last_error,
         "watermarks": {name: subscription.mark(name).at for name in names},
     }
@@ -46,8 +47,6 @@ def update(services: Services, end_user_id: str, subscription_id: str, body: Upd
 
 
 def listing(services: Services, end_user_id: str) -> dict[str, Any]:
-    if services.store.get_end_user(end_user_id) is None:
-        raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
     return {"subscriptions": [subscription_view(s) for s in feed_of(services).list_for(end_user_id)]}
 
 

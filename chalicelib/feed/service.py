@@ -26,7 +26,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.errors import GatewayError, error
@@ -44,7 +44,7 @@ from chalicelib.feed.types import LIST, TXN, feed_type, feed_types
 from chalicelib.jobs.models import PRIORITY_BACKGROUND
 from chalicelib.jobs.ports import Clock, PayloadStore, ResultPublisher, StoreConflict
 from chalicelib.jobs.queue import JobQueue
-from chalicelib.jobs.results import publish_all
+from chalicelib.jobs.results import iso, publish_all
 from chalicelib.jobs.security import new_id
 from chalicelib.observability import NO_METRICS, Metrics
 
@@ -103,6 +103,8 @@ class FeedService:
         return found
 
     def list_for(self, end_user_id: str) -> list[Subscription]:
+        if self.queue.store.get_end_user(end_user_id) is None:
+            raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
         return self.store.list_subscriptions(end_user_id)
 
     def update(self, end_user_id: str, subscription_id: str, *, object_types: Sequence[str] | None = None,
@@ -176,7 +178,7 @@ class FeedService:
             call = window.modified_query(ft, bound)
             qbxml, paging = call.qbxml, {"page_size": self.page_size} if call.pages else None
         else:
-            family = LIST if name == window.deleted_mark_name(LIST) else TXN
+            family = window.deleted_family(name)
             del_types = [d for t in map(feed_type, subscription.object_types)
                          if t is not None and t.family == family for d in t.del_types]
             qbxml, paging = window.deleted_query(family, del_types, bound), None
@@ -229,7 +231,7 @@ class FeedService:
         records = records_of(str(text))
         if feed_type(name) is not None:
             return window.events_of(records, name, mark, subscription, self.overlap)
-        family = LIST if name == window.deleted_mark_name(LIST) else TXN
+        family = window.deleted_family(name)
         return window.deleted_events_of(records, family, mark, subscription, self.overlap)
 
     def _failed(self, subscription: Subscription, name: str, mark: Mark, run: int, err: Mapping[str, Any]) -> None:
@@ -237,10 +239,7 @@ class FeedService:
         log.warning("feed catch-up job did not answer", extra={"subscription_id": subscription.id, "type": name,
                                                               "run": run, "error_code": err.get("code")})
         self.store.set_mark(subscription, name, dataclasses.replace(mark, pending_run=None, pending=(), done_run=run))
-        failure = {**dict(err), "object_type": name, "occurred_at": _iso(self.clock())}
+        failure = {**dict(err), "object_type": name, "occurred_at": iso(self.clock())}
         with contextlib.suppress(StoreConflict):
             self.store.update_subscription(subscription, {"last_error": failure})
 
-
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -40,7 +40,7 @@ from typing import Any
 
 from chalicelib.errors import error
 from chalicelib.feed.models import DELETED_LIST, DELETED_TXN, Mark, Seen, Subscription
-from chalicelib.feed.types import LIST, FeedType, type_of_deleted
+from chalicelib.feed.types import LIST, TXN, FeedType, type_of_deleted
 from chalicelib.qbxml.models import model_for, to_qbxml
 from chalicelib.resources import build
 from chalicelib.resources.catalog import resource
@@ -95,6 +95,11 @@ def deleted_query(family: str, del_types: Iterable[str], bound: str | None) -> s
 
 def deleted_mark_name(family: str) -> str:
     return DELETED_LIST if family == LIST else DELETED_TXN
+
+
+def deleted_family(mark_name: str) -> str:
+    """The family (list or transaction) a deleted query's mark stands for."""
+    return LIST if mark_name == DELETED_LIST else TXN
 
 
 def event_id(end_user_id: str, object_type: str, object_id: str, revision: str) -> str:

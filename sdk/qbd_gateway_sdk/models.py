@@ -261,6 +261,7 @@ class FeedSubscriptionView(_Response):
     created_at: str
     next_run_at: str
     catch_ups: int
+    jobs: list[str]  # the jobs of the last catch-up started
     last_run_at: str | None
     last_error: dict[str, Any] | None
     watermarks: dict[str, str | None]

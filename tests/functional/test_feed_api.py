@@ -135,6 +135,9 @@ def test_changes_between_catch_ups_reach_the_queue_and_a_webhook_once_each(
         assert subscription["start"] == "now" and subscription["watermarks"] == {"customers": None,
                                                                                 "deleted:list": None}
         assert sweep(api)["catch_ups"] == 1
+        started = api.call("GET", f"/v1/end-users/{end_user['id']}/feed-subscriptions/{subscription['id']}").json_body
+        assert len(started["jobs"]) == 2  # the customers' query and the deleted query, as jobs of the queue
+        assert all(api.call("GET", f"/v1/jobs/{job_id}").json_body["status"] == "queued" for job_id in started["jobs"])
         assert web_connector_update(api, end_user, person.company) == 2  # the customers, the deletions
         assert change_events(aws, gateway) == []
 
