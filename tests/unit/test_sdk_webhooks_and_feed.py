@@ -46,7 +46,7 @@ DELIVERY = {"id": "dlv_1", "endpoint_id": "wh_1", "message_key": "job_1", "kind"
             "last_duration_ms": 12.5, "delivered_at": None}
 SUBSCRIPTION = {"id": "fs_1", "end_user_id": EU, "object_types": ["customers", "invoices"], "interval_seconds": 900,
                 "start": "full", "created_at": "2026-12-01T10:00:00.000Z", "next_run_at": "2026-12-01T10:15:00.000Z",
-                "catch_ups": 0, "last_run_at": None, "last_error": None,
+                "catch_ups": 0, "jobs": [], "last_run_at": None, "last_error": None,
                 "watermarks": {"customers": None, "invoices": None, "deleted:list": None, "deleted:txn": None}}
 FEED_TYPES = {"feed_types": [
     {"name": "customers", "object": "Customer", "family": "list", "query": "CustomerQueryRq"},
