@@ -55,6 +55,7 @@ from qbd_gateway_sdk.calls import (
     Outcome,
     Pause,
     Plan,
+    rest_call,
 )
 from qbd_gateway_sdk.errors import JobTimeoutError, QbdGatewayError
 from qbd_gateway_sdk.models import (
@@ -192,37 +193,37 @@ class Client(Resources):
         """A new endpoint; its ``secret`` is in this answer only (and in a rotation's)."""
         body = CreateWebhookEndpoint(url=url, end_user_id=end_user_id, kinds=list(kinds),  # type: ignore[arg-type]
                                      description=description)
-        return self._call("POST", "/v1/webhook-endpoints", WebhookEndpointView, body=body, safe=False)
+        return self._rest("POST", "/v1/webhook-endpoints", WebhookEndpointView, body=body, safe=False)
 
     def list_webhook_endpoints(self) -> list[WebhookEndpointView]:
-        return self._call("GET", "/v1/webhook-endpoints", WebhookEndpointList, safe=True).endpoints
+        return self._rest("GET", "/v1/webhook-endpoints", WebhookEndpointList, safe=True).endpoints
 
     def get_webhook_endpoint(self, endpoint_id: str) -> WebhookEndpointView:
-        return self._call("GET", f"/v1/webhook-endpoints/{_segment(endpoint_id)}", WebhookEndpointView, safe=True)
+        return self._rest("GET", f"/v1/webhook-endpoints/{_segment(endpoint_id)}", WebhookEndpointView, safe=True)
 
     def delete_webhook_endpoint(self, endpoint_id: str) -> None:
-        self._call("DELETE", f"/v1/webhook-endpoints/{_segment(endpoint_id)}", _NoContent, safe=True)
+        self._rest("DELETE", f"/v1/webhook-endpoints/{_segment(endpoint_id)}", _NoContent, safe=True)
 
     def rotate_webhook_secret(self, endpoint_id: str) -> WebhookEndpointView:
         """A new signing secret; the previous one stays valid (and signs too) for 24 h."""
-        return self._call("POST", f"/v1/webhook-endpoints/{_segment(endpoint_id)}/rotate-secret",
+        return self._rest("POST", f"/v1/webhook-endpoints/{_segment(endpoint_id)}/rotate-secret",
                           WebhookEndpointView, safe=False)
 
     def webhook_deliveries(self, endpoint_id: str, *, limit: int = 50,
                            before: str | None = None) -> WebhookDeliveryList:
         """One page of the endpoint's delivery log, newest first; ``next_before`` is the next page's cursor."""
-        query = f"?limit={limit}" + (f"&before={quote(before, safe='')}" if before else "")
-        return self._call("GET", f"/v1/webhook-endpoints/{_segment(endpoint_id)}/deliveries{query}",
-                          WebhookDeliveryList, safe=True)
+        params = (("limit", str(limit)),) + ((("before", before),) if before else ())
+        return self._rest("GET", f"/v1/webhook-endpoints/{_segment(endpoint_id)}/deliveries", WebhookDeliveryList,
+                          params=params, safe=True)
 
     def replay_webhook_delivery(self, delivery_id: str) -> WebhookDeliveryView:
-        return self._call("POST", f"/v1/webhook-deliveries/{_segment(delivery_id)}/replay", WebhookDeliveryView,
+        return self._rest("POST", f"/v1/webhook-deliveries/{_segment(delivery_id)}/replay", WebhookDeliveryView,
                           safe=True)
 
     # The change feed ---------------------------------------------------------------------------------------
     def list_feed_types(self) -> list[FeedTypeView]:
         """The types of record a feed subscription can follow (its ``object_types`` are their names)."""
-        return self._call("GET", "/v1/feed-types", FeedTypeList, safe=True).feed_types
+        return self._rest("GET", "/v1/feed-types", FeedTypeList, safe=True).feed_types
 
     def create_feed_subscription(self, end_user_id: str, object_types: list[str], *, interval_seconds: int = 3600,
                                  start: str = "now") -> FeedSubscriptionView:
@@ -230,29 +231,36 @@ class Client(Resources):
         ``interval_seconds``; ``start`` ``now`` (changes from now on) or ``full`` (every record first)."""
         body = CreateFeedSubscription(object_types=object_types, interval_seconds=interval_seconds,
                                       start=start)  # type: ignore[arg-type]
-        return self._call("POST", f"/v1/end-users/{_segment(end_user_id)}/feed-subscriptions", FeedSubscriptionView,
+        return self._rest("POST", f"/v1/end-users/{_segment(end_user_id)}/feed-subscriptions", FeedSubscriptionView,
                           body=body, safe=False)
 
     def list_feed_subscriptions(self, end_user_id: str) -> list[FeedSubscriptionView]:
-        return self._call("GET", f"/v1/end-users/{_segment(end_user_id)}/feed-subscriptions", FeedSubscriptionList,
+        return self._rest("GET", f"/v1/end-users/{_segment(end_user_id)}/feed-subscriptions", FeedSubscriptionList,
                           safe=True).subscriptions
 
     def get_feed_subscription(self, end_user_id: str, subscription_id: str) -> FeedSubscriptionView:
-        return self._call("GET", self._feed_path(end_user_id, subscription_id), FeedSubscriptionView, safe=True)
+        return self._rest("GET", self._feed_path(end_user_id, subscription_id), FeedSubscriptionView, safe=True)
 
     def update_feed_subscription(self, end_user_id: str, subscription_id: str, *,
                                  object_types: list[str] | None = None,
                                  interval_seconds: int | None = None) -> FeedSubscriptionView:
         body = UpdateFeedSubscription(object_types=object_types, interval_seconds=interval_seconds)
-        return self._call("POST", self._feed_path(end_user_id, subscription_id), FeedSubscriptionView, body=body,
+        return self._rest("POST", self._feed_path(end_user_id, subscription_id), FeedSubscriptionView, body=body,
                           safe=True)
 
     def delete_feed_subscription(self, end_user_id: str, subscription_id: str) -> None:
-        self._call("DELETE", self._feed_path(end_user_id, subscription_id), _NoContent, safe=True)
+        self._rest("DELETE", self._feed_path(end_user_id, subscription_id), _NoContent, safe=True)
 
     @staticmethod
     def _feed_path(end_user_id: str, subscription_id: str) -> str:
         return f"/v1/end-users/{_segment(end_user_id)}/feed-subscriptions/{_segment(subscription_id)}"
+
+    def _rest(self, method: str, path: str, model: type[M], *, params: tuple[tuple[str, str], ...] = (),
+              body: BaseModel | None = None, safe: bool) -> M:
+        """A call that is not a job (:func:`qbd_gateway_sdk.calls.rest_call`): the same plan the async client
+        runs, so both retry alike."""
+        return self._run_plan(rest_call(self._call_policy(), method, path, model, params=params, body=body,
+                                        safe=safe))
 
     def _call_policy(self) -> CallPolicy:
         return CallPolicy(self.call_timeout, self.timeout, self.retries, self.backoff, self.clock)
