@@ -276,7 +276,7 @@ def feed_subscription(end_user_id: str, subscription_id: str) -> Response:
     from chalicelib.api.bodies import UpdateFeedSubscription
 
     _authorize()
-    feed = feed_routes.feed_of(services())
+    feed = services().feed()
     method = _request().method
     if method == "DELETE":
         feed.delete(end_user_id, subscription_id)
@@ -422,5 +422,5 @@ def expire_overdue_jobs(event: Any) -> dict[str, int]:
     repaired = svc.dispatcher.sweep()  # leases nobody renews, pointers left behind, in-doubt writes past deadline
     expired = svc.dispatcher.expire_overdue()
     svc.queue.report_gauges()  # QueueDepth, OldestQueuedJobAgeSeconds, JobsInFlight, ...
-    catch_ups = svc.feed().run_due() if svc.feed is not None else 0  # the change feed's due catch-ups
+    catch_ups = svc.feed().run_due()  # the change feed's due catch-ups
     return {"expired": expired, "repaired": repaired, "catch_ups": catch_ups}

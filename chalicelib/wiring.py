@@ -58,10 +58,10 @@ class Services:
     auth: ApiKeyAuthenticator
     clients: dict[str, Any]
     metrics: Metrics
+    feed: LazyFeed  # the change feed's service, made on first use
     secrets: SecretBox | None = None  # None: no key configured (auth links cannot be created)
     hasher: SecretHasher = SCRYPT_ONLY  # how secrets are stored (scrypt only without a pepper)
     webhooks: WebhookService | None = None  # None: QBDGW_WEBHOOKS is off
-    feed: LazyFeed | None = None  # the change feed's service, made on first use (build always sets it)
 
 
 _SESSION: Any = None

@@ -6,18 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api.bodies import CreateFeedSubscription, UpdateFeedSubscription
-from chalicelib.errors import error
 from chalicelib.feed.models import Subscription
 from chalicelib.feed.service import FeedService
 from chalicelib.feed.types import feed_types
 from chalicelib.jobs.results import iso
 from chalicelib.wiring import Services
-
-
-def feed_of(services: Services) -> FeedService:
-    if services.feed is None:
-        raise error("internal_error", "the change feed is not wired")
-    return services.feed()
 
 
 def subscription_view(subscription: Subscription) -> dict[str, Any]:
@@ -34,20 +27,20 @@ def subscription_view(subscription: Subscription) -> dict[str, Any]:
 
 
 def create(services: Services, end_user_id: str, body: CreateFeedSubscription) -> dict[str, Any]:
-    made = feed_of(services).create(end_user_id, body.object_types, interval_seconds=body.interval_seconds,
+    made = services.feed().create(end_user_id, body.object_types, interval_seconds=body.interval_seconds,
                                     start=body.start)
     return subscription_view(made)
 
 
 def update(services: Services, end_user_id: str, subscription_id: str, body: UpdateFeedSubscription
            ) -> dict[str, Any]:
-    changed = feed_of(services).update(end_user_id, subscription_id, object_types=body.object_types,
+    changed = services.feed().update(end_user_id, subscription_id, object_types=body.object_types,
                                        interval_seconds=body.interval_seconds)
     return subscription_view(changed)
 
 
 def listing(services: Services, end_user_id: str) -> dict[str, Any]:
-    return {"subscriptions": [subscription_view(s) for s in feed_of(services).list_for(end_user_id)]}
+    return {"subscriptions": [subscription_view(s) for s in services.feed().list_for(end_user_id)]}
 
 
 def types_view() -> dict[str, Any]:
