@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,3 +128,38 @@ class Receiver(http.server.ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/qbd/hooks"
+
+
+COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Lakeside Hardware.QBW"
+
+
+def answer_one_job(soap: Callable[..., Any], end_user: dict[str, Any], job_id: str) -> None:
+    """The Web Connector's update that runs one CustomerQuery job (``job_id``), through ``soap(method,
+    **params)`` — the in-process test client's or real HTTP's — and closes the session."""
+    from tests.support.paths import FIXTURES_DIR
+
+    ticket = soap("authenticate", strUserName=end_user["qbwc_username"], strPassword=end_user["qbwc_password"])[0]
+    soap("sendRequestXML", ticket=ticket, strHCPResponse=(FIXTURES_DIR / "qbwc" / "hcp_qb2014.xml").read_text(),
+         strCompanyFileName=COMPANY_FILE, qbXMLCountry="US", qbXMLMajorVers=13, qbXMLMinorVers=0)
+    answer = (FIXTURES_DIR / "qbwc" / "customer_query_rs.xml").read_text().replace("{request_id}", job_id)
+    assert soap("receiveResponseXML", ticket=ticket, response=answer, hresult="", message="") == "100"
+    soap("closeConnection", ticket=ticket)
+
+
+def gateway_with_webhooks(aws: Aws, clock: Callable[[], Any], queue_name: str, **settings: Any) -> Any:
+    """The gateway of the local stage on moto with webhooks on and a delivery queue of its own, its clock
+    ``clock``, installed for the app (``wiring.reset``; the caller resets it to None afterwards)."""
+    from chalicelib import wiring
+    from chalicelib.config import Settings
+    from tests.support.paths import SCHEMA_DIR
+    from tests.unit.jobs.fakes import FakeSecretBox
+
+    out = aws.outputs
+    queue_url = aws.sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    built = wiring.build(
+        Settings(stage="local", region=REGION, table_name=out.table_name, results_queue_url=out.results_queue_url,
+                 ingress_queue_url=out.ingress_queue_url, ingress_dlq_url=out.ingress_dlq_url, schema_dir=SCHEMA_DIR,
+                 session_idle_seconds=0, webhooks=True, webhook_queue_url=queue_url, **settings),
+        clients={"dynamodb": aws.dynamodb, "sqs": aws.sqs}, secrets=FakeSecretBox(), clock=clock)
+    wiring.reset(built)
+    return built

@@ -18,13 +18,11 @@ from qbd_gateway_sdk.webhooks import verify as sdk_verify
 
 import app
 from chalicelib import wiring
-from chalicelib.config import Settings
 from chalicelib.wiring import Services
 from simulator.quickbooks import CompanyFile
-from tests.functional.support import REGION, Api, Aws, Receiver, drain, soap_request, soap_result
+from tests.functional.support import Api, Aws, Receiver, drain, gateway_with_webhooks, soap_request, soap_result
 from tests.functional.test_webhooks_api import Clock, consume
 from tests.support.paths import FIXTURES_DIR, SCHEMA_DIR
-from tests.unit.jobs.fakes import FakeSecretBox
 
 EASTERN = timezone(timedelta(hours=-5))
 
@@ -36,17 +34,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def gateway(aws: Aws, clock: Clock) -> Iterator[Services]:
-    """GIVEN the gateway of the local stage (webhooks on) on moto, its clock the test's."""
-    out = aws.outputs
-    queue_url = aws.sqs.create_queue(QueueName="qbd-gateway-webhooks-feed")["QueueUrl"]
-    settings = Settings(stage="local", region=REGION, table_name=out.table_name,
-                        results_queue_url=out.results_queue_url, ingress_queue_url=out.ingress_queue_url,
-                        ingress_dlq_url=out.ingress_dlq_url, schema_dir=SCHEMA_DIR, session_idle_seconds=0,
-                        webhooks=True, webhook_queue_url=queue_url, feed_page_size=2)
-    built = wiring.build(settings, clients={"dynamodb": aws.dynamodb, "sqs": aws.sqs}, secrets=FakeSecretBox(),
-                         clock=clock)
-    wiring.reset(built)
-    yield built
+    """GIVEN the gateway of the local stage (webhooks on) on moto, its clock the test's, pages of two."""
+    yield gateway_with_webhooks(aws, clock, "qbd-gateway-webhooks-feed", feed_page_size=2)
     wiring.reset(None)
 
 

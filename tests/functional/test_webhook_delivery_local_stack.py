@@ -15,14 +15,13 @@ import pytest
 import requests
 from qbd_gateway_sdk.webhooks import verify
 
-from tests.functional.support import Receiver, soap_request, soap_result
+from tests.functional.support import Receiver, answer_one_job, soap_request, soap_result
 from tests.support.paths import FIXTURES_DIR
 from tests.support.rest import Gateway
 from tests.support.stack import GatewayProcess
 
 pytestmark = pytest.mark.e2e
 
-COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Lakeside Hardware.QBW"
 
 
 @pytest.fixture
@@ -75,12 +74,7 @@ def run_one_job(process: GatewayProcess, api: Gateway, end_user: dict[str, Any])
                                  headers={"Content-Type": "text/xml; charset=utf-8"})
         return soap_result(response.content, method)
 
-    ticket = soap("authenticate", strUserName=end_user["qbwc_username"], strPassword=end_user["qbwc_password"])[0]
-    soap("sendRequestXML", ticket=ticket, strHCPResponse=(FIXTURES_DIR / "qbwc" / "hcp_qb2014.xml").read_text(),
-         strCompanyFileName=COMPANY_FILE, qbXMLCountry="US", qbXMLMajorVers=13, qbXMLMinorVers=0)
-    answer = (FIXTURES_DIR / "qbwc" / "customer_query_rs.xml").read_text().replace("{request_id}", job_id)
-    assert soap("receiveResponseXML", ticket=ticket, response=answer, hresult="", message="") == "100"
-    soap("closeConnection", ticket=ticket)
+    answer_one_job(soap, end_user, job_id)
     return job_id
 
 

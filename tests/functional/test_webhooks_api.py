@@ -17,13 +17,18 @@ from qbd_gateway_sdk.webhooks import verify as sdk_verify
 import app
 from chalicelib import wiring
 from chalicelib.api.webhook_routes import handle_deliveries
-from chalicelib.config import Settings
 from chalicelib.wiring import Services
-from tests.functional.support import REGION, Api, Aws, Receiver, drain, soap_request, soap_result
-from tests.support.paths import FIXTURES_DIR, SCHEMA_DIR
-from tests.unit.jobs.fakes import FakeSecretBox
-
-COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Lakeside Hardware.QBW"
+from tests.functional.support import (
+    Api,
+    Aws,
+    Receiver,
+    answer_one_job,
+    drain,
+    gateway_with_webhooks,
+    soap_request,
+    soap_result,
+)
+from tests.support.paths import FIXTURES_DIR
 
 
 class Clock:
@@ -42,16 +47,7 @@ def clock() -> Clock:
 @pytest.fixture
 def hooked(aws: Aws, clock: Clock) -> Iterator[Services]:
     """GIVEN the gateway of the local stage with webhooks on and its delivery queue."""
-    out = aws.outputs
-    queue_url = aws.sqs.create_queue(QueueName="qbd-gateway-webhooks-test")["QueueUrl"]
-    settings = Settings(stage="local", region=REGION, table_name=out.table_name,
-                        results_queue_url=out.results_queue_url, ingress_queue_url=out.ingress_queue_url,
-                        ingress_dlq_url=out.ingress_dlq_url, schema_dir=SCHEMA_DIR, session_idle_seconds=0,
-                        webhooks=True, webhook_queue_url=queue_url)
-    built = wiring.build(settings, clients={"dynamodb": aws.dynamodb, "sqs": aws.sqs}, secrets=FakeSecretBox(),
-                         clock=clock)
-    wiring.reset(built)
-    yield built
+    yield gateway_with_webhooks(aws, clock, "qbd-gateway-webhooks-test")
     wiring.reset(None)
 
 
@@ -80,12 +76,7 @@ def run_one_job(api: Api) -> tuple[dict[str, Any], str]:
                                         body=soap_request(method, **params))
         return soap_result(response.body, method)
 
-    ticket = soap("authenticate", strUserName=end_user["qbwc_username"], strPassword=end_user["qbwc_password"])[0]
-    soap("sendRequestXML", ticket=ticket, strHCPResponse=(FIXTURES_DIR / "qbwc" / "hcp_qb2014.xml").read_text(),
-         strCompanyFileName=COMPANY_FILE, qbXMLCountry="US", qbXMLMajorVers=13, qbXMLMinorVers=0)
-    answer = (FIXTURES_DIR / "qbwc" / "customer_query_rs.xml").read_text().replace("{request_id}", job_id)
-    assert soap("receiveResponseXML", ticket=ticket, response=answer, hresult="", message="") == "100"
-    soap("closeConnection", ticket=ticket)
+    answer_one_job(soap, end_user, job_id)
     return end_user, job_id
 
 
