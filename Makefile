@@ -39,9 +39,10 @@ $(VENV)/.editable: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.editable
 	$(PY) -m infra.localstack $(ARGS)
 
-## Install everything and run the whole test suite (unit, functional, end-to-end, races on dynalite, browser).
+## Install everything and run the whole test suite (unit, functional, end-to-end, races on dynalite, browser);
+## the 30 slowest tests are listed at the end, to keep the suite short.
 test: system-deps install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=30 $(PYTEST_ARGS)
 
 ## The pure layers only: fast, no network.
 unit: $(VENV)/.installed
