@@ -272,6 +272,19 @@ class Dispatcher:
             return self.repair(lease, self.store.get_job_at(lease.end_user_id, pointer.seq))
         return self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, doubted), expect_seq=pointer.seq)
 
+    def withdraw(self, lease: Lease) -> Lease:
+        """Take back a NEXT pointer the Web Connector will never ask for (the answer whose write handed it
+        out was answered negative): what that write settled, or the page it stored, is published (again:
+        the write's own publish may not have happened), and the pointer goes without counting an attempt,
+        for nothing of it reached QuickBooks."""
+        pointer = lease.pointer
+        assert pointer is not None and pointer.phase == NEXT
+        if pointer.previous_seq is not None:
+            self._publish_previous(lease.end_user_id, pointer.previous_seq)
+        log.info("hand-out withdrawn: the Web Connector will not ask for it",
+                 extra={"job_id": pointer.job_id, "end_user_id": lease.end_user_id})
+        return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+
     def _publish_previous(self, end_user_id: str, seq: int) -> None:
         """The answer that handed out an inherited NEXT pointer settled this job (or delivered a page of
         it); its session may have died before publishing that. Publish it again (consumers de-duplicate

@@ -45,7 +45,7 @@ from typing import Any
 from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error
 from chalicelib.errors import CATALOG, GatewayError, error
 from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher, message_set_id
-from chalicelib.jobs.models import NEXT, PROBE, SENT, EndUser, FileView, Job, Lease, checked_for
+from chalicelib.jobs.models import NEXT, PROBE, SENT, EndUser, FileView, InFlight, Job, Lease, checked_for
 from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.results import iso
@@ -273,6 +273,34 @@ class QbwcService(LargeAnswers, Login):
             lease.end_user_id, pointer.seq)
         if job is None or job.status.is_terminal:
             return self._percent(view, lease)  # answered twice: the first answer settled it
+        try:
+            return self._answer(view, lease, job, call)
+        except Exception:
+            self._withdraw_unsent(lease.end_user_id, pointer)
+            raise
+
+    def _withdraw_unsent(self, end_user_id: str, answered: InFlight) -> None:
+        """An answer whose handling failed is answered negative, so the Web Connector asks for nothing more
+        in this session: a NEXT pointer that the failed handling's own write put on the lease (its answer
+        lost, or a later step failed) was never sent. Left there, the next session would count it as a read
+        handed out without an answer, or probe a write QuickBooks never saw. It goes, uncounted, once what
+        that write settled is published (:meth:`Dispatcher.withdraw`). Best effort: if AWS still fails, the
+        next session repairs the pointer as before."""
+        try:
+            lease = self.store.get_lease(end_user_id)
+            pointer = lease.pointer if lease is not None else None
+            if lease is None or pointer is None or pointer == answered or pointer.phase != NEXT \
+                    or pointer.epoch != answered.epoch or lease.epoch != answered.epoch:
+                return  # the write did not apply (the pointer is the one answered), or the file moved on
+            self.dispatcher.withdraw(lease)
+        except Exception:
+            log.exception("could not withdraw the hand-out of an answer that failed")
+
+    def _answer(self, view: FileView, lease: Lease, job: Job, call: c.ReceiveResponseXML) -> int:
+        """The answer to the job ``lease``'s pointer stands for (queued or in doubt): settled, a page taken,
+        or a probe's verdict."""
+        pointer = lease.pointer
+        assert pointer is not None
         if pointer.phase == PROBE:
             return self._probe_answer(view, lease, job, call)
         if job.paging is not None and not call.hresult:

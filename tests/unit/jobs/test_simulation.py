@@ -1521,3 +1521,88 @@ def test_a_page_whose_answer_was_lost_after_time_passed_in_quickbooks_is_publish
     assert _status(world, job.id) is JobStatus.SUCCEEDED
     names = world.qb.customers.names
     assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+
+
+def test_a_page_answer_refused_after_the_answer_before_it_was_lost_is_not_a_lost_attempt() -> None:
+    """Counter-example 10, found by the simulation with SDK resends (4,000 examples).
+
+    GIVEN a read, then a paged CustomerQuery (pages of 2) behind it, and the write that stores page 1
+    applied with its answer lost (receiveResponseXML answers -102; the session ends)
+    WHEN the next session gets page 2 and QuickBooks runs it, but its Web Connector never posts the
+    answer (the lease runs out); then SQS refuses two publishes, so the answer to page 2 in the session
+    after is not taken (as documented: page 1 cannot go out); and the session after that gets page 2
+    and vanishes with it
+    THEN the sync is not given up: two hand-outs of page 2 went without an answer, fewer than
+    QBDGW_MAX_READ_ATTEMPTS, and QuickBooks answered the third. It was (``job_abandoned_repeatedly``,
+    "handed to the Web Connector 3 times without an answer"): the lost write had also handed page 2 out
+    (a NEXT pointer), which the Web Connector, answered -102, never asked for; the next session's repair
+    counted it as an attempt without an answer. Fixed: an answer whose handling fails takes back the NEXT
+    pointer its own write put on the lease, uncounted, once what that write stored is published
+    (``QbwcService._withdraw_unsent``, ``Dispatcher.withdraw``).
+    """
+    world = QueueSimulationWithResends()
+    read, _ = world.queue.enqueue(world.user.id, READ_BODY, source="rest")
+    job, _ = world.queue.enqueue(world.user.id, PAGED_QUERIES[0], source="rest", paging={"page_size": 2})
+    ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    document = _send(world, ticket, first=True)
+    assert read.id in document
+    assert 0 < _run_and_answer(world, ticket, document) < 100
+    document = _send(world, ticket)
+    assert job.id in document
+    world.store.arm(0, AFTER, only="settle_and_hand_out")
+    assert _run_and_answer(world, ticket, document) < 0  # page 1 stored, its answer lost
+    assert world.store.fired == ["settle_and_hand_out:answer_lost"]
+    _soap(world, c.GetLastError(ticket))
+    _soap(world, c.CloseConnection(ticket))
+    world.qb.customers.end_session(0)
+
+    ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    document = _send(world, ticket, first=True)
+    assert job.id in document
+    world.qb.run(document)  # QuickBooks answers page 2; the Web Connector never posts it
+    world.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+    world.qb.customers.expire_iterators()
+    world.publisher.fail_next = 2
+    ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    document = _send(world, ticket, first=True)
+    assert job.id in document
+    assert _run_and_answer(world, ticket, document) < 0  # not taken: page 1 cannot go out yet
+    _soap(world, c.GetLastError(ticket))
+    _soap(world, c.CloseConnection(ticket))
+    world.qb.customers.end_session(0)
+    _page_handed_out_and_lost(world, job)
+    _scheduled_tasks_later(world)
+    assert _status(world, job.id) is JobStatus.QUEUED, (world.inner.get_job(job.id) or job).error
+
+    for _ in range(3):
+        _session_until_it_ends(world)
+    assert _status(world, job.id) is JobStatus.SUCCEEDED
+    names = world.qb.customers.names
+    assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+
+
+def test_a_write_handed_out_by_an_answer_whose_store_call_was_lost_is_sent_not_probed() -> None:
+    """Counter-example 10 for a write behind a read: the read's answer settles it and hands the write out in
+    one store call, whose answer is lost (receiveResponseXML answers -102, the session ends). The write never
+    reached QuickBooks, so the next session sends it as a first attempt (no in-doubt probe), it is applied
+    once, and the read's result, whose publish the lost call skipped, is delivered."""
+    world = QueueSimulation()
+    read, _ = world.queue.enqueue(world.user.id, READ_BODY, source="rest")
+    write, _ = world.queue.enqueue(world.user.id, write_body("Harbor Plumbing"), source="rest")
+    ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    document = _send(world, ticket, first=True)
+    assert read.id in document
+    world.store.arm(0, AFTER, only="settle_and_hand_out")
+    assert _run_and_answer(world, ticket, document) < 0
+    assert world.store.fired == ["settle_and_hand_out:answer_lost"]
+    _soap(world, c.GetLastError(ticket))
+    _soap(world, c.CloseConnection(ticket))
+
+    ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    document = _send(world, ticket, first=True)
+    assert write.id in document and "newMessageSetID" in document and "oldMessageSetID" not in document
+    assert 0 < _run_and_answer(world, ticket, document) <= 100
+    assert _status(world, write.id) is JobStatus.SUCCEEDED
+    assert (world.inner.get_job(write.id) or write).attempts == 1
+    assert world.qb.applied["Harbor Plumbing"] == 1
+    assert {(read.id, "succeeded"), (write.id, "succeeded")} <= _delivered(world)
