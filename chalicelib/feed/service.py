@@ -26,7 +26,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.errors import GatewayError, error
@@ -216,7 +216,7 @@ class FeedService:
             self.metrics.put("FeedEvents", len(events))
         mark = window.with_pending(mark, run, seen)
         if status == "succeeded":  # the last page, or the one answer of an unpaged query
-            mark = window.advance(mark, run, self.overlap)
+            mark = window.advance(mark, run, self.overlap, began=_instant(message.get("started_at")))
         self.store.set_mark(subscription, name, mark)
 
     def _events(self, subscription: Subscription, name: str, mark: Mark, message: Mapping[str, Any],
@@ -243,3 +243,12 @@ class FeedService:
         with contextlib.suppress(StoreConflict):
             self.store.update_subscription(subscription, {"last_error": failure})
 
+
+
+def _instant(text: Any) -> datetime | None:
+    """An ISO time of a result message (``started_at``), or None."""
+    if not text:
+        return None
+    with contextlib.suppress(ValueError):
+        return window.instant(str(text).replace("Z", "+00:00"))
+    return None

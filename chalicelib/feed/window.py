@@ -27,7 +27,11 @@ overlap, their revision being ``deleted``. An event's id is derived from the end
 record's id and revision, so one published twice (a page published again) is the same event.
 
 **The mark.** :func:`advance` folds a finished catch-up into the mark: ``at`` becomes the newest time
-published, ``recent`` keeps what lies in the overlap below it. Pure: no I/O.
+published, but no later than when the catch-up's query was first handed out, and ``recent`` keeps what
+lies in the overlap below it. The cap is there because a walk can take long — a session lost half-way, a
+restart in the next one from the last name delivered — and a record edited meanwhile behind the walk's
+position is not in this catch-up's answer; the next window must reach back to it, however long the walk
+took. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -188,14 +192,18 @@ def with_pending(mark: Mark, run: int, seen: Iterable[Seen]) -> Mark:
     return dataclasses.replace(mark, pending_run=run, pending=pending + added)
 
 
-def advance(mark: Mark, run: int, overlap: timedelta) -> Mark:
-    """Fold catch-up ``run``'s pending records into ``at`` and ``recent`` (see the module's story)."""
+def advance(mark: Mark, run: int, overlap: timedelta, began: datetime | None = None) -> Mark:
+    """Fold catch-up ``run``'s pending records into ``at`` and ``recent`` (see the module's story);
+    ``began``: when the catch-up's query was first handed out (its job's ``started_at``)."""
     pending = mark.pending if mark.pending_run == run else ()
     everything = (*mark.recent, *pending)
     if not everything:
         return Mark(mark.at, done_run=run, since=mark.since)
     newest = max(everything, key=lambda s: instant(s.at))
     at = newest.at if mark.at is None or instant(newest.at) > instant(mark.at) else mark.at
+    if began is not None and instant(at) > began:  # but never back before where it stood
+        at = mark.at if mark.at is not None and instant(mark.at) >= began else \
+            began.astimezone(instant(at).tzinfo).isoformat(timespec="seconds")  # in QuickBooks' offset
     keep_from = instant(at) - overlap
     latest: dict[tuple[str, str], Seen] = {}
     for s in everything:

@@ -162,5 +162,6 @@ def result_message(job: Job) -> dict[str, Any]:
         **({"warnings": job.warnings} if job.warnings else {}),
         **page,
         **json_parts(job, job.response_qbxml),
-        **({"feed": job.feed} if job.feed else {}),
+        # a catch-up's page, read by the feed (never published as is): when its query was first handed out
+        **({"feed": job.feed, "started_at": iso(job.started_at)} if job.feed else {}),
     }

@@ -184,3 +184,53 @@ def test_every_change_since_the_subscription_is_published_once_in_order() -> Non
     run_state_machine_as_test(FeedSimulation, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=25, deadline=None, derandomize=True, database=None,
         suppress_health_check=list(HealthCheck), print_blob=False))
+
+
+# The counter-examples, as plain regression tests ------------------------------------------------------------
+def _walk_restarted_while_customers_are_edited(machine: FeedSimulation, *, edit_first: bool) -> None:
+    machine.subscribe(existing=1, start="now")
+    machine.add_customer()
+    machine.catch_up(lose_after=None)
+    machine.add_customer()
+    machine.add_invoice(which=0)
+    machine.add_invoice(which=0)
+    for _ in range(4):
+        machine.add_customer()
+    machine.time_passes(minutes=30)
+    machine.catch_up(lose_after=2)  # the customers' walk: two pages, then the session is lost
+    machine.add_customer()
+    machine.add_customer()
+    if edit_first:
+        machine.edit_customer(skew=0, which=36)  # Customer 001: behind the walk's position
+    else:
+        machine.add_customer()
+    machine.add_invoice(which=12)
+    machine.edit_customer(skew=0, which=32)
+    machine.add_customer()
+    machine.add_invoice(which=22)
+    machine.time_passes(minutes=1)
+    machine.add_customer()
+    machine.add_invoice(which=13)
+    machine.catch_up(lose_after=2)  # restarted from the last name delivered, lost again
+    machine.add_invoice(which=43)
+    machine.add_customer()
+
+
+@pytest.mark.parametrize("edit_first", [True, False], ids=["edit_behind_the_walk", "edits_after_adds"])
+def test_an_edit_behind_a_walk_restarted_after_a_lost_session_is_published(edit_first: bool) -> None:
+    """Counter-example 1 of the feed simulation (600 examples; two shapes of it).
+
+    GIVEN a subscription whose catch-up walks the customers in pages of 2, and a session lost after two
+    pages (the lease runs out: eleven minutes), then another one lost the same way
+    WHEN customers already delivered by the walk are edited meanwhile, so that they lie behind the
+    position from which the walk restarts (the last name delivered), and the walk ends a quarter of an
+    hour after it began
+    THEN a later catch-up publishes those edits (the teardown's quiet period, then the promise). It did
+    not: the mark moved to the newest ``TimeModified`` the walk published, more than the overlap after
+    the edits, so no window asked for them again ("changed … and no event says so", or a last event that
+    is not the final revision). Fixed: the mark is no later than when the catch-up's query was first
+    handed out (``window.advance(began=…)``, the page's ``started_at``).
+    """
+    machine = FeedSimulation()
+    _walk_restarted_while_customers_are_edited(machine, edit_first=edit_first)
+    machine.teardown()
