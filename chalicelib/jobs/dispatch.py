@@ -14,22 +14,29 @@ items (:meth:`follow_on`; ``Store.settle_and_hand_out``), so the next ``sendRequ
                                      (+ next job → NEXT);    idle → none          settled, or queued (600),
                                      NEXT: given, no write;                       or stays (unknown)
                                      resend/close → as inherited
-  taken over (e+1)   —               read: attempt counted, re-published,       probe again
-  or swept                           pointer cleared;        pointer cleared
+  taken over (e+1)   —               read: attempt counted   re-published,        probe again
+  or swept                           (SENT), pointer         pointer cleared
+                                     cleared;
                                      write: job in_doubt,
                                      notice, pointer DOUBT
   free / expired     take (e+1)      the pointer is inherited by the next holder or the sweeper
 
-A NEXT pointer is as good as SENT for every repair (QuickBooks may have the job: QBWC's call after an
-answer below 100 is the ``sendRequestXML`` that gives it, and QBWC never repeats a call), and its
-``previous_seq`` names the job whose answer handed it out, so that an inherited one re-publishes it.
+A NEXT pointer is as good as SENT for every repair of a write (QuickBooks may have the job: QBWC's call
+after an answer below 100 is the ``sendRequestXML`` that gives it, and QBWC never repeats a call), and
+its ``previous_seq`` names the job whose answer handed it out, so that an inherited one re-publishes it.
+For a read it is not an attempt: the gateway cannot tell whether that ``sendRequestXML`` came (it
+writes nothing), and a Web Connector that vanished right after an answer never asked for it. Only SENT
+hand-outs count towards ``max_read_attempts``; a read is handed out NEXT at most once (by the answer
+before it, or its page before), so a request that kills the Web Connector every time still fails after
+``max_read_attempts`` + 1 hand-outs. An answer whose handling fails takes back the NEXT pointer its own
+write made (:meth:`withdraw`): QBWC, answered negative, asks for nothing more.
 
 Why a crash after any prefix is repaired: the pointer is written before QuickBooks can see a job and
 removed only after the job item says what became of it, so a job that may be in QuickBooks is always
 pointed at. Taking the file over keeps the pointer (``take_lease`` never removes it) and bumps the
 epoch, so an inherited pointer is recognisable (``pointer.epoch < lease.epoch``) and its job is dealt
-with before anything else runs: a read counts an attempt and waits in the queue again (it fails for good
-after ``max_read_attempts``), a write becomes ``in_doubt``, heads the queue and is settled by qbXML
+with before anything else runs: a read counts an attempt (handed out SENT) and waits in the queue again
+(it fails for good after ``max_read_attempts``), a write becomes ``in_doubt``, heads the queue and is settled by qbXML
 error recovery — a probe with ``oldMessageSetID`` — before any other message set reaches QuickBooks.
 A settled job (hot path) keeps the pointer until the next claim replaces it, so no write clears it;
 when the session ends with the pointer still there, the next holder or the sweeper publishes the
@@ -263,7 +270,8 @@ class Dispatcher:
             # publish, and a NEXT pointer still names the job before it. Unless published just above.
             if _has_page(job) and not (inherited_previous and pointer.previous_seq == job.seq):
                 self.queue.publish_or_keep(job, page_in_outbox=True)
-            self._count_lost_read(job, pointer)
+            if pointer.phase != NEXT:  # a NEXT pointer may never have been asked for: not an attempt (below)
+                self._count_lost_read(job, pointer)
             return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
         doubted = self.mark_in_doubt(job, pointer, error(
             "lease_expired_outcome_unknown",

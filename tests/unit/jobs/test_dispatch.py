@@ -255,15 +255,22 @@ def test_a_write_handed_out_before_its_session_vanished_is_asked_about_first(gw:
     assert third.id not in document
 
 
-def test_a_read_handed_out_before_its_session_vanished_counts_an_attempt(gw: Harness) -> None:
-    # GIVEN two reads: the first answered, the second handed out (NEXT), then the session vanished
+def test_a_read_handed_out_next_before_its_session_vanished_is_not_an_attempt_but_one_sent_is(gw: Harness) -> None:
+    # GIVEN two reads: the first answered, the second handed out by that answer (NEXT), then the session
+    # vanished: QuickBooks may be running it, or the Web Connector never asked for it (nothing says which)
     first, second = gw.enqueue(), gw.enqueue()
     ticket = gw.open_session()
     gw.send(ticket, first=True)
     gw.answer(ticket, first)
-    gw.send(ticket)  # QuickBooks may be running it: nothing says it is not
+    gw.send(ticket)
     gw.clock.advance(seconds=EXPIRY)
-    # WHEN the next session opens / THEN the read runs again as attempt 2
+    # WHEN the next session opens / THEN the read runs again, still as attempt 1 (a NEXT hand-out is not
+    # counted: a read is handed out NEXT at most once)
+    ticket = gw.open_session()
+    assert requests_in(gw.send(ticket, first=True)) == [("CustomerQueryRq", second.id)]
+    assert lease(gw).pointer is not None and lease(gw).pointer.attempt == 1
+    # WHEN that session vanishes too (this hand-out was SENT) / THEN the next one runs it as attempt 2
+    gw.clock.advance(seconds=EXPIRY)
     ticket = gw.open_session()
     assert requests_in(gw.send(ticket, first=True)) == [("CustomerQueryRq", second.id)]
     assert lease(gw).pointer is not None and lease(gw).pointer.attempt == 2

@@ -607,6 +607,9 @@ class QueueWorld(RuleBasedStateMachine):
                     for o in inside if o is not w and o.handout is not None))
         if not probe:
             self._check_order(w, job_id)
+            handed = self.inner.get_job(job_id)
+            if handed is not None and handed.paging is not None:
+                self.paged.handed[(job_id, int(handed.paging.get("pages") or 0))] += 1
         self._check_between_pages(w, job_id, probe)
 
     def _check_order(self, w: Connector, job_id: str) -> None:
@@ -630,7 +633,7 @@ class QueueWorld(RuleBasedStateMachine):
         job = self.inner.get_job(job_id)
         if job is not None and job.paging is not None:
             pages = int(job.paging.get("pages") or 0)
-            self.paged.refused.add((job_id, pages))
+            self.paged.refused[(job_id, pages)] += 1
             self._note(f"{w.name}: the answer to page {pages + 1} of {job_id} was not taken")
 
     def _check_between_pages(self, w: Connector, job_id: str, probe: bool) -> None:
@@ -1035,7 +1038,7 @@ class QueueWorld(RuleBasedStateMachine):
         unpublished = [(j.id, j.status.value) for j in self.inner.jobs.values()
                        if j.source != HEALTH_CHECK_SOURCE and (j.id, j.status.value) not in published]
         assert not unpublished, f"final result never published: {unpublished}\n{self._recent(60)}"
-        paged = self.paged.final(self.inner.jobs.values(), strict=True)
+        paged = self.paged.final(self.inner.jobs.values(), strict=True, attempts=CONFIG.max_read_attempts)
         assert not paged, "invariant 5 broken at the end: " + "\n".join(paged) + "\n" + self._recent(60)
 
     def _settled(self) -> bool:
@@ -1606,3 +1609,58 @@ def test_a_write_handed_out_by_an_answer_whose_store_call_was_lost_is_sent_not_p
     assert (world.inner.get_job(write.id) or write).attempts == 1
     assert world.qb.applied["Harbor Plumbing"] == 1
     assert {(read.id, "succeeded"), (write.id, "succeeded")} <= _delivered(world)
+
+
+def test_a_page_handed_out_by_the_answer_before_it_to_a_web_connector_that_vanished_is_not_an_attempt() -> None:
+    """Counter-example 11, found by the simulation with SDK resends (20,000 examples, seed 1).
+
+    GIVEN a paged CustomerQuery (pages of 2) whose page 1 is answered and taken: the same write hands
+    page 2 out (a NEXT pointer, which the ``sendRequestXML`` after the answer gives without a write)
+    WHEN that Web Connector vanishes before it asks for page 2, and then two sessions each get page 2 and
+    vanish with it too (the lease runs out each time)
+    THEN the sync is not given up: a Web Connector got page 2 twice, fewer than QBDGW_MAX_READ_ATTEMPTS.
+    It was (``job_abandoned_repeatedly``, "handed to the Web Connector 3 times without an answer"): the
+    repair counted the NEXT pointer nobody asked for as an attempt. Fixed: only SENT hand-outs count
+    (``Dispatcher.repair``); a read is handed out NEXT at most once, so a request that kills the Web
+    Connector every time still fails, one hand-out later.
+    """
+    world = QueueSimulation()
+    job, _ = world.queue.enqueue(world.user.id, PAGED_QUERIES[0], source="rest", paging={"page_size": 2})
+    ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    document = _send(world, ticket, first=True)
+    assert 0 < _run_and_answer(world, ticket, document) < 100  # page 1 taken; page 2 handed out with it
+    world.qb.customers.end_session(0)  # … and the Web Connector vanishes before it asks for it
+    world.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+    _page_handed_out_and_lost(world, job)
+    _page_handed_out_and_lost(world, job)
+    _scheduled_tasks_later(world)
+    assert _status(world, job.id) is JobStatus.QUEUED, (world.inner.get_job(job.id) or job).error
+
+    for _ in range(3):
+        _session_until_it_ends(world)
+    assert _status(world, job.id) is JobStatus.SUCCEEDED
+    names = world.qb.customers.names
+    assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+
+
+def test_a_read_that_kills_the_web_connector_every_time_still_fails_after_the_attempts_allowed() -> None:
+    """The bound that makes an uncounted NEXT hand-out safe: a read handed out NEXT (behind another job)
+    whose Web Connector dies every time it gets it fails with ``job_abandoned_repeatedly`` after
+    QBDGW_MAX_READ_ATTEMPTS SENT hand-outs, one more hand-out than before."""
+    world = QueueSimulation()
+    world.queue.enqueue(world.user.id, READ_BODY, source="rest")
+    poison, _ = world.queue.enqueue(world.user.id, READ_BODY, source="rest", deadline_seconds=6 * 3600)
+    ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+    assert 0 < _run_and_answer(world, ticket, _send(world, ticket, first=True)) < 100
+    assert poison.id in _send(world, ticket)  # NEXT; the Web Connector dies with it in QuickBooks
+    hand_outs = 1
+    for _ in range(CONFIG.max_read_attempts + 2):
+        _scheduled_tasks_later(world)  # the lease runs out; the sweeper repairs
+        if _status(world, poison.id) is JobStatus.FAILED:
+            break
+        ticket = _soap(world, c.Authenticate(world.user.qbwc_username, PASSWORD))[0]
+        assert poison.id in _send(world, ticket, first=True)
+        hand_outs += 1
+    assert _status(world, poison.id) is JobStatus.FAILED
+    assert (world.inner.get_job(poison.id) or poison).error["code"] == "job_abandoned_repeatedly"
+    assert hand_outs == CONFIG.max_read_attempts + 1
