@@ -244,11 +244,10 @@ class FeedService:
             self.store.update_subscription(subscription, {"last_error": failure})
 
 
-
 def _instant(text: Any) -> datetime | None:
     """An ISO time of a result message (``started_at``), or None."""
     if not text:
         return None
     with contextlib.suppress(ValueError):
-        return window.instant(str(text).replace("Z", "+00:00"))
+        return window.instant(str(text))
     return None

@@ -29,7 +29,7 @@ writes nothing), and a Web Connector that vanished right after an answer never a
 hand-outs count towards ``max_read_attempts``; a read is handed out NEXT at most once (by the answer
 before it, or its page before), so a request that kills the Web Connector every time still fails after
 ``max_read_attempts`` + 1 hand-outs. An answer whose handling fails takes back the NEXT pointer its own
-write made (:meth:`withdraw`): QBWC, answered negative, asks for nothing more.
+write made (:meth:`withdraw_unsent`): QBWC, answered negative, asks for nothing more.
 
 Why a crash after any prefix is repaired: the pointer is written before QuickBooks can see a job and
 removed only after the job item says what became of it, so a job that may be in QuickBooks is always
@@ -280,18 +280,27 @@ class Dispatcher:
             return self.repair(lease, self.store.get_job_at(lease.end_user_id, pointer.seq))
         return self.store.update_lease(lease, {}, pointer=self.doubt_pointer(lease, doubted), expect_seq=pointer.seq)
 
-    def withdraw(self, lease: Lease) -> Lease:
-        """Take back a NEXT pointer the Web Connector will never ask for (the answer whose write handed it
-        out was answered negative): what that write settled, or the page it stored, is published (again:
-        the write's own publish may not have happened), and the pointer goes without counting an attempt,
-        for nothing of it reached QuickBooks."""
-        pointer = lease.pointer
-        assert pointer is not None and pointer.phase == NEXT
-        if pointer.previous_seq is not None:
-            self._publish_previous(lease.end_user_id, pointer.previous_seq)
-        log.info("hand-out withdrawn: the Web Connector will not ask for it",
-                 extra={"job_id": pointer.job_id, "end_user_id": lease.end_user_id})
-        return self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+    def withdraw_unsent(self, end_user_id: str, answered: InFlight) -> None:
+        """Take back a NEXT pointer the Web Connector will never ask for. ``answered`` is the pointer of an
+        answer whose handling failed: QBWC, answered negative, asks for nothing more in that session, so a
+        NEXT pointer that the failed handling's own write made (its answer lost, or a later step failed)
+        was never sent. Left there, the next session would count a read handed out without an answer, or
+        probe a write QuickBooks never saw. What that write settled, or the page it stored, is published
+        (again: the write's own publish may not have happened), and the pointer goes without counting an
+        attempt. Best effort: if AWS still fails, the next holder repairs the pointer as before."""
+        try:
+            lease = self.store.get_lease(end_user_id)
+            pointer = lease.pointer if lease is not None else None
+            if lease is None or pointer is None or pointer == answered or pointer.phase != NEXT \
+                    or pointer.epoch != answered.epoch or lease.epoch != answered.epoch:
+                return  # the write did not apply (the pointer is the one answered), or the file moved on
+            if pointer.previous_seq is not None:
+                self._publish_previous(end_user_id, pointer.previous_seq)
+            self.store.update_lease(lease, {}, pointer=None, expect_seq=pointer.seq)
+            log.info("hand-out withdrawn: the Web Connector will not ask for it",
+                     extra={"job_id": pointer.job_id, "end_user_id": end_user_id})
+        except Exception:
+            log.exception("could not withdraw the hand-out of an answer that failed")
 
     def _publish_previous(self, end_user_id: str, seq: int) -> None:
         """The answer that handed out an inherited NEXT pointer settled this job (or delivered a page of

@@ -24,7 +24,8 @@ Every state lives in the store: a session is its company file's lease (chaliceli
 found by the end-user id that starts its ticket and checked against the ticket's hash. Answers are
 read and composed by the pure :mod:`chalicelib.qbwc.answers`; the login and the company file a session
 opened by :mod:`chalicelib.qbwc.login`; a paged query's pages and answers too large to deliver by
-:mod:`chalicelib.qbwc.large`. Protocol conditions are answered in
+:mod:`chalicelib.qbwc.large`; the answers to a probe of an in-doubt write, and late answers, by
+:mod:`chalicelib.qbwc.recovery`. Protocol conditions are answered in
 protocol terms; no exception leaves :meth:`QbwcService.dispatch`.
 
 Observability: once a call's session (or, for ``authenticate``, its user) is known, its end-user id
@@ -43,9 +44,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.catalog import RETRY_WITH_COMPANY_FILE, hresult_error
-from chalicelib.errors import CATALOG, GatewayError, error
+from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.dispatch import VIEW_JOBS, Dispatcher, message_set_id
-from chalicelib.jobs.models import NEXT, PROBE, SENT, EndUser, FileView, InFlight, Job, Lease, checked_for
+from chalicelib.jobs.models import NEXT, PROBE, SENT, EndUser, FileView, Job, Lease, checked_for
 from chalicelib.jobs.ports import SWEEPER_PREFIX, Clock, Store, StoreConflict
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.jobs.results import iso
@@ -57,6 +58,7 @@ from chalicelib.qbwc import calls as c
 from chalicelib.qbwc.large import LargeAnswers
 from chalicelib.qbwc.login import Login
 from chalicelib.qbwc.longpoll import LongPoll, Sleep, wait_for_work
+from chalicelib.qbwc.recovery import InDoubtAnswers
 from chalicelib.qbxml import (
     DEFAULT_VERSION,
     JobRequests,
@@ -80,7 +82,7 @@ SESSION_UNKNOWN_TEXT = (
 INTERNAL_ERROR_TEXT = "qbd-gateway: temporary problem on the server. Nothing was lost; try again shortly."
 
 
-class QbwcService(LargeAnswers, Login):
+class QbwcService(LargeAnswers, InDoubtAnswers, Login):
     def __init__(
         self,
         store: Store,
@@ -276,25 +278,8 @@ class QbwcService(LargeAnswers, Login):
         try:
             return self._answer(view, lease, job, call)
         except Exception:
-            self._withdraw_unsent(lease.end_user_id, pointer)
+            self.dispatcher.withdraw_unsent(lease.end_user_id, pointer)  # QBWC asks for nothing more
             raise
-
-    def _withdraw_unsent(self, end_user_id: str, answered: InFlight) -> None:
-        """An answer whose handling failed is answered negative, so the Web Connector asks for nothing more
-        in this session: a NEXT pointer that the failed handling's own write put on the lease (its answer
-        lost, or a later step failed) was never sent. Left there, the next session would count it as a read
-        handed out without an answer, or probe a write QuickBooks never saw. It goes, uncounted, once what
-        that write settled is published (:meth:`Dispatcher.withdraw`). Best effort: if AWS still fails, the
-        next session repairs the pointer as before."""
-        try:
-            lease = self.store.get_lease(end_user_id)
-            pointer = lease.pointer if lease is not None else None
-            if lease is None or pointer is None or pointer == answered or pointer.phase != NEXT \
-                    or pointer.epoch != answered.epoch or lease.epoch != answered.epoch:
-                return  # the write did not apply (the pointer is the one answered), or the file moved on
-            self.dispatcher.withdraw(lease)
-        except Exception:
-            log.exception("could not withdraw the hand-out of an answer that failed")
 
     def _answer(self, view: FileView, lease: Lease, job: Job, call: c.ReceiveResponseXML) -> int:
         """The answer to the job ``lease``'s pointer stands for (queued or in doubt): settled, a page taken,
@@ -345,48 +330,6 @@ class QbwcService(LargeAnswers, Login):
         if error_at > (iso(user.last_successful_sync_at) or "") or self._heartbeat_due(user, now) or (
                 user.last_successful_sync_at is None):
             self.store.update_end_user(user.id, {"last_heartbeat_at": now, "last_successful_sync_at": now})
-
-    def _probe_answer(self, view: FileView, lease: Lease, job: Job, call: c.ReceiveResponseXML) -> int:
-        """What QuickBooks said about an in-doubt write: applied (settle it), never applied (600: run it
-        again), or anything else (it stays in doubt; the next session asks again)."""
-        pointer = lease.pointer
-        assert pointer is not None
-        verdict, detail = answers.probe_verdict(call, pointer.message_set_id)
-        if verdict == answers.NEVER_APPLIED:
-            try:
-                self.store.transition_job(job, JobStatus.QUEUED, expected=frozenset({JobStatus.IN_DOUBT}),
-                                          changes={"error": None})
-            except StoreConflict:
-                return PROTOCOL_ERROR_PERCENT
-            log.info("in-doubt write was never applied; queued again",
-                     extra={"job_id": job.id, "end_user_id": job.end_user_id})
-            return self._percent(view, lease, pending=True)
-        outcome = answers.outcome_of(job, call) if verdict == answers.STORED else None
-        if outcome is not None and outcome.status is not JobStatus.IN_DOUBT:
-            self.queue.settle(job, outcome, attempt=max(job.attempts, pointer.attempt),
-                              expected=frozenset({JobStatus.IN_DOUBT}), started_at=job.started_at)
-            return self._percent(view, lease)
-        log.warning("QuickBooks did not say what became of an in-doubt write; it stays in doubt",
-                    extra={"job_id": job.id, "end_user_id": job.end_user_id, "detail": detail})
-        self._note(lease, CATALOG["write_outcome_unknown"].user_facing_message)  # the text QBWC shows
-        return HRESULT_ERROR_PERCENT
-
-    def _late_answer(self, call: c.ReceiveResponseXML) -> int:
-        """An answer from a session that no longer holds the file. The truth settles a write in doubt."""
-        named = answers.answered_job(call) if ticket_end_user(call.ticket) else None
-        if named is None:
-            return PROTOCOL_ERROR_PERCENT
-        job = self.store.get_job(named[0])
-        if (job is None or job.end_user_id != ticket_end_user(call.ticket) or job.status is not JobStatus.IN_DOUBT
-                or named[1] != job.doubt_message_set_id):
-            log.warning("late answer ignored", extra={"end_user_id": ticket_end_user(call.ticket)})
-            return PROTOCOL_ERROR_PERCENT
-        outcome = answers.outcome_of(job, call)
-        if outcome.status is not JobStatus.IN_DOUBT:
-            self.queue.settle(job, outcome, attempt=job.attempts, expected=frozenset({JobStatus.IN_DOUBT}),
-                              started_at=job.started_at)
-            log.info("late answer settled an in-doubt write", extra={"job_id": job.id})
-        return PROTOCOL_ERROR_PERCENT
 
     def _percent(self, view: FileView, lease: Lease, *, pending: bool = False, closing: bool = False) -> int:
         """receiveResponseXML's answer. ``closing``: the answer to the session's closing request — 100

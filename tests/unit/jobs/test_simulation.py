@@ -1367,6 +1367,15 @@ def _session_until_it_ends(world: QueueWorld) -> None:
     world.qb.customers.end_session(0)
 
 
+def _sync_completes(world: QueueWorld, job: Job) -> None:
+    """Three more sessions finish the sync: it succeeds, and every customer came once, in QuickBooks' order."""
+    for _ in range(3):
+        _session_until_it_ends(world)
+    assert _status(world, job.id) is JobStatus.SUCCEEDED
+    names = world.qb.customers.names
+    assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+
+
 def test_a_page_whose_publish_failed_does_not_stop_the_sync() -> None:
     """Counter-example 6, found by the simulation's paged syncs; fixed: a repair that publishes a running
     paged job's last page again takes it out of the outbox (``publish_or_keep(page_in_outbox=True)``), and
@@ -1423,11 +1432,7 @@ def test_answers_refused_while_the_page_before_awaits_the_re_publisher_are_not_l
     _scheduled_tasks_later(world)
     assert _status(world, job.id) is not JobStatus.FAILED, (world.inner.get_job(job.id) or job).error
 
-    for _ in range(3):
-        _session_until_it_ends(world)
-    assert _status(world, job.id) is JobStatus.SUCCEEDED
-    names = world.qb.customers.names
-    assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+    _sync_completes(world, job)
 
 
 def _page_handed_out_and_lost(world: QueueWorld, job: Job, *, answer_first: bool = False) -> None:
@@ -1468,11 +1473,7 @@ def test_an_answer_refused_while_sqs_is_still_down_is_not_a_lost_attempt() -> No
     _scheduled_tasks_later(world)
     assert _status(world, job.id) is JobStatus.QUEUED, (world.inner.get_job(job.id) or job).error
 
-    for _ in range(3):
-        _session_until_it_ends(world)
-    assert _status(world, job.id) is JobStatus.SUCCEEDED
-    names = world.qb.customers.names
-    assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+    _sync_completes(world, job)
 
 
 @pytest.mark.parametrize(("why", "write"), [("its_deadline_passed", "settle_and_hand_out"),
@@ -1541,7 +1542,7 @@ def test_a_page_answer_refused_after_the_answer_before_it_was_lost_is_not_a_lost
     (a NEXT pointer), which the Web Connector, answered -102, never asked for; the next session's repair
     counted it as an attempt without an answer. Fixed: an answer whose handling fails takes back the NEXT
     pointer its own write put on the lease, uncounted, once what that write stored is published
-    (``QbwcService._withdraw_unsent``, ``Dispatcher.withdraw``).
+    (``Dispatcher.withdraw_unsent``).
     """
     world = QueueSimulationWithResends()
     read, _ = world.queue.enqueue(world.user.id, READ_BODY, source="rest")
@@ -1577,11 +1578,7 @@ def test_a_page_answer_refused_after_the_answer_before_it_was_lost_is_not_a_lost
     _scheduled_tasks_later(world)
     assert _status(world, job.id) is JobStatus.QUEUED, (world.inner.get_job(job.id) or job).error
 
-    for _ in range(3):
-        _session_until_it_ends(world)
-    assert _status(world, job.id) is JobStatus.SUCCEEDED
-    names = world.qb.customers.names
-    assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+    _sync_completes(world, job)
 
 
 def test_a_write_handed_out_by_an_answer_whose_store_call_was_lost_is_sent_not_probed() -> None:
@@ -1636,11 +1633,7 @@ def test_a_page_handed_out_by_the_answer_before_it_to_a_web_connector_that_vanis
     _scheduled_tasks_later(world)
     assert _status(world, job.id) is JobStatus.QUEUED, (world.inner.get_job(job.id) or job).error
 
-    for _ in range(3):
-        _session_until_it_ends(world)
-    assert _status(world, job.id) is JobStatus.SUCCEEDED
-    names = world.qb.customers.names
-    assert _customers_delivered(world, job.id) == [names[list_id] for list_id in world.qb.customers.ordered()]
+    _sync_completes(world, job)
 
 
 def test_a_read_that_kills_the_web_connector_every_time_still_fails_after_the_attempts_allowed() -> None:
