@@ -8,6 +8,8 @@ export QBDGW_SCHEMA_DIR ?= $(SHARED)/reference/qbxml
 export QBDGW_SHARED_DIR ?= $(SHARED)
 ARGS ?=
 PYTEST_ARGS ?=
+# The suite runs in parallel, one worker per core, each test file wholly in one worker (its servers shared).
+TEST_WORKERS ?= auto
 
 .PHONY: run test unit soak lint bench generate install system-deps clean package deploy
 
@@ -42,7 +44,7 @@ run: $(VENV)/.editable
 ## Install everything and run the whole test suite (unit, functional, end-to-end, races on dynalite, browser);
 ## the 30 slowest tests are listed at the end, to keep the suite short.
 test: system-deps install
-	$(PY) -m pytest --durations=30 $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=30 $(PYTEST_ARGS)
 
 ## The pure layers only: fast, no network.
 unit: $(VENV)/.installed

@@ -34,6 +34,7 @@ import argparse
 import atexit
 import contextlib
 import errno
+import faulthandler
 import json
 import logging
 import os
@@ -597,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):  # no SIGHUP on Windows
         if signum is not None:
             signal.signal(signum, on_signal)
+    if hasattr(signal, "SIGUSR2"):  # `kill -USR2 PID`: every thread's stack on stderr (a stack that will not stop)
+        faulthandler.register(signal.SIGUSR2, all_threads=True)
     try:
         stack.start()
     except Exception as exc:

@@ -67,7 +67,11 @@ class Stack:
         try:
             return self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR2)  # the stack prints every thread's stack: where it hangs
+            time.sleep(1)
             self.process.kill()
+            self.process.wait()
+            print(f"the stack did not stop within 60 s; its stderr ends with:\n{self.stderr.read_text()[-8000:]}")
             return -9
 
 
