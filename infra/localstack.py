@@ -632,7 +632,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"demo failed: {exc}", file=sys.stderr)
     print("Serving until Ctrl-C.")
     sys.stdout.flush()
-    stopping.wait()
+    # In slices, not one wait: the kernel may hand the SIGINT to any thread, and then nothing wakes a main
+    # thread blocked on a lock; Python runs the handler only when the main thread next looks.
+    while not stopping.wait(0.25):
+        pass
     with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone: still save and stop
         print("Stopping…", flush=True)
     saved = stack.stop()

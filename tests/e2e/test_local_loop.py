@@ -251,6 +251,37 @@ def test_a_busy_port_is_named_with_the_way_out(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr + out.stdout
 
 
+_TGKILL = {"x86_64": 234, "aarch64": 131}  # the Linux syscall that sends a signal to one thread of a process
+
+
+def _signal_thread(pid: int, tid: int, signum: int) -> None:
+    """Send ``signum`` to one thread of another process, as the kernel may pick any thread for a Ctrl-C."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(_TGKILL[os.uname().machine], pid, tid, signum) != 0:
+        raise OSError(ctypes.get_errno(), f"tgkill({pid}, {tid}) failed")
+
+
+def test_ctrl_c_stops_the_stack_whichever_of_its_threads_the_signal_lands_on(tmp_path: Path) -> None:
+    # GIVEN a running stack: its main thread waits for the signal, its server and pollers run in threads
+    stack = start_stack(tmp_path, "--no-demo")
+    pid = stack.process.pid
+    others = sorted(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
+    assert others, "the stack runs its server in threads of its own"
+    # WHEN the SIGINT is delivered to a thread that is not the main one (the kernel may choose any)
+    _signal_thread(pid, others[-1], signal.SIGINT)
+    # THEN the stack still stops, cleanly, at once
+    try:
+        code = stack.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        stack.process.wait()
+        pytest.fail("the stack did not stop within 30 s of a Ctrl-C that landed on one of its threads")
+    assert code == 0, stack.stderr.read_text()[-4000:]
+    assert "Stopped." in stack.output
+
+
 def test_data_survives_a_restart(tmp_path: Path) -> None:
     # GIVEN a stack keeping its state in a data dir, started with --api-key (QBDGW_API_KEY set to another)
     data = tmp_path / "data"
