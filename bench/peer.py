@@ -18,6 +18,10 @@ noise falls on both alike; the CPU time of this thread is measured for the four 
 The answers are a CustomerQueryRs from the simulated company file, ``MaxReturned`` chosen so that it is
 about 14 KB and about 1 KB. The bytes differ only in the ticket and the ``requestID``, which each
 server makes its own.
+
+Beside the two, the *reading floor*: the gateway's CPU for only parsing the same four envelopes and the
+answer (lxml, hardened), with nothing done with them. Its ratio to qbwc-kit is the lowest ratio any
+round trip of the gateway could reach with these parsers.
 """
 
 from __future__ import annotations
@@ -211,21 +215,46 @@ def round_trip(server: Gateway | Peer, exchange: Exchange, clock: Callable[[], i
     return spent
 
 
+def reading_floor(exchange: Exchange, clock: Callable[[], int] = time.thread_time_ns) -> int:
+    """The CPU nanoseconds of only *reading* one round trip's bytes with the gateway's parsers: the four
+    envelopes (:func:`chalicelib.qbwc.codec.parse_call`) and QuickBooks' answer
+    (:func:`chalicelib.qbxml.responses.parse_response`) — no store, no queue, no publish, no answer built.
+    Every server must read these bytes; this is what the gateway's round trip cannot go below."""
+    from chalicelib.qbwc.codec import parse_call
+    from chalicelib.qbxml.responses import parse_response
+
+    ticket = "floor-ticket-" + "0" * 27
+    bodies = (envelope("authenticate", (("strUserName", "floor"), ("strPassword", "floor-password"))),
+              exchange.send(ticket), exchange.receive(ticket, 'requestID="1"'),
+              envelope("closeConnection", (("ticket", ticket),)))
+    answer = exchange.answer.replace('requestID="{rid}"', 'requestID="1"')
+    started = clock()
+    for body in bodies:
+        parse_call(body)
+    parse_response(answer)
+    return clock() - started
+
+
 def compare(schema_dir: Path | None, rounds: int = 300, warmup: int = 30) -> dict[str, Any]:
-    """Median CPU µs per round trip of both servers on both exchanges, and their ratio."""
+    """Median CPU µs per round trip of both servers on both exchanges, their ratio, and the gateway's
+    reading floor (:func:`reading_floor`) beside them, measured in the same interleaved loop."""
     gateway, peer = Gateway(schema_dir), Peer()
     rows = []
     for exchange in exchanges():
         ours: list[int] = []
         theirs: list[int] = []
+        floors: list[int] = []
         for i in range(warmup + rounds):
-            a, b = round_trip(gateway, exchange), round_trip(peer, exchange)
+            a, b, c = round_trip(gateway, exchange), round_trip(peer, exchange), reading_floor(exchange)
             if i >= warmup:
                 ours.append(a)
                 theirs.append(b)
+                floors.append(c)
         us, them = statistics.median(ours) / 1000, statistics.median(theirs) / 1000
+        floor = statistics.median(floors) / 1000
         rows.append({"exchange": exchange.name, "answer_bytes": len(exchange.answer.encode("utf-8")),
-                     "gateway_us": round(us, 1), "qbwc_kit_us": round(them, 1), "ratio": round(us / them, 2)})
+                     "gateway_us": round(us, 1), "qbwc_kit_us": round(them, 1), "ratio": round(us / them, 2),
+                     "reading_floor_us": round(floor, 1), "floor_ratio": round(floor / them, 2)})
     done = {m["job_id"] for m in gateway.published if m.get("status") == "succeeded"}
     if len(done) != len(peer.parsed) or not peer.parsed:  # each job's result is out (some twice: see docs)
         raise RuntimeError(f"{len(done)} jobs' results published, {len(peer.parsed)} answers parsed")

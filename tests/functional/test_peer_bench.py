@@ -30,3 +30,13 @@ def test_the_comparison_reports_medians_and_their_ratio() -> None:
     for row in report["exchanges"]:
         assert row["gateway_us"] > 0 and row["qbwc_kit_us"] > 0
         assert row["ratio"] == round(row["gateway_us"] / row["qbwc_kit_us"], 2)
+        # AND the reading floor is measured beside them: below the whole round trip, which reads the same bytes
+        assert 0 < row["reading_floor_us"] < row["gateway_us"]
+        assert row["floor_ratio"] == round(row["reading_floor_us"] / row["qbwc_kit_us"], 2)
+
+
+def test_the_reading_floor_parses_what_a_round_trip_reads() -> None:
+    # GIVEN an exchange WHEN only its bytes are read THEN it takes CPU, more for the 14 KB answer than the small one
+    big, small = peer.exchanges()
+    floors = [min(peer.reading_floor(e) for _ in range(20)) for e in (big, small)]
+    assert floors[0] > floors[1] > 0
