@@ -53,8 +53,8 @@ unit: $(VENV)/.installed
 ## The seeded simulations with many examples: the queue core's (tests/unit/jobs/test_simulation.py) 50,000
 ## (make test runs 2,000) and the change feed's (tests/unit/feed/test_feed_simulation.py) 2,000 (make test: 60).
 soak: install
-	QBDGW_SIM_EXAMPLES=50000 QBDGW_FEED_SIM_EXAMPLES=2000 $(PY) -m pytest tests/unit/jobs/test_simulation.py \
-		tests/unit/feed/test_feed_simulation.py
+	QBDGW_SIM_EXAMPLES=50000 QBDGW_FEED_SIM_EXAMPLES=2000 $(PY) -m pytest -n $(TEST_WORKERS) --dist load \
+		--durations=10 tests/unit/jobs/test_simulation.py tests/unit/feed/test_feed_simulation.py
 
 ## Regenerate what is generated (the typed models for the gateway and the SDK, the edition data, the SDK's
 ## resources, docs/errors.md and docs/api.md); the tests fail when a committed copy is not what these write.
