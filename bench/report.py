@@ -243,7 +243,7 @@ def peer_lines(results: Mapping[str, Any]) -> list[str]:
                  f"{'reading only':>12}  {'its ratio':>9}")
     lines += [f"{row['exchange']:<{width}}  {row['answer_bytes']:>7,}  {row['gateway_us']:>9,.0f} µs  "
               f"{row['qbwc_kit_us']:>7,.0f} µs  {row['ratio']:>5.2f}x  "
-              f"{row.get('reading_floor_us', 0):>9,.0f} µs  {row.get('floor_ratio', 0):>8.2f}x" for row in rows]
+              f"{row['reading_floor_us']:>9,.0f} µs  {row['floor_ratio']:>8.2f}x" for row in rows]
     lines.append("(reading only: the gateway's parsers on the same four envelopes and answer, nothing done with them)")
     return [*lines, ""]
 

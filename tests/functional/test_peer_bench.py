@@ -38,5 +38,5 @@ def test_the_comparison_reports_medians_and_their_ratio() -> None:
 def test_the_reading_floor_parses_what_a_round_trip_reads() -> None:
     # GIVEN an exchange WHEN only its bytes are read THEN it takes CPU, more for the 14 KB answer than the small one
     big, small = peer.exchanges()
-    floors = [min(peer.reading_floor(e) for _ in range(20)) for e in (big, small)]
+    floors = [min(peer.reading_floor(peer.Reading.of(e)) for _ in range(20)) for e in (big, small)]
     assert floors[0] > floors[1] > 0
