@@ -72,9 +72,17 @@ def choose_version(
     ``supported`` is ``HostRet/SupportedQBXMLVersion`` (may be empty); ``major``/``minor`` are what
     the Web Connector sent; ``ours`` are the versions we hold schemas for (``DEFAULT_VERSIONS``
     when empty). The answer is the highest supported version that is at most ``max(ours)``.
+    Remembered, as :func:`_parse_all`: the same file asks it at every session, and comparing a score
+    of versions is most of the first ``sendRequestXML``'s own work.
     """
+    return _choose(tuple(supported), major, minor, tuple(ours))
+
+
+@functools.lru_cache(maxsize=64)
+def _choose(supported: tuple[str, ...], major: int | None, minor: int | None,
+            ours: tuple[QbxmlVersion, ...]) -> QbxmlVersion:
     cap = max(ours) if ours else max(DEFAULT_VERSIONS)
-    listed = _parse_all(tuple(supported))
+    listed = _parse_all(supported)
     if listed:
         usable = [version for version in listed if version <= cap]
         # Every QuickBooks that lists only versions above ours also speaks ours.
