@@ -15,9 +15,8 @@ Reading is lenient where real clients differ and strict where the XML itself is 
 * malformed XML, any DOCTYPE or entity declaration, oversize bodies, a missing or empty Body, and an
   unknown operation raise :class:`SoapFaultError`, which the edge renders with :func:`render_fault`.
 
-Reading streams the envelope through expat (:func:`chalicelib.safexml.read_events`) and keeps only what
-a call needs — no tree is built; a parameter's text is its character data, comments and processing
-instructions left out, as XML's infoset has it. Results are written as text,
+Reading walks the tree by Clark-notation tags (no ``QName`` per element) and takes a parameter's
+``.text`` when it has no child node at all, the shape QBWC always sends. Results are written as text,
 byte for byte what serialising their tree with lxml gives (a property test compares them), faults
 through lxml. Both are the compact form captured from real .NET services: an XML declaration with double
 quotes, the ``soap``, ``xsi`` and ``xsd`` prefixes on the Envelope, and ``<opResponse xmlns="http://developer.intuit.com/">``
@@ -35,7 +34,7 @@ from lxml import etree
 
 from chalicelib.errors import CATALOG, GatewayError
 from chalicelib.qbwc.calls import CALLS_BY_METHOD, CallType, SoapCall
-from chalicelib.safexml import UnsafeXmlError, read_events
+from chalicelib.safexml import UnsafeXmlError, local_name, parse_xml
 
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -49,10 +48,7 @@ FAULT_HTTP_STATUS = 500
 DEFAULT_MAX_BYTES = 10_000_000
 
 _XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
-# Names as expat gives them (``namespace}local``)
-_ENVELOPE, _BODY, _HEADER, _MUST_UNDERSTAND = (f"{SOAP11_NS}}}{name}"
-                                               for name in ("Envelope", "Body", "Header", "mustUnderstand"))
-_NIL = f"{XSI_NS}}}nil"
+_ENVELOPE, _BODY, _HEADER = (f"{{{SOAP11_NS}}}{name}" for name in ("Envelope", "Body", "Header"))
 _ENVELOPE_NSMAP = {"soap": SOAP11_NS, "xsi": XSI_NS, "xsd": XSD_NS}
 _RESULT_HEAD = (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11_NS}" '
                 f'xmlns:xsi="{XSI_NS}" xmlns:xsd="{XSD_NS}"><soap:Body>')
@@ -87,116 +83,56 @@ def parse_call(
     body: bytes, soap_action: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> SoapCall:
     """Read one SOAP 1.1 request envelope into its typed call, or raise :class:`SoapFaultError`."""
-    reader = _EnvelopeReader()
     try:
-        read_events(body, reader.start, reader.end, reader.text, max_bytes=max_bytes)
+        root = parse_xml(body, max_bytes=max_bytes)
     except UnsafeXmlError as exc:
         raise SoapFaultError(str(exc)) from exc
-    reader.check_envelope()
-    if reader.operation is None:
+    soap_body = _envelope_body(root)
+    operation = next((child for child in soap_body if isinstance(child.tag, str)), None)
+    if operation is None:
         method = _method_from_action(soap_action)
         if method is None:
             raise SoapFaultError("the SOAP Body is empty and no SOAPAction names an operation")
         return _build(_call_type(method), {})
-    call_type = _call_type(_local(reader.operation))
-    params = reader.params
-    texts = {param.element: params[param.element].text(param.element)
-             for param in call_type.PARAMS if param.element in params}
+    call_type = _call_type(local_name(operation))
+    supplied: dict[str, Any] = {}
+    for child in operation:
+        if isinstance(child.tag, str):  # elements only: comments and PIs are children too
+            supplied.setdefault(local_name(child), child)
+    texts = {param.element: _text_of(supplied[param.element], param.element)
+             for param in call_type.PARAMS if param.element in supplied}
     return _build(call_type, texts)
 
 
-class _Parameter:
-    """A child of the operation element as read: its character data, whether it holds an element, xsi:nil."""
+def _envelope_body(root: Any) -> Any:
+    if root.tag != _ENVELOPE:
+        namespace = etree.QName(root).namespace
+        if local_name(root) != "Envelope" or namespace != SOAP12_NS:
+            raise SoapFaultError(f"not a SOAP envelope: the root element is '{local_name(root)}'")
+        raise SoapFaultError(
+            "SOAP 1.2 is not supported: this service requires SOAP 1.1 "
+            f"(envelope namespace {SOAP11_NS})",
+            "soap:VersionMismatch",
+        )
+    bodies = []
+    for child in root:
+        if child.tag == _BODY:
+            bodies.append(child)
+        elif child.tag == _HEADER:
+            _check_headers(child)
+    if len(bodies) != 1:
+        raise SoapFaultError("not a SOAP envelope: it must contain exactly one soap:Body")
+    return bodies[0]
 
-    __slots__ = ("has_element", "nil", "parts")
 
-    def __init__(self, nil: str | None) -> None:
-        self.parts: list[str] = []
-        self.has_element = False
-        self.nil = nil
-
-    def text(self, name: str) -> str:
-        if self.has_element:
-            raise SoapFaultError(f"parameter '{name}' must be text (escaped XML), not child elements")
-        if self.nil is not None and self.nil.strip() in ("true", "1"):
-            return ""
-        return "".join(self.parts)
-
-
-class _EnvelopeReader:
-    """Expat's events of one envelope, kept as far as a call needs them: the root's name, the Body
-    count, the first header block marked mustUnderstand, the Body's first element (the operation) and
-    its children's texts by local name (the first of each name). Structure is judged after the whole
-    document has been read (:meth:`check_envelope`), so malformed XML is always reported as such."""
-
-    __slots__ = ("bodies", "depth", "misunderstood", "operation", "param", "params", "root", "section")
-
-    def __init__(self) -> None:
-        self.depth = 0
-        self.root = ""
-        self.bodies = 0
-        self.section = ""  # the Envelope child being read: _BODY (the first Body only), _HEADER or ""
-        self.misunderstood: str | None = None
-        self.operation: str | None = None
-        self.params: dict[str, _Parameter] = {}
-        self.param: _Parameter | None = None  # the operation's child being read, None for a repeated name
-
-    def start(self, name: str, attributes: dict[str, str]) -> None:
-        depth = self.depth = self.depth + 1
-        if depth == 4:
-            if self.section == _BODY and self.operation is not None:
-                local = _local(name)
-                if local not in self.params:
-                    self.param = self.params[local] = _Parameter(attributes.get(_NIL))
-        elif depth == 5:
-            if self.param is not None:
-                self.param.has_element = True
-        elif depth == 3:
-            if self.section == _BODY:
-                if self.operation is None:
-                    self.operation = name
-                else:
-                    self.section = "-"  # past the operation: nothing more of the Body is read
-            elif self.section == _HEADER and self.misunderstood is None and (
-                    attributes.get(_MUST_UNDERSTAND, "0").strip() in ("1", "true")):
-                self.misunderstood = _local(name)
-        elif depth == 2:
-            if name == _BODY:
-                self.bodies += 1
-                self.section = _BODY if self.bodies == 1 else ""
-            else:
-                self.section = _HEADER if name == _HEADER else ""
-        elif depth == 1:
-            self.root = name
-
-    def end(self, _name: str) -> None:
-        if self.depth == 4:
-            self.param = None
-        self.depth -= 1
-
-    def text(self, data: str) -> None:
-        if self.depth == 4 and self.param is not None:
-            self.param.parts.append(data)
-
-    def check_envelope(self) -> None:
-        if self.root != _ENVELOPE:
-            namespace, _, local = self.root.rpartition("}")
-            if local != "Envelope" or namespace != SOAP12_NS:
-                raise SoapFaultError(f"not a SOAP envelope: the root element is '{local}'")
+def _check_headers(header: Any) -> None:
+    """SOAP 1.1 §4.2.3: a header block we must understand but do not is a MustUnderstand fault."""
+    for block in header.iterchildren(etree.Element):
+        if block.get(f"{{{SOAP11_NS}}}mustUnderstand", "0").strip() in ("1", "true"):
             raise SoapFaultError(
-                "SOAP 1.2 is not supported: this service requires SOAP 1.1 "
-                f"(envelope namespace {SOAP11_NS})",
-                "soap:VersionMismatch",
+                f"header '{local_name(block)}' is marked mustUnderstand and is not understood",
+                "soap:MustUnderstand",
             )
-        if self.misunderstood is not None:  # SOAP 1.1 §4.2.3: a block we must understand but do not
-            raise SoapFaultError(f"header '{self.misunderstood}' is marked mustUnderstand and is not understood",
-                                 "soap:MustUnderstand")
-        if self.bodies != 1:
-            raise SoapFaultError("not a SOAP envelope: it must contain exactly one soap:Body")
-
-
-def _local(name: str) -> str:
-    return name.rpartition("}")[2]
 
 
 def _method_from_action(soap_action: str | None) -> str | None:
@@ -223,6 +159,16 @@ def _build(call_type: CallType, texts: dict[str, str]) -> SoapCall:
         if text is not None:
             values[param.attr] = _to_int(text, param.element) if param.xsd_type == "int" else text
     return call_type(**values)
+
+
+def _text_of(element: Any, name: str) -> str:
+    if not len(element) and not element.attrib:  # no child nodes of any kind, no xsi:nil: the usual case
+        return element.text or ""
+    if next(element.iterchildren(etree.Element), None) is not None:
+        raise SoapFaultError(f"parameter '{name}' must be text (escaped XML), not child elements")
+    if element.get(f"{{{XSI_NS}}}nil", "false").strip() in ("true", "1"):
+        return ""
+    return "".join(element.itertext())
 
 
 def _to_int(text: str, name: str) -> int | None:

@@ -231,3 +231,31 @@ def test_a_parameter_split_by_a_comment_or_a_processing_instruction_is_read_whol
             b'def<?pi y?>ghi</ticket></closeConnection></soap:Body></soap:Envelope>')
     # WHEN parsed  THEN the text around them is joined, as XML's infoset has it
     assert parse_call(body) == CloseConnection("abcdefghi")
+
+
+ENCODED = ('<?xml version="1.0" encoding="{label}"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
+           'envelope/"><soap:Body><closeConnection xmlns="http://developer.intuit.com/"><ticket>café € あ</ticket>'
+           "</closeConnection></soap:Body></soap:Envelope>")
+
+
+@pytest.mark.parametrize(("label", "codec"), [
+    ("utf-8", "utf-8"), ("UTF8", "utf-8"), ("utf-8", "utf-8-sig"), ("iso-8859-1", "iso-8859-1"),
+    ("windows-1252", "windows-1252"), ("us-ascii", "us-ascii"), ("utf-16", "utf-16"), ("utf-16le", "utf-16-le"),
+    ("UTF-16BE", "utf-16-be"), ("Shift_JIS", "shift_jis"), ("euc-jp", "euc-jp")])
+def test_an_envelope_in_the_encoding_it_declares_reads_to_the_same_text(label: str, codec: str) -> None:
+    # GIVEN the same envelope written in the encoding it declares (a character it cannot hold is a reference)
+    body = ENCODED.format(label=label).encode(codec, "xmlcharrefreplace")
+    # WHEN read  THEN the ticket is the same text whatever the bytes
+    assert parse_call(body) == CloseConnection("café € あ")
+
+
+@pytest.mark.parametrize("body", [
+    ENCODED.format(label="no-such-encoding").encode(),
+    b"<?xml version='1.0' encoding='shift_jis'?><a>\xff\xff</a>",
+    ENCODED.format(label="utf-8").encode("latin-1", "xmlcharrefreplace")])
+def test_an_envelope_its_declared_encoding_cannot_read_is_a_client_fault(body: bytes) -> None:
+    # GIVEN bytes that are not what their declaration says, or a declaration no codec reads
+    # WHEN read  THEN a SOAP client fault says the XML is not readable (never another exception)
+    with pytest.raises(SoapFaultError, match="not well-formed XML") as caught:
+        parse_call(body)
+    assert caught.value.fault_code == "soap:Client"
