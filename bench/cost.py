@@ -1,10 +1,15 @@
 """What an end-user costs a month, from measured calls, times and log bytes at AWS list prices.
 
-Measured here, in this process, on the gateway's own code (:class:`bench.peer.Gateway`, the in-memory
-store, JSON logs at INFO and EMF metrics captured): the CPU time and the bytes logged of an idle poll
-(``serverVersion`` → ``clientVersion`` → ``authenticate`` → ``none`` → ``closeConnection``) and of a
-job's round trip. Measured by :mod:`bench.calls` (the AWS calls per path, counted on moto): reads,
-writes and SQS sends of an idle poll, of a one-job session, of a keep-alive cycle and of a marginal job.
+Measured here, in this process, on the gateway's own code (:class:`bench.peer.Gateway`): the bytes
+logged of an idle poll (``serverVersion`` → ``clientVersion`` → ``authenticate`` → ``none`` →
+``closeConnection``) and of a job's round trip, over the in-memory store with JSON logs at INFO and EMF
+metrics captured; and the CPU time of both twice — over the in-memory store (the gateway's own work),
+and on real AWS SDK clients talking HTTP to the emulator in a process of its own
+(:class:`bench.emulator.EmulatorProcess`), which adds what botocore spends building, signing, sending
+and parsing each request: most of a deployed call's CPU. That second figure is what is billed, scaled
+by :data:`CPU_SCALE` for the share of a vCPU a 512 MB function gets. Measured by :mod:`bench.calls`
+(the AWS calls per path, counted on moto): reads, writes and SQS sends of an idle poll, of a one-job
+session, of a keep-alive cycle and of a marginal job.
 
 Assumed, and said so in the report: an AWS call's latency inside the region (:data:`LATENCY_MS`), the
 Lambda runtime's own time per invocation, one capacity unit per read and the write units of
@@ -47,6 +52,11 @@ RUNTIME_MS = 1.0  # assumed: the Lambda runtime and the event's decoding, per in
 # index keys change, and transactions count twice: 2 assumed.
 IDLE_WRITE_UNITS, BUSY_WRITE_UNITS = 1, 2
 MEMORY_GB = 0.5
+# Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB (AWS Lambda developer guide,
+# "Memory and computing power"): at 512 MB the CPU measured here is billed 3.46 times over. Pessimistic: a
+# short call may run at a whole core's speed, and the VM measuring it is not Lambda's CPU.
+CPU_SCALE = 1769 / (MEMORY_GB * 1024)
+SDK_ROUNDS = 40  # idle polls and round trips measured on the SDK clients (each round trip is ~20 requests)
 LOG_EVENT_OVERHEAD = 26  # bytes CloudWatch Logs counts per event
 MONTH_SECONDS = 30 * 86_400
 KEEP_ALIVE_PAUSE = 5.0  # the Web Connector's pause after NoOp
@@ -72,8 +82,34 @@ def _capture() -> tuple[io.StringIO, Callable[[], None]]:
     return buffer, undo
 
 
-def measure(schema_dir: Path | None, rounds: int = 200) -> dict[str, Any]:
-    """CPU per call and log bytes of an idle poll and of a job's round trip, in this process."""
+def poll(gateway: Any) -> int:
+    """One idle poll through ``gateway`` (:class:`bench.peer.Gateway`): the CPU nanoseconds of its four calls."""
+    from bench import peer
+
+    spent = 0
+    calls = [("serverVersion", ()), ("clientVersion", (("strVersion", peer.CLIENT),)),
+             ("authenticate", (("strUserName", gateway.username), ("strPassword", gateway.password)))]
+    ticket = ""
+    for method, params in calls:
+        started = time.thread_time_ns()
+        answer = gateway.call(peer.envelope(method, params), method)
+        spent += time.thread_time_ns() - started
+        if method == "authenticate":
+            ticket, verdict = peer.result_of(answer, method)[:2]
+            if verdict != "none":
+                raise RuntimeError(f"an idle poll's authenticate answered {verdict!r}")
+    started = time.thread_time_ns()
+    gateway.call(peer.envelope("closeConnection", (("ticket", ticket),)), "closeConnection")
+    return spent + time.thread_time_ns() - started
+
+
+def _median(values: list[int]) -> float:
+    return float(sorted(values)[len(values) // 2])
+
+
+def measure(schema_dir: Path | None, rounds: int = 200, sdk_rounds: int = SDK_ROUNDS) -> dict[str, Any]:
+    """CPU per call and log bytes of an idle poll and of a job's round trip, in this process; and the CPU of
+    both on the AWS SDK (:func:`measure_on_sdk`) under ``sdk``."""
     from bench import peer
 
     gateway = peer.Gateway(schema_dir)
@@ -82,31 +118,15 @@ def measure(schema_dir: Path | None, rounds: int = 200) -> dict[str, Any]:
     exchange = peer.exchanges()[1]
     buffer, undo = _capture()
     try:
-        def poll() -> int:
-            spent = 0
-            calls = [("serverVersion", ()), ("clientVersion", (("strVersion", peer.CLIENT),)),
-                     ("authenticate", (("strUserName", gateway.username), ("strPassword", gateway.password)))]
-            ticket = ""
-            for method, params in calls:
-                started = time.thread_time_ns()
-                answer = gateway.call(peer.envelope(method, params), method)
-                spent += time.thread_time_ns() - started
-                if method == "authenticate":
-                    ticket = peer.result_of(answer, method)[0]
-            started = time.thread_time_ns()
-            gateway.call(peer.envelope("closeConnection", (("ticket", ticket),)), "closeConnection")
-            spent += time.thread_time_ns() - started
-            return spent
-
         for _ in range(20):
-            poll()
+            poll(gateway)
             peer.round_trip(gateway, exchange)
         idle_cpu, job_cpu, idle_bytes, job_bytes, idle_events, job_events = [], [], [], [], [], []
         for _ in range(rounds):
             buffer.seek(0)
             buffer.truncate()
             documents.clear()
-            idle_cpu.append(poll())
+            idle_cpu.append(poll(gateway))
             idle_bytes.append(len(buffer.getvalue().encode()) + sum(len(d) + 1 for d in documents))
             idle_events.append(buffer.getvalue().count("\n") + len(documents))
             buffer.seek(0)
@@ -117,15 +137,39 @@ def measure(schema_dir: Path | None, rounds: int = 200) -> dict[str, Any]:
             job_events.append(buffer.getvalue().count("\n") + len(documents))
     finally:
         undo()
-
-    def median(values: list[int]) -> float:
-        return float(sorted(values)[len(values) // 2])
-
     return {"rounds": rounds,
-            "idle_poll": {"cpu_ms": round(median(idle_cpu) / 1e6, 3), "log_bytes": median(idle_bytes),
-                          "log_events": median(idle_events), "soap_calls": 4},
-            "job_round_trip": {"cpu_ms": round(median(job_cpu) / 1e6, 3), "log_bytes": median(job_bytes),
-                               "log_events": median(job_events), "soap_calls": 4}}
+            "idle_poll": {"cpu_ms": round(_median(idle_cpu) / 1e6, 3), "log_bytes": _median(idle_bytes),
+                          "log_events": _median(idle_events), "soap_calls": 4},
+            "job_round_trip": {"cpu_ms": round(_median(job_cpu) / 1e6, 3), "log_bytes": _median(job_bytes),
+                               "log_events": _median(job_events), "soap_calls": 4},
+            "sdk": measure_on_sdk(schema_dir, sdk_rounds)}
+
+
+def measure_on_sdk(schema_dir: Path | None, rounds: int = SDK_ROUNDS) -> dict[str, Any]:
+    """The CPU of the same idle poll and round trip with the services on real botocore clients, over HTTP to
+    the emulator in a process of its own (on kept-alive connections, as in Lambda): the gateway's work and
+    the SDK's, not the emulator's."""
+    from bench import peer
+    from bench.emulator import EmulatorProcess
+
+    emulator = EmulatorProcess.start()
+    try:
+        gateway = peer.Gateway(schema_dir, aws_endpoint=emulator.endpoint)
+        exchange = peer.exchanges()[1]
+        for _ in range(5):
+            poll(gateway)
+            peer.round_trip(gateway, exchange)
+        idle = [poll(gateway) for _ in range(rounds)]
+        job = [peer.round_trip(gateway, exchange) for _ in range(rounds)]
+    finally:
+        emulator.stop()
+    return {"rounds": rounds, "idle_poll": {"cpu_ms": round(_median(idle) / 1e6, 3)},
+            "job_round_trip": {"cpu_ms": round(_median(job) / 1e6, 3)}}
+
+
+def billed_cpu_ms(measured: Mapping[str, Any], path: str) -> float:
+    """The CPU a path bills at 512 MB: measured on the SDK clients, times :data:`CPU_SCALE`."""
+    return float(measured["sdk"][path]["cpu_ms"]) * CPU_SCALE
 
 
 def _soap_calls(path: Mapping[str, Any]) -> float:
@@ -178,8 +222,9 @@ def monthly(calls: Mapping[str, Any], measured: Mapping[str, Any], *, poll_secon
     aws = {k: polls * per_poll[k] + jobs * (per_session[k] + enqueue[k]) for k in per_poll}
     soap = polls * idle_soap + jobs * session_soap
     idle_m, job_m = measured["idle_poll"], measured["job_round_trip"]
-    seconds = (_lambda_seconds(polls * idle_soap, polls * idle_m["cpu_ms"], {k: polls * v for k, v in per_poll.items()})
-               + _lambda_seconds(jobs * (session_soap + 1), jobs * job_m["cpu_ms"] * session_soap / 4,
+    idle_cpu, job_cpu = billed_cpu_ms(measured, "idle_poll"), billed_cpu_ms(measured, "job_round_trip")
+    seconds = (_lambda_seconds(polls * idle_soap, polls * idle_cpu, {k: polls * v for k, v in per_poll.items()})
+               + _lambda_seconds(jobs * (session_soap + 1), jobs * job_cpu * session_soap / 4,
                                  {k: jobs * (per_session[k] + enqueue[k]) for k in per_poll})
                + jobs * held)
     log_bytes = (polls * (idle_m["log_bytes"] + LOG_EVENT_OVERHEAD * idle_m["log_events"])
@@ -198,7 +243,7 @@ def per_million_jobs(calls: Mapping[str, Any], measured: Mapping[str, Any], *, d
     jobs = 1_000_000
     aws = _aws(marginal, jobs)
     soap = 2.0 * jobs  # sendRequestXML and receiveResponseXML; the enqueue is a REST request
-    seconds = _lambda_seconds(soap + jobs, jobs * measured["job_round_trip"]["cpu_ms"] / 2, aws)
+    seconds = _lambda_seconds(soap + jobs, jobs * billed_cpu_ms(measured, "job_round_trip") / 2, aws)
     log_bytes = jobs * (measured["job_round_trip"]["log_bytes"] / 2 + LOG_EVENT_OVERHEAD * 3)
     parts = _price(soap, jobs, seconds, aws, aws["writes"] * BUSY_WRITE_UNITS, log_bytes, door)
     return {"door": door, "parts": {k: round(v, 2) for k, v in parts.items()}, "total": round(sum(parts.values()), 2)}
@@ -209,7 +254,7 @@ def model(calls: Mapping[str, Any], schema_dir: Path | None) -> dict[str, Any]:
     measured = measure(schema_dir)
     return {
         "prices_as_of": PRICES_AS_OF, "prices": PRICES,
-        "assumed": {"latency_ms": LATENCY_MS, "runtime_ms": RUNTIME_MS,
+        "assumed": {"latency_ms": LATENCY_MS, "runtime_ms": RUNTIME_MS, "cpu_scale": round(CPU_SCALE, 3),
                     "write_units": {"idle_poll": IDLE_WRITE_UNITS, "session": BUSY_WRITE_UNITS},
                     "memory_gb": MEMORY_GB, "jobs_per_month": 1000},
         "measured": measured,

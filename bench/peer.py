@@ -10,7 +10,8 @@ noise falls on both alike; the CPU time of this thread is measured for the four 
   (:class:`chalicelib.store.memory.MemoryStore`, the same conditional writes as DynamoDB's adapter
   without the network), an in-memory result publisher and the EMF metrics writing to a sink that
   keeps nothing, flushed once per call as ``app.py``'s middleware does. The job is enqueued before the
-  round trip, outside the measurement (that is a REST call, an invocation of its own).
+  round trip, outside the measurement (that is a REST call, an invocation of its own). (The cost model,
+  :mod:`bench.cost`, also runs it on real AWS SDK clients against the emulator: ``aws_endpoint``.)
 * **qbwc-kit** (:class:`qbwc_kit.QBWCService`, its in-memory session store): ``dispatch`` of the same
   envelopes, with one task that sends the same CustomerQuery and keeps the answer its session parsed
   (``qbwc_kit.qbxml.parse_response``, what every task of it receives).
@@ -117,9 +118,10 @@ def exchanges(customers: int = 60) -> list[Exchange]:
 
 # The two servers --------------------------------------------------------------------------------------------
 class Gateway:
-    """qbd-gateway's SOAP handler over the in-memory store, one end-user, metrics flushed per call."""
+    """qbd-gateway's SOAP handler for one end-user, metrics flushed per call: over the in-memory store, or
+    (``aws_endpoint``) on real AWS SDK clients talking HTTP to that endpoint, provisioned from the template."""
 
-    def __init__(self, schema_dir: Path | None) -> None:
+    def __init__(self, schema_dir: Path | None, aws_endpoint: str | None = None) -> None:
         from chalicelib.api.bodies import CreateEndUser
         from chalicelib.api.soap import handle_soap
         from chalicelib.config import Settings
@@ -130,8 +132,12 @@ class Gateway:
         self.published: list[Any] = []
         self.metrics = EmfMetrics(sink=lambda document: None)
         settings = Settings(schema_dir=schema_dir, session_idle_seconds=0, secret_peppers=PEPPER)
-        self.services = build(settings, store=MemoryStore(), publisher=_Keep(self.published), clients={"sqs": None},
-                              metrics=self.metrics)
+        if aws_endpoint is None:
+            self.services = build(settings, store=MemoryStore(), publisher=_Keep(self.published),
+                                  clients={"sqs": None}, metrics=self.metrics)
+        else:
+            clients = {name: _client(name, aws_endpoint) for name in ("dynamodb", "sqs", "s3")}
+            self.services = build(_provisioned(settings, aws_endpoint, clients), clients=clients, metrics=self.metrics)
         self.user, self.password = self.services.end_users.create(CreateEndUser(company_name="Peer Bench"))
         self._handle = handle_soap
 
@@ -146,6 +152,29 @@ class Gateway:
     @property
     def username(self) -> str:
         return self.user.qbwc_username
+
+
+def _client(name: str, endpoint: str) -> Any:
+    """A client as the gateway makes them (one botocore session, boto3's User-Agent), with the emulator's keys."""
+    from chalicelib.wiring import aws_session
+    from infra.localstack import DUMMY_CREDENTIALS, REGION
+
+    return aws_session().create_client(name, region_name=REGION, endpoint_url=endpoint,
+                                       aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                                       aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+
+
+def _provisioned(settings: Any, endpoint: str, clients: dict[str, Any]) -> Any:
+    """``settings`` pointed at ``endpoint``, with the table, queues and bucket of ``infra/template.json``."""
+    import dataclasses
+
+    from infra.provision import provision
+
+    made = provision(settings.stage, dynamodb=clients["dynamodb"], sqs=clients["sqs"], s3=clients["s3"])
+    return dataclasses.replace(settings, region=clients["dynamodb"].meta.region_name, aws_endpoint_url=endpoint,
+                               dynamodb_endpoint_url=endpoint,
+                               table_name=made.table_name, results_queue_url=made.results_queue_url,
+                               ingress_queue_url=made.ingress_queue_url, payload_bucket=made.payload_bucket)
 
 
 class Peer:

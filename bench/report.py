@@ -263,6 +263,12 @@ def cost_lines(results: Mapping[str, Any]) -> list[str]:
                      + "".join(f"{month['parts'][p]:>11.4f}" for p in parts) + f"{month['total']:>9.3f}")
     lines.append("per million jobs (marginal): " + ", ".join(f"{m['door']} ${m['total']:.2f}"
                                                           for m in priced.get("per_million_jobs", [])))
+    measured = priced["measured"]
+    sdk = measured["sdk"]
+    lines.append(f"CPU per idle poll / job round trip: {measured['idle_poll']['cpu_ms']:.2f} / "
+                 f"{measured['job_round_trip']['cpu_ms']:.2f} ms the gateway's own (in-memory store), "
+                 f"{sdk['idle_poll']['cpu_ms']:.2f} / {sdk['job_round_trip']['cpu_ms']:.2f} ms with the AWS SDK "
+                 f"over HTTP; billed that x{priced['assumed']['cpu_scale']:g} (the CPU share of 512 MB)")
     return [*lines, ""]
 
 

@@ -97,6 +97,15 @@ def test_the_cost_model_prices_the_counted_calls(counted: dict[str, Any]) -> Non
     # what was measured in process is there: an idle poll logs less than a job's round trip, and costs less CPU
     assert 0 < measured["idle_poll"]["log_bytes"] < measured["job_round_trip"]["log_bytes"]
     assert 0 < measured["idle_poll"]["cpu_ms"] < measured["job_round_trip"]["cpu_ms"]
+    # … and on the AWS SDK over HTTP, which costs more CPU than the gateway's own work, and is what is billed
+    sdk = measured["sdk"]
+    assert measured["idle_poll"]["cpu_ms"] < sdk["idle_poll"]["cpu_ms"] < sdk["job_round_trip"]["cpu_ms"]
+    assert measured["job_round_trip"]["cpu_ms"] < sdk["job_round_trip"]["cpu_ms"]
+    assert cost.billed_cpu_ms(measured, "idle_poll") == pytest.approx(sdk["idle_poll"]["cpu_ms"] * 1769 / 512)
+    heavier = {**measured, "sdk": {path: {"cpu_ms": 10 * sdk[path]["cpu_ms"]} for path in sdk if path != "rounds"}}
+    plain_month = cost.monthly(counted, measured, poll_seconds=20, door="function_url")
+    heavier_month = cost.monthly(counted, heavier, poll_seconds=20, door="function_url")
+    assert heavier_month["lambda_gb_seconds"] > plain_month["lambda_gb_seconds"]
     held = [m for m in priced["per_end_user_month"] if m["long_poll"]]
     months = {(m["poll_seconds"], m["door"]): m for m in priced["per_end_user_month"] if not m["long_poll"]}
     for (poll, door), month in months.items():
