@@ -7,7 +7,7 @@ metrics captured; and the CPU time of both twice — over the in-memory store (t
 and on real AWS SDK clients talking HTTP to the emulator in a process of its own
 (:class:`bench.emulator.EmulatorProcess`), which adds what botocore spends building, signing, sending
 and parsing each request: most of a deployed call's CPU. That second figure is what is billed, scaled
-by :data:`CPU_SCALE` for the share of a vCPU a 512 MB function gets. Measured by :mod:`bench.calls`
+by :func:`cpu_scale` for the share of a vCPU the function's memory buys. Measured by :mod:`bench.calls`
 (the AWS calls per path, counted on moto): reads, writes and SQS sends of an idle poll, of a one-job
 session, of a keep-alive cycle and of a marginal job.
 
@@ -15,7 +15,8 @@ Assumed, and said so in the report: an AWS call's latency inside the region (:da
 Lambda runtime's own time per invocation, one capacity unit per read and the write units of
 :data:`IDLE_WRITE_UNITS` and :data:`BUSY_WRITE_UNITS`, 512 MB functions (``.chalice/config.json``), 30-day months, and
 every job alone in its own session (the worst case for 1,000 jobs a month: each pays a session, its
-keep-alive for ``session_idle_seconds`` and its close).
+keep-alive for ``session_idle_seconds`` and its close). The Web Connector's function is priced at 512 MB
+(:data:`MEMORY_GB`, what every stage gives it) and, for comparison, at 1,024 MB.
 
 :func:`monthly` prices it for the Web Connector's front door — the REST API (as deployed before), an
 HTTP API, or a Lambda Function URL (as deployed now: :mod:`chalicelib.api.function_url`) — at a
@@ -51,11 +52,8 @@ RUNTIME_MS = 1.0  # assumed: the Lambda runtime and the event's decoding, per in
 # unit; the table's indexes are KEYS_ONLY and no key changes); a session's writes touch the lease, whose
 # index keys change, and transactions count twice: 2 assumed.
 IDLE_WRITE_UNITS, BUSY_WRITE_UNITS = 1, 2
-MEMORY_GB = 0.5
-# Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB (AWS Lambda developer guide,
-# "Memory and computing power"): at 512 MB the CPU measured here is billed 3.46 times over. Pessimistic: a
-# short call may run at a whole core's speed, and the VM measuring it is not Lambda's CPU.
-CPU_SCALE = 1769 / (MEMORY_GB * 1024)
+MEMORY_GB = 0.5  # the Web Connector's function (.chalice/config.json: every stage's web_connector)
+ONE_VCPU_GB = 1769 / 1024  # Lambda's CPU grows with memory: one vCPU at 1,769 MB (developer guide, "Memory")
 SDK_ROUNDS = 40  # idle polls and round trips measured on the SDK clients (each round trip is ~20 requests)
 LOG_EVENT_OVERHEAD = 26  # bytes CloudWatch Logs counts per event
 MONTH_SECONDS = 30 * 86_400
@@ -167,9 +165,16 @@ def measure_on_sdk(schema_dir: Path | None, rounds: int = SDK_ROUNDS) -> dict[st
             "job_round_trip": {"cpu_ms": round(_median(job) / 1e6, 3)}}
 
 
-def billed_cpu_ms(measured: Mapping[str, Any], path: str) -> float:
-    """The CPU a path bills at 512 MB: measured on the SDK clients, times :data:`CPU_SCALE`."""
-    return float(measured["sdk"][path]["cpu_ms"]) * CPU_SCALE
+def cpu_scale(memory_gb: float = MEMORY_GB) -> float:
+    """How much longer the CPU measured here runs in a function of ``memory_gb``: 3.46 at 512 MB, which gets
+    512/1,769 of a vCPU. Pessimistic: a short call may run at a whole core's speed, and the VM measuring
+    it is not Lambda's CPU."""
+    return ONE_VCPU_GB / memory_gb
+
+
+def billed_cpu_ms(measured: Mapping[str, Any], path: str, memory_gb: float = MEMORY_GB) -> float:
+    """The CPU a path bills: measured on the SDK clients, times :func:`cpu_scale`."""
+    return float(measured["sdk"][path]["cpu_ms"]) * cpu_scale(memory_gb)
 
 
 def _soap_calls(path: Mapping[str, Any]) -> float:
@@ -189,11 +194,11 @@ def _lambda_seconds(invocations: float, cpu_ms: float, aws: Mapping[str, float])
 
 
 def _price(soap: float, rest: float, seconds: float, aws: Mapping[str, float], write_units: float, log_bytes: float,
-           door: str) -> dict[str, float]:
+           door: str, memory_gb: float = MEMORY_GB) -> dict[str, float]:
     invocations = soap + rest
     return {
         "front_door": soap * PRICES[FRONT_DOORS[door]] + rest * PRICES["rest_api_request"],
-        "lambda": invocations * PRICES["lambda_request"] + seconds * MEMORY_GB * PRICES["lambda_gb_second"],
+        "lambda": invocations * PRICES["lambda_request"] + seconds * memory_gb * PRICES["lambda_gb_second"],
         "dynamodb": aws["reads"] * PRICES["dynamodb_read_unit"] + write_units * PRICES["dynamodb_write_unit"],
         "sqs": aws["sqs_sends"] * PRICES["sqs_fifo_request"],
         "logs": log_bytes / 1e9 * PRICES["logs_ingested_gb"],
@@ -201,7 +206,8 @@ def _price(soap: float, rest: float, seconds: float, aws: Mapping[str, float], w
 
 
 def monthly(calls: Mapping[str, Any], measured: Mapping[str, Any], *, poll_seconds: float, door: str,
-            jobs: int = 1000, session_idle_seconds: float = 30, long_poll: float = 0.0) -> dict[str, Any]:
+            jobs: int = 1000, session_idle_seconds: float = 30, long_poll: float = 0.0,
+            memory_gb: float = MEMORY_GB) -> dict[str, Any]:
     """One end-user's month: ``jobs`` jobs, each alone in a session, and idle polls every ``poll_seconds``.
 
     ``long_poll``: the hold in seconds (0: off). A session's keep-alive window is then spent in held
@@ -222,7 +228,8 @@ def monthly(calls: Mapping[str, Any], measured: Mapping[str, Any], *, poll_secon
     aws = {k: polls * per_poll[k] + jobs * (per_session[k] + enqueue[k]) for k in per_poll}
     soap = polls * idle_soap + jobs * session_soap
     idle_m, job_m = measured["idle_poll"], measured["job_round_trip"]
-    idle_cpu, job_cpu = billed_cpu_ms(measured, "idle_poll"), billed_cpu_ms(measured, "job_round_trip")
+    idle_cpu, job_cpu = billed_cpu_ms(measured, "idle_poll", memory_gb), billed_cpu_ms(measured, "job_round_trip",
+                                                                                     memory_gb)
     seconds = (_lambda_seconds(polls * idle_soap, polls * idle_cpu, {k: polls * v for k, v in per_poll.items()})
                + _lambda_seconds(jobs * (session_soap + 1), jobs * job_cpu * session_soap / 4,
                                  {k: jobs * (per_session[k] + enqueue[k]) for k in per_poll})
@@ -231,9 +238,9 @@ def monthly(calls: Mapping[str, Any], measured: Mapping[str, Any], *, poll_secon
                  + jobs * (job_m["log_bytes"] + LOG_EVENT_OVERHEAD * job_m["log_events"]) * session_soap / 4)
     units = polls * per_poll["writes"] * IDLE_WRITE_UNITS + jobs * (per_session["writes"] + enqueue["writes"]) * \
         BUSY_WRITE_UNITS
-    parts = _price(soap, jobs, seconds, aws, units, log_bytes, door)
-    return {"poll_seconds": poll_seconds, "door": door, "long_poll": long_poll, "jobs": jobs, "polls": round(polls),
-            "soap_requests": round(soap), "lambda_gb_seconds": round(seconds * MEMORY_GB, 1),
+    parts = _price(soap, jobs, seconds, aws, units, log_bytes, door, memory_gb)
+    return {"poll_seconds": poll_seconds, "door": door, "long_poll": long_poll, "memory_gb": memory_gb, "jobs": jobs,
+            "polls": round(polls), "soap_requests": round(soap), "lambda_gb_seconds": round(seconds * memory_gb, 1),
             "parts": {k: round(v, 4) for k, v in parts.items()}, "total": round(sum(parts.values()), 3)}
 
 
@@ -250,17 +257,19 @@ def per_million_jobs(calls: Mapping[str, Any], measured: Mapping[str, Any], *, d
 
 
 def model(calls: Mapping[str, Any], schema_dir: Path | None) -> dict[str, Any]:
-    """Every front door at 20 s (the .qwc's default) and 60 s polling, and per million jobs."""
+    """Every front door at 20 s (the .qwc's default) and 60 s polling; the Function URL at 20 s with the
+    long-poll, and at 1,024 MB; and per million jobs."""
     measured = measure(schema_dir)
     return {
         "prices_as_of": PRICES_AS_OF, "prices": PRICES,
-        "assumed": {"latency_ms": LATENCY_MS, "runtime_ms": RUNTIME_MS, "cpu_scale": round(CPU_SCALE, 3),
+        "assumed": {"latency_ms": LATENCY_MS, "runtime_ms": RUNTIME_MS, "cpu_scale": round(cpu_scale(), 3),
                     "write_units": {"idle_poll": IDLE_WRITE_UNITS, "session": BUSY_WRITE_UNITS},
                     "memory_gb": MEMORY_GB, "jobs_per_month": 1000},
         "measured": measured,
         "per_end_user_month": [*(monthly(calls, measured, poll_seconds=p, door=d)
                                  for p in (20, 60) for d in FRONT_DOORS),
                                monthly(calls, measured, poll_seconds=20, door="function_url",
-                                       long_poll=LONG_POLL_HOLD)],
+                                       long_poll=LONG_POLL_HOLD),
+                               monthly(calls, measured, poll_seconds=20, door="function_url", memory_gb=1.0)],
         "per_million_jobs": [per_million_jobs(calls, measured, door=d) for d in FRONT_DOORS],
     }

@@ -258,7 +258,8 @@ def cost_lines(results: Mapping[str, Any]) -> list[str]:
     lines = [f"cost per end-user per month, 1,000 jobs; prices of {priced['prices_as_of']}",
              f"{'poll':>5}  {'front door':<13}" + "".join(f"{p:>11}" for p in parts) + f"{'total':>9}"]
     for month in months:
-        door = month["door"] + (f" +lp {month['long_poll']:g}s" if month.get("long_poll") else "")
+        door = month["door"] + (f" +lp {month['long_poll']:g}s" if month.get("long_poll") else "") + (
+            f" {month['memory_gb'] * 1024:g}MB" if month["memory_gb"] != priced["assumed"]["memory_gb"] else "")
         lines.append(f"{month['poll_seconds']:>4}s  {door:<13}"
                      + "".join(f"{month['parts'][p]:>11.4f}" for p in parts) + f"{month['total']:>9.3f}")
     lines.append("per million jobs (marginal): " + ", ".join(f"{m['door']} ${m['total']:.2f}"
@@ -268,7 +269,8 @@ def cost_lines(results: Mapping[str, Any]) -> list[str]:
     lines.append(f"CPU per idle poll / job round trip: {measured['idle_poll']['cpu_ms']:.2f} / "
                  f"{measured['job_round_trip']['cpu_ms']:.2f} ms the gateway's own (in-memory store), "
                  f"{sdk['idle_poll']['cpu_ms']:.2f} / {sdk['job_round_trip']['cpu_ms']:.2f} ms with the AWS SDK "
-                 f"over HTTP; billed that x{priced['assumed']['cpu_scale']:g} (the CPU share of 512 MB)")
+                 f"over HTTP; billed that x{priced['assumed']['cpu_scale']:g} (the CPU share of "
+                 f"{priced['assumed']['memory_gb'] * 1024:g} MB)")
     return [*lines, ""]
 
 

@@ -73,7 +73,7 @@ def choose_version(
     the Web Connector sent; ``ours`` are the versions we hold schemas for (``DEFAULT_VERSIONS``
     when empty). The answer is the highest supported version that is at most ``max(ours)``.
     Remembered, as :func:`_parse_all`: the same file asks it at every session, and comparing a score
-    of versions is most of the first ``sendRequestXML``'s own work.
+    of versions was about a sixth of the first ``sendRequestXML``'s own work.
     """
     return _choose(tuple(supported), major, minor, tuple(ours))
 

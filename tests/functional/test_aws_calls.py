@@ -107,7 +107,13 @@ def test_the_cost_model_prices_the_counted_calls(counted: dict[str, Any]) -> Non
     heavier_month = cost.monthly(counted, heavier, poll_seconds=20, door="function_url")
     assert heavier_month["lambda_gb_seconds"] > plain_month["lambda_gb_seconds"]
     held = [m for m in priced["per_end_user_month"] if m["long_poll"]]
-    months = {(m["poll_seconds"], m["door"]): m for m in priced["per_end_user_month"] if not m["long_poll"]}
+    larger = [m for m in priced["per_end_user_month"] if m["memory_gb"] != cost.MEMORY_GB]
+    months = {(m["poll_seconds"], m["door"]): m for m in priced["per_end_user_month"]
+              if not m["long_poll"] and m["memory_gb"] == cost.MEMORY_GB}
+    # twice the memory runs the CPU twice as fast, but not the AWS calls' wait: it bills more GB-s
+    assert [(m["poll_seconds"], m["door"], m["memory_gb"]) for m in larger] == [(20, "function_url", 1.0)]
+    assert larger[0]["lambda_gb_seconds"] > plain_month["lambda_gb_seconds"]
+    assert cost.cpu_scale(1.0) == pytest.approx(cost.cpu_scale() / 2)
     for (poll, door), month in months.items():
         assert month["total"] == pytest.approx(sum(month["parts"].values()), abs=0.002)
         assert month["polls"] == 30 * 86_400 // poll

@@ -399,3 +399,21 @@ def test_dashboard_shows_every_alarm_and_its_metric(resources: dict[str, Any]) -
             dims += [d["Name"], value]
         assert any(line[:2] == [props["Namespace"], props["MetricName"]] and line[2:2 + len(dims)] == dims
                    for line in lines), f"dashboard lacks {props['Namespace']} {props['MetricName']} {dims}"
+
+
+@pytest.mark.parametrize("stage", ["local", "dev", "prod"])
+def test_the_web_connector_runs_with_the_memory_its_cost_is_priced_at(stage: str) -> None:
+    # GIVEN Chalice's own reading of .chalice/config.json for the stage
+    from chalice.config import Config
+
+    from bench import cost
+
+    disk = json.loads((REPO_DIR / ".chalice" / "config.json").read_text())
+    # WHEN it resolves the Web Connector's function and the API's
+    connector = Config(chalice_stage=stage, function_name="web_connector", config_from_disk=disk)
+    api = Config(chalice_stage=stage, function_name="api_handler", config_from_disk=disk)
+    # THEN the Web Connector gets the memory bench.cost prices (docs/benchmarks.md: more memory bills more
+    # GB-s for its polls, which mostly wait on DynamoDB), whatever the stage gives the other functions
+    assert connector.lambda_memory_size == cost.MEMORY_GB * 1024 == 512
+    assert api.lambda_memory_size == (1024 if stage == "prod" else 512)
+    assert connector.reserved_concurrency == api.reserved_concurrency
