@@ -42,7 +42,11 @@ app.register_middleware(observe_request, "http")  # request id + one log line pe
 app.register_middleware(uniform_errors, "http")  # Chalice's own 405/415 answers in the error envelope
 INGRESS_QUEUE = os.environ.get("QBDGW_INGRESS_QUEUE_NAME", "qbd-gateway-jobs-in-dev.fifo")
 WEBHOOK_QUEUE = os.environ.get("QBDGW_WEBHOOK_QUEUE_NAME", "qbd-gateway-webhooks-dev")
-SOAP_TYPES = ["text/xml", "application/xml", "application/soap+xml", "text/plain"]
+# The SOAP route reads its body as an envelope whatever it is labelled, as the Web Connector's Function URL
+# does: QBWC sends text/xml, but curl -d labels a body a form, other tools JSON or bytes, and Chalice takes
+# a body with no label for JSON. What is no envelope gets a SOAP fault that says so.
+SOAP_TYPES = ["text/xml", "application/xml", "application/soap+xml", "text/plain", "application/json",
+              "application/x-www-form-urlencoded", "application/octet-stream"]
 
 
 def rest(func: Any) -> Any:

@@ -90,7 +90,8 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         f"{_SUPPORT.capitalize()}.",
         guide="integration-problem",
         description="The body's Content-Type is not one the route reads (JSON routes read a body sent as "
-                    "application/json, text/plain, application/x-www-form-urlencoded or without a type).",
+                    "application/json, text/plain, application/x-www-form-urlencoded or without a type; the "
+                    "SOAP route reads any of these and XML).",
     ),
     ErrorSpec(
         "rate_limited", "internal_error", 429,

@@ -174,6 +174,25 @@ def test_bad_input_gets_a_soap_fault(gateway_process: GatewayProcess, fixture: s
     assert "lollol" not in response.text and "root:" not in response.text
 
 
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "application/json",
+                                          "application/octet-stream"])
+def test_an_envelope_is_read_whatever_its_body_is_labelled(gateway_process: GatewayProcess,
+                                                          content_type: str | None) -> None:
+    # GIVEN a serverVersion envelope sent as a person testing the endpoint sends it (curl -d labels it a
+    #       form, some tools JSON or bytes, none at all), as the deployed Function URL takes any label
+    headers = {"Content-Type": content_type} if content_type else {}
+    envelope = ENVELOPE.format(f'<serverVersion xmlns="{INTUIT_NS}"/>').encode()
+    # WHEN posted to the SOAP route
+    response = requests.post(f"{gateway_process.base_url}/qbwc", data=envelope, headers=headers, timeout=30)
+    # THEN it is answered in SOAP, as text/xml — not refused with the JSON routes' 415
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/xml")
+    assert result_of(response, "serverVersion")
+    # AND a body that is no envelope at all gets a SOAP fault that says so
+    fault = requests.post(f"{gateway_process.base_url}/qbwc", data=b'{"a": 1}', headers=headers, timeout=30)
+    assert "not well-formed XML" in assert_soap_fault(fault)
+
+
 def test_body_over_the_size_cap_gets_a_soap_fault(gateway_process: GatewayProcess) -> None:
     # GIVEN an envelope just over 10 MB / WHEN posted / THEN a Fault that names the limit
     envelope = ENVELOPE.format(f'<getLastError xmlns="{INTUIT_NS}"><ticket>{"x" * 10_000_100}</ticket></getLastError>')
