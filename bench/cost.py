@@ -140,11 +140,12 @@ def measure(schema_dir: Path | None, rounds: int = 200, sdk_rounds: int = SDK_RO
                           "log_events": _median(idle_events), "soap_calls": 4},
             "job_round_trip": {"cpu_ms": round(_median(job_cpu) / 1e6, 3), "log_bytes": _median(job_bytes),
                                "log_events": _median(job_events), "soap_calls": 4},
-            "sdk": measure_on_sdk(schema_dir, sdk_rounds)}
+            "sdk": measure_on_sdk(schema_dir, exchange, sdk_rounds)}
 
 
-def measure_on_sdk(schema_dir: Path | None, rounds: int = SDK_ROUNDS) -> dict[str, Any]:
-    """The CPU of the same idle poll and round trip with the services on real botocore clients, over HTTP to
+def measure_on_sdk(schema_dir: Path | None, exchange: Any, rounds: int = SDK_ROUNDS) -> dict[str, Any]:
+    """The CPU of the same idle poll and round trip (``exchange``, a :class:`bench.peer.Exchange`) with the
+    services on real botocore clients, over HTTP to
     the emulator in a process of its own (on kept-alive connections, as in Lambda): the gateway's work and
     the SDK's, not the emulator's."""
     from bench import peer
@@ -153,7 +154,6 @@ def measure_on_sdk(schema_dir: Path | None, rounds: int = SDK_ROUNDS) -> dict[st
     emulator = EmulatorProcess.start()
     try:
         gateway = peer.Gateway(schema_dir, aws_endpoint=emulator.endpoint)
-        exchange = peer.exchanges()[1]
         for _ in range(5):
             poll(gateway)
             peer.round_trip(gateway, exchange)

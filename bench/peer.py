@@ -131,13 +131,18 @@ class Gateway:
 
         self.published: list[Any] = []
         self.metrics = EmfMetrics(sink=lambda document: None)
-        settings = Settings(schema_dir=schema_dir, session_idle_seconds=0, secret_peppers=PEPPER)
+        env = {"QBDGW_SESSION_IDLE_SECONDS": "0", "QBDGW_SECRET_PEPPERS": PEPPER,
+               "QBDGW_SCHEMA_DIR": str(schema_dir or "")}
         if aws_endpoint is None:
-            self.services = build(settings, store=MemoryStore(), publisher=_Keep(self.published),
+            self.services = build(Settings.from_env(env), store=MemoryStore(), publisher=_Keep(self.published),
                                   clients={"sqs": None}, metrics=self.metrics)
-        else:
+        else:  # the table, queues and bucket of infra/template.json, named to the gateway as the local stack does
+            from infra.provision import provision
+
             clients = {name: _client(name, aws_endpoint) for name in ("dynamodb", "sqs", "s3")}
-            self.services = build(_provisioned(settings, aws_endpoint, clients), clients=clients, metrics=self.metrics)
+            made = provision("local", dynamodb=clients["dynamodb"], sqs=clients["sqs"], s3=clients["s3"])
+            settings = Settings.from_env({**env, **made.env(), "QBDGW_AWS_ENDPOINT_URL": aws_endpoint})
+            self.services = build(settings, clients=clients, metrics=self.metrics)
         self.user, self.password = self.services.end_users.create(CreateEndUser(company_name="Peer Bench"))
         self._handle = handle_soap
 
@@ -162,19 +167,6 @@ def _client(name: str, endpoint: str) -> Any:
     return aws_session().create_client(name, region_name=REGION, endpoint_url=endpoint,
                                        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                                        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
-
-
-def _provisioned(settings: Any, endpoint: str, clients: dict[str, Any]) -> Any:
-    """``settings`` pointed at ``endpoint``, with the table, queues and bucket of ``infra/template.json``."""
-    import dataclasses
-
-    from infra.provision import provision
-
-    made = provision(settings.stage, dynamodb=clients["dynamodb"], sqs=clients["sqs"], s3=clients["s3"])
-    return dataclasses.replace(settings, region=clients["dynamodb"].meta.region_name, aws_endpoint_url=endpoint,
-                               dynamodb_endpoint_url=endpoint,
-                               table_name=made.table_name, results_queue_url=made.results_queue_url,
-                               ingress_queue_url=made.ingress_queue_url, payload_bucket=made.payload_bucket)
 
 
 class Peer:

@@ -49,9 +49,8 @@ DEFAULT_VERSIONS: tuple[QbxmlVersion, ...] = (QbxmlVersion(13, 0), QbxmlVersion(
 """The versions this gateway is built and tested for; the cap when no schema folder is configured."""
 
 
-@functools.lru_cache(maxsize=64)
 def _parse_all(texts: tuple[str, ...]) -> tuple[QbxmlVersion, ...]:
-    """Remembered: a company file lists the same versions at every session."""
+    """The versions of ``texts`` that can be read (remembered with the choice made from them, :func:`_choose`)."""
     versions = []
     for text in texts:
         try:
@@ -72,8 +71,8 @@ def choose_version(
     ``supported`` is ``HostRet/SupportedQBXMLVersion`` (may be empty); ``major``/``minor`` are what
     the Web Connector sent; ``ours`` are the versions we hold schemas for (``DEFAULT_VERSIONS``
     when empty). The answer is the highest supported version that is at most ``max(ours)``.
-    Remembered, as :func:`_parse_all`: the same file asks it at every session, and comparing a score
-    of versions was about a sixth of the first ``sendRequestXML``'s own work.
+    Remembered per process: a company file lists the same versions at every session, and reading and
+    comparing a score of them was about a sixth of the first ``sendRequestXML``'s own work.
     """
     return _choose(tuple(supported), major, minor, tuple(ours))
 
