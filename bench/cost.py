@@ -157,12 +157,16 @@ def measure_on_sdk(schema_dir: Path | None, exchange: Any, rounds: int = SDK_ROU
         for _ in range(5):
             poll(gateway)
             peer.round_trip(gateway, exchange)
-        idle = [poll(gateway) for _ in range(rounds)]
-        job = [peer.round_trip(gateway, exchange) for _ in range(rounds)]
+        before = gateway.requests_sent()
+        with peer.sockets_opened() as opened:
+            idle = [poll(gateway) for _ in range(rounds)]
+            job = [peer.round_trip(gateway, exchange) for _ in range(rounds)]
+        requests, connections = gateway.requests_sent() - before, opened[0]
     finally:
         emulator.stop()
     return {"rounds": rounds, "idle_poll": {"cpu_ms": round(_median(idle) / 1e6, 3)},
-            "job_round_trip": {"cpu_ms": round(_median(job) / 1e6, 3)}}
+            "job_round_trip": {"cpu_ms": round(_median(job) / 1e6, 3)},
+            "http": {"requests": requests, "sockets_opened": connections}}
 
 
 def cpu_scale(memory_gb: float = MEMORY_GB) -> float:

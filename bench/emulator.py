@@ -6,9 +6,12 @@ keeps the table, the queues and every page offloaded to the payload bucket in th
 besides its own imports. Deployed, the gateway is a Lambda function and the data lives in AWS, so
 this module separates the two:
 
-* :class:`EmulatorProcess` — ``python -m bench.emulator --port P``: the same ``ThreadedMotoServer``
-  the local stack would embed, alone in a subprocess on 127.0.0.1, ready when SQS answers, stopped
-  with SIGTERM;
+* :class:`EmulatorProcess` — ``python -m bench.emulator --port P``: the moto application the local
+  stack would embed, alone in a subprocess on 127.0.0.1, ready when SQS answers, stopped with SIGTERM.
+  It is served by waitress rather than ``ThreadedMotoServer``'s werkzeug server, which closes the
+  connection after every response: AWS's endpoints keep connections alive, and a client that opens a
+  socket per request spends CPU a function does not (the cost model, :func:`bench.cost.measure_on_sdk`,
+  measures the SDK's CPU on this process);
 * :func:`start_gateway` — the gateway exactly as :meth:`tests.support.stack.GatewayProcess.start`
   starts it (``python -m infra.localstack --no-demo``, the same ready-file protocol and environment),
   plus ``--aws-endpoint`` (the local stack then starts no moto of its own and provisions the table,
@@ -39,7 +42,7 @@ START_SECONDS = 60.0
 
 
 class EmulatorProcess:
-    """moto's ``ThreadedMotoServer`` in a subprocess on 127.0.0.1 (a free port)."""
+    """moto in a subprocess on 127.0.0.1 (a free port), on kept-alive connections."""
 
     def __init__(self, process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
         self.process = process
@@ -124,16 +127,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.emulator", description=main.__doc__)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from waitress.server import create_server
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)  # as the local stack embeds it
-    server.start()
+    # moto's application as the local stack embeds it, served by waitress: it keeps HTTP/1.1 connections
+    # alive as AWS's endpoints do (werkzeug's server, under ThreadedMotoServer, closes every one)
+    server = create_server(DomainDispatcherApplication(create_backend_app), host="127.0.0.1", port=args.port,
+                           threads=8, channel_timeout=300, ident="moto")
+    threading.Thread(target=server.run, name="emulator", daemon=True).start()
     print(f"moto serving on http://127.0.0.1:{args.port}", flush=True)
     stopping.wait()
-    server.stop()
+    server.close()
     return 0
 
 

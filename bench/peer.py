@@ -30,7 +30,8 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,7 @@ class Gateway:
         from chalicelib.wiring import build
 
         self.published: list[Any] = []
+        self.clients: dict[str, Any] = {}
         self.metrics = EmfMetrics(sink=lambda document: None)
         env = {"QBDGW_SESSION_IDLE_SECONDS": "0", "QBDGW_SECRET_PEPPERS": PEPPER,
                "QBDGW_SCHEMA_DIR": str(schema_dir or "")}
@@ -139,10 +141,11 @@ class Gateway:
         else:  # the table, queues and bucket of infra/template.json, named to the gateway as the local stack does
             from infra.provision import provision
 
-            clients = {name: _client(name, aws_endpoint) for name in ("dynamodb", "sqs", "s3")}
-            made = provision("local", dynamodb=clients["dynamodb"], sqs=clients["sqs"], s3=clients["s3"])
+            self.clients = {name: _client(name, aws_endpoint) for name in ("dynamodb", "sqs", "s3")}
+            made = provision("local", dynamodb=self.clients["dynamodb"], sqs=self.clients["sqs"],
+                             s3=self.clients["s3"])
             settings = Settings.from_env({**env, **made.env(), "QBDGW_AWS_ENDPOINT_URL": aws_endpoint})
-            self.services = build(settings, clients=clients, metrics=self.metrics)
+            self.services = build(settings, clients=self.clients, metrics=self.metrics)
         self.user, self.password = self.services.end_users.create(CreateEndUser(company_name="Peer Bench"))
         self._handle = handle_soap
 
@@ -157,6 +160,31 @@ class Gateway:
     @property
     def username(self) -> str:
         return self.user.qbwc_username
+
+    def requests_sent(self) -> int:
+        """The HTTP requests the SDK clients have sent (urllib3's count, over every pool of every client)."""
+        return sum(pool.num_requests for client in self.clients.values()
+                   for pool in client._endpoint.http_session._manager.pools._container.values())
+
+
+@contextmanager
+def sockets_opened() -> Iterator[list[int]]:
+    """Counts the sockets urllib3 opens while inside (``[n]``): a pooled connection the server closed is
+    opened again in place, which urllib3's own ``num_connections`` does not count."""
+    from urllib3.connection import HTTPConnection
+
+    opened = [0]
+    original = HTTPConnection._new_conn
+
+    def counted(self: HTTPConnection) -> Any:
+        opened[0] += 1
+        return original(self)
+
+    HTTPConnection._new_conn = counted  # type: ignore[method-assign]
+    try:
+        yield opened
+    finally:
+        HTTPConnection._new_conn = original  # type: ignore[method-assign]
 
 
 def _client(name: str, endpoint: str) -> Any:

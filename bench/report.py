@@ -269,7 +269,8 @@ def cost_lines(results: Mapping[str, Any]) -> list[str]:
     lines.append(f"CPU per idle poll / job round trip: {measured['idle_poll']['cpu_ms']:.2f} / "
                  f"{measured['job_round_trip']['cpu_ms']:.2f} ms the gateway's own (in-memory store), "
                  f"{sdk['idle_poll']['cpu_ms']:.2f} / {sdk['job_round_trip']['cpu_ms']:.2f} ms with the AWS SDK "
-                 f"over HTTP; billed that x{priced['assumed']['cpu_scale']:g} (the CPU share of "
+                 f"over HTTP ({sdk['http']['requests']:,} requests, {sdk['http']['sockets_opened']} sockets "
+                 f"opened); billed that x{priced['assumed']['cpu_scale']:g} (the CPU share of "
                  f"{priced['assumed']['memory_gb'] * 1024:g} MB)")
     return [*lines, ""]
 

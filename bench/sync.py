@@ -1,7 +1,7 @@
 """The large sync: N customers (100,000 by default) paged through the local stack, as the SaaS would ask.
 
 Two subprocesses: the AWS emulator on its own (:class:`bench.emulator.EmulatorProcess`: moto's
-``ThreadedMotoServer`` alone in ``python -m bench.emulator``, on 127.0.0.1), and the gateway started
+application alone in ``python -m bench.emulator``, on 127.0.0.1), and the gateway started
 as the end-to-end tests start it (``python -m infra.localstack --no-demo``, the ready-file protocol of
 ``tests.support.stack.GatewayProcess.start``) plus ``--aws-endpoint`` pointing at that emulator
 (:func:`bench.emulator.start_gateway`), so that the gateway process holds no moto: real HTTP on
@@ -87,9 +87,9 @@ RSS_INCLUDES = ("the gateway process alone (python -m infra.localstack --aws-end
 RSS_INCLUDES_EMBEDDED = ("one Python process (python -m infra.localstack): Chalice's local HTTP server and the "
                          "gateway's handlers, moto's DynamoDB table, SQS queues and S3 payload bucket (every "
                          "offloaded page stays there), the ingress poller and the scheduler threads")
-EMULATOR_INCLUDES = ("the AWS emulator alone (python -m bench.emulator: moto's ThreadedMotoServer, as the local stack "
-                     "would embed it): moto's imports, the table, the queues, and the payload bucket holding every "
-                     "offloaded page in memory")
+EMULATOR_INCLUDES = ("the AWS emulator alone (python -m bench.emulator: moto's application, as the local stack "
+                     "would embed it, served by waitress): moto's imports, the table, the queues, and the payload "
+                     "bucket holding every offloaded page in memory")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 

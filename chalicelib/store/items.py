@@ -35,6 +35,7 @@ import enum
 import types
 import typing
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -87,33 +88,48 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _load_value(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _loader(hint: Any) -> Callable[[Any], Any]:
+    """How an attribute of a field typed ``hint`` becomes the field's value (``None`` stays ``None``)."""
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     if typing.get_origin(hint) in (typing.Union, types.UnionType) and args:
         hint = args[0]
-    origin = typing.get_origin(hint)
     if hint is datetime:
-        return datetime.fromisoformat(value)
+        return datetime.fromisoformat
     if hint is uuid.UUID:
-        return uuid.UUID(str(value))
+        return lambda value: uuid.UUID(str(value))
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint(value)
-    if origin is tuple:
-        return tuple(_plain(v) for v in value)
+        return hint
+    if typing.get_origin(hint) is tuple:
+        return lambda value: tuple(_plain(v) for v in value)
     if hint is int:
-        return int(value)
-    return _plain(value)
+        return int
+    return _plain
+
+
+_Plan = tuple[tuple[str, Callable[[Any], Any], bool], ...]
+_PLANS: dict[type[Any], _Plan] = {}
+
+
+def _plan(cls: type[Any]) -> _Plan:
+    """Per field of ``cls``: its name, its loader, and whether a missing attribute means ``None`` (an
+    optional field without a default). Resolving the type hints costs more than loading an item (a
+    third of an idle poll's CPU on the SDK), so it is done once per record class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls)
+        plan = _PLANS[cls] = tuple(
+            (f.name, _loader(hints[f.name]), f.default is f.default_factory is dataclasses.MISSING
+             and type(None) in typing.get_args(hints[f.name])) for f in dataclasses.fields(cls))
+    return plan
 
 
 def load(cls: type[T], item: dict[str, Any]) -> T:
     """Build ``cls`` from an item, ignoring attributes that are not fields (keys, ttl, indexes)."""
-    hints = typing.get_type_hints(cls)
-    kwargs = {
-        f.name: _load_value(hints[f.name], item.get(f.name))
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.name in item or (f.default is f.default_factory is dataclasses.MISSING
-                              and type(None) in typing.get_args(hints[f.name]))
-    }
+    kwargs = {}
+    for name, loader, none_when_missing in _plan(cls):
+        value = item.get(name)
+        if value is not None:
+            kwargs[name] = loader(value)
+        elif none_when_missing or name in item:
+            kwargs[name] = None
     return cls(**kwargs)
