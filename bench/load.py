@@ -55,8 +55,9 @@ dynalite, the emulator and this driver process over each phase, the whole machin
 overflows (``TcpExt ListenOverflows``: a full accept queue makes a client's SYN wait a second). The
 gateway is one Python process: at about one core it is saturated.
 
-**Lambda, on paper** (:func:`extrapolate`): the gateway's CPU ms per SOAP call measured in phase A, plus the
-AWS calls per call at :data:`bench.cost.LATENCY_MS` (reads 4 ms, writes 6 ms, SQS 10 ms) and
+**Lambda, on paper** (:func:`extrapolate`): the gateway's CPU ms per SOAP call measured in phase A, stretched
+by :func:`bench.cost.cpu_scale` (the share of a vCPU the Web Connector's 512 MB buy, as the cost model bills
+it), plus the AWS calls per call at :data:`bench.cost.LATENCY_MS` (reads 4 ms, writes 6 ms, SQS 10 ms) and
 :data:`bench.cost.RUNTIME_MS`, is a call's duration; at N end-users polling every 20 s the offered call rate
 times that duration is the concurrency (Little's law). This machine's CPU per call includes Chalice's local HTTP
 server (``http.server``, a thread per connection), which Lambda does not run: an upper bound.
@@ -83,7 +84,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.calls import kind_of
-from bench.cost import LATENCY_MS, RUNTIME_MS
+from bench.cost import LATENCY_MS, RUNTIME_MS, cpu_scale
 from bench.harness import Arrival, EndUser, Target, customer_add, customer_query
 from bench.procmem import descendants
 from bench.stats import Summary
@@ -796,15 +797,17 @@ def at_one(config: LoadConfig, say: Say) -> dict[str, Any]:
 def extrapolate(n: Mapping[str, Any], end_users: int, poll_seconds: float = 20.0) -> dict[str, Any]:
     """The Lambda concurrency for ``end_users`` polling every ``poll_seconds``, from phase A (idle) and B (mixed).
 
-    A call's duration = the gateway's CPU per SOAP call measured here + its AWS calls at the assumed in-region
-    latencies (:data:`bench.cost.LATENCY_MS`) + :data:`bench.cost.RUNTIME_MS`; concurrency = calls/s x duration.
+    A call's duration = the gateway's CPU per SOAP call measured here, times :func:`bench.cost.cpu_scale` + its
+    AWS calls at the assumed in-region latencies (:data:`bench.cost.LATENCY_MS`) + :data:`bench.cost.RUNTIME_MS`;
+    concurrency = calls/s x duration.
     """
     a, b = n["phase_a"], n["phase_b"]
     calls_a = a["soap"]["calls"]
     cpu_a = a["machine"]["cpu"].get("gateway", {}).get("cpu_s")
     if not calls_a or cpu_a is None or not a["idle_polls"]:
         return {"error": "no idle SOAP calls measured"}
-    cpu_ms = 1000 * cpu_a / calls_a
+    measured_ms = 1000 * cpu_a / calls_a
+    cpu_ms = measured_ms * cpu_scale()  # as long as the CPU runs in a 512 MB function
     idle_calls = calls_a / a["idle_polls"]  # SOAP calls per idle poll (serverVersion … closeConnection)
     aws_poll = a["aws_calls_per_idle_poll"]
 
@@ -816,8 +819,8 @@ def extrapolate(n: Mapping[str, Any], end_users: int, poll_seconds: float = 20.0
     idle_rate = end_users / poll_seconds * idle_calls
     out: dict[str, Any] = {
         "end_users": end_users, "poll_seconds": poll_seconds,
-        "assumed": {"latency_ms": LATENCY_MS, "runtime_ms": RUNTIME_MS},
-        "gateway_cpu_ms_per_soap_call": round(cpu_ms, 2),
+        "assumed": {"latency_ms": LATENCY_MS, "runtime_ms": RUNTIME_MS, "cpu_scale": round(cpu_scale(), 3)},
+        "gateway_cpu_ms_per_soap_call": round(measured_ms, 2), "lambda_cpu_ms_per_soap_call": round(cpu_ms, 2),
         "soap_calls_per_idle_poll": round(idle_calls, 2),
         "idle": {"soap_calls_per_second": round(idle_rate, 1), "ms_per_call": round(idle_ms, 2),
                  "concurrency": round(idle_rate * idle_ms / 1000, 2)},

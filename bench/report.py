@@ -348,7 +348,8 @@ def load_lines(results: Mapping[str, Any]) -> list[str]:
         mixed = paper.get("mixed") or {}
         lines.append(
             f"  Lambda on paper, {paper['end_users']:,} end-users every {paper['poll_seconds']:g} s: gateway CPU "
-            f"{paper['gateway_cpu_ms_per_soap_call']} ms per SOAP call (measured here) + AWS latency (reads "
+            f"{paper['gateway_cpu_ms_per_soap_call']} ms per SOAP call (measured here) x"
+            f"{paper['assumed']['cpu_scale']:g} (512 MB's share of a vCPU) + AWS latency (reads "
             f"{paper['assumed']['latency_ms']['read']:g} ms, writes {paper['assumed']['latency_ms']['write']:g} ms, "
             f"SQS {paper['assumed']['latency_ms']['sqs']:g} ms) + {paper['assumed']['runtime_ms']:g} ms runtime = "
             f"{paper['idle']['ms_per_call']} ms per idle call; {paper['idle']['soap_calls_per_second']} calls/s → "

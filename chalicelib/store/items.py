@@ -112,8 +112,8 @@ _PLANS: dict[type[Any], _Plan] = {}
 
 def _plan(cls: type[Any]) -> _Plan:
     """Per field of ``cls``: its name, its loader, and whether a missing attribute means ``None`` (an
-    optional field without a default). Resolving the type hints costs more than loading an item (a
-    third of an idle poll's CPU on the SDK), so it is done once per record class."""
+    optional field without a default). Resolving the type hints costs more than loading an item (over
+    a quarter of an idle poll's CPU on the SDK), so it is done once per record class."""
     plan = _PLANS.get(cls)
     if plan is None:
         hints = typing.get_type_hints(cls)
