@@ -20,20 +20,23 @@ _SUPPORT = "contact the application's support team"
 REQUEST_SPECS: tuple[ErrorSpec, ...] = (
     ErrorSpec(
         "invalid_json", "invalid_request_error", 400,
-        "The request could not be read. This is a problem in the integration, not in QuickBooks; "
-        f"{_SUPPORT}.",
+        "The application's request to the QuickBooks gateway could not be read, so nothing was sent to "
+        f"QuickBooks. This is a problem in the integration, not in QuickBooks; {_SUPPORT}.",
         guide="integration-problem", description="The request body is empty, not JSON, or not a JSON object.",
     ),
     ErrorSpec(
         "invalid_request", "invalid_request_error", 400,
-        "The request sent to QuickBooks was not valid. This is a problem in the integration, not in "
-        f"QuickBooks; {_SUPPORT}.",
-        guide="integration-problem", description="The request body or SOAP envelope breaks the contract.",
+        "The application sent the QuickBooks gateway a request it could not accept, so nothing was sent "
+        f"to QuickBooks. This is a problem in the integration, not in QuickBooks; {_SUPPORT}.",
+        guide="integration-problem",
+        description="The request's body, a query parameter (such as `limit`, `cursor` or `wait`) or the SOAP "
+                    "envelope breaks the contract; refused before anything reached QuickBooks.",
     ),
     ErrorSpec(
         "invalid_qbxml", "invalid_request_error", 400,
-        "The data sent to QuickBooks was not in a form QuickBooks accepts. Nothing was changed in "
-        "QuickBooks. Contact the application's support team and mention the error code.",
+        "The data the application gave for QuickBooks was not in a form QuickBooks accepts, so nothing "
+        "was sent to QuickBooks and nothing was changed. Contact the application's support team and "
+        "mention the error code.",
         guide="integration-problem",
         description="The job's qbXML is not well-formed, holds non-*Rq elements or is invalid against "
                     "Intuit's schema; refused at enqueue, nothing stored.",
@@ -150,7 +153,8 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
     ),
     ErrorSpec(
         "payload_too_large", "invalid_request_error", 413,
-        "The data sent to QuickBooks is too large for one request. Split it into smaller batches.",
+        "The data the application gave for QuickBooks is too large for one request, so nothing was sent "
+        "to QuickBooks. Split it into smaller batches.",
         guide="split-large-requests", description="The job's qbXML exceeds the size or request-count limit.",
     ),
     ErrorSpec(

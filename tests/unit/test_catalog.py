@@ -273,6 +273,11 @@ def test_existing_codes_keep_their_type_and_http_status(code: str, type_: str, h
         ("stale_edit_sequence", ["changed in QuickBooks after the application last read it", "Sync again"]),
         ("quickbooks_user_permission_denied", ["Set Up Users"]),
         ("personal_data_access_denied", [PREFS, "personal data"]),
+        # refused at the gateway's edge (a REST parameter, a body, an envelope): QuickBooks never saw it
+        ("invalid_request", ["could not accept", "nothing was sent to QuickBooks", "problem in the integration"]),
+        ("invalid_json", ["could not be read", "nothing was sent to QuickBooks", "problem in the integration"]),
+        ("invalid_qbxml", ["not in a form QuickBooks accepts", "nothing was sent to QuickBooks", "error code"]),
+        ("payload_too_large", ["too large for one request", "nothing was sent to QuickBooks", "smaller batches"]),
     ],
 )
 def test_seed_cases_lead_the_bookkeeper_to_the_fix(code: str, phrases: list[str]) -> None:
