@@ -132,6 +132,14 @@ def create_end_user() -> Response:
     return json_response(201 if new else 200, created.model_dump(mode="json"))
 
 
+@app.route("/v1/end-users", methods=["GET"])
+@rest
+def list_end_users() -> Response:
+    _authorize()
+    svc = services()
+    return json_response(200, svc.end_users.list_page(_params(), base_url(_request(), svc.settings)))
+
+
 @app.route("/v1/end-users/{end_user_id}", methods=["GET"])
 @rest
 def get_end_user(end_user_id: str) -> Response:

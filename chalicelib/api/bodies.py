@@ -256,6 +256,14 @@ class EndUserView(_Response):
     created_at: str
 
 
+class EndUserList(_Response):
+    """``GET /v1/end-users``: a page of end-users in the order they were created; ``next_cursor`` (pass it as
+    ``?cursor=``) is null on the last page."""
+
+    end_users: list[EndUserView]
+    next_cursor: str | None
+
+
 class JobAccepted(_Response):
     """``POST /v1/end-users/{id}/jobs``: 202, or 200 with the same job for a replayed Idempotency-Key."""
 

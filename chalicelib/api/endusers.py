@@ -1,10 +1,13 @@
-"""End-users: creating a connection, showing its health, and writing its ``.qwc`` file.
+"""End-users: creating a connection, listing and showing them with their health, and writing the ``.qwc`` file.
 
 An end-user is one company file of one of the SaaS's customers. Creating one generates the Web
-Connector password (returned once, stored only as a scrypt hash) and a FileID GUID for the
+Connector password (returned once, stored only as a hash: keyed HMAC-SHA-256 when the deployment has a
+pepper, else scrypt; :class:`chalicelib.jobs.security.SecretHasher`) and a FileID GUID for the
 ``.qwc``. With an ``Idempotency-Key`` the first answer (password included) is also kept in the key's
 record for the idempotency window (24 h, then deleted by TTL) so that a retry gets exactly that answer.
-Its ``status`` is derived, never stored (:mod:`chalicelib.jobs.connection`).
+Its ``status`` is derived, never stored (:mod:`chalicelib.jobs.connection`). ``GET /v1/end-users`` lists
+them a page at a time in the order they were created, from the store's registry of end-users (a query,
+never a scan); a page's cursor is the id of its last end-user.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +39,11 @@ log = logging.getLogger(__name__)
 
 END_USER_SCOPE = "end-users"
 """The idempotency scope of ``POST /v1/end-users`` (keys of jobs are scoped by their end-user)."""
+
+MAX_LIST_LIMIT = 100
+"""The most end-users one page of ``GET /v1/end-users`` holds (each is a read of its profile)."""
+_LIST_PARAMS = frozenset({"limit", "cursor"})
+_END_USER_ID = re.compile(r"eu_[0-9a-z]{26}")
 
 
 class EndUserService:
@@ -128,6 +138,21 @@ class EndUserService:
         if user is None:
             raise error("end_user_not_found", f"end-user {end_user_id!r} does not exist")
         return user
+
+    def list_page(self, params: Mapping[str, str], base_url: str) -> dict[str, Any]:
+        """``GET /v1/end-users?limit=1..100&cursor=<next_cursor>``: a page of end-users, oldest first, as
+        :meth:`view` shows each; ``next_cursor`` is None on the last page."""
+        unknown = sorted(set(params) - _LIST_PARAMS)
+        if unknown:
+            raise error("invalid_request", f"/end-users has no parameter {unknown[0]!r} (it takes limit and cursor)")
+        raw_limit = params.get("limit", "50")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIST_LIMIT:
+            raise error("invalid_request", f"limit is a whole number from 1 to {MAX_LIST_LIMIT}")
+        cursor = params.get("cursor")
+        if cursor is not None and not _END_USER_ID.fullmatch(cursor):
+            raise error("invalid_request", "cursor is not one this API gave: pass a page's next_cursor as it came")
+        users, next_cursor = self.store.list_end_users(int(raw_limit), cursor)
+        return {"end_users": [self.view(user, base_url) for user in users], "next_cursor": next_cursor}
 
     def unlock(self, end_user_id: str) -> EndUser:
         """An operator ends a lockout (and the count of refused logins) before it passes on its own."""

@@ -70,6 +70,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         errors=(400, 409, 413), request=bodies.CreateEndUser, idempotent=True, tags=("end-users",),
         description="201 with the Web Connector password, shown only here. " + _IDEMPOTENCY
         + " A replay returns the original body, password included."),
+    ("GET", "/v1/end-users"): Operation(
+        "List end-users, oldest first (`?limit=1..100`, default 50; `&cursor=<next_cursor>` for the next page)",
+        {200: bodies.EndUserList}, errors=(400,), tags=("end-users",)),
     ("GET", "/v1/end-users/{end_user_id}"): Operation(
         "Get an end-user and its connection status", {200: bodies.EndUserView}, errors=(404,),
         tags=("end-users",)),
@@ -132,9 +135,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
 
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     bodies.CreateEndUser, bodies.EnqueueJob, bodies.CreateAuthSession, bodies.ErrorObject, bodies.ErrorEnvelope,
-    bodies.EndUserCreated, bodies.EndUserView, bodies.JobAccepted, bodies.JobView, bodies.HealthCheckOk,
-    bodies.Liveness, bodies.AuthSessionCreated, bodies.ResultMessage, bodies.CreateWebhookEndpoint,
-    bodies.WebhookEndpointView, bodies.WebhookEndpointList, bodies.WebhookDeliveryView, bodies.WebhookDeliveryList,
+    bodies.EndUserCreated, bodies.EndUserView, bodies.EndUserList, bodies.JobAccepted, bodies.JobView,
+    bodies.HealthCheckOk, bodies.Liveness, bodies.AuthSessionCreated, bodies.ResultMessage,
+    bodies.CreateWebhookEndpoint, bodies.WebhookEndpointView, bodies.WebhookEndpointList, bodies.WebhookDeliveryView,
+    bodies.WebhookDeliveryList,
     bodies.CreateFeedSubscription, bodies.UpdateFeedSubscription, bodies.FeedSubscriptionView,
     bodies.FeedSubscriptionList, bodies.FeedTypeList, bodies.ChangeEvent,
 )

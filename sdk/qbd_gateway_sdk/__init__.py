@@ -30,6 +30,7 @@ from qbd_gateway_sdk.models import (
     ChangeEvent,
     CreateFeedSubscription,
     EndUserCreated,
+    EndUserList,
     EndUserView,
     FeedSubscriptionView,
     FeedTypeList,
@@ -48,7 +49,7 @@ from qbd_gateway_sdk.responses import fetch_response
 
 __all__ = [
     "AsyncClient", "AsyncListPager", "AuthSessionCreated", "AuthenticationError", "ChangeEvent", "Client",
-    "ConnectionProblemError", "CreateFeedSubscription", "Deleted", "EndUserCreated", "EndUserView",
+    "ConnectionProblemError", "CreateFeedSubscription", "Deleted", "EndUserCreated", "EndUserList", "EndUserView",
     "FeedSubscriptionView", "FeedTypeList", "FeedTypeView", "HealthCheckOk", "InvalidRequestError", "JobAccepted",
     "JobTimeoutError", "JobView", "ListPager", "NotFoundError", "Page", "PollReport", "QbdGatewayError",
     "QuickBooksError", "RequestResult", "ResultMessage", "ResultsConsumer", "StaleRevisionError",

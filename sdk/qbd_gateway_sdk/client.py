@@ -20,8 +20,8 @@ given (tests give fake ones).
 
 Retry rules (``retries`` attempts after the first, exponential back-off from ``backoff`` seconds):
 
-* reads (``get_end_user``, ``get_job``, typed lists, retrieves, reports) are retried on network errors, 429
-  and retryable 5xx;
+* reads (``get_end_user``, ``list_end_users``, ``get_job``, typed lists, retrieves, reports) are retried
+  on network errors, 429 and retryable 5xx;
 * ``create_end_user``, ``enqueue_job`` and the typed create, update, delete, void and ``request`` are
   retried the same way **only with an idempotency key**: the gateway then returns the original result to
   a retry, so nothing is created twice. Without a key they are sent once — the SDK never makes up a key
@@ -39,7 +39,7 @@ returns its text either way (see :mod:`qbd_gateway_sdk.responses`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -65,6 +65,7 @@ from qbd_gateway_sdk.models import (
     CreateFeedSubscription,
     CreateWebhookEndpoint,
     EndUserCreated,
+    EndUserList,
     EndUserView,
     EnqueueJob,
     FeedSubscriptionList,
@@ -122,6 +123,22 @@ class Client(Resources):
 
     def get_end_user(self, end_user_id: str) -> EndUserView:
         return self._call("GET", f"/v1/end-users/{_segment(end_user_id)}", EndUserView, safe=True)
+
+    def list_end_users(self, *, limit: int = 50, cursor: str | None = None) -> EndUserList:
+        """One page of end-users, oldest first (``limit`` 1 to 100); its ``next_cursor`` asks for the next
+        page and is ``None`` on the last. :meth:`iter_end_users` walks every page."""
+        params = (("limit", str(limit)),) + ((("cursor", cursor),) if cursor else ())
+        return self._rest("GET", "/v1/end-users", EndUserList, params=params, safe=True)
+
+    def iter_end_users(self, *, page_size: int = 100) -> Iterator[EndUserView]:
+        """Every end-user, oldest first, a page of ``page_size`` at a time."""
+        cursor: str | None = None
+        while True:
+            page = self.list_end_users(limit=page_size, cursor=cursor)
+            yield from page.end_users
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
 
     def create_auth_session(self, end_user_id: str, *, link_expiry_minutes: int = 30,
                             redirect_url: str | None = None) -> AuthSessionCreated:

@@ -123,6 +123,11 @@ class EndUserView(_Response):
     created_at: str
 
 
+class EndUserList(_Response):
+    end_users: list[EndUserView]
+    next_cursor: str | None
+
+
 class JobAccepted(_Response):
     id: str
     end_user_id: str

@@ -135,6 +135,21 @@ def test_sdk_idempotent_retries_and_errors(process: GatewayProcess, client: Clie
     assert denied.value.http_status == 401
 
 
+def test_the_sdk_lists_every_end_user_page_by_page(process: GatewayProcess, client: Client) -> None:
+    # GIVEN end-users made through the SDK (other tests of this module made some before)
+    made = [client.create_end_user(unique("Listed")).id for _ in range(3)]
+    # WHEN the SaaS walks them, two at a time, over real HTTP
+    every = [user.id for user in client.iter_end_users(page_size=2)]
+    # THEN each comes once, oldest first, the new ones last; one page says where the next begins
+    assert len(every) == len(set(every)) and every[-3:] == made
+    first = client.list_end_users(limit=2)
+    assert [u.id for u in first.end_users] == every[:2] and first.next_cursor == every[1]
+    assert client.list_end_users(limit=100, cursor=made[0]).end_users[0].id == made[1]
+    with pytest.raises(QbdGatewayError) as refused:
+        client.list_end_users(limit=500)
+    assert refused.value.code == "invalid_request"
+
+
 def test_auth_session_through_the_sdk(process: GatewayProcess, client: Client) -> None:
     # GIVEN an end-user  WHEN an auth-flow link is created through the SDK
     user = client.create_end_user(unique("Link Co"))

@@ -65,6 +65,47 @@ def test_end_user_without_source_id_reads_back(api: Api) -> None:
     assert shown.json_body["source_id"] is None
 
 
+def test_end_users_are_listed_a_page_at_a_time_oldest_first(api: Api) -> None:
+    # GIVEN five end-users, created one after the other
+    made = [api.create_end_user(f"Listed Co {i}")["id"] for i in range(5)]
+    # WHEN the SaaS lists them two at a time, following next_cursor
+    seen: list[dict] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        response = api.call("GET", "/v1/end-users?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+        assert response.status_code == 200, response.body
+        page = response.json_body
+        assert set(page) == {"end_users", "next_cursor"} and len(page["end_users"]) <= 2
+        seen += page["end_users"]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        assert pages < 10, "the cursor never ends"
+    # THEN every end-user comes once, in the order created, each as GET /v1/end-users/{id} shows it
+    assert [user["id"] for user in seen] == made and pages >= 3
+    one = api.call("GET", f"/v1/end-users/{made[2]}").json_body
+    assert seen[2] == one and seen[2]["status"] == "awaiting_setup" and "qbwc_password" not in seen[2]
+    # AND the default page holds all five
+    assert [u["id"] for u in api.call("GET", "/v1/end-users").json_body["end_users"]] == made
+
+
+@pytest.mark.parametrize(("query", "says"), [
+    ("limit=0", "limit is a whole number from 1 to 100"),
+    ("limit=101", "limit is a whole number from 1 to 100"),
+    ("limit=two", "limit is a whole number from 1 to 100"),
+    ("cursor=EU%23eu_x", "cursor is not one this API gave"),
+    ("cursor=", "cursor is not one this API gave"),
+    ("source_id=acct-17", "no parameter 'source_id'"),
+])
+def test_a_bad_end_user_list_parameter_is_400_saying_which(api: Api, query: str, says: str) -> None:
+    api.create_end_user()
+    err = assert_error(api.call("GET", f"/v1/end-users?{query}"), 400, "invalid_request")
+    assert says in err["message"]
+    assert "nothing was sent to QuickBooks" in err["user_facing_message"]
+
+
 def test_qwc_download(api: Api) -> None:
     # GIVEN an end-user
     created = api.create_end_user()
@@ -160,7 +201,8 @@ def test_invalid_qbxml_is_400_and_stores_nothing(api: Api, aws: Aws, name: str, 
 ])
 def test_api_key_required(api: Api, headers: dict[str, str], code: str) -> None:
     # WHEN a route is called without a valid key / THEN 401 in the error envelope, nothing created
-    routes = (("POST", "/v1/end-users", {"company_name": "X"}), ("GET", "/v1/jobs/job_x", None))
+    routes = (("POST", "/v1/end-users", {"company_name": "X"}), ("GET", "/v1/jobs/job_x", None),
+              ("GET", "/v1/end-users", None))
     for method, path, body in routes:
         response = api.call(method, path, body, headers=headers, auth=False)
         assert_error(response, 401, code)

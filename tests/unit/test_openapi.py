@@ -162,7 +162,7 @@ def _fields(model: type[BaseModel]) -> dict[str, bool]:
 
 @pytest.mark.parametrize("name", [
     "CreateEndUser", "EnqueueJob", "CreateAuthSession", "ErrorObject", "ErrorEnvelope", "EndUserCreated",
-    "EndUserView", "JobAccepted", "JobView", "HealthCheckOk", "AuthSessionCreated", "ResultMessage",
+    "EndUserView", "EndUserList", "JobAccepted", "JobView", "HealthCheckOk", "AuthSessionCreated", "ResultMessage",
     "CreateWebhookEndpoint", "WebhookEndpointView", "WebhookEndpointList", "WebhookDeliveryView", "WebhookDeliveryList",
     "CreateFeedSubscription", "UpdateFeedSubscription", "FeedSubscriptionView", "FeedSubscriptionList", "ChangeEvent",
     "FeedTypeView", "FeedTypeList",
