@@ -1,7 +1,9 @@
 """``qbdgw api-keys``: create / list / revoke, straight on the table with the operator's AWS credentials.
 
-Only a salted scrypt hash of a key is stored; ``create`` prints the full key once, ``list`` shows its
-prefix. ``revoke`` takes effect on the gateway's very next request.
+Only a hash of a key is stored: this command, which holds no pepper, stores a salted scrypt hash, and the
+gateway re-stores it as its keyed hash (HMAC-SHA-256 with the pepper) when the key is first used
+(:mod:`chalicelib.api.auth`). ``create`` prints the full key once, ``list`` shows its prefix. ``revoke``
+takes effect on the gateway's very next request.
 """
 
 from __future__ import annotations

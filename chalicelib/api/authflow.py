@@ -6,8 +6,8 @@ to its customer. Creating a session
 * draws a link token (256 random bits); the store keeps only its SHA-256 (:class:`AuthSession`),
   so a leaked table does not leak live links;
 * draws a NEW Web Connector password for the bookkeeper to type into the Web Connector. It is
-  *pending* on the end-user (its scrypt hash) until the Web Connector first logs in with it: until
-  then the current password keeps working, so a link never breaks a connection that works. The
+  *pending* on the end-user (its hash, as the current one is kept) until the Web Connector first logs in
+  with it: until then the current password keeps working, so a link never breaks a connection that works. The
   session keeps the password sealed by the stack's KMS key (:class:`~chalicelib.jobs.ports.SecretBox`)
   until the link expires (DynamoDB deletes the item by TTL), and its hash: the page of a live,
   unexpired link shows it — only while it is the end-user's pending or current password (a newer

@@ -52,7 +52,8 @@ class EndUser:
 
 @dataclass(frozen=True)
 class ApiKey:
-    """A SaaS API key: only its scrypt hash is kept, and a short prefix to recognise it in lists."""
+    """A SaaS API key: only its hash is kept (keyed HMAC-SHA-256 with the pepper, or scrypt without one:
+    :class:`chalicelib.jobs.security.SecretHasher`), and a short prefix to recognise it in lists."""
 
     key_id: str
     lookup: str

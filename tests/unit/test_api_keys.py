@@ -267,3 +267,19 @@ def test_cli_revoking_an_unknown_key_prints_the_error_and_exits_1(operator: CliR
     assert "api_key_not_found" in result.stderr and "qbdgw api-keys list" in result.stderr
     as_json = operator.invoke(cli, ["api-keys", "revoke", "nosuchkey", "--json"])
     assert as_json.exit_code == 1 and json.loads(as_json.stdout)["error"]["code"] == "api_key_not_found"
+
+
+def test_a_key_the_cli_made_is_re_stored_with_the_gateway_s_keyed_hash_at_its_first_use(
+        operator: CliRunner, store: CountingStore) -> None:
+    from chalicelib.jobs.security import SecretHasher
+
+    # GIVEN a key created by the operator CLI, which holds no pepper: a salted scrypt hash is stored
+    view = json.loads(operator.invoke(cli, ["api-keys", "create", "billing", "--json"]).stdout)
+    assert store.api_keys[view["key_id"]].secret_hash.startswith("scrypt$")
+    # WHEN the gateway, which has the deployment's pepper, sees the key for the first time
+    gateway_auth = ApiKeyAuthenticator(store, FakeClock(), hasher=SecretHasher(("p" * 40,)))
+    assert gateway_auth.authenticate(f"Bearer {view['api_key']}").key_id == view["key_id"]
+    # THEN its hash is the keyed one from then on, and the key still authenticates (here and with a fresh cache)
+    assert store.api_keys[view["key_id"]].secret_hash.startswith("hmac-sha256$")
+    again = ApiKeyAuthenticator(store, FakeClock(), hasher=SecretHasher(("p" * 40,)))
+    assert again.authenticate(f"Bearer {view['api_key']}").key_id == view["key_id"]
