@@ -14,10 +14,13 @@ wait, the long polls after a 202 within the total ``call_timeout``, retries only
 only the I/O differs — ``httpx.AsyncClient`` for the requests and ``asyncio.sleep`` for the pauses. A list
 is an :class:`~qbd_gateway_sdk.resources.AsyncListPager` (``async for``), not a coroutine.
 
-The webhook and change-feed calls are the sync client's too (``await client.create_webhook_endpoint(url)``,
-``await client.list_feed_subscriptions(eu)``…), with its answers and its retries: the reads, the deletes,
-``replay_webhook_delivery`` and ``update_feed_subscription`` are retried; the creates and
-``rotate_webhook_secret`` are sent once.
+The end-user, raw-job, webhook and change-feed calls are the sync client's too (``await
+client.create_end_user("Acme")``, ``await client.enqueue_job(eu, qbxml)``, ``async for user in
+client.iter_end_users()``, ``await client.create_webhook_endpoint(url)``…), with its answers and its retries:
+the reads, the deletes, ``replay_webhook_delivery`` and ``update_feed_subscription`` are retried;
+``create_end_user`` and ``enqueue_job`` only with an idempotency key; the other creates,
+``rotate_webhook_secret`` and ``health_check`` are sent once. (``Client.job_response``, which reads S3 with
+boto3, has no async twin: read ``response_s3_uri`` with your own S3 client.)
 
 Give it your own ``httpx.AsyncClient`` (``http=``: proxies, a ``MockTransport`` in tests) and close that
 yourself; one it made itself is closed by :meth:`AsyncClient.aclose` (or the ``async with`` block).
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import TypeVar
 
@@ -46,13 +49,25 @@ from qbd_gateway_sdk.calls import (
     rest_call,
     segment,
 )
+from qbd_gateway_sdk.errors import JobTimeoutError
 from qbd_gateway_sdk.models import (
+    AuthSessionCreated,
+    CreateAuthSession,
+    CreateEndUser,
     CreateFeedSubscription,
     CreateWebhookEndpoint,
+    EndUserCreated,
+    EndUserList,
+    EndUserView,
+    EnqueueJob,
     FeedSubscriptionList,
     FeedSubscriptionView,
     FeedTypeList,
     FeedTypeView,
+    HealthCheckOk,
+    JobAccepted,
+    JobView,
+    Paging,
     UpdateFeedSubscription,
     WebhookDeliveryList,
     WebhookDeliveryView,
@@ -96,6 +111,75 @@ class AsyncClient(AsyncResources):
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
                         traceback: TracebackType | None) -> None:
         await self.aclose()
+
+    # End-users ---------------------------------------------------------------------------------------
+    async def create_end_user(self, company_name: str, source_id: str | None = None, *,
+                              idempotency_key: str | None = None) -> EndUserCreated:
+        """Create an end-user; the answer holds the Web Connector password (shown only once). Retried only
+        with ``idempotency_key`` (a retry then gets this same answer)."""
+        body = CreateEndUser(company_name=company_name, source_id=source_id)
+        return await self._rest("POST", "/v1/end-users", EndUserCreated, body=body, safe=idempotency_key is not None,
+                                idempotency_key=idempotency_key)
+
+    async def get_end_user(self, end_user_id: str) -> EndUserView:
+        return await self._rest("GET", f"/v1/end-users/{segment(end_user_id)}", EndUserView, safe=True)
+
+    async def list_end_users(self, *, limit: int = 50, cursor: str | None = None) -> EndUserList:
+        """One page of end-users, oldest first (``limit`` 1 to 100); ``next_cursor`` asks for the next."""
+        params = (("limit", str(limit)),) + ((("cursor", cursor),) if cursor else ())
+        return await self._rest("GET", "/v1/end-users", EndUserList, params=params, safe=True)
+
+    async def iter_end_users(self, *, page_size: int = 100) -> AsyncIterator[EndUserView]:
+        """Every end-user, oldest first, a page of ``page_size`` at a time (``async for``)."""
+        cursor: str | None = None
+        while True:
+            page = await self.list_end_users(limit=page_size, cursor=cursor)
+            for user in page.end_users:
+                yield user
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def create_auth_session(self, end_user_id: str, *, link_expiry_minutes: int = 30,
+                                  redirect_url: str | None = None) -> AuthSessionCreated:
+        """A link that walks the bookkeeper through connecting the company file. Never retried."""
+        body = CreateAuthSession(end_user_id=end_user_id, link_expiry_minutes=link_expiry_minutes,
+                                 redirect_url=redirect_url)
+        return await self._rest("POST", "/v1/auth-sessions", AuthSessionCreated, body=body, safe=False)
+
+    async def health_check(self, end_user_id: str) -> HealthCheckOk:
+        """A CompanyQuery round trip through the Web Connector (up to ~25 s); raises on any failure. Never
+        retried."""
+        return await self._rest("POST", f"/v1/end-users/{segment(end_user_id)}/health-check", HealthCheckOk,
+                                safe=False, http_timeout=max(self.timeout, 40.0))
+
+    # Raw qbXML jobs --------------------------------------------------------------------------------------
+    async def enqueue_job(self, end_user_id: str, qbxml: str, idempotency_key: str | None = None, *,
+                          deadline_seconds: int | None = None, fail_if_offline: bool = False,
+                          page_size: int | None = None, render_json: bool = False) -> JobAccepted:
+        """Queue qbXML request elements for the end-user's company file (see ``Client.enqueue_job``).
+        Retried only with ``idempotency_key``."""
+        body = EnqueueJob(qbxml=qbxml, deadline_seconds=deadline_seconds, fail_if_offline=fail_if_offline,
+                          paging=Paging(page_size=page_size) if page_size is not None else None,
+                          render_json=render_json or None)
+        return await self._rest("POST", f"/v1/end-users/{segment(end_user_id)}/jobs", JobAccepted, body=body,
+                                safe=idempotency_key is not None, idempotency_key=idempotency_key)
+
+    async def get_job(self, job_id: str) -> JobView:
+        return await self._rest("GET", f"/v1/jobs/{segment(job_id)}", JobView, safe=True)
+
+    async def wait_for_job(self, job_id: str, timeout: float, *, poll_interval: float = 0.5) -> JobView:
+        """Poll until the job is finished and return it (a failed job is returned: its ``error`` says why);
+        :class:`JobTimeoutError` when ``timeout`` seconds pass first."""
+        deadline = self.clock() + timeout
+        while True:
+            job = await self.get_job(job_id)
+            if job.is_finished:
+                return job
+            left = deadline - self.clock()
+            if left <= 0:
+                raise JobTimeoutError(job_id, job.status, timeout)
+            await self.sleep(min(poll_interval, left))
 
     # Webhooks (verify what they POST with qbd_gateway_sdk.webhooks.verify) ---------------------------------
     async def create_webhook_endpoint(self, url: str, *, end_user_id: str | None = None,
@@ -166,10 +250,12 @@ class AsyncClient(AsyncResources):
         await self._rest("DELETE", _feed_path(end_user_id, subscription_id), _NoContent, safe=True)
 
     async def _rest(self, method: str, path: str, model: type[M], *, params: tuple[tuple[str, str], ...] = (),
-                    body: BaseModel | None = None, safe: bool) -> M:
-        """A call that is not a job (:func:`qbd_gateway_sdk.calls.rest_call`), run like every other plan."""
+                    body: BaseModel | None = None, safe: bool, idempotency_key: str | None = None,
+                    http_timeout: float | None = None) -> M:
+        """A call that is not a typed call (:func:`qbd_gateway_sdk.calls.rest_call`), run like every other plan."""
         return await self._run_plan(rest_call(self._call_policy(), method, path, model, params=params, body=body,
-                                              safe=safe))
+                                              safe=safe, idempotency_key=idempotency_key,
+                                              http_timeout=http_timeout))
 
     # Running plans (qbd_gateway_sdk.calls) over httpx ----------------------------------------------------------
     def _call_policy(self) -> CallPolicy:

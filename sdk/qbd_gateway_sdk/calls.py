@@ -160,14 +160,17 @@ def typed_call(policy: CallPolicy, method: str, path: str, *, params: Sequence[t
 
 
 def rest_call(policy: CallPolicy, method: str, path: str, model: type[M], *,
-              params: Sequence[tuple[str, str]] = (), body: BaseModel | None = None, safe: bool) -> Plan[M]:
-    """One call of the REST API that is not a job (webhook endpoints, feed subscriptions, feed types): sent
-    without a ``wait``, again only when ``safe`` (as for any call: network errors, 429, the gateway's own
-    5xx, never past the policy's ``call_timeout``); its answer read as ``model`` (a 204 as an empty one), an
-    error envelope raised as its typed error."""
+              params: Sequence[tuple[str, str]] = (), body: BaseModel | None = None, safe: bool,
+              idempotency_key: str | None = None, http_timeout: float | None = None) -> Plan[M]:
+    """One call of the REST API that is not a typed call (end-users, raw jobs, webhook endpoints, feed
+    subscriptions, feed types): sent without a ``wait``, with its ``Idempotency-Key`` when given, again only
+    when ``safe`` (as for any call: network errors, 429, the gateway's own 5xx, never past the policy's
+    ``call_timeout``); each request may take ``http_timeout`` (default: the policy's). Its answer is read as
+    ``model`` (a 204 as an empty one), an error envelope raised as its typed error."""
     deadline = policy.clock() + policy.call_timeout
     payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
-    sent = HttpRequest(method, path, tuple(params), payload, {}, policy.http_timeout)
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else {}
+    sent = HttpRequest(method, path, tuple(params), payload, headers, http_timeout or policy.http_timeout)
     response = yield from _with_retries(policy, lambda _wait: sent, deadline, safe=safe)
     if response.status >= 400:
         raise _response_error(response, response.headers.get("job-id") or None)

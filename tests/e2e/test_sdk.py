@@ -150,6 +150,40 @@ def test_the_sdk_lists_every_end_user_page_by_page(process: GatewayProcess, clie
     assert refused.value.code == "invalid_request"
 
 
+def test_the_async_client_creates_an_end_user_enqueues_and_waits_over_real_http(process: GatewayProcess) -> None:
+    import asyncio
+
+    from qbd_gateway_sdk import AsyncClient
+
+    customer = unique("Async Customer")
+    signup = unique("async-signup")
+
+    async def setup() -> tuple[Any, Any, Any, list[str]]:
+        async with AsyncClient(process.base_url, process.api_key, timeout=20, backoff=0.05) as client:
+            name = unique("Async Co")
+            user = await client.create_end_user(name, idempotency_key=signup)
+            replay = await client.create_end_user(name, idempotency_key=signup)  # a retry of the same call
+            accepted = await client.enqueue_job(user.id, job_qbxml("customer_add", name=customer),
+                                                idempotency_key=unique("async-job"))
+            listed = [u.id async for u in client.iter_end_users(page_size=3)]
+            return user, replay, accepted, listed
+
+    user, replay, accepted, listed = asyncio.run(setup())
+    # THEN a replayed create gets the first answer, password included, and the listing has the end-user last
+    assert replay == user and user.qbwc_password and listed[-1] == user.id
+    # WHEN the Web Connector runs a session  THEN wait_for_job, awaited, returns the succeeded job
+    company = CompanyFile(schema_dir=SCHEMA_DIR)
+    assert len(sent_documents(connector(process, user.model_dump(), company).run_session())) == 1
+
+    async def wait() -> Any:
+        async with AsyncClient(process.base_url, process.api_key, timeout=20) as client:
+            return await client.wait_for_job(accepted.id, timeout=20), await client.get_end_user(user.id)
+
+    job, shown = asyncio.run(wait())
+    assert job.status == "succeeded" and customer in (job.response_qbxml or "")
+    assert shown.status == "connected" and [c.name for c in company.customers()] == [customer]
+
+
 def test_auth_session_through_the_sdk(process: GatewayProcess, client: Client) -> None:
     # GIVEN an end-user  WHEN an auth-flow link is created through the SDK
     user = client.create_end_user(unique("Link Co"))
