@@ -6,8 +6,8 @@ pepper, else scrypt; :class:`chalicelib.jobs.security.SecretHasher`) and a FileI
 ``.qwc``. With an ``Idempotency-Key`` the first answer (password included) is also kept in the key's
 record for the idempotency window (24 h, then deleted by TTL) so that a retry gets exactly that answer.
 Its ``status`` is derived, never stored (:mod:`chalicelib.jobs.connection`). ``GET /v1/end-users`` lists
-them a page at a time in the order they were created, from the store's registry of end-users (a query,
-never a scan); a page's cursor is the id of its last end-user.
+them a page at a time in the order they were created (an id begins with its creation millisecond), from
+the store's registry of end-users (a query, never a scan); a page's cursor is the id of its last end-user.
 """
 
 from __future__ import annotations
