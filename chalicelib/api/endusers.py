@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.api.http import page_limit
 from chalicelib.config import Settings
 from chalicelib.errors import error
 from chalicelib.jobs.connection import LOGIN_ERRORS, status_of
@@ -145,13 +146,11 @@ class EndUserService:
         unknown = sorted(set(params) - _LIST_PARAMS)
         if unknown:
             raise error("invalid_request", f"/end-users has no parameter {unknown[0]!r} (it takes limit and cursor)")
-        raw_limit = params.get("limit", "50")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIST_LIMIT:
-            raise error("invalid_request", f"limit is a whole number from 1 to {MAX_LIST_LIMIT}")
+        limit = page_limit(params.get("limit"), default=50, most=MAX_LIST_LIMIT)
         cursor = params.get("cursor")
         if cursor is not None and not _END_USER_ID.fullmatch(cursor):
             raise error("invalid_request", "cursor is not one this API gave: pass a page's next_cursor as it came")
-        users, next_cursor = self.store.list_end_users(int(raw_limit), cursor)
+        users, next_cursor = self.store.list_end_users(limit, cursor)
         return {"end_users": [self.view(user, base_url) for user in users], "next_cursor": next_cursor}
 
     def unlock(self, end_user_id: str) -> EndUser:

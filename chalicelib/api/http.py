@@ -115,6 +115,15 @@ def parse_body(model: type[M], raw: bytes | None) -> M:
         raise error("invalid_request", f"invalid request body: {problems}") from exc
 
 
+def page_limit(raw: str | None, *, default: int, most: int) -> int:
+    """A list route's ``?limit=``: ``default`` when absent, else a whole number from 1 to ``most``."""
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise error("invalid_request", f"limit is a whole number from 1 to {most}")
+    return int(raw)
+
+
 def base_url(request: Any, settings: Settings) -> str:
     """The public URL of this gateway: configured, else derived from the request (API Gateway stage)."""
     if settings.public_base_url:

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.api.http import page_limit
 from chalicelib.errors import GatewayError, error
 from chalicelib.jobs.models import Job
 from chalicelib.jobs.ports import Clock, PayloadStore, Store
@@ -175,7 +176,7 @@ class TypedCalls:
         return _answered(status, _answer(operation, done, self._text(done)), done)
 
     def _list(self, end_user_id: str, res: Resource, params: Mapping[str, str], wait: float) -> Reply:
-        limit = _limit(params.get("limit"))
+        limit = page_limit(params.get("limit"), default=DEFAULT_LIMIT, most=MAX_PAGE_SIZE)
         token = params.get("cursor")
         filters = {k: v for k, v in params.items() if k not in build.RESERVED_PARAMS}
         call = build.list_call(res, filters, limit=limit)
@@ -216,14 +217,6 @@ def _object(body: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
         raise error("invalid_request", "the body must be a JSON object")
     return body
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise error("invalid_request", f"limit is an integer from 1 to {MAX_PAGE_SIZE}")
-    return int(raw)
 
 
 def _answer(operation: str, job: Job, text: str | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.api.bodies import CreateWebhookEndpoint
+from chalicelib.api.http import page_limit
 from chalicelib.delivery.webhook_models import Delivery, WebhookEndpoint
 from chalicelib.delivery.webhooks import WebhookService
 from chalicelib.errors import error
@@ -75,10 +76,8 @@ def rotate(services: Services, endpoint_id: str) -> dict[str, Any]:
 
 
 def deliveries(services: Services, endpoint_id: str, params: dict[str, str]) -> dict[str, Any]:
-    raw_limit = params.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
-        raise error("invalid_request", "limit is a whole number from 1 to 100")
-    page, cursor = webhooks_of(services).deliveries(endpoint_id, limit=int(raw_limit), before=params.get("before"))
+    limit = page_limit(params.get("limit"), default=50, most=100)
+    page, cursor = webhooks_of(services).deliveries(endpoint_id, limit=limit, before=params.get("before"))
     return {"deliveries": [delivery_view(d) for d in page], "next_before": cursor}
 
 

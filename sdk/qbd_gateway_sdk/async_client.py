@@ -48,8 +48,8 @@ from qbd_gateway_sdk.calls import (
     Plan,
     rest_call,
     segment,
+    until_finished,
 )
-from qbd_gateway_sdk.errors import JobTimeoutError
 from qbd_gateway_sdk.models import (
     AuthSessionCreated,
     CreateAuthSession,
@@ -171,15 +171,7 @@ class AsyncClient(AsyncResources):
     async def wait_for_job(self, job_id: str, timeout: float, *, poll_interval: float = 0.5) -> JobView:
         """Poll until the job is finished and return it (a failed job is returned: its ``error`` says why);
         :class:`JobTimeoutError` when ``timeout`` seconds pass first."""
-        deadline = self.clock() + timeout
-        while True:
-            job = await self.get_job(job_id)
-            if job.is_finished:
-                return job
-            left = deadline - self.clock()
-            if left <= 0:
-                raise JobTimeoutError(job_id, job.status, timeout)
-            await self.sleep(min(poll_interval, left))
+        return await self._run_plan(until_finished(self._call_policy(), job_id, timeout, poll_interval))
 
     # Webhooks (verify what they POST with qbd_gateway_sdk.webhooks.verify) ---------------------------------
     async def create_webhook_endpoint(self, url: str, *, end_user_id: str | None = None,

@@ -40,6 +40,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ValidationError
 
 from qbd_gateway_sdk.errors import JobTimeoutError, NotFoundError, QbdGatewayError
+from qbd_gateway_sdk.models import JobView
 
 MAX_WAIT = 25.0
 """The longest a call or a long poll waits on the gateway (it answers 400 beyond)."""
@@ -180,6 +181,21 @@ def rest_call(policy: CallPolicy, method: str, path: str, model: type[M], *,
     except ValidationError as exc:
         raise QbdGatewayError("unexpected_response", f"HTTP {response.status} body is not a {model.__name__}: "
                               f"{exc}", http_status=response.status) from exc
+
+
+def until_finished(policy: CallPolicy, job_id: str, timeout: float, poll_interval: float) -> Plan[JobView]:
+    """``GET /v1/jobs/{job_id}`` every ``poll_interval`` seconds until the job is finished: the finished
+    :class:`~qbd_gateway_sdk.models.JobView` (a failed job too: its ``error`` says why), or a
+    :class:`JobTimeoutError` when ``timeout`` seconds pass first."""
+    deadline = policy.clock() + timeout
+    while True:
+        job = yield from rest_call(policy, "GET", f"/v1/jobs/{segment(job_id)}", JobView, safe=True)
+        if job.is_finished:
+            return job
+        left = deadline - policy.clock()
+        if left <= 0:
+            raise JobTimeoutError(job_id, job.status, timeout)
+        yield Pause(min(poll_interval, left))
 
 
 def poll_job(policy: CallPolicy, job_id: str, deadline: float, total: float, status: str = "queued", *,

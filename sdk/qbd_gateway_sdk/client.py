@@ -56,8 +56,9 @@ from qbd_gateway_sdk.calls import (
     Pause,
     Plan,
     rest_call,
+    until_finished,
 )
-from qbd_gateway_sdk.errors import JobTimeoutError, QbdGatewayError
+from qbd_gateway_sdk.errors import QbdGatewayError
 from qbd_gateway_sdk.models import (
     AuthSessionCreated,
     CreateAuthSession,
@@ -178,15 +179,7 @@ class Client(Resources):
         A failed job is returned, not raised: its ``error`` says why. Raises :class:`JobTimeoutError`
         (``code="job_wait_timeout"``, with the ``job_id``) when ``timeout`` seconds pass first.
         """
-        deadline = self.clock() + timeout
-        while True:
-            job = self.get_job(job_id)
-            if job.is_finished:
-                return job
-            left = deadline - self.clock()
-            if left <= 0:
-                raise JobTimeoutError(job_id, job.status, timeout)
-            self.sleep(min(poll_interval, left))
+        return self._run_plan(until_finished(self._call_policy(), job_id, timeout, poll_interval))
 
     def job_response(self, job: JobView, s3_client: Any = None) -> str | None:
         """QuickBooks' answer to ``job`` (for a paged query: the last page delivered): ``response_qbxml``

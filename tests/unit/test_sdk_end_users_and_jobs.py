@@ -5,7 +5,7 @@ checked to send the same request — method, path, query, body, Idempotency-Key 
 answer; ``create_end_user`` and ``enqueue_job`` are retried only with an idempotency key, the auth link and
 the health check never, the reads always; the end-user listing walks every page; waiting for a job polls
 until it is finished or the time is up. The scripted gateway, the clients over it and the fake clock are
-:mod:`tests.unit.test_sdk_typed`'s.
+:mod:`tests.unit.test_sdk_typed`'s, the calls on both clients :mod:`tests.unit.test_sdk_webhooks_and_feed`'s.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from qbd_gateway_sdk import (
 )
 
 from tests.unit.test_sdk_typed import EU, Drop, FakeGateway, Reply, Seen, async_client, run, sync_client
+from tests.unit.test_sdk_webhooks_and_feed import call_async, call_sync, on_both_clients
 
 WHEN = "2026-12-04T01:00:00.000Z"
 USER = {"id": EU, "company_name": "Acme", "source_id": "acct-17", "qbwc_username": EU, "status": "awaiting_setup",
@@ -109,18 +110,6 @@ def _request_of(seen: Seen) -> tuple[str, str, dict[str, str], Any, str | None]:
     return seen.method, seen.path, seen.params, seen.body, seen.headers.get("idempotency-key")
 
 
-def call_sync(gateway: FakeGateway, method: str, *args: Any, **kwargs: Any) -> Any:
-    return getattr(sync_client(gateway), method)(*args, **kwargs)
-
-
-def call_async(gateway: FakeGateway, method: str, *args: Any, **kwargs: Any) -> Any:
-    async def scenario() -> Any:
-        async with async_client(gateway) as client:
-            return await getattr(client, method)(*args, **kwargs)
-
-    return run(scenario())
-
-
 def test_the_async_client_has_every_end_user_and_job_call_of_the_sync_one_with_its_signature() -> None:
     for name in END_USER_AND_JOB_CALLS:
         sync_method, async_method = getattr(Client, name), getattr(AsyncClient, name)
@@ -131,12 +120,10 @@ def test_the_async_client_has_every_end_user_and_job_call_of_the_sync_one_with_i
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_each_call_sends_its_request_and_reads_its_answer_sync_and_async(case: Case) -> None:
-    sync_gateway, async_gateway = FakeGateway(lambda seen: case.reply), FakeGateway(lambda seen: case.reply)
     # WHEN the call is made on the sync client and on the async one
-    sync_result = call_sync(sync_gateway, case.method, *case.args, **case.kwargs)
-    async_result = call_async(async_gateway, case.method, *case.args, **case.kwargs)
+    gateways, sync_result, async_result = on_both_clients(case.method, case.args, case.kwargs, case.reply)
     # THEN each sent exactly the expected request, with the API key, and read the same typed answer
-    for gateway in (sync_gateway, async_gateway):
+    for gateway in gateways:
         assert [_request_of(s) for s in gateway.seen] == [case.request]
         assert gateway.seen[0].headers["authorization"] == "Bearer key_1"
     assert case.check(sync_result), sync_result

@@ -162,6 +162,15 @@ def call_async(gateway: FakeGateway, method: str, *args: Any, **options: Any) ->
     return run(scenario())
 
 
+def on_both_clients(method: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                    reply: Reply) -> tuple[tuple[FakeGateway, FakeGateway], Any, Any]:
+    """One call made on a sync client and on an async one, each over a gateway answering ``reply``: the two
+    gateways (what each saw) and the two results."""
+    gateways = FakeGateway(lambda seen: reply), FakeGateway(lambda seen: reply)
+    return (gateways, call_sync(gateways[0], method, *args, **kwargs),
+            call_async(gateways[1], method, *args, **kwargs))
+
+
 def _request_of(seen: Seen) -> tuple[str, str, dict[str, str], Any]:
     return seen.method, seen.path, seen.params, seen.body
 
@@ -183,12 +192,10 @@ def test_the_async_client_has_every_webhook_and_feed_call_of_the_sync_one_with_i
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_each_call_sends_its_request_and_reads_its_answer_sync_and_async(case: Case) -> None:
-    sync_gateway, async_gateway = FakeGateway(lambda seen: case.reply), FakeGateway(lambda seen: case.reply)
     # WHEN the call is made on the sync client and on the async one
-    sync_result = call_sync(sync_gateway, case.method, *case.args, **case.kwargs)
-    async_result = call_async(async_gateway, case.method, *case.args, **case.kwargs)
+    gateways, sync_result, async_result = on_both_clients(case.method, case.args, case.kwargs, case.reply)
     # THEN each sent exactly the expected request, with the API key
-    for gateway in (sync_gateway, async_gateway):
+    for gateway in gateways:
         assert [_request_of(s) for s in gateway.seen] == [case.request]
         assert gateway.seen[0].headers["authorization"] == "Bearer key_1"
         assert "idempotency-key" not in gateway.seen[0].headers and gateway.clock.sleeps == []
