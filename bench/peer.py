@@ -295,6 +295,16 @@ def reading_floor(reading: Reading, clock: Callable[[], int] = time.thread_time_
     return clock() - started
 
 
+def row(name: str, answer_bytes: int, ours: Sequence[int], theirs: Sequence[int],
+        floors: Sequence[int]) -> dict[str, Any]:
+    """One exchange's line of the report: the medians in µs (one decimal) and their ratios — the ratios of
+    the figures reported, so that a reader dividing them gets the same ratio."""
+    us, them = round(statistics.median(ours) / 1000, 1), round(statistics.median(theirs) / 1000, 1)
+    floor = round(statistics.median(floors) / 1000, 1)
+    return {"exchange": name, "answer_bytes": answer_bytes, "gateway_us": us, "qbwc_kit_us": them,
+            "ratio": round(us / them, 2), "reading_floor_us": floor, "floor_ratio": round(floor / them, 2)}
+
+
 def compare(schema_dir: Path | None, rounds: int = 300, warmup: int = 30) -> dict[str, Any]:
     """Median CPU µs per round trip of both servers on both exchanges, their ratio, and the gateway's
     reading floor (:func:`reading_floor`) beside them, measured in the same interleaved loop."""
@@ -311,11 +321,7 @@ def compare(schema_dir: Path | None, rounds: int = 300, warmup: int = 30) -> dic
                 ours.append(a)
                 theirs.append(b)
                 floors.append(c)
-        us, them = statistics.median(ours) / 1000, statistics.median(theirs) / 1000
-        floor = statistics.median(floors) / 1000
-        rows.append({"exchange": exchange.name, "answer_bytes": len(exchange.answer.encode("utf-8")),
-                     "gateway_us": round(us, 1), "qbwc_kit_us": round(them, 1), "ratio": round(us / them, 2),
-                     "reading_floor_us": round(floor, 1), "floor_ratio": round(floor / them, 2)})
+        rows.append(row(exchange.name, len(exchange.answer.encode("utf-8")), ours, theirs, floors))
     done = {m["job_id"] for m in gateway.published if m.get("status") == "succeeded"}
     if len(done) != len(peer.parsed) or not peer.parsed:  # each job's result is out (some twice: see docs)
         raise RuntimeError(f"{len(done)} jobs' results published, {len(peer.parsed)} answers parsed")

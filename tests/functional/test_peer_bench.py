@@ -35,6 +35,16 @@ def test_the_comparison_reports_medians_and_their_ratio() -> None:
         assert row["floor_ratio"] == round(row["reading_floor_us"] / row["qbwc_kit_us"], 2)
 
 
+def test_a_ratio_is_the_ratio_of_the_figures_reported_even_at_a_rounding_boundary() -> None:
+    # GIVEN medians whose unrounded ratio rounds up (172.74 / 348.94 = 0.49505) and whose reported figures'
+    # ratio rounds down (172.7 / 348.9 = 0.49498): a CI run met this case
+    line = peer.row("x", 1, [1_000_000], [348_940], [172_740])
+    # THEN the report's ratio is the reported figures' ratio
+    assert (line["reading_floor_us"], line["qbwc_kit_us"]) == (172.7, 348.9)
+    assert line["floor_ratio"] == round(172.7 / 348.9, 2) == 0.49
+    assert line["ratio"] == round(line["gateway_us"] / line["qbwc_kit_us"], 2)
+
+
 def test_the_reading_floor_parses_what_a_round_trip_reads() -> None:
     # GIVEN an exchange WHEN only its bytes are read THEN it takes CPU, more for the 14 KB answer than the small one
     big, small = peer.exchanges()
