@@ -47,14 +47,18 @@ class Fleet:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
+        # every connector's first update starts at the same moment: the two of one company file race from
+        # the first call, however fast a session is (started one by one, the last could find the file done)
+        go = threading.Barrier(len(self.connectors))
         for index, wc in enumerate(self.connectors):
-            thread = threading.Thread(target=self._loop, args=(index, wc), daemon=True)
+            thread = threading.Thread(target=self._loop, args=(index, wc, go), daemon=True)
             thread.start()
             self._threads.append(thread)
 
-    def _loop(self, index: int, wc: WebConnector) -> None:
+    def _loop(self, index: int, wc: WebConnector, go: threading.Barrier) -> None:
         deadline = time.monotonic() + SAFETY_DEADLINE
         try:
+            go.wait(timeout=SAFETY_DEADLINE)
             while not wc.stopped and time.monotonic() < deadline:
                 result = wc.run_session()
                 with self._lock:
