@@ -50,3 +50,21 @@ def test_the_reading_floor_parses_what_a_round_trip_reads() -> None:
     big, small = peer.exchanges()
     floors = [min(peer.reading_floor(peer.Reading.of(e)) for _ in range(20)) for e in (big, small)]
     assert floors[0] > floors[1] > 0
+
+
+def test_a_round_trip_counts_the_server_s_calls_not_the_bench_reading_their_answers(monkeypatch) -> None:
+    # GIVEN a clock that only moves when the bench itself reads an answer (a second per read)
+    now = [0]
+    reads = peer.result_of
+
+    def slow_read(body: str | bytes, method: str) -> list[str]:
+        now[0] += 1_000_000_000
+        return reads(body, method)
+
+    monkeypatch.setattr(peer, "result_of", slow_read)
+    gateway, exchange = peer.Gateway(SCHEMA_DIR), peer.exchanges()[1]
+    # WHEN a round trip is measured on that clock
+    spent = peer.round_trip(gateway, exchange, clock=lambda: now[0])
+    # THEN the bench read three answers, and none of that reading is the server's CPU
+    assert now[0] == 3_000_000_000
+    assert spent == 0
