@@ -144,13 +144,16 @@ def _wire_queue(function: str, event: dict[str, Any]) -> None:
 
 def add_web_connector_url(template: dict[str, Any]) -> bool:
     """Serve the ``WebConnector`` function from a Function URL (no per-request charge, unlike the REST API:
-    chalicelib/api/function_url.py) and hand its URL to the API, whose ``.qwc`` files name it."""
+    chalicelib/api/function_url.py) and hand its URL to the API, whose ``.qwc`` files name it — unless the
+    stage names its own endpoint in front of it (``QBDGW_QBWC_URL`` in its ``environment_variables``, e.g.
+    CloudFront on a custom domain): that one is kept."""
     functions = _functions(template)
     if "WebConnector" not in functions:
         return False
     functions["WebConnector"]["Properties"]["FunctionUrlConfig"] = {"AuthType": "NONE", "InvokeMode": "BUFFERED"}
     variables = functions["APIHandler"]["Properties"].setdefault("Environment", {}).setdefault("Variables", {})
-    variables["QBDGW_QBWC_URL"] = dict(WEB_CONNECTOR_URL)
+    if not str(variables.get("QBDGW_QBWC_URL") or "").strip():
+        variables["QBDGW_QBWC_URL"] = dict(WEB_CONNECTOR_URL)
     template.setdefault("Outputs", {})["WebConnectorUrl"] = {
         "Description": "The Web Connector's endpoint (a Lambda Function URL): the .qwc files name it",
         "Value": dict(WEB_CONNECTOR_URL)}

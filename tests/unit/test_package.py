@@ -211,3 +211,21 @@ def test_package_refuses_a_template_without_the_web_connector_function(tmp_path:
     path = tmp_path / "sam.json"
     path.write_text(json.dumps(sam))
     assert main([str(path)]) == 1
+
+
+def test_a_stage_s_own_web_connector_url_is_kept_and_the_function_url_still_made(tmp_path: Path) -> None:
+    # GIVEN a stage whose environment names its own Web Connector endpoint (CloudFront in front of the
+    # Function URL, operations.md "Deploy"), as chalice package writes a stage's environment_variables
+    sam = merged()
+    variables = sam["Resources"]["APIHandler"]["Properties"].setdefault("Environment", {}).setdefault("Variables", {})
+    variables["QBDGW_QBWC_URL"] = "https://qbwc.example.com"
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(sam))
+    # WHEN post-processed
+    assert main([str(path)]) == 0
+    out = json.loads(path.read_text())
+    # THEN the .qwc files keep naming the stage's endpoint, and the Function URL behind it is still made
+    assert out["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["QBDGW_QBWC_URL"] == (
+        "https://qbwc.example.com")
+    assert out["Resources"]["WebConnector"]["Properties"]["FunctionUrlConfig"]["AuthType"] == "NONE"
+    assert out["Outputs"]["WebConnectorUrl"]["Value"] == {"Fn::GetAtt": ["WebConnectorUrl", "FunctionUrl"]}
