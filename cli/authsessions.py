@@ -9,6 +9,9 @@ import click
 from cli.output import emit_json, json_option, record
 from cli.rest import Gateway, rest_options
 
+#: The life of an auth link the API accepts (``chalicelib.api.bodies.CreateAuthSession``; a test holds them equal).
+LINK_EXPIRY_MINUTES = click.IntRange(min=15, max=7 * 24 * 60)
+
 
 @click.group("auth-sessions")
 def auth_sessions() -> None:
@@ -17,7 +20,8 @@ def auth_sessions() -> None:
 
 @auth_sessions.command("create")
 @click.argument("end_user_id")
-@click.option("--link-expiry-minutes", type=click.IntRange(min=1), default=None, help="How long the link works.")
+@click.option("--link-expiry-minutes", type=LINK_EXPIRY_MINUTES, default=None,
+              help="How long the link works, in minutes (15 to 10080; the gateway's default: 30).")
 @click.option("--redirect-url", default=None, help="Where the page sends the bookkeeper when done.")
 @rest_options
 @json_option

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.api.bodies import LINK_EXPIRY_DEFAULT_MINUTES, LINK_EXPIRY_MAX_MINUTES, LINK_EXPIRY_MIN_MINUTES
 from chalicelib.api.endusers import EndUserService
 from chalicelib.config import Settings
 from chalicelib.errors import GatewayError, error, error_from_dict
@@ -60,9 +61,6 @@ from chalicelib.safexml import UnsafeXmlError, parse_xml
 
 log = logging.getLogger(__name__)
 
-LINK_EXPIRY_MIN_MINUTES = 15
-LINK_EXPIRY_MAX_MINUTES = 7 * 24 * 60
-LINK_EXPIRY_DEFAULT_MINUTES = 30
 CHECK_DEADLINE_SECONDS = 15 * 60  # a page's health check waits this long for the Web Connector to pick it up
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 

@@ -178,11 +178,17 @@ def idempotency_key(value: str | None) -> str | None:
                     "(letters, digits, punctuation, inner spaces)")
     return value
 
+LINK_EXPIRY_MIN_MINUTES = 15  # an auth link's life: the bookkeeper needs a while, a leaked link must not last
+LINK_EXPIRY_MAX_MINUTES = 7 * 24 * 60
+LINK_EXPIRY_DEFAULT_MINUTES = 30
+
+
 class CreateAuthSession(_Body):
     """``POST /v1/auth-sessions``: a link that walks a bookkeeper through connecting a company file."""
 
     end_user_id: str = Field(min_length=1, max_length=100)
-    link_expiry_minutes: int = Field(default=30, ge=15, le=10080)
+    link_expiry_minutes: int = Field(default=LINK_EXPIRY_DEFAULT_MINUTES, ge=LINK_EXPIRY_MIN_MINUTES,
+                                     le=LINK_EXPIRY_MAX_MINUTES)
     redirect_url: str | None = Field(default=None, min_length=1, max_length=2000)
 
 

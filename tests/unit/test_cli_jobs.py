@@ -208,3 +208,21 @@ def test_show_response_without_a_readable_answer_fails(gateway: FakeGateway, fie
 def test_show_of_an_unknown_job_reports_the_gateways_error(gateway: FakeGateway) -> None:
     result = qbdgw("jobs", "show", "job_x", "--response")
     assert result.exit_code == 1 and result.stderr.startswith("error: job_not_found: no job job_x")
+
+
+# auth-sessions create: the link's life ------------------------------------------------------------------
+@pytest.mark.parametrize("minutes", ["1", "14", "10081"])
+def test_auth_sessions_create_refuses_a_link_life_the_api_refuses_before_calling_it(gateway: FakeGateway,
+                                                                                     minutes: str) -> None:
+    result = qbdgw("auth-sessions", "create", "eu_1", "--link-expiry-minutes", minutes)
+    assert result.exit_code == 2 and "--link-expiry-minutes" in result.output and "15<=x<=10080" in result.output
+    assert gateway.requests == []
+
+
+def test_the_cli_s_link_life_range_is_the_api_s() -> None:
+    from chalicelib.api.bodies import CreateAuthSession
+    from cli.authsessions import LINK_EXPIRY_MINUTES
+
+    bounds = {type(m).__name__: getattr(m, "ge", getattr(m, "le", None))
+              for m in CreateAuthSession.model_fields["link_expiry_minutes"].metadata}
+    assert (LINK_EXPIRY_MINUTES.min, LINK_EXPIRY_MINUTES.max) == (bounds["Ge"], bounds["Le"])
