@@ -1,7 +1,8 @@
 """The Python client a SaaS backend calls with its own AWS credentials to enqueue jobs directly.
 
 It runs the same acceptance checks as the REST API (well-formed, only ``*Rq`` elements, Latin-1,
-Intuit's schema when a schema folder is given) and writes the job into the gateway's table with the
+Intuit's schema from the folder ``schema_dir`` names, or else ``QBDGW_SCHEMA_DIR`` as the gateway reads
+it; with neither, no schema check) and writes the job into the gateway's table with the
 same conditional writes, so a job enqueued here is indistinguishable from one sent over REST::
 
     from chalicelib.sdk import enqueue_job
@@ -15,6 +16,7 @@ Results arrive on the results queue like every other job's. The caller's IAM ide
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ def enqueue_job(
     Raises :class:`chalicelib.errors.GatewayError` (with ``code`` and ``user_facing_message``) when the
     job is refused; nothing is stored then.
     """
+    schema = schema_dir if schema_dir is not None else os.environ.get("QBDGW_SCHEMA_DIR", "").strip()
     if dynamodb_client is None:
         import boto3
 
@@ -56,7 +59,7 @@ def enqueue_job(
     queue = JobQueue(
         DynamoStore(dynamodb_client, table_name),
         _NoPublisher(),
-        SchemaCatalog(Path(schema_dir) if schema_dir else None),
+        SchemaCatalog(Path(schema) if schema else None),
         utc_now,
         lease_ttl=timedelta(seconds=Settings.lease_ttl_seconds),
         max_job_bytes=Settings.max_job_bytes,

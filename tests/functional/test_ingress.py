@@ -169,6 +169,21 @@ def test_sdk_enqueues_a_job_the_api_shows(api: Api, aws: Aws) -> None:
     assert (again["id"], again["created"]) == (job["id"], False)
 
 
+def test_sdk_checks_against_the_schema_folder_the_gateway_is_configured_with(
+        api: Api, aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the gateway's schema folder in QBDGW_SCHEMA_DIR, as the README's SDK line runs (no schema_dir)
+    monkeypatch.setenv("QBDGW_SCHEMA_DIR", str(SCHEMA_DIR))
+    end_user = api.create_end_user()
+    invalid = "<CustomerQueryRq><MaxReturned>abc</MaxReturned></CustomerQueryRq>"  # REST refuses it (400)
+    # WHEN the SDK is given a query Intuit's schema refuses / THEN it is refused as over REST, nothing stored
+    with pytest.raises(GatewayError) as refused:
+        enqueue_job(end_user["id"], invalid, table_name=aws.outputs.table_name, dynamodb_client=aws.dynamodb)
+    assert refused.value.code == "invalid_qbxml"
+    assert jobs_stored(aws, end_user["id"]) == 0
+    over_rest = api.call("POST", f"/v1/end-users/{end_user['id']}/jobs", {"qbxml": invalid})
+    assert (over_rest.status_code, over_rest.json_body["error"]["code"]) == (400, "invalid_qbxml")
+
+
 def test_sdk_refuses_invalid_qbxml(api: Api, aws: Aws) -> None:
     # WHEN the SDK is given qbXML QuickBooks would refuse / THEN a GatewayError, nothing stored
     end_user = api.create_end_user()
