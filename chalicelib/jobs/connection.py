@@ -11,6 +11,11 @@ the last error against the last job QuickBooks answered::
                      the Web Connector keeps logging in with a wrong password (or is locked out for it)
     connected        calls arrive and QuickBooks answered last
 
+A request QuickBooks answers with an error status (a name already in use, an unknown customer) is the
+job's error, not the connection's: it becomes the end-user's ``last_error`` and, at the same instant,
+its last sync (QuickBooks answered), so the status stays ``connected``. What degrades it is QuickBooks
+not answering: an HRESULT (a dialog open, the wrong company file), an unreadable answer, a write in doubt.
+
 A refused login is not a heartbeat (anyone who has seen the ``.qwc`` can send one); only a run of
 them is reported (``bad_web_connector_password``, then ``web_connector_locked_out``, by
 :class:`~chalicelib.jobs.security.LoginPolicy`), and that report is what the status shows.

@@ -61,6 +61,7 @@ class Outcome:
     response_qbxml: str | None = None
     error: GatewayError | None = None
     warnings: tuple[dict[str, Any], ...] = ()  # QuickBooks' statusSeverity="Warn" results, and ours
+    answered: bool = False  # QuickBooks read the request and answered it (even with an error status)
 
 
 def utf8_len(text: str | None) -> int:

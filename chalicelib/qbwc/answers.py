@@ -87,8 +87,9 @@ def outcome_of(job: Job, call: c.ReceiveResponseXML) -> Outcome:
     first = parsed.first_error()
     if first is not None:
         return Outcome(JobStatus.FAILED, response_qbxml=call.response,
-                       error=status_error(first.status_code, first.message, first.name))
-    return Outcome(JobStatus.SUCCEEDED, response_qbxml=call.response, warnings=warnings_of(job, ours))
+                       error=status_error(first.status_code, first.message, first.name), answered=True)
+    return Outcome(JobStatus.SUCCEEDED, response_qbxml=call.response, warnings=warnings_of(job, ours),
+                   answered=True)
 
 
 def warnings_of(job: Job, results: list[RequestResult]) -> tuple[dict[str, Any], ...]:

@@ -309,7 +309,7 @@ class QbwcService(LargeAnswers, InDoubtAnswers, Login):
         if done is None:  # it finished meanwhile (e.g. a health check withdrawn): nothing more to do with it
             return self._percent(view, lease)
         if outcome.error is not None:
-            self._record_error(view, outcome.error, now)
+            self._record_error(view, outcome.error, now, answered=outcome.answered)
             if call.hresult:
                 self._note(lease, outcome.error.user_facing_message)
                 return HRESULT_ERROR_PERCENT
@@ -317,10 +317,16 @@ class QbwcService(LargeAnswers, InDoubtAnswers, Login):
             self._record_success(view, now)
         return self._percent(view, lease)
 
-    def _record_error(self, view: FileView, err: GatewayError, now: datetime) -> None:
+    def _record_error(self, view: FileView, err: GatewayError, now: datetime, *, answered: bool = False) -> None:
+        """The end-user's last error. ``answered``: QuickBooks answered the request with an error status (a
+        name in use, an unknown reference): the job's error, shown as the last one, but QuickBooks answered,
+        so it is also the last sync (at the same instant: :func:`~chalicelib.jobs.connection.status_of` stays
+        ``connected``)."""
         assert view.user is not None
-        self.store.update_end_user(view.user.id, {"last_heartbeat_at": now,
-                                                  "last_error": {**err.to_dict(), "occurred_at": iso(now)}})
+        changes: dict[str, Any] = {"last_heartbeat_at": now, "last_error": {**err.to_dict(), "occurred_at": iso(now)}}
+        if answered:
+            changes["last_successful_sync_at"] = now
+        self.store.update_end_user(view.user.id, changes)
 
     def _record_success(self, view: FileView, now: datetime) -> None:
         """Only when it tells something new: the last error is older, or the last noted sync is stale."""

@@ -219,6 +219,22 @@ def test_invoice_for_an_unknown_customer_fails_alone_and_the_next_job_runs(
     assert api.end_user(user["id"])["last_error"]["code"] == spec.code
 
 
+def test_a_request_quickbooks_refuses_is_the_job_s_error_not_a_degraded_connection(
+        process: GatewayProcess, api: Gateway, results: ResultInbox) -> None:
+    # GIVEN a bound end-user whose last job is one QuickBooks refuses (an invoice for a customer it does not have)
+    spec = spec_for_status(3140)
+    user, company = bound_end_user(process, api, unique("Aspen Glass"))
+    poison = api.enqueue(user["id"], job_qbxml("invoice_add", customer=unique("Nobody"), ref="INV-405"))["id"]
+    # WHEN an update runs it
+    assert connector(process, user, company).run_session().outcome is SessionOutcome.COMPLETED
+    (message,) = results.wait_for([poison])
+    assert_failed_with(message, api.job(poison), spec, "3140")
+    # THEN the end-user shows the error as its last one, but QuickBooks answered: the connection is connected
+    view = api.end_user(user["id"])
+    assert view["last_error"]["code"] == spec.code
+    assert view["status"] == "connected"
+
+
 def test_wrong_web_connector_password(process: GatewayProcess, api: Gateway) -> None:
     # GIVEN a bound end-user with a job queued
     user, company = bound_end_user(process, api, unique("Oak Partners"))
