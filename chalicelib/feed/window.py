@@ -75,12 +75,17 @@ def since(mark: Mark, subscription: Subscription, overlap: timedelta) -> str | N
 
 
 def modified_query(feed_type: FeedType, bound: str | None) -> build.Call:
-    """The type's query for the window from ``bound`` (``pages``: it can be paged)."""
+    """The type's query for the window from ``bound`` (``pages``: it can be paged). It asks for what the
+    typed API's retrieve asks for (:func:`~chalicelib.resources.build.retrieve_call`), the line items of a
+    transaction too, so that an event's object is the record as ``GET /{resource}/{id}`` answers it."""
     res = resource(feed_type.name)
     assert res is not None
     params = {"updated_after": bound} if bound is not None else {}
-    if "active_status" in model_for(feed_type.query).model_fields:
+    fields = model_for(feed_type.query).model_fields
+    if "active_status" in fields:
         params["status"] = "all"
+    if "include_line_items" in fields:
+        params["include_line_items"] = "true"
     return build.list_call(res, params)
 
 

@@ -294,3 +294,23 @@ def test_a_type_added_later_joins_the_next_catch_up_from_the_change_or_whole(wor
     assert invoices == ({after[0]} if start == "now" else {before[0], after[0]})
     stored = world.feeds.get_subscription(world.gw.user.id, subscription.id)
     assert stored is not None and stored.run == 2 and stored.last_error is None
+
+
+def test_an_event_s_object_is_the_record_as_the_typed_api_reads_it_lines_and_all(world: World) -> None:
+    """GIVEN a feed of invoices WHEN an invoice with a line is added and caught up THEN its event's object is
+    what ``GET /invoices/{id}`` answers for it: the lines too (the retrieve asks for them)."""
+    from chalicelib.resources.answer import records_of
+    from chalicelib.resources.build import retrieve_call
+    from chalicelib.resources.catalog import resource
+
+    world.add_customer("Lined Lumber")
+    world.feed.create(world.gw.user.id, ["invoices"], start="full", interval_seconds=300)
+    txn_id, _revision = world.add_invoice("Lined Lumber")
+    world.later(minutes=1)
+    world.catch_up()
+    (event,) = [e for e in world.events() if e["id"] == txn_id]
+    invoices = resource("invoices")
+    assert invoices is not None
+    (retrieved,) = records_of(world.qb(retrieve_call(invoices, txn_id).qbxml))
+    assert event["object"] == retrieved
+    assert [line["item_ref"]["full_name"] for line in event["object"]["lines"]] == ["Consulting"]
