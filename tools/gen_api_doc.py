@@ -43,15 +43,18 @@ envelope.
 
 - **A call is a job** of the company file's queue, like any other: the same one-at-a-time guarantee,
   the same `Idempotency-Key` (on `POST` and `DELETE`: a retry within 24 h gets the first call's
-  answer), the same result on the SQS results queue — which carries `result` (the call's answer)
-  and `response_json` (every `*Rs` of QuickBooks' answer as JSON) next to `response_qbxml`.
+  answer), the same result on the SQS results queue — which carries `result` (the call's answer) or
+  `result_error` (the error the call answers with), and `response_json` (every `*Rs` of QuickBooks'
+  answer as JSON) next to `response_qbxml`.
 - **It waits for QuickBooks**, up to 25 s by default (API Gateway ends a request at 29 s);
   `?wait=N` waits N seconds (0 to 25), `Prefer: respond-async` not at all. Answered in time: `200`
   (`201` for a create) with the JSON below. Not answered in time — the Web Connector is not
   connected, or busy with a long sync — `202` with `{"id", "end_user_id", "status", "enqueued_at",
   "location"}` and `Location: /v1/jobs/{id}`; `GET /v1/jobs/{id}?wait=N` long-polls and, once the
-  job is done, carries the same answer as `result` (or `error`). Every answer names its job in a
-  `Job-Id` header.
+  job is done, carries the same answer as `result` — or, when the call failed, the error it answers
+  with as `result_error` (an unknown id: `object_not_found`), beside the job's own `error`, which keeps
+  QuickBooks' status as it came (there: `referenced_record_not_found`, `integration_code` 3120). Every
+  answer names its job in a `Job-Id` header.
 - **Lists page with cursors.** `limit` (1 to 1000, default 100) objects per page; the answer is
   `{"object": "list", "data": [...], "has_more", "next_cursor", "remaining_count"}`; pass
   `cursor=<next_cursor>` for the next page. A cursor is the position of a finished one-page job, so it

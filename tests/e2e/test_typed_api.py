@@ -132,6 +132,21 @@ def test_a_call_that_does_not_wait_is_202_with_a_location_that_long_polls(books:
     assert polled.json()["response_json"][0]["type"] == "CustomerQueryRs"
 
 
+def test_a_call_that_failed_answers_from_its_job_the_error_it_answers_when_waited_for(books: Books) -> None:
+    # GIVEN a retrieve of an id QuickBooks does not have, waited for, and the same call not waited for
+    waited = books.call("GET", "customers/80000999-0000000000")
+    accepted = books.call("GET", "customers/80000999-0000000000", Prefer="respond-async")
+    assert waited.status_code == 404 and accepted.status_code == 202, accepted.text
+    # WHEN the job of the second is polled until done
+    polled = books.api.request("GET", f"{accepted.headers['Location']}?wait=20").json()
+    assert polled["status"] == "failed"
+    # THEN it carries the call's own error as result_error, as the waited call answered it; its error is the
+    # job's, QuickBooks' status as it is
+    mine = {k: v for k, v in waited.json()["error"].items() if k not in ("job_id", "message", "request_id")}
+    assert {k: polled["result_error"][k] for k in mine} == mine
+    assert polled["error"]["integration_code"] == "3120" and polled["error"]["code"] != mine["code"]
+
+
 def test_any_request_message_goes_through_requests_typed(books: Books) -> None:
     answered = books.call("POST", "requests", {"type": "CompanyQuery"})
     assert answered.status_code == 200, answered.text
