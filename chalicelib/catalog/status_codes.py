@@ -15,6 +15,8 @@ Only codes a QuickBooks source documents are listed (PROTOCOL.md §6.6, FIELD-LE
 
 from __future__ import annotations
 
+import re
+
 from chalicelib.errors import ErrorSpec, GatewayError
 
 _SUPPORT = "contact the application's support team"
@@ -250,8 +252,20 @@ OTHER_ERROR = _request(
     "QuickBooks refused the request. Check the record in QuickBooks and try again.",
     guide="quickbooks-refused-request")
 
+# 3170 is also how QuickBooks refuses to delete what other records use (a customer with invoices, an item on a
+# transaction; PROTOCOL.md §6.6 lists 3170 among the transient conflicts): told apart by its text, as
+# that refusal is permanent — retrying cannot help, making the record inactive can.
+IN_USE_NOT_DELETED = _request(
+    "record_in_use_not_deleted", "statusCode 3170 whose text says the record cannot be deleted (other records "
+    "use it: a customer with transactions, an item on an invoice); permanent.",
+    "QuickBooks cannot delete this record because other records use it (for example a customer with invoices, "
+    "or an item on a transaction). Make it inactive instead, or first remove what uses it in QuickBooks.",
+    guide="record-used-elsewhere", http_status=409)
+_CANNOT_DELETE = re.compile(r"can(?:not|'t| not) be deleted", re.IGNORECASE)
+
 SPECS: tuple[ErrorSpec, ...] = (
     *BY_STATUS.values(), STATUS_INFO, QUICKBOOKS_WARNING, GENERAL_ERROR, FORMAT_ERROR, OTHER_ERROR,
+    IN_USE_NOT_DELETED,
 )
 
 
@@ -273,6 +287,7 @@ def spec_for_status(status_code: int) -> ErrorSpec:
 
 def status_error(status_code: int, status_message: str, request_name: str) -> GatewayError:
     """The error for a request QuickBooks answered with ``status_code``; ``integration_code`` is the code."""
-    spec = spec_for_status(status_code)
+    in_use = status_code == 3170 and _CANNOT_DELETE.search(status_message)
+    spec = IN_USE_NOT_DELETED if in_use else spec_for_status(status_code)
     technical = f"{request_name} failed with statusCode {status_code}: {status_message.strip() or '(no message)'}"
     return GatewayError(spec, technical, integration_code=str(status_code))

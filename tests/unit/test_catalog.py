@@ -184,6 +184,22 @@ def test_status_codes_map_to_their_entry_or_their_class(status: int, expected: s
     assert str(status) in err.message
 
 
+@pytest.mark.parametrize("text", [
+    'There was an error when deleting Customer list element "Acme".  QuickBooks error message: This list '
+    "element is in use and cannot be deleted.",
+    "QuickBooks error message: This customer can't be deleted because it is used in transactions.",
+])
+def test_a_record_quickbooks_cannot_delete_because_it_is_used_is_not_a_retryable_conflict(text: str) -> None:
+    # GIVEN QuickBooks' 3170 refusing a deletion of a record others use (a customer with invoices)
+    # WHEN the error is built / THEN it says so, permanently: retrying cannot help, making it inactive can
+    err = status_error(3170, text, "ListDelRs")
+    assert err.code == "record_in_use_not_deleted" and not err.spec.retryable
+    assert err.integration_code == "3170" and "inactive" in err.user_facing_message
+    # AND a 3170 of another user's change stays the transient conflict
+    assert status_error(3170, "This list has been modified by another user.", "CustomerModRs").code == (
+        "record_modify_failed")
+
+
 def test_only_transient_and_stale_status_codes_are_retryable() -> None:
     # GIVEN the status entries  WHEN their retry flags are read
     retryable = {code for code, spec in BY_STATUS.items() if spec.retryable}
