@@ -71,3 +71,23 @@ def test_the_api_reference_is_what_the_resources_render() -> None:
     for name in names():
         section = rendered.split(f"### `{name}`", 1)[1].split("### ", 1)[0]
         assert "```bash" in section and f"/{name}" in section, name
+
+
+def test_the_readme_s_result_message_has_the_keys_of_a_succeeded_job_s_message() -> None:
+    # GIVEN the README's example of a result message and a message the gateway makes for a job that succeeded
+    import json
+    from datetime import UTC, datetime
+
+    from chalicelib.jobs.models import Job
+    from chalicelib.jobs.results import result_message
+    from chalicelib.jobs.states import JobStatus
+
+    readme = (REPO_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### SQS out:"):]
+    example = json.loads(section[section.index("```json") + 7:section.index("```", section.index("```json") + 7)])
+    at = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    job = Job(id="job_eu_1_1", end_user_id="eu_1", seq=1, qbxml="<CustomerQueryRq/>", status=JobStatus.SUCCEEDED,
+              request_names=("CustomerQueryRq",), is_write=False, source="rest",
+              enqueued_at=at, completed_at=at, response_qbxml="<QBXML/>")
+    # THEN the example shows exactly the keys such a message has (response_s3_uri only when the answer is in S3)
+    assert set(example) == set(result_message(job))
