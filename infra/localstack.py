@@ -326,13 +326,16 @@ class LocalStack:
         wait_for_http(f"{self.base_url}/health")
 
     def exports(self) -> dict[str, str]:
-        """What a client's shell needs to reach this stack: ``qbdgw``, the SDK, boto3."""
+        """What a client's shell needs to reach this stack: ``qbdgw``, the SDK, boto3 — also a client made
+        without an endpoint (the SDK's default S3 client, a SaaS's own consumer): ``AWS_ENDPOINT_URL`` (and
+        ``AWS_ENDPOINT_URL_DYNAMODB`` for a table elsewhere), which boto3 reads itself."""
         assert self.outputs is not None and self.aws_endpoint is not None and self.api_key is not None
         env = {"QBDGW_URL": self.client_url, "QBDGW_API_KEY": self.api_key,
                "QBDGW_RESULTS_QUEUE_URL": self.outputs.results_queue_url, "QBDGW_TABLE": self.outputs.table_name,
-               "QBDGW_AWS_ENDPOINT_URL": self.aws_endpoint}
+               "QBDGW_AWS_ENDPOINT_URL": self.aws_endpoint, "AWS_ENDPOINT_URL": self.aws_endpoint}
         if self.dynamodb_endpoint and self.dynamodb_endpoint != self.aws_endpoint:
             env["QBDGW_DYNAMODB_ENDPOINT_URL"] = self.dynamodb_endpoint
+            env["AWS_ENDPOINT_URL_DYNAMODB"] = self.dynamodb_endpoint
         return {**env, **DUMMY_CREDENTIALS}
 
     def _pepper(self) -> str:
@@ -555,7 +558,7 @@ def _print_banner(stack: LocalStack, data: DataDir | None) -> None:
     for name, value in exports.items():
         print(f"export {name}={shlex.quote(value)}")
     if "QBDGW_DYNAMODB_ENDPOINT_URL" not in exports:
-        print("unset QBDGW_DYNAMODB_ENDPOINT_URL")
+        print("unset QBDGW_DYNAMODB_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB")
     venv_bin = Path(sys.prefix) / "bin"
     if (venv_bin / "qbdgw").exists():
         print(f"export PATH={shlex.quote(str(venv_bin))}:\"$PATH\"   # qbdgw")

@@ -163,6 +163,25 @@ def test_the_printed_exports_are_all_a_client_shell_needs(stack: Stack, pasted: 
     assert [json.loads(line)["job_id"] for line in tailed.stdout.splitlines()] == [f"job_{user_id}_1"]
 
 
+def test_plain_boto3_clients_in_the_pasted_shell_reach_the_local_stack(stack: Stack, pasted: dict[str, str]) -> None:
+    # GIVEN only the export lines: WHEN boto3 clients are made without an endpoint, as the SDK's default S3 client
+    # (Client.job_response reading an answer offloaded to S3) and a SaaS's own results consumer make them
+    script = ("import json, os, boto3\n"
+              "from qbd_gateway_sdk.responses import default_s3_client\n"
+              "buckets = [b['Name'] for b in default_s3_client().list_buckets()['Buckets']]\n"
+              "queue = boto3.client('sqs').get_queue_attributes(QueueUrl=os.environ['QBDGW_RESULTS_QUEUE_URL'],"
+              " AttributeNames=['FifoQueue'])['Attributes']\n"
+              "table = boto3.client('dynamodb').describe_table(TableName=os.environ['QBDGW_TABLE'])['Table']\n"
+              "print(json.dumps([buckets, queue, table['TableName']]))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_DIR, env=pasted, capture_output=True, text=True,
+                          timeout=90, check=False)
+    # THEN they talk to the local stack's emulator: its bucket, its results queue, its table
+    assert done.returncode == 0, done.stderr[-2000:]
+    buckets, queue, table = json.loads(done.stdout)
+    assert any("payload" in name for name in buckets), buckets
+    assert queue == {"FifoQueue": "true"} and table == pasted["QBDGW_TABLE"]
+
+
 def test_the_key_from_QBDGW_API_KEY_is_the_one_accepted_and_printed(stack: Stack) -> None:
     # GIVEN a stack started with QBDGW_API_KEY in its environment (and no --api-key)
     # THEN that key is printed, exported and accepted
