@@ -62,7 +62,7 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
 def create(services: Services, body: CreateWebhookEndpoint) -> dict[str, Any]:
     webhooks = webhooks_of(services)
     if body.end_user_id is not None and services.store.get_end_user(body.end_user_id) is None:
-        raise error("object_not_found", f"end-user {body.end_user_id} not found")
+        raise error("end_user_not_found", f"end-user {body.end_user_id!r} does not exist")
     endpoint, secret = webhooks.create_endpoint(body.url, end_user_id=body.end_user_id, kinds=body.kinds,
                                                 description=body.description)
     log.info("webhook endpoint created", extra={"endpoint_id": endpoint.id, "end_user_id": endpoint.end_user_id})

@@ -147,6 +147,20 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         description="No change-feed subscription with this id for this end-user.",
     ),
     ErrorSpec(
+        "webhook_endpoint_not_found", "invalid_request_error", 404,
+        "This address for notifications is not set up in the QuickBooks gateway: it may have been removed. "
+        f"This is a problem in the integration's settings, not in QuickBooks; {_SUPPORT}.",
+        guide="integration-problem",
+        description="No webhook endpoint with this id (never created, or deleted).",
+    ),
+    ErrorSpec(
+        "webhook_delivery_not_found", "invalid_request_error", 404,
+        "This notification could not be found in the QuickBooks gateway: it may be older than the gateway "
+        f"keeps notifications. This is a problem in the integration, not in QuickBooks; {_SUPPORT}.",
+        guide="integration-problem",
+        description="No webhook delivery with this id (never made, or past the result retention).",
+    ),
+    ErrorSpec(
         "idempotency_key_reused", "invalid_request_error", 409,
         "This action was already submitted with different data. Refresh the page and try again.",
         guide="integration-problem", description="The Idempotency-Key was used before with another body.",

@@ -103,7 +103,7 @@ class WebhookService:
     def get_endpoint(self, endpoint_id: str) -> WebhookEndpoint:
         endpoint = self.store.get_endpoint(endpoint_id)
         if endpoint is None:
-            raise error("object_not_found", f"webhook endpoint {endpoint_id} not found")
+            raise error("webhook_endpoint_not_found", f"webhook endpoint {endpoint_id} not found")
         return endpoint
 
     def list_endpoints(self) -> list[WebhookEndpoint]:
@@ -111,7 +111,7 @@ class WebhookService:
 
     def delete_endpoint(self, endpoint_id: str) -> None:
         if not self.store.delete_endpoint(endpoint_id):
-            raise error("object_not_found", f"webhook endpoint {endpoint_id} not found")
+            raise error("webhook_endpoint_not_found", f"webhook endpoint {endpoint_id} not found")
         self._cached = None
 
     def rotate_secret(self, endpoint_id: str) -> tuple[WebhookEndpoint, str]:
@@ -223,7 +223,7 @@ class WebhookService:
         """A dead (or delivered) delivery tried again from now, with a new 24 h schedule."""
         delivery = self.store.get_delivery(delivery_id_)
         if delivery is None:
-            raise error("object_not_found", f"webhook delivery {delivery_id_} not found")
+            raise error("webhook_delivery_not_found", f"webhook delivery {delivery_id_} not found")
         try:
             step = replay(delivery.status, self.clock())
         except ValueError as exc:

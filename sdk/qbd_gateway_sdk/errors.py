@@ -12,7 +12,8 @@ The subclass follows from the error, first match wins (:func:`error_class`):
 class                          when
 =============================  ==================================================================
 :class:`StaleRevisionError`    ``stale_edit_sequence`` (409): the record changed since it was read
-:class:`NotFoundError`         HTTP 404, or ``object_not_found``: no such record, job, end-user, route
+:class:`NotFoundError`         HTTP 404, or ``object_not_found``: no such record, job, end-user, route,
+                               webhook endpoint or delivery, feed subscription
 :class:`AuthenticationError`   HTTP 401: the API key is missing or wrong
 :class:`ConnectionProblemError` a ``connection_error`` or HTTP 503: QuickBooks or the Web Connector cannot
                                be reached (``user_facing_message`` says what the bookkeeper must do)
@@ -85,7 +86,8 @@ class StaleRevisionError(QbdGatewayError):
 
 
 class NotFoundError(QbdGatewayError):
-    """HTTP 404: no such record in QuickBooks (``object_not_found``), job, end-user or route."""
+    """HTTP 404: no such record in QuickBooks (``object_not_found``), job, end-user, route, webhook endpoint
+    (``webhook_endpoint_not_found``) or delivery (``webhook_delivery_not_found``), or feed subscription."""
 
 
 class AuthenticationError(QbdGatewayError):

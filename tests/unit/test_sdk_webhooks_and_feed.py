@@ -288,8 +288,10 @@ def test_reads_are_retried_on_429_and_the_gateway_s_5xx_with_back_off_until_retr
 
 
 @pytest.mark.parametrize(("method", "args", "reply", "expected"), [
-    ("get_webhook_endpoint", ("wh_0",), envelope(404, "object_not_found", "invalid_request_error", job=None),
-     NotFoundError),
+    ("get_webhook_endpoint", ("whe_0",), envelope(404, "webhook_endpoint_not_found", "invalid_request_error",
+                                                  job=None), NotFoundError),
+    ("replay_webhook_delivery", ("whd_0",), envelope(404, "webhook_delivery_not_found", "invalid_request_error",
+                                                     job=None), NotFoundError),
     ("delete_feed_subscription", (EU, "fs_0"), envelope(404, "subscription_not_found", "invalid_request_error",
                                                         job=None), NotFoundError),
     ("create_feed_subscription", (EU, ["ledgers"]), envelope(400, "invalid_request", "invalid_request_error",

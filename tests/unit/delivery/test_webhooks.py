@@ -214,7 +214,7 @@ def test_a_deleted_endpoint_s_pending_delivery_goes_nowhere(w: World) -> None:
     assert gone is not None and gone.status is DeliveryStatus.DEAD and w.receiver.got == []
     with pytest.raises(GatewayError) as missing:
         w.service.delete_endpoint(endpoint.id)
-    assert missing.value.code == "object_not_found"
+    assert missing.value.code == "webhook_endpoint_not_found"
 
 
 def test_the_result_publisher_fans_out_after_sqs_and_fails_with_it_so_the_outbox_retries(w: World) -> None:

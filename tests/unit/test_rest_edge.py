@@ -1,0 +1,96 @@
+"""The REST edge in process (``chalice.test.Client`` over the memory store, webhooks on): what a SaaS meets
+at the edge of the API — each unknown id answered with its own code, not another resource's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+import app
+from chalicelib import wiring
+from chalicelib.catalog import CATALOG
+from chalicelib.config import Settings
+from chalicelib.store.memory import MemoryStore
+from chalicelib.store.memory_webhooks import MemoryWebhookStore
+from tests.support.paths import SCHEMA_DIR
+from tests.unit.jobs.fakes import FakeClock, FakeSecretBox, RecordingPublisher
+
+
+class _Queue:
+    """The webhook delivery queue: nothing is attempted here."""
+
+    def schedule(self, delivery_id: str, delay_seconds: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Edge:
+    client: Client
+    key: str
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+        data = json.dumps(body).encode() if body is not None else b""
+        return self.client.http.request(method, path, headers=headers, body=data)
+
+
+@pytest.fixture
+def edge() -> Iterator[Edge]:
+    """GIVEN the gateway over the memory store, with webhooks on, and an API key."""
+    store = MemoryStore()
+    built = wiring.build(Settings(stage="test", schema_dir=SCHEMA_DIR, webhooks=True), store=store,
+                         publisher=RecordingPublisher(store=store), clock=FakeClock(),
+                         clients={"sqs": object(), "dynamodb": object()}, secrets=FakeSecretBox(),
+                         webhook_store=MemoryWebhookStore(), delivery_queue=_Queue())
+    wiring.reset(built)
+    _record, key = built.auth.create("rest edge tests")
+    with Client(app.app) as client:
+        yield Edge(client, key)
+    wiring.reset(None)
+
+
+def refused(response: Any, code: str) -> dict[str, Any]:
+    """The response is the envelope of catalog ``code``, with its status and its user-facing message."""
+    spec = CATALOG[code]
+    assert response.status_code == spec.http_status, response.body
+    err = dict(response.json_body["error"])
+    assert (err["code"], err["http_status"], err["retryable"]) == (code, spec.http_status, spec.retryable)
+    assert err["user_facing_message"] == spec.user_facing_message and err["integration_code"] is None
+    return err
+
+
+# Unknown webhook ids ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("method", "path", "body", "code"), [
+    ("GET", "/v1/webhook-endpoints/whe_nope", None, "webhook_endpoint_not_found"),
+    ("DELETE", "/v1/webhook-endpoints/whe_nope", None, "webhook_endpoint_not_found"),
+    ("GET", "/v1/webhook-endpoints/whe_nope/deliveries", None, "webhook_endpoint_not_found"),
+    ("POST", "/v1/webhook-endpoints/whe_nope/rotate-secret", {}, "webhook_endpoint_not_found"),
+    ("POST", "/v1/webhook-deliveries/whd_nope/replay", {}, "webhook_delivery_not_found"),
+    ("POST", "/v1/webhook-endpoints", {"url": "https://hooks.example.com/qbd", "end_user_id": "eu_nope"},
+     "end_user_not_found"),
+])
+def test_an_unknown_webhook_id_is_answered_with_its_own_not_found_code(edge: Edge, method: str, path: str,
+                                                                       body: Any, code: str) -> None:
+    # WHEN a webhook route names an endpoint, a delivery or an end-user that does not exist
+    response = edge.call(method, path, body)
+    # THEN it is 404 with the code of what is missing (as the feed, job and auth routes answer an unknown
+    # end-user), never the QuickBooks record's object_not_found and its "sync again"
+    err = refused(response, code)
+    assert response.status_code == 404 and not CATALOG[code].retryable
+    assert err["code"] != "object_not_found" and "Sync again" not in err["user_facing_message"]
+
+
+def test_the_webhook_not_found_codes_speak_of_the_integration_not_of_quickbooks_records() -> None:
+    # GIVEN the two webhook not-found entries  WHEN their messages are read
+    for code in ("webhook_endpoint_not_found", "webhook_delivery_not_found"):
+        spec = CATALOG[code]
+        # THEN they are gateway-side refusals, like subscription_not_found: the integration's to fix
+        assert (spec.type, spec.http_status, spec.retryable, spec.guide) == (
+            "invalid_request_error", 404, False, "integration-problem")
+        assert "not in QuickBooks" in spec.user_facing_message
+        assert "support team" in spec.user_facing_message
