@@ -62,6 +62,7 @@ class GatewayError(Exception):
         integration_code: str | None = None,
         user_facing_message: str | None = None,
         job_id: str | None = None,
+        allow: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__(message)
         self.spec = spec
@@ -69,6 +70,7 @@ class GatewayError(Exception):
         self.integration_code = integration_code
         self.user_facing_message = user_facing_message or spec.user_facing_message
         self.job_id = job_id  # the job a typed call ran as, when the error is that job's
+        self.allow = allow  # a method_not_allowed's methods that the path does take (REST: the Allow header)
 
     @property
     def code(self) -> str:

@@ -66,7 +66,8 @@ envelope.
 - **Updates need `revision_number`** — QuickBooks' `EditSequence`, as the last read returned it.
   A change made on an older revision is refused with `409 stale_edit_sequence` (read the object again,
   re-apply the change). An id QuickBooks does not have is `404 object_not_found`; an operation the
-  resource does not have is `405 method_not_allowed`; a filter or body the models refuse is
+  resource does not have is `405 method_not_allowed`, whose `Allow` header lists the methods that
+  resource takes on that path (empty when it takes none there); a filter or body the models refuse is
   `400 invalid_request` naming the field; QuickBooks' own refusals keep their codes
   ([errors.md](errors.md)).
 - **JSON** is the models' ([models.md](models.md)): snake_case names (`ListID` → `list_id`,

@@ -14,7 +14,10 @@ Each becomes the envelope of :mod:`chalicelib.api.http` with a catalog code: :fu
 (HTTP middleware) rewrites Chalice's, :func:`route_not_found_body` is what the local server sends,
 and :func:`gateway_responses` gives the gateway responses that ``make package`` puts in the REST
 API's definition (:mod:`infra.package`), with ``$context.requestId`` as the request id. The
-messages are fixed texts: none repeats a header, a path or a body of the request.
+messages are fixed texts: none repeats a header, a path or a body of the request. A method a typed
+resource's generic route lacks (``PUT …/customers/{id}``) is refused as that resource's own 405
+(:func:`chalicelib.api.typed.method_refused`): its ``Allow`` names what the resource takes on the path,
+as the handlers' 405s do, not every method of the generic route.
 
 JSON routes list :data:`JSON_BODY_TYPES`: a JSON body is read whatever it is labelled as by a
 command-line client (``curl -d`` sends ``application/x-www-form-urlencoded``), or without a label
@@ -30,7 +33,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.api.http import error_response
-from chalicelib.errors import error
+from chalicelib.errors import GatewayError, error
 from chalicelib.observability import correlation
 
 JSON_BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
@@ -83,10 +86,23 @@ def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Respo
                               else "invalid_request")
     context = getattr(event, "context", None) or {}
     req_id = str(correlation().get("request_id") or context.get("requestId") or "")
+    if code == "method_not_allowed":
+        typed = _typed_refusal(event, context)
+        if typed is not None:
+            return error_response(typed, req_id)
     message = MESSAGES.get(code, "the request was refused before it reached a route")
     allow = {k: v if isinstance(v, str) else ", ".join(v)
              for k, v in (response.headers or {}).items() if k.lower() == "allow"}
     return error_response(error(code, message), req_id, allow)
+
+
+def _typed_refusal(event: Any, context: Any) -> GatewayError | None:
+    """A method a typed route lacks (``PUT …/customers/{id}``), refused as the resource's own: its ``Allow``
+    names what the resource takes on that path, not every method of the generic route."""
+    from chalicelib.api.typed import method_refused  # the typed models load (~0.1 s) on a 405 only
+
+    params = getattr(event, "uri_params", None) or {}
+    return method_refused(str(context.get("resourcePath") or ""), params, str(getattr(event, "method", "")))
 
 
 def route_not_found_body(request_id: str) -> bytes:

@@ -47,7 +47,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 def error_response(err: GatewayError, req_id: str, headers: dict[str, str] | None = None) -> Response:
     job = {"Job-Id": err.job_id} if err.job_id else {}
-    return json_response(err.http_status, {"error": err.to_dict(req_id)}, {**job, **(headers or {})})
+    allow = {"Allow": ", ".join(err.allow)} if err.allow is not None else {}
+    return json_response(err.http_status, {"error": err.to_dict(req_id)}, {**job, **allow, **(headers or {})})
 
 
 def endpoint(func: Callable[..., Response], current_request: Callable[[], Any]) -> Callable[..., Response]:

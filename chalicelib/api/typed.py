@@ -11,6 +11,12 @@ every ``.qwc`` interval otherwise — it is 202 with the job and ``Location: /v1
 ``GET /v1/jobs/{id}?wait=N`` long-polls for the same answer (``result``). Every answer names its job in
 a ``Job-Id`` header (its result on SQS carries the same JSON).
 
+**Methods.** Each of the three path shapes takes the methods of its resource's operations
+(:data:`chalicelib.resources.catalog.SHAPES`: ``/invoices/{id}`` takes GET, POST and DELETE,
+``/transactions/{id}`` only GET). Any other method is 405 ``method_not_allowed`` with an ``Allow`` that
+names exactly those (:func:`served`), whether a handler refuses it or Chalice does, for a method the
+generic route lacks (:func:`method_refused`, called from :mod:`chalicelib.api.edge`).
+
 **Lists and cursors.** A list whose query takes iterators is one paged job of one page
 (``paging.max_pages`` 1, ``page_size`` = ``limit``, 1 to 1000, default 100). Its answer says
 ``has_more`` and, if so, ``next_cursor``: the job's id and page. The next call with ``cursor`` is a new
@@ -46,6 +52,13 @@ from chalicelib.resources import build
 from chalicelib.resources.answer import answer_of, cursor_key
 from chalicelib.resources.catalog import Resource, resource
 
+# The typed routes of app.py → the path shape each serves (chalicelib.resources.catalog.SHAPES).
+ROUTE_SHAPES: dict[str, str] = {
+    "/v1/end-users/{end_user_id}/{resource}": "collection",
+    "/v1/end-users/{end_user_id}/{resource}/{object_id}": "member",
+    "/v1/end-users/{end_user_id}/{resource}/{object_id}/void": "void",
+}
+_SHAPE_PATHS = {"collection": "", "member": "/{id}", "void": "/{id}/void"}
 MAX_WAIT_SECONDS = 25.0
 MAX_REPLY_BYTES = 5_500_000  # a Lambda function answers at most 6 MB (the envelope included)
 DEFAULT_LIMIT = 100
@@ -96,17 +109,15 @@ class TypedCalls:
     def collection(self, end_user_id: str, name: str, method: str, params: Mapping[str, str],
                    body: Mapping[str, Any] | None, key: str | None, wait: float) -> Reply:
         """``GET`` (list) or ``POST`` (create) on ``/v1/end-users/{id}/{name}``."""
-        res = _resource(name)
+        res = served(name, "collection", method)
         if method == "GET":
-            if res.operations() == ("report",):
-                raise error("route_not_found", "name the report: /reports/{kind}")
             return self._list(end_user_id, res, params, wait)
         return self._run(end_user_id, res, "create", build.create_call(res, _object(body)), key, wait)
 
     def member(self, end_user_id: str, name: str, object_id: str, method: str, params: Mapping[str, str],
                body: Mapping[str, Any] | None, key: str | None, wait: float) -> Reply:
         """``GET`` (retrieve; a report's kind), ``POST`` (update), ``DELETE`` on ``…/{name}/{object_id}``."""
-        res = _resource(name)
+        res = served(name, "member", method)
         if method == "GET" and res.operations() == ("report",):
             call = build.list_call(res, params, report=object_id)
             return self._run(end_user_id, res, "report", call, None, wait)
@@ -117,7 +128,7 @@ class TypedCalls:
         return self._run(end_user_id, res, "update", build.update_call(res, object_id, _object(body)), key, wait)
 
     def void(self, end_user_id: str, name: str, object_id: str, key: str | None, wait: float) -> Reply:
-        res = _resource(name)
+        res = served(name, "void", "POST")
         return self._run(end_user_id, res, "void", build.void_call(res, object_id), key, wait)
 
     def request(self, end_user_id: str, body: Mapping[str, Any] | None, key: str | None, wait: float) -> Reply:
@@ -204,6 +215,35 @@ class TypedCalls:
             raise error("invalid_request", "cursor names no further page: its list was read to the end, or its "
                                            "page was not delivered")
         return job
+
+
+def served(name: str, shape: str, method: str) -> Resource:
+    """The resource ``name`` when ``method`` serves one of its operations on the path ``shape``; else 404
+    ``route_not_found`` (no such resource, or ``/reports`` without its kind) or 405 ``method_not_allowed``
+    whose ``allow`` is exactly the methods that do serve one there (none, for ``/customers/{id}/void``)."""
+    res = _resource(name)
+    if shape == "collection" and res.operations() == ("report",):
+        raise error("route_not_found", "name the report: /reports/{kind}")
+    allowed = res.methods(shape)
+    if method not in allowed:
+        raise error("method_not_allowed", f"{method} is not an operation of /{res.name}{_SHAPE_PATHS[shape]}; "
+                                          f"it takes {', '.join(allowed) or 'no method'}", allow=allowed)
+    return res
+
+
+def method_refused(route: str, params: Mapping[str, str], method: str) -> GatewayError | None:
+    """The error for ``method`` on typed ``route`` (a template of :data:`ROUTE_SHAPES`, with its path
+    ``params``) when Chalice refused it because the route lacks it; None for any other route."""
+    shape = ROUTE_SHAPES.get(route)
+    if shape is None:
+        return None
+    if resource(params.get("resource", "")) is None:  # the path's own text is not repeated (edge.py)
+        return error("route_not_found", "no resource of this name; the resources are in /v1/openapi.json")
+    try:
+        served(params.get("resource", ""), shape, method)
+    except GatewayError as exc:
+        return exc
+    return None
 
 
 def _resource(name: str) -> Resource:

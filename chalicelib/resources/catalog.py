@@ -111,6 +111,13 @@ OBJECTS: dict[str, str] = {
 
 SINGLETONS = frozenset({"company", "preferences"})
 
+# The typed routes' three path shapes: each HTTP method, and the operations it serves there.
+SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
+    "collection": {"GET": ("list",), "POST": ("create",)},  # /{resource}
+    "member": {"GET": ("retrieve", "report"), "POST": ("update",), "DELETE": ("delete",)},  # /{resource}/{id}
+    "void": {"POST": ("void",)},  # /{resource}/{id}/void
+}
+
 # GET /reports/{kind} → the report query.
 REPORTS: dict[str, str] = {
     "aging": "AgingReportQueryRq",
@@ -155,6 +162,12 @@ class Resource:
         found += [name for name, present in (("create", self.add), ("update", self.mod), ("delete", self.delete),
                                              ("void", self.void)) if present]
         return tuple(found)
+
+    def methods(self, shape: str) -> tuple[str, ...]:
+        """The HTTP methods that serve one of the resource's operations on the path ``shape`` (a key of
+        :data:`SHAPES`), in the order of :data:`SHAPES`: what a 405 there names in ``Allow``."""
+        ops = self.operations()
+        return tuple(method for method, served in SHAPES[shape].items() if any(op in ops for op in served))
 
 
 @functools.cache

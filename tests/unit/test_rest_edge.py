@@ -1,5 +1,6 @@
 """The REST edge in process (``chalice.test.Client`` over the memory store, webhooks on): what a SaaS meets
-at the edge of the API — each unknown id answered with its own code, not another resource's."""
+at the edge of the API — each unknown id answered with its own code, not another resource's; a 405 on a
+typed resource naming in ``Allow`` exactly the methods that resource takes on that path."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import app
 from chalicelib import wiring
 from chalicelib.catalog import CATALOG
 from chalicelib.config import Settings
+from chalicelib.resources.catalog import REPORTS, names, resource
 from chalicelib.store.memory import MemoryStore
 from chalicelib.store.memory_webhooks import MemoryWebhookStore
 from tests.support.paths import SCHEMA_DIR
@@ -94,3 +96,54 @@ def test_the_webhook_not_found_codes_speak_of_the_integration_not_of_quickbooks_
             "invalid_request_error", 404, False, "integration-problem")
         assert "not in QuickBooks" in spec.user_facing_message
         assert "support team" in spec.user_facing_message
+
+
+# 405 on the typed routes -----------------------------------------------------------------------------------
+METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH")
+
+
+def documented_paths() -> dict[str, dict[str, Any]]:
+    """The typed resources' paths as the OpenAPI document lists them (from the resource table)."""
+    from chalicelib.api.openapi_resources import resource_document
+
+    return resource_document()[0]
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_405_of_a_typed_resource_allows_exactly_the_methods_its_path_takes(edge: Edge, name: str) -> None:
+    # GIVEN a typed resource, and its three path shapes as the OpenAPI document writes them (a report's
+    # kind in place of an object id)
+    res = resource(name)
+    assert res is not None
+    report = res.operations() == ("report",)
+    base = f"/v1/end-users/{{end_user_id}}/{name}"
+    member = f"{base}/{next(iter(REPORTS))}" if report else f"{base}/{{object_id}}"
+    paths = documented_paths()
+    for documented in (base, member, f"{member}/void"):
+        takes = [m for m in METHODS if m.lower() in paths.get(documented, {})]
+        path = documented.replace("{end_user_id}", "eu_nope").replace("{object_id}", "80000001-1")
+        for method in METHODS:
+            # WHEN each method is called on the path (an unknown end-user: nothing is enqueued)
+            response = edge.call(method, path, {} if method != "GET" else None)
+            if method in takes:
+                # THEN a method the document lists for the path is served (whatever else it then refuses)
+                assert response.status_code != 405, (method, path, response.body)
+                continue
+            if report and documented == base:
+                # (a report needs its kind: /reports itself is no path)
+                assert response.json_body["error"]["code"] == "route_not_found", (method, path)
+                continue
+            # AND any other is 405 method_not_allowed, whose Allow lists exactly the methods the path takes
+            assert response.status_code == 405, (method, path, response.body)
+            assert response.json_body["error"]["code"] == "method_not_allowed"
+            assert "Allow" in response.headers, (method, path)
+            assert response.headers["Allow"] == ", ".join(takes), (method, path)
+
+
+def test_a_method_on_a_resource_that_does_not_exist_is_route_not_found_without_repeating_the_path(edge: Edge) -> None:
+    # WHEN a method the generic typed route lacks is called on a resource the API does not have
+    response = edge.call("PUT", "/v1/end-users/eu_nope/spaceships-never-echoed/80000001-1", {})
+    # THEN it is 404 route_not_found, as GET on it is, and the path's text is not repeated
+    err = refused(response, "route_not_found")
+    assert "Allow" not in response.headers and "spaceships-never-echoed" not in err["message"]
+    assert edge.call("GET", "/v1/end-users/eu_nope/spaceships-never-echoed/80000001-1").status_code == 404
