@@ -8,7 +8,8 @@ what ``GET /v1/jobs/{id}`` and, for jobs that ask for it, the SQS result carry n
 :func:`answer_of` is the body of a typed call: the object (retrieve, create, update), the objects of a
 list page (``data``), or what a delete or void did. A failed job raises its error (a stale
 ``revision_number`` is 409 ``stale_edit_sequence``); a retrieve, delete or void of an id QuickBooks
-does not have is 404 ``object_not_found``.
+does not have is 404 ``object_not_found``, whose ``integration_code`` is still the ``statusCode``
+QuickBooks answered (3120, 500 …).
 """
 
 from __future__ import annotations
@@ -116,13 +117,17 @@ def answer_of(operation: str, status: str, job_error: dict[str, Any] | None, tex
         return {"id": fields.get("list_id") or fields.get("txn_id"), done: True, **fields}
     if not records:
         if operation == "retrieve":
-            raise _not_found(error("object_not_found", "QuickBooks answered without the object"))
+            status_code = response.get("status_code")
+            raise error("object_not_found", f"QuickBooks answered without the object (statusCode {status_code})",
+                        integration_code=str(status_code) if status_code else None)
         raise error("quickbooks_response_unreadable", f"{response['type']} carries no object")
     return records[0]
 
 
 def _not_found(err: GatewayError) -> GatewayError:
-    return error("object_not_found", f"QuickBooks has no such object ({err.code}: {err.message})")
+    """A call by id QuickBooks refused for want of the object: 404, with QuickBooks' own statusCode kept."""
+    return error("object_not_found", f"QuickBooks has no such object ({err.code}: {err.message})",
+                 integration_code=err.integration_code)
 
 
 def cursor_token(job_id: str, pages: int) -> str:

@@ -86,6 +86,10 @@ def test_a_customer_is_created_read_and_changed_and_a_stale_revision_is_409() ->
     with pytest.raises(GatewayError) as missing:
         calls.member(gw.user.id, "customers", "80000000-1", "GET", {}, None, None, 25)
     assert missing.value.code == "object_not_found" and missing.value.http_status == 404
+    # AND it carries the statusCode simulated QuickBooks refused the retrieve with, as the job's error does
+    job = gw.store.get_job(str(missing.value.job_id))
+    assert job is not None and job.error is not None and job.error["integration_code"]
+    assert missing.value.integration_code == job.error["integration_code"]
 
 
 def test_a_call_nobody_answers_within_its_wait_is_202_and_the_job_answers_later() -> None:

@@ -74,6 +74,29 @@ def test_a_failed_job_raises_its_error_and_an_unknown_id_is_404_for_calls_by_id(
     assert body_ref.value.code == "referenced_record_not_found"
 
 
+@pytest.mark.parametrize("operation", ["retrieve", "delete", "void"])
+def test_an_unknown_id_keeps_quickbooks_status_code_as_its_integration_code(operation: str) -> None:
+    # GIVEN a call by id whose job QuickBooks refused with statusCode 3120 (the object cannot be found)
+    unknown = {"code": "referenced_record_not_found", "message": "statusCode 3120: Object not found",
+               "integration_code": "3120"}
+    # WHEN its answer is made
+    with pytest.raises(GatewayError) as gone:
+        answer_of(operation, "failed", unknown, None, "job-1")
+    # THEN it is 404 object_not_found, and integration_code is still QuickBooks' own code
+    assert (gone.value.code, gone.value.http_status) == ("object_not_found", 404)
+    assert gone.value.integration_code == "3120" and gone.value.to_dict()["integration_code"] == "3120"
+
+
+def test_a_retrieve_quickbooks_answered_without_the_object_keeps_its_status_code() -> None:
+    # GIVEN a retrieve QuickBooks answered with statusCode 1 (no matching object) and no record
+    text = answer('<CustomerQueryRs requestID="$ID" statusCode="1" statusSeverity="Info" '
+                  'statusMessage="A query request did not find a matching object in QuickBooks" />')
+    # WHEN its answer is made  THEN it is object_not_found carrying QuickBooks' code
+    with pytest.raises(GatewayError) as missing:
+        answer_of("retrieve", "succeeded", None, text, "job-1")
+    assert (missing.value.code, missing.value.integration_code) == ("object_not_found", "1")
+
+
 def test_a_deletion_and_a_void_say_what_they_did() -> None:
     deleted = answer('<ListDelRs requestID="$ID" statusCode="0" statusSeverity="Info" statusMessage="OK">'
                      "<ListDelType>Customer</ListDelType><ListID>80000001-1</ListID>"
