@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Chalice, Rate, Request, Response
 
 from chalicelib.api import function_url
-from chalicelib.api.edge import JSON_BODY_TYPES, uniform_errors
+from chalicelib.api.edge import JSON_BODY_TYPES, SOAP_TYPES, uniform_errors
 from chalicelib.api.http import base_url, endpoint, json_object, json_response, observe_request, parse_body
 from chalicelib.api.pages import support_page
 from chalicelib.api.soap import handle_soap, wsdl_response
@@ -42,11 +42,6 @@ app.register_middleware(observe_request, "http")  # request id + one log line pe
 app.register_middleware(uniform_errors, "http")  # Chalice's own 405/415 answers in the error envelope
 INGRESS_QUEUE = os.environ.get("QBDGW_INGRESS_QUEUE_NAME", "qbd-gateway-jobs-in-dev.fifo")
 WEBHOOK_QUEUE = os.environ.get("QBDGW_WEBHOOK_QUEUE_NAME", "qbd-gateway-webhooks-dev")
-# The SOAP route reads its body as an envelope whatever it is labelled, as the Web Connector's Function URL
-# does: QBWC sends text/xml, but curl -d labels a body a form, other tools JSON or bytes, and Chalice takes
-# a body with no label for JSON. What is no envelope gets a SOAP fault that says so.
-SOAP_TYPES = ["text/xml", "application/xml", "application/soap+xml", "text/plain", "application/json",
-              "application/x-www-form-urlencoded", "application/octet-stream"]
 
 
 def rest(func: Any) -> Any:

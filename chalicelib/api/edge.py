@@ -20,8 +20,9 @@ resource's generic route lacks (``PUT …/customers/{id}``) is refused as that r
 as the handlers' 405s do, not every method of the generic route.
 
 JSON routes list :data:`JSON_BODY_TYPES`: a JSON body is read whatever it is labelled as by a
-command-line client (``curl -d`` sends ``application/x-www-form-urlencoded``), or without a label
-(Chalice then assumes ``application/json``).
+command-line client (``curl -d`` sends ``application/x-www-form-urlencoded``, others ``text/plain``),
+or without a label (Chalice then assumes ``application/json``); the SOAP route lists :data:`SOAP_TYPES`.
+A 415's message names exactly the types of its route's list, so a caller learns what to send.
 """
 
 from __future__ import annotations
@@ -37,12 +38,25 @@ from chalicelib.errors import GatewayError, error
 from chalicelib.observability import correlation
 
 JSON_BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+# The SOAP route reads its body as an envelope whatever it is labelled, as the Web Connector's Function URL
+# does: QBWC sends text/xml, but curl -d labels a body a form, other tools JSON or bytes, and Chalice takes
+# a body with no label for JSON. What is no envelope gets a SOAP fault that says so.
+SOAP_TYPES = ["text/xml", "application/xml", "application/soap+xml", "text/plain", "application/json",
+              "application/x-www-form-urlencoded", "application/octet-stream"]
+
+
+def _reads(body: str, types: list[str]) -> str:
+    """The 415 message of a route that reads ``body`` labelled as one of ``types`` (or not labelled)."""
+    return f"this route reads {body}: send it as {', '.join(types[:-1])} or {types[-1]}, or without a Content-Type"
+
+
+# A 415 of a route whose body is no JSON (by route template): what that route reads.
+MEDIA_MESSAGES = {"/qbwc": _reads("a SOAP envelope", SOAP_TYPES)}
 
 MESSAGES = {
     "route_not_found": "no route of this API matches the method and path; the routes are in /v1/openapi.json",
     "method_not_allowed": "this route does not take this HTTP method; the Allow header lists those it takes",
-    "unsupported_media_type": "this route reads a JSON body: send it as application/json, or without a "
-                              "Content-Type",
+    "unsupported_media_type": _reads("a JSON body", JSON_BODY_TYPES),
     "rate_limited": "too many requests: API Gateway throttled this one; retry with exponential backoff",
     "payload_too_large": "the request is larger than API Gateway accepts (10 MB)",
     "gateway_timeout": "the gateway did not answer within API Gateway's 29 s",
@@ -91,6 +105,8 @@ def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Respo
         if typed is not None:
             return error_response(typed, req_id)
     message = MESSAGES.get(code, "the request was refused before it reached a route")
+    if code == "unsupported_media_type":
+        message = MEDIA_MESSAGES.get(str(context.get("resourcePath") or ""), message)
     allow = {k: v if isinstance(v, str) else ", ".join(v)
              for k, v in (response.headers or {}).items() if k.lower() == "allow"}
     return error_response(error(code, message), req_id, allow)

@@ -94,7 +94,8 @@ REQUEST_SPECS: tuple[ErrorSpec, ...] = (
         guide="integration-problem",
         description="The body's Content-Type is not one the route reads (JSON routes read a body sent as "
                     "application/json, text/plain, application/x-www-form-urlencoded or without a type; the "
-                    "SOAP route reads any of these and XML).",
+                    "SOAP route reads any of these, XML (text/xml, application/xml, application/soap+xml) "
+                    "and application/octet-stream). The message names the route's types.",
     ),
     ErrorSpec(
         "rate_limited", "internal_error", 429,

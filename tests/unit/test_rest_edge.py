@@ -1,10 +1,12 @@
 """The REST edge in process (``chalice.test.Client`` over the memory store, webhooks on): what a SaaS meets
 at the edge of the API — each unknown id answered with its own code, not another resource's; a 405 on a
-typed resource naming in ``Allow`` exactly the methods that resource takes on that path."""
+typed resource naming in ``Allow`` exactly the methods that resource takes on that path; a 415 naming
+exactly the body types its route reads."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -147,3 +149,38 @@ def test_a_method_on_a_resource_that_does_not_exist_is_route_not_found_without_r
     err = refused(response, "route_not_found")
     assert "Allow" not in response.headers and "spaceships-never-echoed" not in err["message"]
     assert edge.call("GET", "/v1/end-users/eu_nope/spaceships-never-echoed/80000001-1").status_code == 404
+
+
+# 415 --------------------------------------------------------------------------------------------------------
+MEDIA_TYPE = re.compile(r"\b[a-z]+/[a-z0-9.+-]+\b")
+
+
+def post_as(edge: Edge, path: str, content_type: str | None, body: bytes) -> Any:
+    headers = {"Authorization": f"Bearer {edge.key}"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return edge.client.http.post(path, headers=headers, body=body)
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/v1/end-users", json.dumps({"company_name": "Label Test Ltd"}).encode()),
+    ("/qbwc", b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+              b"<soap:Body/></soap:Envelope>"),
+])
+def test_the_415_message_names_exactly_the_body_types_the_route_reads(edge: Edge, path: str, body: bytes) -> None:
+    # WHEN a route gets a body labelled as a type it does not read
+    refused_ = post_as(edge, path, "multipart/form-data; boundary=x", body)
+    assert refused_.status_code == 415, refused_.body
+    message = refused_.json_body["error"]["message"]
+    assert refused_.json_body["error"]["code"] == "unsupported_media_type"
+    named = set(MEDIA_TYPE.findall(message))
+    # THEN the message names types and says a body without a Content-Type is read too
+    assert named and "without a Content-Type" in message, message
+    # AND every type it names is read (not 415), as is a body without a label, and the route reads no other
+    # of the types a client commonly sends
+    for content_type in [*sorted(named), None]:
+        assert post_as(edge, path, content_type, body).status_code != 415, (path, content_type)
+    for other in ("text/xml", "application/xml", "application/soap+xml", "application/octet-stream", "text/plain",
+                  "application/json", "application/x-www-form-urlencoded", "text/html", "application/cbor"):
+        if other not in named:
+            assert post_as(edge, path, other, body).status_code == 415, (path, other)
