@@ -6,9 +6,9 @@ takes it; its result then carries the answer as JSON). The handler
 reports partial batch failures (``batchItemFailures``): a message that failed for a passing reason
 (the store throttled, say) is retried by SQS, and after ``maxReceiveCount`` receives the queue's
 redrive policy moves it to the dead-letter queue. A message that can never succeed (malformed JSON,
-invalid qbXML, unknown end-user) is sent to the dead-letter queue at once, with the reason as message
-attributes, and counted as handled. The SQS message id is the default idempotency key, so SQS's
-at-least-once delivery never enqueues a job twice.
+invalid qbXML, unknown end-user, an element the company file's version or edition lacks) is sent to
+the dead-letter queue at once, with the reason as message attributes, and counted as handled. The SQS
+message id is the default idempotency key, so SQS's at-least-once delivery never enqueues a job twice.
 
 Each record is handled under its own correlation keys: ``request_id`` is the SQS message id, and
 ``end_user_id`` / ``job_id`` are bound as soon as they are known.
@@ -30,6 +30,14 @@ from chalicelib.observability import bind, scope
 
 log = logging.getLogger(__name__)
 PERMANENT_TYPES = frozenset({"invalid_request_error"})
+
+
+def permanent(exc: GatewayError) -> bool:
+    """Whether no later receive of the message can succeed: a refusal of the request itself, or the
+    gateway's own check against the company file (``qbxml_version_unsupported``, ``qbxml_not_in_edition``:
+    ``quickbooks_request_error``, not retryable), which SQS's retries cannot change either."""
+    return exc.spec.type in PERMANENT_TYPES or (exc.spec.type == "quickbooks_request_error"
+                                                and not exc.spec.retryable)
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ def _handle(record: IngressRecord, queue: JobQueue, dead_letters: DeadLetters,
         log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,
                                                      "job_created": created})
     except GatewayError as exc:
-        if exc.spec.type not in PERMANENT_TYPES:
+        if not permanent(exc):
             log.info("ingress message failed for now; SQS will retry it",
                      extra={"message_id": record.message_id, "code": exc.code})
             failures.append({"itemIdentifier": record.message_id})

@@ -192,3 +192,29 @@ def test_sdk_refuses_invalid_qbxml(api: Api, aws: Aws) -> None:
                     dynamodb_client=aws.dynamodb, schema_dir=SCHEMA_DIR)
     assert refused.value.code == "unsupported_characters"
     assert jobs_stored(aws, end_user["id"]) == 0
+
+
+def _connected_as(aws: Aws, end_user_id: str, *, country: str, qbxml_version: str) -> None:
+    """The end-user's profile as a first connect leaves it: the file's country and qbXML version known."""
+    aws.dynamodb.update_item(
+        TableName=aws.outputs.table_name, Key={"pk": {"S": f"EU#{end_user_id}"}, "sk": {"S": "PROFILE"}},
+        UpdateExpression="SET country = :c, qbxml_version = :v",
+        ExpressionAttributeValues={":c": {"S": country}, ":v": {"S": qbxml_version}})
+
+
+def test_a_job_the_company_file_can_never_take_is_dead_lettered_at_once(api: Api, aws: Aws, client: Client) -> None:
+    # GIVEN a US company file, and a job with an element the US edition lacks, then a good job behind it
+    end_user = api.create_end_user()
+    _connected_as(aws, end_user["id"], country="US", qbxml_version="13.0")
+    bad = ("<CustomerAddRq><CustomerAdd><Name>X</Name><TaxRegistrationNumber>1</TaxRegistrationNumber>"
+           "</CustomerAdd></CustomerAddRq>")
+    result = invoke(client, sqs_event(message(end_user["id"], bad),
+                                      message(end_user["id"], fixture("qbwc/customer_query_rq.xml"))))
+    # THEN the bad one is dead-lettered with its code (422, not retryable: no receive can change it),
+    # not handed back to SQS to block the end-user's FIFO group, and the good one is stored
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(aws.sqs, aws.outputs.ingress_dlq_url)
+    assert dead["MessageAttributes"]["error_code"]["StringValue"] == "qbxml_not_in_edition"
+    assert "TaxRegistrationNumber" in dead["MessageAttributes"]["reason"]["StringValue"]
+    assert jobs_stored(aws, end_user["id"]) == 1
+
