@@ -6,7 +6,8 @@ takes it; its result then carries the answer as JSON). The handler
 reports partial batch failures (``batchItemFailures``): a message that failed for a passing reason
 (the store throttled, say) is retried by SQS, and after ``maxReceiveCount`` receives the queue's
 redrive policy moves it to the dead-letter queue. A message that can never succeed (malformed JSON,
-invalid qbXML, unknown end-user, an element the company file's version or edition lacks) is sent to
+invalid qbXML, unknown end-user, an element the company file's version or edition lacks), and a
+``fail_if_offline`` message refused because the Web Connector is not calling, is sent to
 the dead-letter queue at once, with the reason as message attributes, and counted as handled. The SQS
 message id is the default idempotency key, so SQS's at-least-once delivery never enqueues a job twice.
 
@@ -32,12 +33,20 @@ log = logging.getLogger(__name__)
 PERMANENT_TYPES = frozenset({"invalid_request_error"})
 
 
-def permanent(exc: GatewayError) -> bool:
-    """Whether no later receive of the message can succeed: a refusal of the request itself, or the
-    gateway's own check against the company file (``qbxml_version_unsupported``, ``qbxml_not_in_edition``:
-    ``quickbooks_request_error``, not retryable), which SQS's retries cannot change either."""
+# What ``fail_if_offline`` refuses a job with (chalicelib.jobs.connection.require_polling)
+OFFLINE_REFUSALS = frozenset({"end_user_never_connected", "web_connector_not_polling",
+                              "bad_web_connector_password", "web_connector_locked_out"})
+
+
+def permanent(exc: GatewayError, fail_if_offline: bool = False) -> bool:
+    """Whether the message is answered for good: a refusal of the request itself; the gateway's own check
+    against the company file (``qbxml_version_unsupported``, ``qbxml_not_in_edition``:
+    ``quickbooks_request_error``, not retryable), which SQS's retries cannot change either; or, for a
+    ``fail_if_offline`` message, the refusal it asked for (refused at once, as over REST: retried, it
+    would wait after all, and hold back the end-user's later messages)."""
     return exc.spec.type in PERMANENT_TYPES or (exc.spec.type == "quickbooks_request_error"
-                                                and not exc.spec.retryable)
+                                                and not exc.spec.retryable) or (
+        fail_if_offline and exc.code in OFFLINE_REFUSALS)
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,7 @@ def handle_batch(records: Iterable[IngressRecord], queue: JobQueue, dead_letters
 def _handle(record: IngressRecord, queue: JobQueue, dead_letters: DeadLetters,
             failures: list[dict[str, str]]) -> None:
     """Enqueue one message, dead-letter it, or note it as a batch item failure."""
+    message: IngressMessage | None = None
     try:
         message = parse_body(IngressMessage, record.body.encode("utf-8"))
         bind(end_user_id=message.end_user_id)
@@ -114,7 +124,7 @@ def _handle(record: IngressRecord, queue: JobQueue, dead_letters: DeadLetters,
         log.info("ingress message enqueued", extra={"message_id": record.message_id, "job_id": job.id,
                                                      "job_created": created})
     except GatewayError as exc:
-        if not permanent(exc):
+        if not permanent(exc, message is not None and message.fail_if_offline):
             log.info("ingress message failed for now; SQS will retry it",
                      extra={"message_id": record.message_id, "code": exc.code})
             failures.append({"itemIdentifier": record.message_id})

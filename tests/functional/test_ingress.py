@@ -218,3 +218,17 @@ def test_a_job_the_company_file_can_never_take_is_dead_lettered_at_once(api: Api
     assert "TaxRegistrationNumber" in dead["MessageAttributes"]["reason"]["StringValue"]
     assert jobs_stored(aws, end_user["id"]) == 1
 
+
+
+def test_a_fail_if_offline_message_is_refused_at_once_to_the_dead_letter_queue(api: Api, aws: Aws,
+                                                                                client: Client) -> None:
+    # GIVEN an end-user whose Web Connector never connected / WHEN a fail_if_offline job arrives over SQS
+    end_user = api.create_end_user()
+    body = message(end_user["id"], fixture("qbwc/customer_query_rq.xml"), fail_if_offline=True)
+    result = invoke(client, sqs_event(body, message(end_user["id"], fixture("qbwc/customer_query_rq.xml"))))
+    # THEN it is refused at once, as over REST: dead-lettered with the reason, nothing stored for it,
+    # and the message behind it in the end-user's group is not held back
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(aws.sqs, aws.outputs.ingress_dlq_url)
+    assert dead["MessageAttributes"]["error_code"]["StringValue"] == "end_user_never_connected"
+    assert jobs_stored(aws, end_user["id"]) == 1
