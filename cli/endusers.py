@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.aws import Aws, aws_failure, aws_options
-from cli.output import emit_json, json_option, record, table
+from cli.output import Failure, emit_json, json_option, record, table
 from cli.rest import Gateway, rest_options
 
 SHOW_KEYS = ("id", "company_name", "source_id", "status", "qbwc_username", "company_file", "qbxml_version",
@@ -115,8 +115,8 @@ def unlock(end_user_id: str, aws: Aws, as_json: bool) -> None:
         settings = aws.settings()
         service = EndUserService(aws.store(), settings, utc_now)
         user = service.unlock(end_user_id)
-    except GatewayError as exc:
-        raise click.ClickException(exc.message) from None
+    except GatewayError as exc:  # as the REST commands show the gateway's errors
+        raise Failure(exc.to_dict()) from None
     except Exception as exc:
         raise aws_failure(exc) from None
     view = service.view(user, settings.public_base_url)

@@ -269,6 +269,18 @@ def test_cli_revoking_an_unknown_key_prints_the_error_and_exits_1(operator: CliR
     assert as_json.exit_code == 1 and json.loads(as_json.stdout)["error"]["code"] == "api_key_not_found"
 
 
+
+def test_cli_unlocking_an_unknown_end_user_prints_the_error_and_exits_1(operator: CliRunner) -> None:
+    # GIVEN no such end-user WHEN an operator unlocks it THEN it fails as every command does (README,
+    # "Command line"): the error's code, message and user-facing message, exit status 1; JSON with --json
+    result = operator.invoke(cli, ["end-users", "unlock", "eu_nobody"])
+    assert result.exit_code == 1
+    assert "error: end_user_not_found: end-user 'eu_nobody' does not exist" in result.stderr
+    assert "user-facing message: This QuickBooks connection no longer exists" in result.stderr
+    as_json = operator.invoke(cli, ["end-users", "unlock", "eu_nobody", "--json"])
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["error"]["code"] == "end_user_not_found"
+
 def test_a_key_the_cli_made_is_re_stored_with_the_gateway_s_keyed_hash_at_its_first_use(
         operator: CliRunner, store: CountingStore) -> None:
     from chalicelib.jobs.security import SecretHasher
