@@ -27,7 +27,7 @@ from chalicelib.jobs.states import JobStatus
 from chalicelib.qbwc import calls as c
 from chalicelib.store.memory import MemoryStore
 from chalicelib.wiring import Services
-from tests.support.paths import FIXTURES_DIR, SCHEMA_DIR
+from tests.support.paths import FIXTURES_DIR, REPO_DIR, SCHEMA_DIR
 from tests.unit.jobs.fakes import FakeClock, FakeSecretBox, RecordingPublisher
 
 BASE = "https://gateway.example.com"
@@ -257,6 +257,28 @@ def test_a_newer_link_replaces_the_older_one(world: World) -> None:
     assert first_password not in old_page.body.decode("utf-8")
     assert password_on(world.page(second)) != first_password
 
+
+
+def test_an_older_link_whose_password_the_web_connector_uses_lives_until_the_newer_one_is_used(
+        world: World) -> None:
+    # GIVEN a link whose password the Web Connector logged in with (QuickBooks had the wrong file open)
+    user = world.end_user()
+    first = world.link(user["id"])
+    first_password = password_on(world.page(first))
+    world.update(user, first_password, hresult="0x8004040A")
+    # WHEN a newer link is created THEN the older one still shows its page: its password is the end-user's
+    # current one, which keeps working until the Web Connector first logs in with the newer one
+    second = world.link(user["id"])
+    assert world.page(first).status_code == 200 and password_on(world.page(first)) == first_password
+    # WHEN the Web Connector logs in with the newer link's password THEN the older link shows "expired"
+    world.clock.advance(minutes=1)
+    world.update(user, password_on(world.page(second)))
+    assert world.page(first).status_code == 410
+    # AND the README says exactly that, not that any newer link expires an older one at once
+    readme = " ".join((REPO_DIR / "README.md").read_text(encoding="utf-8").split())
+    assert 'a newer link makes an older one show its "expired" page)' not in readme
+    assert ("a newer link makes an older one show its \"expired\" page once the Web Connector is not using "
+            "the older one's password") in readme
 
 @pytest.mark.parametrize("token", ["A" * 43, "short", "bad token with spaces", "%3Cscript%3E"])
 def test_an_unknown_link_shows_a_not_found_page_not_an_error_dump(world: World, token: str) -> None:
