@@ -91,3 +91,11 @@ def test_the_readme_s_result_message_has_the_keys_of_a_succeeded_job_s_message()
               enqueued_at=at, completed_at=at, response_qbxml="<QBXML/>")
     # THEN the example shows exactly the keys such a message has (response_s3_uri only when the answer is in S3)
     assert set(example) == set(result_message(job))
+
+
+def test_the_readme_names_every_field_an_ingress_message_takes() -> None:
+    from chalicelib.api.bodies import IngressMessage
+
+    readme = (REPO_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### SQS in:"):readme.index("### Python: `chalicelib.sdk.enqueue_job`")]
+    assert [f for f in IngressMessage.model_fields if f'"{f}"' not in section] == []
