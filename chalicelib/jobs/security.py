@@ -11,7 +11,10 @@
   its next successful check (:meth:`SecretHasher.upgrade`); one stored under an older pepper is
   re-stored under the current one. Checks use :func:`hmac.compare_digest`.
 * Tickets carry 192 random bits from :mod:`secrets` after the end-user id; only the ticket's SHA-256
-  is stored (on the company file's lease), so a leaked table does not leak live tickets.
+  is stored (on the company file's lease), so a leaked table does not leak live tickets. A session's
+  ticket also carries an HMAC of both under the pepper (:meth:`SecretHasher.session_ticket`), so that a
+  call whose ticket no longer holds the file — a late answer — is still heard only from a ticket
+  ``authenticate`` issued (:meth:`SecretHasher.issued`), never from one made up around a user name.
 * Ids are sortable (48-bit millisecond time + 80 random bits, Crockford base32).
 """
 
@@ -146,8 +149,38 @@ class SecretHasher:
         """A hash to check against when a user name is unknown: the cost of checking a current one."""
         return self._keyed(new_password(), self.peppers[0]) if self.peppers else dummy_hash()
 
+    def session_ticket(self, end_user_id: str) -> str:
+        """A session's ticket (:func:`session_ticket`'s shape) whose random part ends with its MAC."""
+        nonce = secrets.token_urlsafe(24)
+        return f"{end_user_id}.{nonce}{_ticket_mac(self._ticket_keys()[0], end_user_id, nonce)}"
+
+    def issued(self, ticket: str) -> bool:
+        """Was ``ticket`` made by :meth:`session_ticket` (with a pepper configured now, or in this process)?"""
+        end_user_id, dot, secret = ticket.strip().rpartition(".")
+        nonce, mac = secret[:_TICKET_NONCE_CHARS], secret[_TICKET_NONCE_CHARS:]
+        if not (dot and end_user_id) or len(mac) != _TICKET_MAC_CHARS:
+            return False
+        return any(hmac.compare_digest(_ticket_mac(key, end_user_id, nonce).encode(), mac.encode())
+                   for key in self._ticket_keys())
+
+    def _ticket_keys(self) -> tuple[bytes, ...]:
+        """The peppers, else a key of this process (without a pepper a ticket checks where it was issued)."""
+        return tuple(p.encode("utf-8") for p in self.peppers) or (_process_key(),)
+
 
 SCRYPT_ONLY = SecretHasher()
+_TICKET_NONCE_CHARS = 32  # secrets.token_urlsafe(24)
+_TICKET_MAC_CHARS = 22  # 132 bits of HMAC-SHA-256, base64url
+
+
+@functools.cache
+def _process_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def _ticket_mac(key: bytes, end_user_id: str, nonce: str) -> str:
+    digest = hmac.new(key, f"qbdgw-ticket:{end_user_id}.{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:_TICKET_MAC_CHARS]
 
 
 

@@ -28,7 +28,7 @@ from chalicelib.errors import error
 from chalicelib.jobs.connection import LOGIN_ERRORS, heartbeat_stale
 from chalicelib.jobs.models import NEXT, SENT, EndUser, Lease
 from chalicelib.jobs.results import iso
-from chalicelib.jobs.security import LoginPolicy, new_ticket, session_ticket, ticket_hash
+from chalicelib.jobs.security import LoginPolicy, new_ticket, ticket_hash
 from chalicelib.observability import bind, short_hash
 from chalicelib.qbwc import answers
 from chalicelib.qbwc import calls as c
@@ -87,7 +87,7 @@ class Login:
         pointer = view.lease.pointer if view.lease else None
         if view.head is None and (pointer is None or pointer.phase in (SENT, NEXT)):
             return [new_ticket(), "none"]
-        ticket = session_ticket(user.id)
+        ticket = self.hasher.session_ticket(user.id)  # its MAC lets a late answer prove where it came from
         lease = self.dispatcher.take(view, ticket_hash(ticket), {
             "company_file": user.company_file, "qbxml_version": user.qbxml_version})
         if lease is None:

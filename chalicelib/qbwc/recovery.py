@@ -55,7 +55,13 @@ class InDoubtAnswers:
         return HRESULT_ERROR_PERCENT
 
     def _late_answer(self: Service, call: c.ReceiveResponseXML) -> int:
-        """An answer from a session that no longer holds the file. The truth settles a write in doubt."""
+        """An answer from a session that no longer holds the file. The truth settles a write in doubt — told by
+        a ticket ``authenticate`` issued: the job's id and its message set id can be guessed from the user
+        name, so a made-up ticket of the right shape is not heard (the probe asks QuickBooks instead)."""
+        if ticket_end_user(call.ticket) and not self.hasher.issued(call.ticket):
+            log.warning("late answer under a ticket the gateway did not issue ignored",
+                        extra={"end_user_id": ticket_end_user(call.ticket), "audit": "forged_ticket"})
+            return PROTOCOL_ERROR_PERCENT
         named = answers.answered_job(call) if ticket_end_user(call.ticket) else None
         if named is None:
             return PROTOCOL_ERROR_PERCENT

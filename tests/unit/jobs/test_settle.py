@@ -236,6 +236,25 @@ def test_a_late_answer_under_another_message_set_id_is_ignored(gw: Harness) -> N
     assert [m["status"] for m in gw.publisher.delivered] == ["in_doubt"]
 
 
+def test_a_late_answer_under_a_ticket_the_gateway_never_issued_settles_nothing(gw: Harness) -> None:
+    # GIVEN a write put in doubt after its session vanished
+    job, _a = sent(gw, "customer_add.xml")
+    gw.clock.advance(seconds=LEASE_TTL.total_seconds() + 1)
+    b = gw.open_session()
+    gw.send(b, first=True)
+    assert gw.job(job.id).status is JobStatus.IN_DOUBT
+    # WHEN someone who knows only the user name (it is in the .qwc) makes up a ticket of its shape and sends
+    # an answer for the job's guessable id and message set id (derived from the job id and the attempt)
+    forged = f"{gw.user.id}." + "A" * 54
+    answer = qbwc_file("recovery_stored_customer_add_rs.xml", message_set_id=message_set_id(job.id, 1),
+                       request_id=job.id)
+    assert gw.receive(forged, answer) == PROTOCOL_ERROR_PERCENT
+    # THEN the write stays in doubt for its probe: only a ticket authenticate issued may settle it
+    assert gw.job(job.id).status is JobStatus.IN_DOUBT
+    assert gw.store.get_job(job.id).response_qbxml is None
+    assert [m["status"] for m in gw.publisher.delivered] == ["in_doubt"]
+
+
 # The outbox ------------------------------------------------------------------------------------------------
 def expire(gw: Harness) -> Job:
     job = gw.queue.enqueue(gw.user.id, qbwc_file("customer_query_rq.xml"), source="rest", deadline_seconds=60)[0]
