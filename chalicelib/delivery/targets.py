@@ -8,7 +8,8 @@ gateway call them. So:
 * at registration, :func:`check_url` refuses anything but ``https://host[:port]/path[?query]`` without
   user info or fragment, at most 2,048 characters, whose host resolves and resolves only to global
   unicast addresses (no private, loopback, link-local, shared (CGNAT), multicast, reserved or
-  unspecified ones, IPv4-mapped and NAT64 forms included; an IP literal is judged the same way);
+  unspecified ones, IPv4-mapped, IPv4-compatible, IPv4-translated and NAT64 forms included; an IP
+  literal is judged the same way);
 * at every delivery, :func:`deliverable_addresses` resolves the host again and the adapter connects
   to one of the addresses it returns, never to a name a resolver may since have re-pointed (DNS
   rebinding), with the TLS server name and ``Host`` header of the URL.
@@ -87,7 +88,11 @@ def allowed(address: IpAddress, *, local: bool = False) -> bool:
             return allowed(mapped, local=local)
     if local and address.is_loopback:
         return True
-    return address.is_global and not address.is_multicast
+    # ``is_global`` alone is not enough: this Python calls the IPv4-compatible (::a.b.c.d), IPv4-translated
+    # (::ffff:0:a.b.c.d) and local-use NAT64 (64:ff9b:1::/48) forms of 169.254.169.254 global; they are all
+    # in a reserved range, as is every other IPv6 block outside 2000::/3 that is not assigned.
+    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_private
+                                      or address.is_link_local or address.is_loopback or address.is_unspecified)
 
 
 def parse_url(url: str, *, local: bool = False) -> Target:

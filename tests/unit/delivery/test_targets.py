@@ -51,6 +51,17 @@ def test_a_host_that_resolves_to_a_non_public_address_is_refused(address: str) -
     assert "not a public address" in refused("https://evil.example.com/hook", address)
 
 
+@pytest.mark.parametrize("address", [
+    "::a9fe:a9fe", "::7f00:1", "::ffff:0:a9fe:a9fe", "64:ff9b:1::a9fe:a9fe", "100::1", "2001:db8::1",
+])
+def test_an_ipv6_form_that_embeds_an_internal_ipv4_address_or_is_reserved_is_refused(address: str) -> None:
+    # GIVEN an IPv4-compatible (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d) or local-use NAT64
+    # (64:ff9b:1::/48) form of the metadata service or loopback, or another reserved IPv6 range, which
+    # ipaddress calls "global" on this Python / THEN it is refused, as a literal and as a DNS answer
+    assert "not a public address" in refused("https://evil.example.com/hook", address)
+    assert "not a public address" in refused(f"https://[{address}]/latest/meta-data", address)
+
+
 def test_one_internal_address_among_public_ones_is_enough_to_refuse() -> None:
     assert "10.1.2.3" in refused("https://mixed.example.com/", PUBLIC, "10.1.2.3")
 
