@@ -62,7 +62,9 @@ envelope.
   next page continues QuickBooks' iterator while the session lasts and otherwise restarts after the
   last record delivered, with no record twice or missed ([paging.md](paging.md)). Asking for the
   same cursor again gives the same page. A cursor keeps its list's filters. Queries without
-  iterators (templates, the company) answer in one page, `limit` as their `MaxReturned`.
+  iterators (templates, the company), and the two whose iterators a lost session could not resume
+  (`transactions`, `item-sites`: no name or date range to restart on), answer in one page, `limit`
+  as their `MaxReturned`.
 - **Updates need `revision_number`** — QuickBooks' `EditSequence`, as the last read returned it.
   A change made on an older revision is refused with `409 stale_edit_sequence` (read the object again,
   re-apply the change). An id QuickBooks does not have is `404 object_not_found`; an operation the

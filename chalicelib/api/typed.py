@@ -17,9 +17,9 @@ a ``Job-Id`` header (its result on SQS carries the same JSON).
 names exactly those (:func:`served`), whether a handler refuses it or Chalice does, for a method the
 generic route lacks (:func:`method_refused`, called from :mod:`chalicelib.api.edge`).
 
-**Lists and cursors.** A list whose query takes iterators is one paged job of one page
-(``paging.max_pages`` 1, ``page_size`` = ``limit``, 1 to 1000, default 100). Its answer says
-``has_more`` and, if so, ``next_cursor``: the job's id and page. The next call with ``cursor`` is a new
+**Lists and cursors.** A list whose query takes iterators (and can be resumed: ``build.list_call``) is
+one paged job of one page (``paging.max_pages`` 1, ``page_size`` = ``limit``, 1 to 1000, default 100).
+Its answer says ``has_more`` and, if so, ``next_cursor``: the job's id and page. The next call with ``cursor`` is a new
 job that resumes that job's saved position (:func:`chalicelib.qbxml.paging.resumed_from`): with the
 same iterator while the Web Connector session lasts, else restarted from the last record delivered,
 without a record twice or missed. A cursor is therefore as durable as its job: valid for the result

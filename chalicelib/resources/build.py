@@ -46,6 +46,8 @@ from chalicelib.resources.catalog import REPORTS, Resource
 RESERVED_PARAMS = frozenset({"limit", "cursor", "wait"})
 _MATCH = {"contains": "Contains", "starts_with": "StartsWith", "ends_with": "EndsWith"}
 _STATUS = {"active": "ActiveOnly", "inactive": "InactiveOnly", "all": "All"}
+# What a paged list restarts on when its iterator is lost (chalicelib.qbxml.paging): a name, else a date window.
+RESTART_FIELDS = ("name_range_filter", "modified_date_range_filter", "txn_date_range_filter")
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,11 @@ def _split(value: str) -> list[str]:
 # Listing ---------------------------------------------------------------------------------------------------
 def list_call(res: Resource, params: Mapping[str, str], *, report: str | None = None, limit: int | None = None
               ) -> Call:
-    """``GET /{resource}`` (or ``/reports/{kind}``) with its filters. ``pages``: the query takes iterators
-    and names no records (``ids``, ``full_names``), so the caller pages it by ``limit``; a query without
-    iterators gets ``limit`` as its ``MaxReturned``."""
+    """``GET /{resource}`` (or ``/reports/{kind}``) with its filters. ``pages``: the query takes iterators,
+    has what a restart after a lost session keys on (:data:`RESTART_FIELDS`) and names no records
+    (``ids``, ``full_names``), so the caller pages it by ``limit``; any other query (without iterators, or
+    one the queue could not resume: ``TransactionQueryRq``, ``ItemSitesQueryRq``) gets ``limit`` as its
+    ``MaxReturned``."""
     name = _report_request(report) if report is not None else res.query
     if name is None:
         raise error("method_not_allowed", f"/{res.name} cannot be listed")
@@ -115,7 +119,8 @@ def list_call(res: Resource, params: Mapping[str, str], *, report: str | None = 
     values = _report_values(cls, params) if report is not None else _filters(cls, params, res.name)
     built = _validated(cls, values, f"the filters of /{res.name}")
     named = any(values.get(k) for k in ("list_id", "txn_id", "full_name", "ref_number"))
-    pages = not res.singleton and report is None and "iterator" in cls.model_fields and not named
+    pages = (not res.singleton and report is None and "iterator" in cls.model_fields and not named
+             and any(f in cls.model_fields for f in RESTART_FIELDS))
     if not pages and not named and limit is not None and "max_returned" in cls.model_fields:
         built = _validated(cls, {**values, "max_returned": limit}, f"the filters of /{res.name}")
     return Call(name, _serialised(built), pages)

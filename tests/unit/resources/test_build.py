@@ -242,3 +242,15 @@ def test_a_value_xml_cannot_carry_is_400_not_a_server_error(text: str) -> None:
         with pytest.raises(GatewayError) as refused:
             attempt()
         assert refused.value.code == "invalid_request" and "character" in refused.value.message
+
+
+@pytest.mark.parametrize("name", ["transactions", "item-sites"])
+def test_an_iterator_query_that_cannot_be_resumed_is_listed_in_one_page(name: str, catalog: SchemaCatalog) -> None:
+    # GIVEN a query that takes iterators but has neither NameRangeFilter nor a date range a lost session's
+    # restart could key on (the queue refuses to page it: "cannot be paged")
+    res = resource(name)
+    assert res
+    call = build.list_call(res, {}, limit=20)
+    # THEN its list is one page with the limit as MaxReturned, as for a query without iterators, not a 400
+    assert not call.pages and "<MaxReturned>20</MaxReturned>" in call.qbxml
+    assert valid(call, catalog) == []
