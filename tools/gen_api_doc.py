@@ -81,7 +81,9 @@ envelope.
 ## List filters
 
 Each applies where the resource's query has the element; any other top-level element of the query
-is a filter by its snake_case name (`include_line_items=true`, `paid_status=NotPaidOnly`).
+is a filter by its snake_case name (`include_line_items=true`, `paid_status=NotPaidOnly`), and a
+reference element by its name with or without `_ref` takes the record's id (`bills-to-pay?payee_entity=<id>`
+is `PayeeEntityRef/ListID`).
 
 | filter | qbXML |
 |---|---|

@@ -15,6 +15,8 @@ is ``invalid_request`` (400) naming the field, and nothing is enqueued.
 ``transaction_date_from``, ``…_to``            ``TxnDateRangeFilter``
 ``entity_ids`` (``customer_ids``,              ``EntityFilter/ListID``; ``AccountFilter/ListID``
 ``vendor_ids``), ``account_ids``
+a reference element, by its name (``_ref``     its ``ListID`` (``payee_entity=80000001-1`` is
+optional)                                      ``PayeeEntityRef/ListID``)
 any other top-level element, by its name       as given (``include_line_items=true``, ``paid_status=NotPaidOnly``)
 =============================================  ====================================================
 
@@ -174,11 +176,22 @@ def _filters(cls: type[QbxmlModel], params: Mapping[str, str], where: str) -> di
             put("entity_filter", {"list_id": _split(raw)}, param)
         elif param == "account_ids":
             put("account_filter", {"list_id": _split(raw)}, param)
+        elif (ref := _reference(cls, param)) is not None:
+            values[ref] = {"list_id": raw}
         elif param in fields and param not in ("request_id", "iterator", "iterator_id", "meta_data"):
             values[param] = _split(raw) if _is_tuple(cls, param) else raw
         else:
             raise error("invalid_request", f"/{where} has no filter {param!r}")
     return values
+
+
+def _reference(cls: type[QbxmlModel], param: str) -> str | None:
+    """The reference element (``PayeeEntityRef``) a filter ``param`` names, with or without its ``_ref``:
+    it takes the record's id, as ``ids`` and ``entity_ids`` do."""
+    name = param if param.endswith("_ref") else f"{param}_ref"
+    field = cls.model_fields.get(name)
+    kinds = _models_in(field.annotation) if field is not None and not _is_tuple(cls, name) else []
+    return name if len(kinds) == 1 and {"list_id", "full_name"} <= set(kinds[0].model_fields) else None
 
 
 def _report_values(cls: type[QbxmlModel], params: Mapping[str, str]) -> dict[str, Any]:

@@ -159,6 +159,16 @@ def test_bills_to_pay_names_its_payee_by_a_top_level_filter(catalog: SchemaCatal
     with pytest.raises(GatewayError) as refused:
         build.list_call(res, {})
     assert refused.value.code == "invalid_request" and "payee_entity_ref" in refused.value.message
+    # AND a reference filter takes the record's id, by its name with or without _ref (as a body's reference)
+    for params in ({"payee_entity_ref": "80000001-1"}, {"payee_entity": "80000001-1", "ap_account": "80000002-1"}):
+        call = build.list_call(res, params, limit=20)
+        assert "<PayeeEntityRef><ListID>80000001-1</ListID></PayeeEntityRef>" in call.qbxml
+        assert valid(call, catalog) == [], call.qbxml
+    assert "<APAccountRef><ListID>80000002-1</ListID></APAccountRef>" in call.qbxml
+    price_levels = resource("price-levels")
+    assert price_levels
+    by_item = build.list_call(price_levels, {"item": "80000003-1"})
+    assert "<ItemRef><ListID>80000003-1</ListID></ItemRef>" in by_item.qbxml
 
 
 @pytest.mark.parametrize(("params", "problem"), [
