@@ -16,10 +16,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 from chalicelib.api.openapi_resources import LIST_FILTERS
 from chalicelib.qbxml.models import model_for
-from chalicelib.resources.build import create_call
+from chalicelib.resources.build import create_call, list_call
 from chalicelib.resources.catalog import OBJECTS, REPORTS, SINGLETONS, names, resource
 from tools.qbxml_examples import build
 
@@ -62,9 +63,10 @@ envelope.
   next page continues QuickBooks' iterator while the session lasts and otherwise restarts after the
   last record delivered, with no record twice or missed ([paging.md](paging.md)). Asking for the
   same cursor again gives the same page. A cursor keeps its list's filters. Queries without
-  iterators (templates, the company), and the two whose iterators a lost session could not resume
-  (`transactions`, `item-sites`: no name or date range to restart on), answer in one page, `limit`
-  as their `MaxReturned`.
+  iterators (accounts, employees, templates …), and the two whose iterators a lost session could not
+  resume (`transactions`, `item-sites`: no name or date range to restart on), answer in one page,
+  `limit` as their `MaxReturned` where the query has one (templates, the company, deleted objects
+  have none: the page is all of them).
 - **Updates need `revision_number`** — QuickBooks' `EditSequence`, as the last read returned it.
   A change made on an older revision is refused with `409 stale_edit_sequence` (read the object again,
   re-apply the change). An id QuickBooks does not have is `404 object_not_found`; an operation the
@@ -153,6 +155,38 @@ def _example_body(name: str, obj: str) -> str:
     return json.dumps(body, ensure_ascii=False)
 
 
+def _required_filters(name: str) -> dict[str, str]:
+    """The filters ``name``'s list cannot go without (``list_del_type`` …), with an example value: a
+    reference by its name without ``_ref``, given an id."""
+    res = resource(name)
+    assert res is not None and res.query is not None
+    cls = model_for(res.query)
+    example = build(cls).model_dump(mode="json", exclude_none=True)
+    found: dict[str, str] = {}
+    for field, info in cls.model_fields.items():
+        if not info.is_required():
+            continue
+        if field.endswith("_ref"):
+            found[field.removesuffix("_ref")] = "80000001-1234567890"
+        else:
+            value = example[field]
+            found[field] = ",".join(value) if isinstance(value, list) else str(value)
+    return found
+
+
+def _list_query(name: str) -> str:
+    """The example list call's query: its required filters, and a ``limit`` where the query takes one (as
+    iterator pages or ``MaxReturned``), checked by the same builder the API uses."""
+    res = resource(name)
+    assert res is not None and res.query is not None
+    params = _required_filters(name)
+    fields = model_for(res.query).model_fields
+    if name not in SINGLETONS and ("iterator" in fields or "max_returned" in fields):
+        params["limit"] = "20"
+    list_call(res, {k: v for k, v in params.items() if k != "limit"})  # raises when the API refuses it
+    return "?" + urlencode(params) if params else ""
+
+
 def _section(name: str) -> list[str]:
     res = resource(name)
     assert res is not None
@@ -188,13 +222,13 @@ def _section(name: str) -> list[str]:
     lines += [f"- {p}" for p in paths]
     query = model_for(res.query).model_fields if res.query else {}
     filters = [f"`{f}`" for f, (fields, _) in LIST_FILTERS.items() if any(x in query for x in fields)]
+    filters += [f"`{f}` (required)" for f in _required_filters(name)]
     if filters and name not in SINGLETONS:
         lines += [f"- filters: {', '.join(filters)}"]
     here = base.replace("{end_user_id}", "$EU")
     lines += ["", "```bash"]
     if "list" in ops:
-        limit = "" if name in SINGLETONS else "?limit=20"
-        lines += [f'curl -s "$QBDGW_URL{here}{limit}" -H "Authorization: Bearer $QBDGW_API_KEY"']
+        lines += [f'curl -s "$QBDGW_URL{here}{_list_query(name)}" -H "Authorization: Bearer $QBDGW_API_KEY"']
     if "create" in ops:
         lines += [f'curl -s -X POST "$QBDGW_URL{here}" -H "Authorization: Bearer $QBDGW_API_KEY" \\',
                   f"     -H 'Idempotency-Key: {name}-1' -d '{_example_body(name, res.object)}'"]
