@@ -223,7 +223,7 @@ def build(
         queue=queue,
         dispatcher=dispatcher,
         qbwc=qbwc,
-        end_users=EndUserService(store, settings, clock, hasher),
+        end_users=EndUserService(store, settings, clock, hasher, secrets),
         health=HealthCheck(store, queue, clock, budget=timedelta(seconds=settings.health_check_budget_seconds),
                            offline_grace=timedelta(seconds=settings.offline_grace_seconds), metrics=metrics),
         auth=ApiKeyAuthenticator(store, clock, cache_seconds=settings.auth_cache_seconds, metrics=metrics,

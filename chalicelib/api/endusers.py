@@ -3,8 +3,10 @@
 An end-user is one company file of one of the SaaS's customers. Creating one generates the Web
 Connector password (returned once, stored only as a hash: keyed HMAC-SHA-256 when the deployment has a
 pepper, else scrypt; :class:`chalicelib.jobs.security.SecretHasher`) and a FileID GUID for the
-``.qwc``. With an ``Idempotency-Key`` the first answer (password included) is also kept in the key's
-record for the idempotency window (24 h, then deleted by TTL) so that a retry gets exactly that answer.
+``.qwc``. With an ``Idempotency-Key`` the first answer is also kept in the key's record for the
+idempotency window (24 h, then deleted by TTL) so that a retry gets exactly that answer — its password
+sealed by the stack's key (:class:`~chalicelib.jobs.ports.SecretBox`, bound to the end-user), never in
+clear; without a key to seal it (``QBDGW_SECRETS_KEY_ID`` unset) a keyed creation is refused.
 Its ``status`` is derived, never stored (:mod:`chalicelib.jobs.connection`). ``GET /v1/end-users`` lists
 them a page at a time in the order they were created (an id begins with its creation millisecond), from
 the store's registry of end-users (a query, never a scan); a page's cursor is the id of its last end-user.
@@ -27,7 +29,7 @@ from chalicelib.config import Settings
 from chalicelib.errors import error
 from chalicelib.jobs.connection import LOGIN_ERRORS, status_of
 from chalicelib.jobs.models import EndUser
-from chalicelib.jobs.ports import Clock, Store, StoreConflict
+from chalicelib.jobs.ports import Clock, SecretBox, Store, StoreConflict
 from chalicelib.jobs.queue import IDEMPOTENCY_WINDOW
 from chalicelib.jobs.results import iso
 from chalicelib.jobs.security import SecretHasher, new_id, new_password
@@ -47,12 +49,19 @@ _LIST_PARAMS = frozenset({"limit", "cursor"})
 _END_USER_ID = re.compile(r"eu_[0-9a-z]{26}")
 
 
+def _seal_context(end_user_id: str) -> dict[str, str]:
+    """What a creation's sealed password is bound to: it opens for this end-user's replay only."""
+    return {"purpose": "end-user-created", "end_user_id": end_user_id}
+
+
 class EndUserService:
-    def __init__(self, store: Store, settings: Settings, clock: Clock, hasher: SecretHasher | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, hasher: SecretHasher | None = None,
+                 secrets: SecretBox | None = None) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
         self.hasher = hasher if hasher is not None else SecretHasher.from_text(settings.secret_peppers)
+        self.secrets = secrets
 
     def create(self, body: CreateEndUser) -> tuple[EndUser, str]:
         """A new end-user and its Web Connector password (clear text, to be shown once)."""
@@ -77,11 +86,14 @@ class EndUserService:
         if not idempotency_key:
             self.store.put_end_user(user)
             return created, True
+        if self.secrets is None:
+            raise error("internal_error", "an end-user created under an Idempotency-Key keeps its password sealed "
+                                          "for the replay, and no key seals it (QBDGW_SECRETS_KEY_ID is not set)")
         body_hash = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
         now = self.clock()
         existing = self.store.claim_idempotency_record(
             END_USER_SCOPE, idempotency_key, user.id, body_hash, now + IDEMPOTENCY_WINDOW,
-            created.model_dump(mode="json"), now=now,
+            self._kept(created), now=now,
         )
         if existing is None:
             self._put_once(user)
@@ -89,9 +101,7 @@ class EndUserService:
         if existing.body_hash != body_hash or existing.response is None:
             raise error("idempotency_key_reused",
                         f"Idempotency-Key {idempotency_key!r} was used for a different request")
-        from chalicelib.api.bodies import EndUserCreated
-
-        original = EndUserCreated.model_validate(existing.response)
+        original = self._replayed(existing.response)
         if self.store.get_end_user(original.id) is None:
             self._put_once(self._from_answer(original))
         return original, False
@@ -120,6 +130,27 @@ class EndUserService:
             qbwc_username=user.qbwc_username, qbwc_password=password,
             qwc_url=f"{base_url}/v1/end-users/{user.id}/qwc", created_at=iso(user.created_at) or "",
         )
+
+    def _kept(self, created: EndUserCreated) -> dict[str, Any]:
+        """The answer as the key's record keeps it: the password sealed for this end-user, not in clear."""
+        assert self.secrets is not None
+        kept = created.model_dump(mode="json")
+        kept["qbwc_password_sealed"] = self.secrets.seal(kept.pop("qbwc_password"), _seal_context(created.id))
+        return kept
+
+    def _replayed(self, kept: Mapping[str, Any]) -> EndUserCreated:
+        """The first answer back from its record (one of an earlier release holds the password in clear)."""
+        from chalicelib.api.bodies import EndUserCreated
+
+        answer = dict(kept)
+        sealed = answer.pop("qbwc_password_sealed", None)
+        if sealed is not None:
+            assert self.secrets is not None
+            try:
+                answer["qbwc_password"] = self.secrets.open(str(sealed), _seal_context(str(answer.get("id"))))
+            except Exception as exc:
+                raise error("internal_error", "the first answer's password could not be unsealed") from exc
+        return EndUserCreated.model_validate(answer)
 
     def _from_answer(self, answer: EndUserCreated) -> EndUser:
         """The end-user an idempotency record promised, for a first request that never wrote it."""

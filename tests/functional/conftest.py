@@ -21,6 +21,7 @@ from chalicelib.wiring import Services
 from infra.provision import provision
 from tests.functional.support import REGION, Api, Aws
 from tests.support.paths import SCHEMA_DIR
+from tests.unit.jobs.fakes import FakeSecretBox
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def services(aws: Aws) -> Iterator[Services]:
     settings = Settings(stage="test", region=REGION, table_name=out.table_name,
                         results_queue_url=out.results_queue_url, ingress_queue_url=out.ingress_queue_url,
                         ingress_dlq_url=out.ingress_dlq_url, schema_dir=SCHEMA_DIR, session_idle_seconds=0)
-    built = wiring.build(settings, clients={"dynamodb": aws.dynamodb, "sqs": aws.sqs})
+    # the stack's KMS key seals the secrets the gateway must show again (auth links, a keyed end-user creation)
+    built = wiring.build(settings, clients={"dynamodb": aws.dynamodb, "sqs": aws.sqs}, secrets=FakeSecretBox())
     wiring.reset(built)
     yield built
     wiring.reset(None)

@@ -23,7 +23,7 @@ from chalicelib.api.bodies import CreateEndUser
 from chalicelib.api.endusers import END_USER_SCOPE, EndUserService
 from chalicelib.config import Settings
 from chalicelib.errors import GatewayError
-from chalicelib.jobs.ports import Store
+from chalicelib.jobs.ports import SecretBox, Store
 from chalicelib.jobs.queue import JobQueue
 from chalicelib.qbxml import SchemaCatalog
 from chalicelib.store.dynamodb import DynamoStore
@@ -31,6 +31,7 @@ from chalicelib.store.memory import MemoryStore
 from infra.provision import provision
 from tests.functional.support import Api, Aws, jobs_stored
 from tests.support.stack import Dynalite, GatewayProcess, aws_client
+from tests.unit.jobs.fakes import FakeSecretBox
 
 T0 = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
 QUERY = "<CustomerQueryRq><MaxReturned>5</MaxReturned></CustomerQueryRq>"
@@ -64,8 +65,9 @@ class _NoPublisher:
         raise AssertionError("nothing is published here")
 
 
-def end_users(store: Store) -> EndUserService:
-    return EndUserService(store, Settings(stage="test"), lambda: datetime.now(UTC))
+def end_users(store: Store, secrets: SecretBox | None = None) -> EndUserService:
+    return EndUserService(store, Settings(stage="test"), lambda: datetime.now(UTC),
+                          secrets=secrets if secrets is not None else FakeSecretBox())
 
 
 def job_queue(store: Store) -> JobQueue:
@@ -129,6 +131,35 @@ def test_creating_an_end_user_twice_with_one_key_gives_the_first_answer(store: S
         service.create_once(CreateEndUser(company_name="Other"), "http://localhost", "signup-9")
     assert refused.value.code == "idempotency_key_reused"
     assert refused.value.http_status == 409
+
+
+def test_the_key_s_record_keeps_the_web_connector_password_sealed_never_in_clear(store: Store) -> None:
+    # GIVEN an end-user created under an Idempotency-Key, with the stack's key to seal secrets
+    service = end_users(store, FakeSecretBox())
+    body = CreateEndUser(company_name="Sealed Supply")
+    first, _ = service.create_once(body, "http://localhost", "sealed-1")
+    # WHEN the key's record is read as the table holds it for 24 h
+    now = datetime.now(UTC)
+    record = store.claim_idempotency_record(END_USER_SCOPE, "sealed-1", "eu_other", "other", now + timedelta(days=1),
+                                            now=now)
+    # THEN the password is not in it, only sealed for this end-user; a replay still answers with it
+    import json
+    assert record is not None and record.response is not None
+    assert first.qbwc_password not in json.dumps(record.response)
+    assert str(record.response["qbwc_password_sealed"]).startswith(FakeSecretBox.PREFIX)
+    again, new = service.create_once(body, "http://localhost", "sealed-1")
+    assert (again, new) == (first, False)
+
+
+def test_an_idempotent_end_user_creation_needs_the_key_that_seals_its_password(store: Store) -> None:
+    # GIVEN a gateway without a key to seal secrets (QBDGW_SECRETS_KEY_ID unset)
+    service = EndUserService(store, Settings(stage="test"), lambda: datetime.now(UTC))
+    # WHEN an end-user is created under an Idempotency-Key / THEN it is refused, nothing stored; without a key it works
+    with pytest.raises(GatewayError) as refused:
+        service.create_once(CreateEndUser(company_name="Open Book"), "http://localhost", "open-1")
+    assert refused.value.code == "internal_error" and "QBDGW_SECRETS_KEY_ID" in refused.value.message
+    created, new = service.create_once(CreateEndUser(company_name="Open Book"), "http://localhost", None)
+    assert new and store.get_end_user(created.id) is not None
 
 
 def test_a_replay_finishes_an_end_user_whose_first_request_died(store: Store) -> None:

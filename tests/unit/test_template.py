@@ -276,8 +276,11 @@ def test_secrets_are_sealed_with_a_rotated_retained_key_only_for_auth_links_and_
                    local=True).create_endpoint("http://127.0.0.1:9/hooks")
     (webhook,) = contexts
     auth_link = {"purpose": "auth-link-password", "end_user_id": "eu_1", "link": "al_1"}
-    allowed = {sid: [kms_allows(seal, c) for c in (auth_link, webhook)] for sid, seal in seals.items()}
-    assert allowed == {"SealAuthLinkPasswords": [True, False], "SealWebhookSecrets": [False, True]}
+    from chalicelib.api.endusers import _seal_context
+
+    created = _seal_context("eu_1")  # an end-user created under an Idempotency-Key: its password for the replay
+    allowed = {sid: [kms_allows(seal, c) for c in (auth_link, created, webhook)] for sid, seal in seals.items()}
+    assert allowed == {"SealAuthLinkPasswords": [True, True, False], "SealWebhookSecrets": [False, False, True]}
     for other in ({}, {"purpose": "something-else"}, {**webhook, "purpose": "something-else"}):
         assert not any(kms_allows(seal, other) for seal in seals.values()), other
     for function in of_type(packaged["Resources"], "AWS::Serverless::Function").values():
