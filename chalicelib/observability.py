@@ -11,7 +11,8 @@ with :func:`bind` (the REST middleware the API Gateway request id, the SOAP edge
 and ticket hash, the session service the end-user), and :func:`invocation` starts afresh per Lambda
 invocation. A ticket is logged only as the first 16 hex characters of its SHA-256
 (:func:`short_hash`); fields named like secrets (``password``, ``ticket``, ``qbxml``,
-``authorization``…) are replaced by ``"[redacted]"`` whatever their value.
+``authorization``…) are replaced by ``"[redacted]"`` whatever their value, at any depth of a field's
+dicts and lists.
 
 **Metrics.** The domain layers (``qbwc/``, ``jobs/``) see only the :class:`Metrics` protocol and get
 :data:`NO_METRICS` unless :mod:`chalicelib.wiring` injects :class:`EmfMetrics`, which buffers values
@@ -119,8 +120,8 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Mapping):  # a secret nested in a field is redacted as a field of its own is
+        return {str(k): _safe(str(k), v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
     return str(value)

@@ -303,6 +303,22 @@ def test_fields_named_like_secrets_are_redacted(json_log: io.StringIO) -> None:
     assert line["password"] == "[redacted]"
 
 
+def test_fields_named_like_secrets_are_redacted_inside_nested_fields_too(json_log: io.StringIO) -> None:
+    # GIVEN a record whose extra field nests secrets in dicts and lists (a request's headers, a body's parts)
+    logging.getLogger("x").warning("careful", extra={
+        "request": {"headers": {"Authorization": "Bearer k-nested", "Accept": "*/*"},
+                    "items": [{"api_key": "sk-deep", "id": "eu_1"}]},
+        "change": {"QBWC_Password": "hunter3"}})
+    (line,) = lines(json_log)
+    text = json.dumps(line)
+    # THEN no secret appears, whatever the depth or the case of its name
+    assert "k-nested" not in text and "sk-deep" not in text and "hunter3" not in text
+    # AND what is not secret is kept as it was
+    assert line["request"]["headers"] == {"Authorization": "[redacted]", "Accept": "*/*"}
+    assert line["request"]["items"][0] == {"api_key": "[redacted]", "id": "eu_1"}
+    assert line["change"] == {"QBWC_Password": "[redacted]"}
+
+
 def test_an_exception_is_logged_with_its_trace(json_log: io.StringIO) -> None:
     try:
         raise ValueError("boom")
