@@ -64,9 +64,12 @@ envelope.
   last record delivered, with no record twice or missed ([paging.md](paging.md)). Asking for the
   same cursor again gives the same page. A cursor keeps its list's filters. Queries without
   iterators (accounts, employees, templates …), and the two whose iterators a lost session could not
-  resume (`transactions`, `item-sites`: no name or date range to restart on), answer in one page,
-  `limit` as their `MaxReturned` where the query has one (templates, the company, deleted objects
-  have none: the page is all of them).
+  resume (`transactions`, `item-sites`: no name or date range to restart on), answer in one page of
+  at most `limit` objects where the query has a `MaxReturned` (the gateway asks QuickBooks for one
+  more, to tell a list the limit cut from a whole one): a cut list says `"has_more": true` with
+  `next_cursor` and `remaining_count` null — ask again with a higher `limit` (up to 1000) or narrower
+  filters (the SDK's record iteration raises `list_truncated` there rather than pass it for the whole
+  list). Templates, the company and deleted objects have no `MaxReturned`: the page is all of them.
 - **Updates need `revision_number`** — QuickBooks' `EditSequence`, as the last read returned it.
   A change made on an older revision is refused with `409 stale_edit_sequence` (read the object again,
   re-apply the change). An id QuickBooks does not have is `404 object_not_found`; an operation the

@@ -16,8 +16,11 @@ once per process, on the first ``GET /v1/openapi.json``.
 from __future__ import annotations
 
 import functools
+import typing
+from collections.abc import Mapping
 from typing import Any
 
+from pydantic.fields import FieldInfo
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.qbxml.models import REQUESTS, QbxmlModel, model_for
@@ -97,6 +100,24 @@ def _object_id(res: Resource) -> dict[str, Any]:
                   schema={"type": "string", "minLength": 1, "maxLength": 36})
 
 
+def _required_filters(query: Mapping[str, FieldInfo]) -> list[dict[str, Any]]:
+    """The filters a list cannot go without (a query's required elements: ``BillToPayQueryRq``'s
+    ``PayeeEntityRef``, ``ListDeletedQueryRq``'s ``ListDelType``), as required parameters: a reference by
+    its name without ``_ref``, given its record's id."""
+    found = []
+    for field, info in query.items():
+        if not info.is_required():
+            continue
+        if field.endswith("_ref"):
+            found.append(_param(field.removesuffix("_ref"), "query", "the id (ListID) of the record it names",
+                                required=True))
+        else:
+            values = [v for arg in typing.get_args(info.annotation) for v in typing.get_args(arg)]
+            found.append(_param(field, "query", f"one or more of {', '.join(map(str, values))}, comma-separated"
+                                if values else "required by the query", required=True))
+    return found
+
+
 def _ret_schema(res: Resource) -> dict[str, Any]:
     try:
         model_for(res.ret)
@@ -123,7 +144,7 @@ def _paths_of(res: Resource) -> dict[str, dict[str, Any]]:
     query = model_for(res.query).model_fields if res.query else {}
     if "list" in ops:
         filters = [_param(f, "query", text) for f, (fields, text) in LIST_FILTERS.items()
-                   if any(x in query for x in fields)]
+                   if any(x in query for x in fields)] + _required_filters(query)
         if res.singleton:
             answer = _json(ret, f"The {res.object}")
         else:

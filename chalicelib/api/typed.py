@@ -262,7 +262,8 @@ def _object(body: Mapping[str, Any] | None) -> Mapping[str, Any]:
 def _answer(operation: str, job: Job, text: str | None) -> dict[str, Any]:
     """The finished job's answer, or its error naming the job (the envelope's ``job_id``, a ``Job-Id`` header)."""
     try:
-        return answer_of(operation, job.status.value, job.error, text, job.id, paging=job.paging)
+        limit = build.one_page_limit(job.qbxml) if operation == "list" and not job.paging else None
+        return answer_of(operation, job.status.value, job.error, text, job.id, paging=job.paging, limit=limit)
     except GatewayError as exc:
         exc.job_id = job.id
         raise

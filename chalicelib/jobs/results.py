@@ -87,6 +87,7 @@ def json_parts(job: Job, text: str | None, *, always: bool = False, limit: int =
     Never raises: a rendering that fails is reported in the parts, and the result still goes out."""
     from chalicelib.errors import GatewayError, error
     from chalicelib.resources.answer import answer_of, render_messages
+    from chalicelib.resources.build import one_page_limit
 
     parts: dict[str, Any] = {}
     answered = job.status.is_terminal or bool(job.paging)
@@ -99,9 +100,11 @@ def json_parts(job: Job, text: str | None, *, always: bool = False, limit: int =
             log.exception("the JSON rendering of an answer failed", extra={"job_id": job.id})
             parts["response_json_error"] = error("internal_error", "the answer could not be rendered").to_dict()
     if job.call and job.status.is_terminal and "response_json_error" not in parts:
+        operation = job.call.rpartition(".")[2]
+        cap = one_page_limit(job.qbxml) if operation == "list" and not job.paging else None
         try:
-            parts["result"] = answer_of(job.call.rpartition(".")[2], job.status.value, job.error, text, job.id,
-                                        parts.get("response_json"), job.paging)
+            parts["result"] = answer_of(operation, job.status.value, job.error, text, job.id,
+                                        parts.get("response_json"), job.paging, cap)
         except GatewayError as exc:
             parts["result_error"] = exc.to_dict()
         except Exception:

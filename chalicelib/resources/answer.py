@@ -88,11 +88,12 @@ def records_of(text: str) -> list[dict[str, Any]]:
 
 def answer_of(operation: str, status: str, job_error: dict[str, Any] | None, text: str | None,
               request_id: str, rendered: list[dict[str, Any]] | None = None,
-              paging: Mapping[str, Any] | None = None) -> dict[str, Any]:
+              paging: Mapping[str, Any] | None = None, limit: int | None = None) -> dict[str, Any]:
     """The JSON of a finished typed call (``operation``: list, one, retrieve, create, update, delete, void,
     report, request); raises the job's error when it failed. ``rendered``: :func:`render_messages` of ``text``, when
     the caller has it already (the answer is then not read twice); ``paging``: a list page's cursor, for
-    its ``has_more`` and ``next_cursor``."""
+    its ``has_more`` and ``next_cursor``; ``limit``: a one-page list's limit (it asked QuickBooks for one
+    record more): a list it cut has ``has_more`` true with neither cursor nor count."""
     if status != "succeeded":
         err = error_from_dict(job_error or {"code": "internal_error", "message": f"the job ended {status}"})
         raise _not_found(err) if operation in ("retrieve", "delete", "void") and err.code in _NOT_FOUND else err
@@ -106,9 +107,12 @@ def answer_of(operation: str, status: str, job_error: dict[str, Any] | None, tex
         return {"id": request_id, "type": str(response["type"]).removesuffix("Rs"), "response": response}
     records = _objects(response)
     if operation == "list":
-        rest = list_extras(request_id, paging) if paging else {"has_more": False, "next_cursor": None,
-                                                                "remaining_count": 0}  # answered in one page
-        return {"object": "list", "data": records, **rest}
+        if paging:
+            return {"object": "list", "data": records, **list_extras(request_id, paging)}
+        if limit is not None and len(records) > limit:  # one page, cut: no iterator to read the rest by
+            return {"object": "list", "data": records[:limit], "has_more": True, "next_cursor": None,
+                    "remaining_count": None}
+        return {"object": "list", "data": records, "has_more": False, "next_cursor": None, "remaining_count": 0}
     if operation in ("report", "one"):  # a report, or a singleton (the company, its preferences)
         return records[0] if records else {}
     if operation in ("delete", "void"):

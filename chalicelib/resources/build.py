@@ -32,6 +32,7 @@ body needs the object's ``revision_number`` (its ``EditSequence``), as read from
 from __future__ import annotations
 
 import json
+import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -124,8 +125,19 @@ def list_call(res: Resource, params: Mapping[str, str], *, report: str | None = 
     pages = (not res.singleton and report is None and "iterator" in cls.model_fields and not named
              and any(f in cls.model_fields for f in RESTART_FIELDS))
     if not pages and not named and limit is not None and "max_returned" in cls.model_fields:
-        built = _validated(cls, {**values, "max_returned": limit}, f"the filters of /{res.name}")
+        # one record more than the limit: the answer tells a list the limit cut from a whole one
+        built = _validated(cls, {**values, "max_returned": limit + 1}, f"the filters of /{res.name}")
     return Call(name, _serialised(built), pages)
+
+
+_MAX_RETURNED = re.compile(r"<MaxReturned>(\d+)</MaxReturned>")
+
+
+def one_page_limit(qbxml: str) -> int | None:
+    """The ``limit`` of a one-page list :func:`list_call` built (its ``MaxReturned`` less the record asked
+    beyond it); ``None`` when the query had no ceiling (it names its records, or takes no ``MaxReturned``)."""
+    found = _MAX_RETURNED.search(qbxml)
+    return int(found.group(1)) - 1 if found else None
 
 
 def _report_request(kind: str) -> str:

@@ -11,8 +11,10 @@ the operations the resource has. Each method is a thin typed front of the bases 
   amounts are ``Decimal`` and ``id`` is the ``ListID``/``TxnID``; a resource whose query answers several
   kinds (``items``) reads each record by its ``element``;
 * a list is a :class:`ListPager` (:class:`AsyncListPager`): iterating it yields the records of every
-  page, calling the list again with ``next_cursor`` until ``has_more`` is false (each page one call, with
-  its own total timeout); ``pages()`` yields the :class:`Page`\\ s themselves;
+  page, calling the list again with ``next_cursor`` until there is none (each page one call, with its own
+  total timeout); ``pages()`` yields the :class:`Page`\\ s themselves. A list the gateway answers in one
+  page that its limit cut (``has_more`` without a cursor) ends the records' iteration with
+  ``list_truncated``, never passing for the whole list;
 * :class:`SyncClientBase` / :class:`AsyncClientBase` are what the clients have beside the resources:
   ``request(end_user_id, "InvoiceAdd", invoice_add={...})`` (any request message, answered with its typed
   ``*Rs`` in a :class:`RequestResult`) and ``wait_for_result(job_id)`` (a job's result, e.g. after a
@@ -176,16 +178,26 @@ def _models_in(annotation: Any) -> list[type[QbxmlModel]]:
 
 
 def parse_page(answer: Answer, records: tuple[str, ...]) -> Page[Any]:
-    """A list's answer (``{"object": "list", "data": [...], "has_more", "next_cursor", "remaining_count"}``;
-    a list answered in one page has no ``has_more``) as a :class:`Page`."""
+    """A list's answer (``{"object": "list", "data": [...], "has_more", "next_cursor", "remaining_count"}``)
+    as a :class:`Page`. A list the gateway answers in one page, cut by its limit, has ``has_more`` true
+    and no ``next_cursor``."""
     body = answer.body if isinstance(answer.body, dict) else {}
     if body.get("object") != "list" or not isinstance(body.get("data"), list):
         raise QbdGatewayError("unexpected_response", f"not a list: {str(answer.body)[:300]}", job_id=answer.job_id)
     cursor = body.get("next_cursor")
-    more = bool(body.get("has_more")) and isinstance(cursor, str) and bool(cursor)
+    more = bool(body.get("has_more"))
     remaining = body.get("remaining_count")
-    return Page(tuple(parse_record(item, records) for item in body["data"]), more, cursor if more else None,
+    return Page(tuple(parse_record(item, records) for item in body["data"]), more,
+                cursor if more and isinstance(cursor, str) and cursor else None,
                 remaining if isinstance(remaining, int) else None, answer.job_id)
+
+
+def _whole(page: Page[Any]) -> None:
+    """After a list's last page: ``list_truncated`` when its limit cut it and no cursor reads the rest."""
+    if page.has_more and page.next_cursor is None:
+        raise QbdGatewayError("list_truncated", f"this list is answered in one page, and its limit cut it after "
+                                                f"{len(page.data)} records: ask a higher limit (up to 1000) or "
+                                                "narrow the filters", job_id=page.job_id)
 
 
 def _request_fields(request: str | QbxmlRequest, fields: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -392,7 +404,7 @@ class ListPager(Generic[M]):
             page: Page[M] = self._resource._runner._run_plan(
                 self._resource._page_plan(self._end_user_id, params, self._timeout))
             yield page
-            if not page.has_more:
+            if page.next_cursor is None:
                 return
             cursor = page.next_cursor
 
@@ -403,6 +415,7 @@ class ListPager(Generic[M]):
     def __iter__(self) -> Iterator[M]:
         for page in self.pages():
             yield from page.data
+        _whole(page)
 
 
 class SyncResource(_Resource):
@@ -440,7 +453,7 @@ class AsyncListPager(Generic[M]):
             page: Page[M] = await self._resource._runner._run_plan(
                 self._resource._page_plan(self._end_user_id, params, self._timeout))
             yield page
-            if not page.has_more:
+            if page.next_cursor is None:
                 return
             cursor = page.next_cursor
 
@@ -453,6 +466,7 @@ class AsyncListPager(Generic[M]):
         async for page in self.pages():
             for record in page.data:
                 yield record
+        _whole(page)
 
 
 class AsyncResource(_Resource):

@@ -120,6 +120,28 @@ def test_a_list_is_walked_with_cursors_without_a_record_twice_or_missed(books: B
     assert other.status_code == 400 and "filters" in other.json()["error"]["message"]
 
 
+def test_a_one_page_list_cut_by_its_limit_says_it_has_more(books: Books) -> None:
+    # GIVEN three accounts, and /accounts, a query QuickBooks answers in one page (no iterators)
+    prefix = unique("Cut")
+    for n in range(3):
+        created = books.call("POST", "accounts", {"name": f"{prefix} {n}", "account_type": "Expense"})
+        assert created.status_code == 201, created.text
+    query = f"accounts?name_starts_with={prefix.replace(' ', '%20')}"
+    # WHEN the SaaS lists them with a limit of 2
+    cut = books.call("GET", f"{query}&limit=2")
+    # THEN it gets two, told there are more, with no cursor (a higher limit or narrower filters reads them)
+    assert cut.status_code == 200, cut.text
+    body = cut.json()
+    assert [a["name"] for a in body["data"]] == [f"{prefix} 0", f"{prefix} 1"]
+    assert (body["has_more"], body["next_cursor"], body["remaining_count"]) == (True, None, None)
+    # AND the job's result, as GET /v1/jobs/{id} and the SQS result carry it, says the same
+    job = books.api.request("GET", f"/v1/jobs/{cut.headers['Job-Id']}")
+    assert job.status_code == 200 and job.json().get("result") == body, job.text
+    # AND a limit that holds them all says the list is whole
+    whole = books.call("GET", f"{query}&limit=3").json()
+    assert (len(whole["data"]), whole["has_more"], whole["remaining_count"]) == (3, False, 0)
+
+
 def test_a_call_that_does_not_wait_is_202_with_a_location_that_long_polls(books: Books) -> None:
     accepted = books.call("GET", "customers?limit=1", Prefer="respond-async")
     assert accepted.status_code == 202, accepted.text

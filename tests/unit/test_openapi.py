@@ -76,6 +76,34 @@ def test_every_resource_operation_has_its_path_with_the_models_schemas() -> None
                ["schema"]["properties"]["type"]["enum"]) == 268
 
 
+def test_a_list_s_filters_it_cannot_go_without_are_required_parameters() -> None:
+    from chalicelib.errors import GatewayError
+    from chalicelib.resources import build
+    from chalicelib.resources.catalog import names, resource
+
+    required: dict[str, list[str]] = {}
+    for name in names():
+        res = resource(name)
+        assert res is not None
+        if "list" not in res.operations():
+            continue
+        listing = DOC["paths"][f"/v1/end-users/{{end_user_id}}/{name}"]["get"]
+        required[name] = [p["name"] for p in listing["parameters"] if p["in"] == "query" and p["required"]]
+        # THEN a list the API refuses without filters documents the ones it needs, and only such a list does
+        try:
+            build.list_call(res, {}, limit=20)
+            refused = False
+        except GatewayError as exc:
+            refused = exc.code == "invalid_request"
+        assert refused is bool(required[name]), name
+        if required[name]:  # and those filters are enough (an id for a reference, a type for the others)
+            build.list_call(res, {p: "80000001-1" if p.endswith("entity") else "Account" if "list" in p
+                                  else "Bill" for p in required[name]}, limit=20)
+    assert {n: r for n, r in required.items() if r} == {
+        "bills-to-pay": ["payee_entity"], "deleted-list-objects": ["list_del_type"],
+        "deleted-transactions": ["txn_del_type"]}
+
+
 def test_document_shape_is_openapi_3_1_with_bearer_auth() -> None:
     # THEN it is OpenAPI 3.1, JSON-serialisable, with the bearer scheme, and every $ref resolves
     assert DOC["openapi"].startswith("3.1")

@@ -352,6 +352,33 @@ def test_a_list_pages_through_three_pages_following_next_cursor() -> None:
         (2, True, "c1", 3), (2, True, "c2", 1), (1, False, None, 0)]
 
 
+def test_a_one_page_list_cut_by_its_limit_is_never_read_as_the_whole_list() -> None:
+    # GIVEN a list the gateway answers in one page (as /accounts), cut by its limit: more records, no cursor
+    gateway = FakeGateway(lambda seen: ok({"object": "list", "data": [customer_json(1), customer_json(2)],
+                                           "has_more": True, "next_cursor": None, "remaining_count": None}))
+    client = sync_client(gateway)
+    # THEN its page says there are more, and pages() stops there, after one call
+    pages = list(client.customers.list(EU, limit=2).pages())
+    assert [(len(p.data), p.has_more, p.next_cursor, p.remaining_count) for p in pages] == [(2, True, None, None)]
+    assert len(gateway.seen) == 1
+    # AND iterating its records yields the two, then refuses to pass the cut off as the end of the list
+    seen: list[Any] = []
+    with pytest.raises(QbdGatewayError) as cut:
+        seen.extend(client.customers.list(EU, limit=2))
+    assert len(seen) == 2 and cut.value.code == "list_truncated" and "higher limit" in cut.value.message
+
+    async def scenario() -> list[Any]:  # the async client the same
+        found: list[Any] = []
+        async with async_client(gateway) as asynchronous:
+            with pytest.raises(QbdGatewayError) as async_cut:
+                async for record in asynchronous.customers.list(EU, limit=2):
+                    found.append(record)
+        assert async_cut.value.code == "list_truncated"
+        return found
+
+    assert len(run(scenario())) == 2
+
+
 def test_a_202_is_followed_by_long_polls_until_the_job_succeeds() -> None:
     polls: list[str] = []
 

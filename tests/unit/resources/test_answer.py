@@ -50,6 +50,19 @@ def test_a_record_is_json_with_its_id_revision_and_exact_amounts() -> None:
     assert cursor_key(page["next_cursor"]) == ("job-1", 3)
 
 
+def test_a_one_page_list_cut_by_its_limit_says_it_has_more_without_a_cursor() -> None:
+    # GIVEN a one-page list that asked one record more than its limit of 2, and QuickBooks answered 3
+    three = answer('<CustomerQueryRs requestID="$ID" statusCode="0" statusSeverity="Info" statusMessage="OK">'
+                   f"{CUSTOMER * 3}</CustomerQueryRs>")
+    cut = answer_of("list", "succeeded", None, three, "job-1", limit=2)
+    # THEN it carries the limit's records and says there are more, with no cursor to read them by
+    assert len(cut["data"]) == 2
+    assert (cut["has_more"], cut["next_cursor"], cut["remaining_count"]) == (True, None, None)
+    # AND a list the limit did not cut says it is whole
+    whole = answer_of("list", "succeeded", None, three, "job-1", limit=3)
+    assert (len(whole["data"]), whole["has_more"], whole["remaining_count"]) == (3, False, 0)
+
+
 def test_a_query_that_matched_nothing_is_an_empty_list_and_a_missing_object_404() -> None:
     text = answer('<CustomerQueryRs requestID="$ID" statusCode="1" statusSeverity="Info" '
                   'statusMessage="A query request did not find a matching object in QuickBooks" />')

@@ -261,6 +261,18 @@ def test_an_iterator_query_that_cannot_be_resumed_is_listed_in_one_page(name: st
     res = resource(name)
     assert res
     call = build.list_call(res, {}, limit=20)
-    # THEN its list is one page with the limit as MaxReturned, as for a query without iterators, not a 400
-    assert not call.pages and "<MaxReturned>20</MaxReturned>" in call.qbxml
+    # THEN its list is one page, as for a query without iterators, not a 400; it asks one record more than
+    # the limit, which tells the answer whether the limit cut the list
+    assert not call.pages and "<MaxReturned>21</MaxReturned>" in call.qbxml
+    assert build.one_page_limit(call.qbxml) == 20
     assert valid(call, catalog) == []
+
+
+def test_only_a_one_page_list_cut_by_its_limit_has_a_limit_to_read_back() -> None:
+    # GIVEN a query without iterators that takes MaxReturned, one naming its records, and one without MaxReturned
+    accounts, templates = resource("accounts"), resource("templates")
+    assert accounts and templates
+    # THEN the first has its limit to read back; the others none (their answer is the whole list)
+    assert build.one_page_limit(build.list_call(accounts, {}, limit=5).qbxml) == 5
+    assert build.one_page_limit(build.list_call(accounts, {"ids": "80000001-1"}, limit=5).qbxml) is None
+    assert build.one_page_limit(build.list_call(templates, {}, limit=5).qbxml) is None
